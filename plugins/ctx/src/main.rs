@@ -1,0 +1,88 @@
+//! `kubectl ctx`: list, switch, rename and delete kubeconfig contexts.
+
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser};
+use honban::cli::GlobalArgs;
+use honban::switch::ctx::{self, CtxRequest};
+
+/// List or switch kubeconfig contexts, safely and fast.
+///
+/// Edits change only the bytes they must; writes take kubectl's lock and
+/// replace the file atomically.
+#[derive(Parser, Debug)]
+#[command(name = "kubectl ctx", version, after_help = EXAMPLES)]
+struct Cli {
+    /// NAME to switch, `-` for the previous context, NEW=OLD (or NEW=.) to rename;
+    /// with -d, the contexts to delete
+    #[arg(value_name = "NAME")]
+    args: Vec<String>,
+
+    /// Print the current context
+    #[arg(short = 'c', long, conflicts_with_all = ["unset", "delete", "export"])]
+    current: bool,
+
+    /// Remove current-context from the file that sets it
+    #[arg(short = 'u', long, conflicts_with_all = ["delete", "export"])]
+    unset: bool,
+
+    /// Delete the named contexts (`.` is the current one)
+    #[arg(short = 'd', long)]
+    delete: bool,
+
+    /// With -d: also delete clusters and users no remaining context uses
+    #[arg(long, requires = "delete")]
+    cascade: bool,
+
+    /// Rename onto an existing name, replacing it
+    #[arg(long)]
+    force: bool,
+
+    /// Print `export KUBECONFIG=…` for a private per-shell copy of NAME;
+    /// use as: eval "$(kubectl ctx --export NAME)"
+    #[arg(long)]
+    export: bool,
+
+    /// Never open the interactive picker
+    #[arg(long, env = "HONBAN_NO_PICKER", value_parser = clap::builder::BoolishValueParser::new(), default_value_t = false)]
+    no_picker: bool,
+
+    /// Print a completion script for bash, zsh or fish
+    #[arg(long, value_name = "SHELL", hide = true)]
+    completion: Option<honban::completion::Shell>,
+
+    #[command(flatten)]
+    global: GlobalArgs,
+}
+
+const EXAMPLES: &str = "Examples:
+  kubectl ctx                     list contexts (a picker on a terminal)
+  kubectl ctx prod                switch to prod
+  kubectl ctx prod -n payments    switch and set prod's namespace
+  kubectl ctx -                   back to the previous context
+  kubectl ctx new=old             rename old to new (new=. renames the current)
+  kubectl ctx -d old --cascade    delete old, and its cluster and user if unused
+  eval \"$(kubectl ctx --export prod)\"   use prod in this shell only";
+
+fn main() -> ExitCode {
+    if let Some(words) = honban::completion::words_if_completing() {
+        return honban::error::run(|| honban::completion::complete_ctx(&words));
+    }
+    let cli = Cli::parse();
+    honban::error::run(|| {
+        if let Some(shell) = cli.completion {
+            return honban::completion::print_script(shell, &mut Cli::command(), "kubectl-ctx");
+        }
+        ctx::run(CtxRequest {
+            args: cli.args,
+            current: cli.current,
+            unset: cli.unset,
+            delete: cli.delete,
+            cascade: cli.cascade,
+            force: cli.force,
+            export: cli.export,
+            no_picker: cli.no_picker,
+            global: cli.global,
+        })
+    })
+}

@@ -1,0 +1,66 @@
+//! `kubectl ns`: list namespaces and switch the current context's namespace.
+
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser};
+use honban::cli::GlobalArgs;
+use honban::switch::ns::{self, NsRequest};
+
+/// List namespaces, or set the current context's namespace after checking it exists.
+#[derive(Parser, Debug)]
+#[command(name = "kubectl ns", version, after_help = EXAMPLES)]
+struct Cli {
+    /// Namespace to switch to, or `-` for this context's previous one
+    #[arg(value_name = "NAME")]
+    name: Option<String>,
+
+    /// Print the current namespace
+    #[arg(short = 'c', long, conflicts_with_all = ["unset", "name"])]
+    current: bool,
+
+    /// Remove the namespace from the current context (back to the cluster default)
+    #[arg(short = 'u', long, conflicts_with = "name")]
+    unset: bool,
+
+    /// Set the namespace without checking it with the API
+    #[arg(short = 'f', long)]
+    force: bool,
+
+    /// Never open the interactive picker
+    #[arg(long, env = "HONBAN_NO_PICKER", value_parser = clap::builder::BoolishValueParser::new(), default_value_t = false)]
+    no_picker: bool,
+
+    /// Print a completion script for bash, zsh or fish
+    #[arg(long, value_name = "SHELL", hide = true)]
+    completion: Option<honban::completion::Shell>,
+
+    #[command(flatten)]
+    global: GlobalArgs,
+}
+
+const EXAMPLES: &str = "Examples:
+  kubectl ns                  list namespaces (a picker on a terminal)
+  kubectl ns payments         switch the current context to payments
+  kubectl ns -                back to this context's previous namespace
+  kubectl ns team-a --force   set it even when RBAC forbids checking
+  kubectl ns -u               drop the namespace from the context";
+
+fn main() -> ExitCode {
+    if let Some(words) = honban::completion::words_if_completing() {
+        return honban::error::run(|| honban::completion::complete_ns(&words));
+    }
+    let cli = Cli::parse();
+    honban::error::run(|| {
+        if let Some(shell) = cli.completion {
+            return honban::completion::print_script(shell, &mut Cli::command(), "kubectl-ns");
+        }
+        ns::run(NsRequest {
+            name: cli.name,
+            current: cli.current,
+            unset: cli.unset,
+            force: cli.force,
+            no_picker: cli.no_picker,
+            global: cli.global,
+        })
+    })
+}

@@ -1,0 +1,135 @@
+//! One error type for the core, and the exit codes the plugins return.
+//!
+//! Every variant renders as one line that tells the user what to do next.
+
+use std::path::{Path, PathBuf};
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Exit codes shared by every plugin (audit documents its own on top).
+pub mod exit {
+    pub const OK: u8 = 0;
+    pub const FAILURE: u8 = 1;
+    pub const USAGE: u8 = 2;
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{0}")]
+    Usage(String),
+
+    #[error("{path}:{line}:{col}: invalid YAML: {message}; fix the file, it was left untouched")]
+    Yaml {
+        path: PathBuf,
+        line: usize,
+        col: usize,
+        message: String,
+    },
+
+    #[error("{path}: {message}")]
+    Kubeconfig { path: PathBuf, message: String },
+
+    #[error("no context named {0:?}; run `kubectl ctx` to list contexts")]
+    ContextNotFound(String),
+
+    #[error("no current context is set; pick one with `kubectl ctx NAME`")]
+    NoCurrentContext,
+
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("cannot write {path}: {source}; nothing was changed")]
+    Unwritable {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("{}", locked_message(.lock, *.age_secs, *.holder, *.stale))]
+    Locked {
+        lock: PathBuf,
+        age_secs: u64,
+        holder: Option<u32>,
+        stale: bool,
+    },
+
+    #[error("namespace {0:?} not found; run `kubectl ns` to list namespaces")]
+    NamespaceNotFound(String),
+
+    #[error(
+        "cannot check namespace {namespace:?}: the API forbids it for this user ({reason}); use --force to set it without checking"
+    )]
+    NamespaceForbidden { namespace: String, reason: String },
+
+    #[error("{context}: {message}")]
+    Api { context: String, message: String },
+
+    #[error("{0}")]
+    Failed(String),
+
+    /// The reader closed stdout (`kubectl ctx | head`); not a failure.
+    #[error("broken pipe")]
+    BrokenPipe,
+}
+
+fn locked_message(lock: &Path, age: u64, holder: Option<u32>, stale: bool) -> String {
+    if stale {
+        format!(
+            "{} is a stale lock ({age}s old) left by a writer that is gone; if no kubectl is running, remove it: rm {}",
+            lock.display(),
+            lock.display()
+        )
+    } else {
+        let by = holder
+            .map(|p| format!(" by process {p}"))
+            .unwrap_or_default();
+        format!(
+            "{} is held{by} ({age}s); another kubectl or honban is writing, try again",
+            lock.display()
+        )
+    }
+}
+
+impl Error {
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Error {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Usage(_) => exit::USAGE,
+            Error::BrokenPipe => exit::OK,
+            _ => exit::FAILURE,
+        }
+    }
+}
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Self {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            Error::BrokenPipe
+        } else {
+            Error::Failed(e.to_string())
+        }
+    }
+}
+
+/// Runs a plugin's body and turns its result into a process exit code,
+/// printing the error as one line on stderr.
+pub fn run(body: impl FnOnce() -> Result<u8>) -> std::process::ExitCode {
+    match body() {
+        Ok(code) => std::process::ExitCode::from(code),
+        Err(Error::BrokenPipe) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::from(e.exit_code())
+        }
+    }
+}

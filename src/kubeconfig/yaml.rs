@@ -1,0 +1,495 @@
+//! A span-carrying YAML tree, built once from parser events.
+//!
+//! Reads go through this tree; writes splice new text into the original bytes at
+//! the spans recorded here, so comments, layout, quoting and anchors survive.
+//! Offsets are byte offsets into the source text.
+
+use saphyr_parser::{Event, Parser, ScalarStyle};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    Plain,
+    SingleQuoted,
+    DoubleQuoted,
+    Block,
+}
+
+#[derive(Debug, Clone)]
+pub enum Kind {
+    Scalar {
+        value: String,
+        style: Style,
+    },
+    Map {
+        entries: Vec<(Node, Node)>,
+        flow: bool,
+    },
+    Seq {
+        items: Vec<Node>,
+        flow: bool,
+    },
+    Alias(usize),
+}
+
+#[derive(Debug, Clone)]
+pub struct Node {
+    pub kind: Kind,
+    /// First byte of the node's own text (after any anchor or tag).
+    pub start: usize,
+    /// One past the last byte of the node's text.
+    pub end: usize,
+    pub anchor: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct SyntaxError {
+    pub line: usize,
+    pub col: usize,
+    pub message: String,
+}
+
+/// A parsed single-document YAML file: its root (if any) and its anchors.
+#[derive(Debug, Clone, Default)]
+pub struct Document {
+    pub root: Option<Node>,
+    anchors: Vec<(usize, Node)>,
+}
+
+impl Document {
+    pub fn parse(text: &str) -> Result<Document, SyntaxError> {
+        let offsets = CharOffsets::new(text);
+        let mut builder = Builder {
+            text,
+            offsets: &offsets,
+            anchors: Vec::new(),
+        };
+        let mut parser = Parser::new_from_str(text);
+        let mut root = None;
+        let mut documents = 0;
+        while let Some(event) = parser.next_event() {
+            let (event, span) = event.map_err(|e| SyntaxError {
+                line: e.marker().line(),
+                col: e.marker().col() + 1,
+                message: e.info().to_string(),
+            })?;
+            match event {
+                Event::StreamEnd => break,
+                Event::DocumentStart(_) => documents += 1,
+                Event::StreamStart | Event::DocumentEnd | Event::Nothing => {}
+                other => {
+                    let node =
+                        builder.node(other, span.start.index(), span.end.index(), &mut parser)?;
+                    if documents <= 1 {
+                        root = Some(node);
+                    }
+                }
+            }
+        }
+        Ok(Document {
+            root,
+            anchors: builder.anchors,
+        })
+    }
+
+    /// Follows an alias to the node it names.
+    pub fn resolve<'a>(&'a self, node: &'a Node) -> &'a Node {
+        match node.kind {
+            Kind::Alias(id) => self
+                .anchors
+                .iter()
+                .rev()
+                .find(|(anchor, _)| *anchor == id)
+                .map(|(_, n)| n)
+                .unwrap_or(node),
+            _ => node,
+        }
+    }
+
+    /// Looks a key up in a mapping, honouring `<<` merge keys after the map's own keys.
+    pub fn get<'a>(&'a self, map: &'a Node, key: &str) -> Option<&'a Node> {
+        let map = self.resolve(map);
+        let Kind::Map { entries, .. } = &map.kind else {
+            return None;
+        };
+        if let Some((_, v)) = entries.iter().find(|(k, _)| k.as_str() == Some(key)) {
+            return Some(v);
+        }
+        for (k, v) in entries {
+            if k.as_str() != Some("<<") {
+                continue;
+            }
+            let merged = self.resolve(v);
+            let sources: Vec<&Node> = match &merged.kind {
+                Kind::Seq { items, .. } => items.iter().collect(),
+                _ => vec![merged],
+            };
+            for source in sources {
+                if let Some(found) = self.get(source, key) {
+                    return Some(found);
+                }
+            }
+        }
+        None
+    }
+
+    /// The string value of a scalar (following aliases); `None` for null or non-scalars.
+    pub fn str_of<'a>(&'a self, node: &'a Node) -> Option<&'a str> {
+        let node = self.resolve(node);
+        match &node.kind {
+            Kind::Scalar { value, style } => {
+                if *style == Style::Plain && is_null(value) {
+                    None
+                } else {
+                    Some(value.as_str())
+                }
+            }
+            _ => None,
+        }
+    }
+
+    pub fn get_str<'a>(&'a self, map: &'a Node, key: &str) -> Option<&'a str> {
+        self.get(map, key).and_then(|n| self.str_of(n))
+    }
+
+    pub fn items<'a>(&'a self, node: &'a Node) -> &'a [Node] {
+        match &self.resolve(node).kind {
+            Kind::Seq { items, .. } => items,
+            _ => &[],
+        }
+    }
+
+    /// Converts a subtree to JSON, resolving aliases and merge keys.
+    pub fn to_json(&self, node: &Node) -> serde_json::Value {
+        self.to_json_depth(node, 0)
+    }
+
+    fn to_json_depth(&self, node: &Node, depth: usize) -> serde_json::Value {
+        use serde_json::Value;
+        if depth > 64 {
+            return Value::Null;
+        }
+        let node = self.resolve(node);
+        match &node.kind {
+            Kind::Scalar { value, style } => scalar_to_json(value, *style),
+            Kind::Seq { items, .. } => Value::Array(
+                items
+                    .iter()
+                    .map(|n| self.to_json_depth(n, depth + 1))
+                    .collect(),
+            ),
+            Kind::Map { entries, .. } => {
+                let mut out = serde_json::Map::new();
+                for (k, v) in entries {
+                    if k.as_str() == Some("<<") {
+                        continue;
+                    }
+                    let key = self.str_of(k).unwrap_or_default().to_string();
+                    out.insert(key, self.to_json_depth(v, depth + 1));
+                }
+                for (k, v) in entries {
+                    if k.as_str() != Some("<<") {
+                        continue;
+                    }
+                    let merged = self.resolve(v);
+                    let sources: Vec<&Node> = match &merged.kind {
+                        Kind::Seq { items, .. } => items.iter().collect(),
+                        _ => vec![merged],
+                    };
+                    for source in sources {
+                        if let Value::Object(m) = self.to_json_depth(source, depth + 1) {
+                            for (mk, mv) in m {
+                                out.entry(mk).or_insert(mv);
+                            }
+                        }
+                    }
+                }
+                Value::Object(out)
+            }
+            Kind::Alias(_) => Value::Null,
+        }
+    }
+}
+
+impl Node {
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.kind {
+            Kind::Scalar { value, .. } => Some(value),
+            _ => None,
+        }
+    }
+
+    pub fn is_flow(&self) -> bool {
+        matches!(
+            self.kind,
+            Kind::Map { flow: true, .. } | Kind::Seq { flow: true, .. }
+        )
+    }
+}
+
+pub fn is_null(value: &str) -> bool {
+    matches!(value, "" | "~" | "null" | "Null" | "NULL")
+}
+
+fn scalar_to_json(value: &str, style: Style) -> serde_json::Value {
+    use serde_json::Value;
+    if style != Style::Plain {
+        return Value::String(value.to_string());
+    }
+    if is_null(value) {
+        return Value::Null;
+    }
+    match value {
+        "true" | "True" | "TRUE" => return Value::Bool(true),
+        "false" | "False" | "FALSE" => return Value::Bool(false),
+        _ => {}
+    }
+    if let Ok(i) = value.parse::<i64>() {
+        return Value::from(i);
+    }
+    if value.contains('.')
+        && let Ok(f) = value.parse::<f64>()
+        && f.is_finite()
+    {
+        return Value::from(f);
+    }
+    Value::String(value.to_string())
+}
+
+/// Maps the parser's character indices to byte offsets.
+struct CharOffsets {
+    /// Empty when the text is ASCII, where both are equal.
+    bytes: Vec<usize>,
+    len: usize,
+}
+
+impl CharOffsets {
+    fn new(text: &str) -> CharOffsets {
+        let bytes = if text.is_ascii() {
+            Vec::new()
+        } else {
+            text.char_indices().map(|(b, _)| b).collect()
+        };
+        CharOffsets {
+            bytes,
+            len: text.len(),
+        }
+    }
+
+    fn byte(&self, char_index: usize) -> usize {
+        if self.bytes.is_empty() {
+            char_index.min(self.len)
+        } else {
+            self.bytes.get(char_index).copied().unwrap_or(self.len)
+        }
+    }
+}
+
+struct Builder<'t> {
+    text: &'t str,
+    offsets: &'t CharOffsets,
+    anchors: Vec<(usize, Node)>,
+}
+
+impl Builder<'_> {
+    fn node(
+        &mut self,
+        event: Event<'_>,
+        start: usize,
+        end: usize,
+        parser: &mut Parser<'_, impl saphyr_parser::Input>,
+    ) -> Result<Node, SyntaxError> {
+        let start = self.offsets.byte(start);
+        let end = self.offsets.byte(end);
+        let node = match event {
+            Event::Scalar(value, style, anchor, _) => {
+                let style = match style {
+                    ScalarStyle::Plain => Style::Plain,
+                    ScalarStyle::SingleQuoted => Style::SingleQuoted,
+                    ScalarStyle::DoubleQuoted => Style::DoubleQuoted,
+                    _ => Style::Block,
+                };
+                let (start, end) = self.scalar_extent(start, end, style);
+                Node {
+                    kind: Kind::Scalar {
+                        value: value.into_owned(),
+                        style,
+                    },
+                    start,
+                    end,
+                    anchor,
+                }
+            }
+            Event::Alias(id) => Node {
+                kind: Kind::Alias(id),
+                start,
+                end,
+                anchor: 0,
+            },
+            Event::MappingStart(anchor, _) | Event::SequenceStart(anchor, _) => {
+                let is_map = matches!(event, Event::MappingStart(..));
+                let open = if is_map { b'{' } else { b'[' };
+                // The span may begin at an anchor or tag; the flow indicator follows it.
+                let flow_start = self.text.as_bytes()[start..end.max(start)]
+                    .iter()
+                    .position(|b| *b == open)
+                    .map(|p| start + p);
+                let flow = flow_start.is_some();
+                let own_start = flow_start.unwrap_or(start);
+                let mut children = Vec::new();
+                let close_end;
+                loop {
+                    let (ev, span) = match parser.next_event() {
+                        Some(Ok(pair)) => pair,
+                        Some(Err(e)) => {
+                            return Err(SyntaxError {
+                                line: e.marker().line(),
+                                col: e.marker().col() + 1,
+                                message: e.info().to_string(),
+                            });
+                        }
+                        None => {
+                            return Err(SyntaxError {
+                                line: 0,
+                                col: 0,
+                                message: "unexpected end of input".into(),
+                            });
+                        }
+                    };
+                    if matches!(ev, Event::MappingEnd | Event::SequenceEnd) {
+                        close_end = self.offsets.byte(span.end.index());
+                        break;
+                    }
+                    let child = self.node(ev, span.start.index(), span.end.index(), parser)?;
+                    children.push(child);
+                }
+                let node_end = if flow {
+                    close_end
+                } else {
+                    children.last().map(|c| c.end).unwrap_or(own_start)
+                };
+                let kind = if is_map {
+                    let mut entries = Vec::with_capacity(children.len() / 2);
+                    let mut it = children.into_iter();
+                    while let (Some(k), Some(v)) = (it.next(), it.next()) {
+                        entries.push((k, v));
+                    }
+                    Kind::Map { entries, flow }
+                } else {
+                    Kind::Seq {
+                        items: children,
+                        flow,
+                    }
+                };
+                Node {
+                    kind,
+                    start: own_start,
+                    end: node_end,
+                    anchor,
+                }
+            }
+            _ => Node {
+                kind: Kind::Scalar {
+                    value: String::new(),
+                    style: Style::Plain,
+                },
+                start,
+                end: start,
+                anchor: 0,
+            },
+        };
+        if node.anchor != 0 {
+            self.anchors.push((node.anchor, node.clone()));
+        }
+        Ok(node)
+    }
+
+    /// The parser's scalar spans can run past the scalar (into a trailing comment),
+    /// so quoted scalars are measured here from their opening quote.
+    fn scalar_extent(&self, start: usize, end: usize, style: Style) -> (usize, usize) {
+        let bytes = self.text.as_bytes();
+        match style {
+            Style::DoubleQuoted | Style::SingleQuoted => {
+                let quote = if style == Style::DoubleQuoted {
+                    b'"'
+                } else {
+                    b'\''
+                };
+                let Some(open) = bytes[start..].iter().position(|b| *b == quote) else {
+                    return (start, end);
+                };
+                let open = start + open;
+                let mut i = open + 1;
+                while i < bytes.len() {
+                    let b = bytes[i];
+                    if quote == b'"' && b == b'\\' {
+                        i += 2;
+                        continue;
+                    }
+                    if b == quote {
+                        if quote == b'\'' && bytes.get(i + 1) == Some(&b'\'') {
+                            i += 2;
+                            continue;
+                        }
+                        return (open, i + 1);
+                    }
+                    i += 1;
+                }
+                (open, end)
+            }
+            Style::Plain if start == end && bytes.get(start) == Some(&b':') => {
+                // An empty value is reported at its key's colon; place it after.
+                (start + 1, start + 1)
+            }
+            Style::Plain => {
+                let text = &self.text[start..end.max(start)];
+                let trimmed = text.trim_end();
+                (start, start + trimmed.len())
+            }
+            Style::Block => (start, end),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoted_scalar_span_excludes_trailing_comment() {
+        let text = "a: \"x y\" # note\nb: 'it''s'\n";
+        let doc = Document::parse(text).unwrap();
+        let root = doc.root.as_ref().unwrap();
+        let a = doc.get(root, "a").unwrap();
+        assert_eq!(&text[a.start..a.end], "\"x y\"");
+        let b = doc.get(root, "b").unwrap();
+        assert_eq!(&text[b.start..b.end], "'it''s'");
+        assert_eq!(doc.str_of(b), Some("it's"));
+    }
+
+    #[test]
+    fn aliases_and_merge_keys_resolve() {
+        let text = "base: &b {cluster: c1, user: u1}\nctx:\n  <<: *b\n  user: u2\nsame: *b\n";
+        let doc = Document::parse(text).unwrap();
+        let root = doc.root.as_ref().unwrap();
+        let ctx = doc.get(root, "ctx").unwrap();
+        assert_eq!(doc.get_str(ctx, "cluster"), Some("c1"));
+        assert_eq!(doc.get_str(ctx, "user"), Some("u2"));
+        let same = doc.get(root, "same").unwrap();
+        assert_eq!(doc.get_str(same, "user"), Some("u1"));
+    }
+
+    #[test]
+    fn non_ascii_offsets_are_bytes() {
+        let text = "# 本番\nname: \"ünï\"\n";
+        let doc = Document::parse(text).unwrap();
+        let root = doc.root.as_ref().unwrap();
+        let n = doc.get(root, "name").unwrap();
+        assert_eq!(&text[n.start..n.end], "\"ünï\"");
+    }
+
+    #[test]
+    fn syntax_error_has_position() {
+        let err = Document::parse("a: [1, 2\nb: c\n").unwrap_err();
+        assert!(err.line >= 1, "{err:?}");
+    }
+}

@@ -1,0 +1,24 @@
+//! honban (本番, "production"): kubectl plugins for running Kubernetes on AWS in
+//! production, over one core crate.
+//!
+//! Plumbing, shared by every plugin:
+//! - [`kubeconfig`]: kubectl's loading rules, byte-preserving edits, locked atomic writes;
+//! - [`client`]: a `kube::Client` for a kubeconfig context;
+//! - [`cli`]: kubectl-style global flags;
+//! - [`output`]: formats, colour and tables;
+//! - [`state`]: kubectx-compatible history files and the per-user runtime directory;
+//! - [`error`]: the error type and exit codes.
+//!
+//! Capabilities, one per plugin family, each using only the plumbing:
+//! - [`switch`]: `kubectl ctx` and `kubectl ns`.
+
+pub mod cli;
+pub mod client;
+pub mod completion;
+pub mod error;
+pub mod kubeconfig;
+pub mod output;
+pub mod state;
+pub mod switch;
+
+pub use error::{Error, Result};

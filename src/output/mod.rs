@@ -1,0 +1,162 @@
+//! Output helpers shared by every plugin: formats (`-o`), colour, tables.
+//!
+//! Data goes to stdout, messages to stderr. Colour follows `--color`, then
+//! `NO_COLOR`, then whether the stream is a terminal.
+
+use std::io::{IsTerminal, Write};
+
+use clap::ValueEnum;
+use owo_colors::OwoColorize;
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Yaml,
+    Name,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ColorChoice {
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+/// Decides colour for one stream.
+pub fn use_color(choice: ColorChoice, is_terminal: bool) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+            let dumb = std::env::var("TERM").is_ok_and(|t| t == "dumb");
+            is_terminal && !no_color && !dumb
+        }
+    }
+}
+
+pub fn stdout_is_terminal() -> bool {
+    std::io::stdout().is_terminal()
+}
+
+/// Styling that is a no-op when colour is off.
+#[derive(Debug, Clone, Copy)]
+pub struct Palette {
+    pub enabled: bool,
+}
+
+impl Palette {
+    pub fn for_stdout(choice: ColorChoice) -> Palette {
+        Palette {
+            enabled: use_color(choice, stdout_is_terminal()),
+        }
+    }
+
+    pub fn for_stderr(choice: ColorChoice) -> Palette {
+        Palette {
+            enabled: use_color(choice, std::io::stderr().is_terminal()),
+        }
+    }
+
+    pub fn current(&self, s: &str) -> String {
+        if self.enabled {
+            s.green().bold().to_string()
+        } else {
+            s.to_string()
+        }
+    }
+
+    pub fn error(&self, s: &str) -> String {
+        if self.enabled {
+            s.red().bold().to_string()
+        } else {
+            s.to_string()
+        }
+    }
+
+    pub fn warning(&self, s: &str) -> String {
+        if self.enabled {
+            s.yellow().to_string()
+        } else {
+            s.to_string()
+        }
+    }
+
+    pub fn dim(&self, s: &str) -> String {
+        if self.enabled {
+            s.dimmed().to_string()
+        } else {
+            s.to_string()
+        }
+    }
+}
+
+/// Writes lines to stdout; a closed pipe ends the program quietly.
+pub fn print_lines<I, S>(lines: I) -> Result<()>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<str>,
+{
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    for line in lines {
+        out.write_all(line.as_ref().as_bytes())?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+pub fn print_json<T: Serialize + ?Sized>(value: &T) -> Result<()> {
+    let text = serde_json::to_string_pretty(value).map_err(|e| Error::Failed(e.to_string()))?;
+    print_lines([text])
+}
+
+pub fn print_yaml<T: Serialize>(value: &T) -> Result<()> {
+    let text = to_yaml(value)?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(())
+}
+
+pub fn to_yaml<T: Serialize>(value: &T) -> Result<String> {
+    serde_saphyr::to_string(value).map_err(|e| Error::Failed(e.to_string()))
+}
+
+/// A comfy-table with kubectl's borderless look.
+pub fn table(header: &[&str]) -> comfy_table::Table {
+    let mut t = comfy_table::Table::new();
+    t.load_style(comfy_table::presets::NOTHING);
+    t.set_content_arrangement(comfy_table::ContentArrangement::Disabled);
+    t.set_header(
+        header
+            .iter()
+            .map(comfy_table::Cell::new)
+            .collect::<Vec<_>>(),
+    );
+    for c in t.column_iter_mut() {
+        c.set_padding((0, 3));
+    }
+    t
+}
+
+pub fn print_table(table: &comfy_table::Table) -> Result<()> {
+    let text = table.to_string();
+    print_lines(text.lines().map(|l| l.trim_end().to_string()))
+}
+
+/// Messages for the user go to stderr.
+pub fn note(message: impl AsRef<str>) {
+    eprintln!("{}", message.as_ref());
+}
+
+pub fn warn(palette: Palette, message: impl AsRef<str>) {
+    eprintln!("{} {}", palette.warning("warning:"), message.as_ref());
+}

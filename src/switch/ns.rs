@@ -1,0 +1,235 @@
+//! `kubectl ns`: list namespaces from the API and set the current context's namespace.
+
+use k8s_openapi::api::core::v1::Namespace;
+use kube::api::{Api, ListParams};
+use serde::Serialize;
+
+use crate::cli::GlobalArgs;
+use crate::client;
+use crate::error::{Error, Result, exit};
+use crate::kubeconfig::Kubeconfig;
+use crate::output::{self, Format, Palette};
+use crate::state;
+
+#[derive(Debug, Default)]
+pub struct NsRequest {
+    pub name: Option<String>,
+    pub current: bool,
+    pub unset: bool,
+    pub force: bool,
+    pub no_picker: bool,
+    pub global: GlobalArgs,
+}
+
+#[derive(Serialize)]
+struct NamespaceRow<'a> {
+    name: &'a str,
+    current: bool,
+    status: Option<&'a str>,
+}
+
+pub fn run(req: NsRequest) -> Result<u8> {
+    let kc = Kubeconfig::load(req.global.kubeconfig.as_deref())?;
+    for w in &kc.warnings {
+        output::warn(Palette::for_stderr(req.global.color), w);
+    }
+    let ctx = kc.effective_context(req.global.context.as_deref())?;
+    let current_ns = ctx
+        .namespace
+        .clone()
+        .unwrap_or_else(|| "default".to_string());
+
+    if req.current {
+        output::print_lines([current_ns])?;
+        return Ok(exit::OK);
+    }
+    if req.unset {
+        let name = ctx.name.clone();
+        if ctx.namespace.is_none() {
+            eprintln!("Context {name:?} has no namespace set.");
+            return Ok(exit::OK);
+        }
+        let flag = req.global.kubeconfig.clone();
+        Kubeconfig::commit(flag.as_deref(), kc, |kc| kc.plan_namespace(&name, None))?;
+        eprintln!("Removed the namespace from context {name:?}; it now uses the cluster default.");
+        return Ok(exit::OK);
+    }
+    match req.name.as_deref() {
+        Some("-") => {
+            let prev =
+                state::read(&state::previous_namespace_file(&ctx.name)).ok_or_else(|| {
+                    Error::Failed(format!(
+                        "no previous namespace is recorded for context {:?}",
+                        ctx.name
+                    ))
+                })?;
+            set(kc, &req, &ctx.name, &current_ns, &prev)
+        }
+        Some(name) => {
+            let name = name.to_string();
+            set(kc, &req, &ctx.name.clone(), &current_ns, &name)
+        }
+        None => {
+            let names = list_namespaces(&kc, &req.global)?;
+            let interactive = req.global.output.is_none()
+                && !req.no_picker
+                && output::stdout_is_terminal()
+                && std::io::IsTerminal::is_terminal(&std::io::stdin());
+            if interactive {
+                let items: Vec<&str> = names.iter().map(|(n, _)| n.as_str()).collect();
+                let default = items.iter().position(|n| *n == current_ns).unwrap_or(0);
+                if let Some(i) = crate::switch::picker("namespace", &items, default)? {
+                    let chosen = items[i].to_string();
+                    // The list came from the API, so the choice needs no second check.
+                    let req = NsRequest { force: true, ..req };
+                    return set(kc, &req, &ctx.name.clone(), &current_ns, &chosen);
+                }
+                return Ok(exit::OK);
+            }
+            print_list(&names, &current_ns, &req.global)
+        }
+    }
+}
+
+fn print_list(
+    names: &[(String, Option<String>)],
+    current: &str,
+    global: &GlobalArgs,
+) -> Result<u8> {
+    match global.output {
+        Some(Format::Json) | Some(Format::Yaml) => {
+            let rows: Vec<NamespaceRow> = names
+                .iter()
+                .map(|(n, s)| NamespaceRow {
+                    name: n,
+                    current: n == current,
+                    status: s.as_deref(),
+                })
+                .collect();
+            if global.output == Some(Format::Json) {
+                output::print_json(&rows)?
+            } else {
+                output::print_yaml(&rows)?
+            }
+        }
+        Some(Format::Name) => {
+            output::print_lines(names.iter().map(|(n, _)| format!("namespace/{n}")))?
+        }
+        Some(Format::Table) => {
+            let palette = Palette::for_stdout(global.color);
+            let mut table = output::table(&["CURRENT", "NAME", "STATUS"]);
+            for (n, s) in names {
+                let is_current = n == current;
+                table.add_row(vec![
+                    if is_current {
+                        "*".into()
+                    } else {
+                        String::new()
+                    },
+                    if is_current {
+                        palette.current(n)
+                    } else {
+                        n.clone()
+                    },
+                    s.clone().unwrap_or_default(),
+                ]);
+            }
+            output::print_table(&table)?
+        }
+        None => {
+            let terminal = output::stdout_is_terminal();
+            let palette = Palette::for_stdout(global.color);
+            output::print_lines(names.iter().map(|(n, _)| {
+                if terminal && n == current {
+                    if palette.enabled {
+                        palette.current(n)
+                    } else {
+                        format!("{n} (current)")
+                    }
+                } else {
+                    n.clone()
+                }
+            }))?
+        }
+    }
+    Ok(exit::OK)
+}
+
+/// Lists namespaces page by page, so very large clusters stream rather than time out.
+pub fn list_namespaces(
+    kc: &Kubeconfig,
+    global: &GlobalArgs,
+) -> Result<Vec<(String, Option<String>)>> {
+    let rt = client::runtime()?;
+    rt.block_on(async {
+        let conn = client::connect(kc, global).await?;
+        let api: Api<Namespace> = Api::all(conn.client.clone());
+        let mut out = Vec::new();
+        let mut params = ListParams::default().limit(500);
+        loop {
+            let page = api.list_metadata(&params).await.map_err(|e| {
+                if is_forbidden(&e) {
+                    Error::Api {
+                        context: conn.context.clone(),
+                        message: "this user may not list namespaces (RBAC); switch with `kubectl ns NAME` (add --force if get is forbidden too)".into(),
+                    }
+                } else {
+                    client::api_error(&conn.context, e)
+                }
+            })?;
+            out.extend(page.items.into_iter().filter_map(|ns| ns.metadata.name.map(|n| (n, None))));
+            match page.metadata.continue_.filter(|c| !c.is_empty()) {
+                Some(token) => params = params.continue_token(&token),
+                None => break,
+            }
+        }
+        Ok(out)
+    })
+}
+
+fn is_forbidden(e: &kube::Error) -> bool {
+    matches!(e, kube::Error::Api(s) if s.code == 403)
+}
+
+fn set(kc: Kubeconfig, req: &NsRequest, context: &str, current: &str, name: &str) -> Result<u8> {
+    if !req.force {
+        verify(&kc, &req.global, context, name)?;
+    }
+    let flag = req.global.kubeconfig.clone();
+    let (ctx, ns) = (context.to_string(), name.to_string());
+    Kubeconfig::commit(flag.as_deref(), kc, |kc| kc.plan_namespace(&ctx, Some(&ns)))?;
+    if current != name
+        && let Err(e) = state::write(&state::previous_namespace_file(context), current)
+    {
+        output::warn(
+            Palette { enabled: false },
+            format!("could not record the previous namespace: {e}"),
+        );
+    }
+    eprintln!("Context {context:?} now uses namespace {name:?}.");
+    Ok(exit::OK)
+}
+
+/// Checks with a GET of that one namespace, so GET-only RBAC is enough.
+fn verify(kc: &Kubeconfig, global: &GlobalArgs, context: &str, name: &str) -> Result<()> {
+    let rt = client::runtime()?;
+    rt.block_on(async {
+        let global = GlobalArgs {
+            context: Some(context.to_string()),
+            ..global.clone()
+        };
+        let conn = client::connect(kc, &global).await?;
+        let api: Api<Namespace> = Api::all(conn.client);
+        match api.get_metadata(name).await {
+            Ok(_) => Ok(()),
+            Err(kube::Error::Api(s)) if s.code == 404 => {
+                Err(Error::NamespaceNotFound(name.to_string()))
+            }
+            Err(kube::Error::Api(s)) if s.code == 403 => Err(Error::NamespaceForbidden {
+                namespace: name.to_string(),
+                reason: "get namespaces is not allowed".into(),
+            }),
+            Err(e) => Err(client::api_error(context, e)),
+        }
+    })
+}
