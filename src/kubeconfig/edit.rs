@@ -317,6 +317,113 @@ fn is_plain_safe(value: &str) -> bool {
     true
 }
 
+/// Renders a JSON mapping as block YAML in kubectl's layout: `indent` spaces
+/// before each key, nested mappings `step` deeper, sequence dashes at their
+/// key's column. Ends with a newline.
+pub fn render_block_map(
+    map: &serde_json::Map<String, serde_json::Value>,
+    indent: usize,
+    step: usize,
+) -> String {
+    let mut out = String::new();
+    let pad = " ".repeat(indent);
+    for (key, value) in map {
+        out.push_str(&pad);
+        out.push_str(&scalar(key));
+        out.push(':');
+        render_value_after_key(&mut out, value, indent, step);
+    }
+    out
+}
+
+fn render_value_after_key(out: &mut String, value: &serde_json::Value, indent: usize, step: usize) {
+    use serde_json::Value;
+    match value {
+        Value::Object(m) if !m.is_empty() => {
+            out.push('\n');
+            out.push_str(&render_block_map(m, indent + step, step));
+        }
+        Value::Array(items) if !items.is_empty() => {
+            out.push('\n');
+            out.push_str(&render_block_seq(items, indent, step));
+        }
+        other => {
+            out.push(' ');
+            out.push_str(&inline_value(other));
+            out.push('\n');
+        }
+    }
+}
+
+/// Block sequence items at `indent`; mapping items start on the dash line.
+pub fn render_block_seq(items: &[serde_json::Value], indent: usize, step: usize) -> String {
+    use serde_json::Value;
+    let pad = " ".repeat(indent);
+    let mut out = String::new();
+    for item in items {
+        out.push_str(&pad);
+        out.push('-');
+        match item {
+            Value::Object(m) if !m.is_empty() => {
+                // The first key shares the dash's line; the rest align under it.
+                let body = render_block_map(m, indent + 2, step);
+                out.push(' ');
+                out.push_str(&body[indent + 2..]);
+            }
+            Value::Array(inner) if !inner.is_empty() => {
+                out.push('\n');
+                out.push_str(&render_block_seq(inner, indent + step, step));
+            }
+            other => {
+                out.push(' ');
+                out.push_str(&inline_value(other));
+                out.push('\n');
+            }
+        }
+    }
+    out
+}
+
+/// A scalar or an empty collection as YAML text; anything else as JSON flow.
+pub fn inline_value(value: &serde_json::Value) -> String {
+    match value {
+        // Command-line flags (`--region`) read back as strings unquoted, as kubectl writes them.
+        serde_json::Value::String(s)
+            if s.len() > 2
+                && s.starts_with("--")
+                && s[2..]
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') =>
+        {
+            s.clone()
+        }
+        serde_json::Value::String(s) => scalar(s),
+        other => other.to_string(),
+    }
+}
+
+/// The offset of the `-` that introduces a block sequence item.
+pub fn item_dash(source: &str, item: &Node) -> usize {
+    let bytes = source.as_bytes();
+    let mut at = item.start;
+    while at > 0 {
+        at -= 1;
+        if bytes[at] == b'-' {
+            return at;
+        }
+    }
+    item.start
+}
+
+/// Where the text after a node's last line begins (just past its newline).
+pub fn after_node(source: &str, node: &Node) -> usize {
+    if node.end > 0 && source.as_bytes().get(node.end - 1) == Some(&b'\n') {
+        node.end
+    } else {
+        line_end(source, node.end)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::yaml::Document;
@@ -425,5 +532,25 @@ mod tests {
             apply(src, vec![remove_entry(src, item, 0)]),
             "l:\n- cluster: c\n"
         );
+    }
+
+    #[test]
+    fn renders_block_yaml_like_kubectl() {
+        let v = serde_json::json!({
+            "exec": {
+                "apiVersion": "client.authentication.k8s.io/v1",
+                "args": ["--cluster-name", "demo", "true"],
+                "env": [{"name": "AWS_PROFILE", "value": "prod"}],
+                "provideClusterInfo": true,
+                "extra": {},
+            }
+        });
+        let text = render_block_map(v.as_object().unwrap(), 2, 2);
+        assert_eq!(
+            text,
+            "  exec:\n    apiVersion: client.authentication.k8s.io/v1\n    args:\n    - --cluster-name\n    - demo\n    - \"true\"\n    env:\n    - name: AWS_PROFILE\n      value: prod\n    provideClusterInfo: true\n    extra: {}\n"
+        );
+        let doc = Document::parse(&text).unwrap();
+        assert_eq!(doc.to_json(doc.root.as_ref().unwrap()), v);
     }
 }

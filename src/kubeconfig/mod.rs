@@ -7,8 +7,11 @@
 //! under kubectl's `<file>.lock`; only the files it touches are written.
 
 pub mod edit;
+mod upsert;
 pub mod write;
 pub mod yaml;
+
+pub use upsert::NamedEntry;
 
 use std::collections::{BTreeMap, HashSet};
 use std::fs;
@@ -753,22 +756,29 @@ impl Kubeconfig {
                 }
                 guards.push(write::lock(path)?);
             }
-            // Someone may have written between our read and the lock.
-            let mut stale = false;
-            for &fi in &touched {
+            // Someone may have written between our read and the lock: re-read under
+            // the lock (nobody honouring it can write now) and plan again.
+            let changed = touched.iter().any(|&fi| {
                 let now = fs::read(&kc.files[fi].path).ok();
                 let before = kc.files[fi].exists.then(|| kc.files[fi].text.as_bytes());
-                if now.as_deref() != before {
-                    stale = true;
-                }
-            }
-            if stale {
-                drop(guards);
+                now.as_deref() != before
+            });
+            if changed {
                 let (paths, source) =
                     (kc.files.iter().map(|f| f.path.clone()).collect(), kc.source);
                 kc = Kubeconfig::load_paths(paths, source)?;
                 change = plan(&kc)?;
-                continue;
+                let now_touched: HashSet<usize> = change
+                    .edits
+                    .keys()
+                    .chain(change.creates.keys())
+                    .copied()
+                    .collect();
+                if !now_touched.iter().all(|fi| touched.contains(fi)) {
+                    drop(guards);
+                    continue;
+                }
+                touched.retain(|fi| now_touched.contains(fi));
             }
             for &fi in &touched {
                 let contents = match change.creates.get(&fi) {
