@@ -68,7 +68,7 @@ k_current() { "$KUBECTL" config current-context --kubeconfig "$1"; }
 
 # Both must agree before timing means anything.
 cp "$work/config" "$work/a"; cp "$work/config" "$work/b"
-diff <(h_list "$work/a") <(k_list "$work/b") >/dev/null || { echo "list output differs" >&2; exit 1; }
+diff <(h_list "$work/a" | sort) <(k_list "$work/b" | sort) >/dev/null || { echo "list output differs" >&2; exit 1; }
 
 echo "kubeconfig: $CONTEXTS contexts, $size; $RUNS runs each, median wall time; $(nproc) cores"
 echo "kubectl: $("$KUBECTL" version --client 2>/dev/null | head -1)"

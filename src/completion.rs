@@ -139,7 +139,9 @@ pub fn complete_ctx(words: &[String]) -> Result<u8> {
     let Ok(kc) = Kubeconfig::load(t.kubeconfig.as_deref()) else {
         return emit([], "", NO_FILE_COMP);
     };
-    let candidates = kc.contexts().into_iter().map(|c| {
+    let mut contexts = kc.contexts();
+    contexts.sort_by(|a, b| crate::switch::ctx::natural_cmp(&a.name, &b.name));
+    let candidates = contexts.into_iter().map(|c| {
         let desc = c.cluster.unwrap_or_default();
         (c.name, desc)
     });

@@ -333,6 +333,7 @@ fn duplicate_names_warn_and_the_first_file_wins() {
     assert_eq!(rows[0]["name"], "dup");
     assert_eq!(rows[0]["cluster"], "first");
     assert_eq!(rows[1]["name"], "only-b");
+    assert_eq!(rows.as_array().unwrap().len(), 2);
 }
 
 #[test]
@@ -345,7 +346,7 @@ fn read_only_kubeconfig_lists_but_refuses_to_switch() {
         .arg(&kc)
         .assert()
         .success()
-        .stdout("prod\ndev\nci\n");
+        .stdout("ci\ndev\nprod\n");
     sb.ctx()
         .arg("--kubeconfig")
         .arg(&kc)
@@ -474,8 +475,8 @@ fn json_and_name_output() {
         .unwrap();
     let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(rows.as_array().unwrap().len(), 3);
-    assert_eq!(rows[0]["name"], "prod");
-    assert_eq!(rows[0]["namespace"], "payments");
+    assert_eq!(rows[2]["name"], "prod");
+    assert_eq!(rows[2]["namespace"], "payments");
     assert_eq!(rows[1]["current"], true);
     sb.ctx()
         .arg("--kubeconfig")
@@ -483,7 +484,7 @@ fn json_and_name_output() {
         .args(["-o", "name"])
         .assert()
         .success()
-        .stdout("prod\ndev\nci\n");
+        .stdout("ci\ndev\nprod\n");
 }
 
 #[test]
@@ -763,7 +764,7 @@ fn through_kubectl_the_plugin_runs_and_completes() {
         .lines()
         .map(|l| l.split('\t').next().unwrap())
         .collect();
-    assert_eq!(names, vec!["prod", "dev", "ci", ":4"], "{text}");
+    assert_eq!(names, vec!["ci", "dev", "prod", ":4"], "{text}");
     let out = kubectl().args(["__complete", "ctx", "d"]).output().unwrap();
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),

@@ -121,7 +121,7 @@ fn resolve_name(kc: &Kubeconfig, name: &str) -> Result<String> {
 }
 
 fn list(kc: &Kubeconfig, req: &CtxRequest) -> Result<u8> {
-    let contexts = kc.contexts();
+    let contexts = sorted(kc.contexts());
     let current = kc.current_context().map(|(n, _)| n);
     match req.global.output {
         Some(Format::Json) | Some(Format::Yaml) => {
@@ -179,6 +179,52 @@ fn list(kc: &Kubeconfig, req: &CtxRequest) -> Result<u8> {
     Ok(exit::OK)
 }
 
+/// Natural order, as kubectx lists: `ctx-2` before `ctx-10`.
+fn sorted(mut contexts: Vec<ContextInfo>) -> Vec<ContextInfo> {
+    contexts.sort_by(|a, b| natural_cmp(&a.name, &b.name));
+    contexts
+}
+
+pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    let (mut a, mut b) = (a.as_bytes(), b.as_bytes());
+    loop {
+        match (a.first(), b.first()) {
+            (None, None) => return std::cmp::Ordering::Equal,
+            (None, _) => return std::cmp::Ordering::Less,
+            (_, None) => return std::cmp::Ordering::Greater,
+            (Some(x), Some(y)) if x.is_ascii_digit() && y.is_ascii_digit() => {
+                let da = a.iter().take_while(|c| c.is_ascii_digit()).count();
+                let db = b.iter().take_while(|c| c.is_ascii_digit()).count();
+                let (na, nb) = (&a[..da], &b[..db]);
+                let na_trim = trim_zeros(na);
+                let nb_trim = trim_zeros(nb);
+                let ord = na_trim
+                    .len()
+                    .cmp(&nb_trim.len())
+                    .then(na_trim.cmp(nb_trim))
+                    .then(da.cmp(&db));
+                if ord.is_ne() {
+                    return ord;
+                }
+                a = &a[da..];
+                b = &b[db..];
+            }
+            (Some(x), Some(y)) => {
+                if x != y {
+                    return x.cmp(y);
+                }
+                a = &a[1..];
+                b = &b[1..];
+            }
+        }
+    }
+}
+
+fn trim_zeros(digits: &[u8]) -> &[u8] {
+    let zeros = digits.iter().take_while(|c| **c == b'0').count();
+    &digits[zeros.min(digits.len().saturating_sub(1))..]
+}
+
 fn row<'a>(kc: &Kubeconfig, c: &'a ContextInfo, current: Option<&str>) -> ContextRow<'a> {
     ContextRow {
         name: &c.name,
@@ -191,7 +237,7 @@ fn row<'a>(kc: &Kubeconfig, c: &'a ContextInfo, current: Option<&str>) -> Contex
 }
 
 fn pick(kc: Kubeconfig, req: &CtxRequest) -> Result<u8> {
-    let contexts = kc.contexts();
+    let contexts = sorted(kc.contexts());
     if contexts.is_empty() {
         return Err(Error::Failed("the kubeconfig has no contexts".into()));
     }
@@ -429,5 +475,17 @@ fn shell_quote(s: &str) -> String {
         s.to_string()
     } else {
         format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::natural_cmp;
+
+    #[test]
+    fn natural_order() {
+        let mut v = vec!["ctx-10", "ctx-2", "b", "a", "ctx-02", "ctx-1"];
+        v.sort_by(|a, b| natural_cmp(a, b));
+        assert_eq!(v, vec!["a", "b", "ctx-1", "ctx-2", "ctx-02", "ctx-10"]);
     }
 }

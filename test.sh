@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Runs the whole test suite: builds the local control plane when needed,
+# starts it (or reuses a running one), runs every test, and stops it again
+# if this script started it.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+testenv/testenv build
+if [[ -x tests/tools/setup-python.sh ]]; then
+  tests/tools/setup-python.sh
+fi
+
+started=0
+if ! testenv/testenv env >/dev/null 2>&1; then
+  started=1
+fi
+eval "$(testenv/testenv up)"
+if [[ $started -eq 1 ]]; then
+  trap 'testenv/testenv down' EXIT
+fi
+
+cargo build --workspace --locked
+cargo test --workspace --locked -- --test-threads="${TEST_THREADS:-4}"
