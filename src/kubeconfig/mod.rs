@@ -579,6 +579,7 @@ impl Kubeconfig {
             change.merge(unset);
         }
         if cascade {
+            self.check_all()?;
             let deleted: HashSet<(usize, usize)> =
                 removed_infos.iter().map(|i| (i.file, i.index)).collect();
             let mut used_clusters = HashSet::new();
@@ -636,6 +637,19 @@ impl Kubeconfig {
         Ok((change, removed))
     }
 
+    /// Parses every deferred section of every file, for commands that read them all.
+    pub fn check_all(&self) -> Result<()> {
+        for f in &self.files {
+            f.doc.check(None).map_err(|e| Error::Yaml {
+                path: f.path.clone(),
+                line: e.line,
+                col: e.col,
+                message: e.message,
+            })?;
+        }
+        Ok(())
+    }
+
     fn shape_error(&self, file: usize, message: &str) -> Error {
         Error::Kubeconfig {
             path: self.files[file].path.clone(),
@@ -649,6 +663,7 @@ impl Kubeconfig {
     /// absolute against the file that defined it.
     pub fn minify(&self, context: &str) -> Result<Value> {
         let info = self.require_context(context)?;
+        self.check_all()?;
         let ctx_item = self.named(info.file, "contexts")[info.index].1;
         let ctx_doc = &self.files[info.file].doc;
         let ctx_value = ctx_doc
@@ -788,8 +803,11 @@ impl Kubeconfig {
                         change.edits.remove(&fi).unwrap_or_default(),
                     ),
                 };
-                // Never write what we could not read back.
-                if let Err(e) = Document::parse(&contents) {
+                // Never write what we could not read back; sections the edit left
+                // alone were valid before and are not parsed again.
+                let check =
+                    Document::parse(&contents).and_then(|d| d.check(Some(&kc.files[fi].doc)));
+                if let Err(e) = check {
                     return Err(Error::Failed(format!(
                         "internal error: edit of {} would produce invalid YAML ({}); nothing was written",
                         kc.files[fi].path.display(),
@@ -829,12 +847,15 @@ fn read_file(path: &Path) -> Result<ConfigFile> {
                 path: path.to_path_buf(),
                 message: "not UTF-8 text; fix the file, it was left untouched".into(),
             })?;
-            let doc = Document::parse(&text).map_err(|e| Error::Yaml {
+            let yaml_error = |e: yaml::SyntaxError| Error::Yaml {
                 path: path.to_path_buf(),
                 line: e.line,
                 col: e.col,
                 message: e.message,
-            })?;
+            };
+            let doc = Document::parse(&text).map_err(yaml_error)?;
+            // Every command reads the contexts, so their syntax errors surface now.
+            doc.check_key("contexts").map_err(yaml_error)?;
             if let Some(root) = &doc.root
                 && !matches!(root.kind, Kind::Map { .. })
                 && !(matches!(&root.kind, Kind::Scalar { value, .. } if yaml::is_null(value)))

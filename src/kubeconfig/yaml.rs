@@ -29,6 +29,8 @@ pub enum Kind {
         flow: bool,
     },
     Alias(usize),
+    /// A top-level value parsed only when first read (see [`Document::parse`]).
+    Lazy(usize),
 }
 
 #[derive(Debug, Clone)]
@@ -49,14 +51,100 @@ pub struct SyntaxError {
 }
 
 /// A parsed single-document YAML file: its root (if any) and its anchors.
-#[derive(Debug, Clone, Default)]
+///
+/// Large block-style files are split at their top-level keys first: small
+/// sections are parsed at once, large ones (a kubeconfig's `clusters` and
+/// `users`) on first access. Lookups resolve them transparently, so a command
+/// that only reads `contexts` never pays for the rest of the file.
+#[derive(Debug, Default, Clone)]
 pub struct Document {
     pub root: Option<Node>,
     anchors: Vec<(usize, Node)>,
+    lazy: Vec<LazySection>,
 }
+
+#[derive(Debug, Clone)]
+struct LazySection {
+    key: String,
+    /// Byte offset of the section (its key line) in the file.
+    offset: usize,
+    /// Lines before the section, to report absolute line numbers.
+    line: usize,
+    text: String,
+    value: std::sync::OnceLock<Result<Node, SyntaxError>>,
+}
+
+/// Sections at least this large are parsed on demand.
+const LAZY_SECTION_BYTES: usize = 64 * 1024;
 
 impl Document {
     pub fn parse(text: &str) -> Result<Document, SyntaxError> {
+        if text.len() >= 2 * LAZY_SECTION_BYTES
+            && let Some(sections) = split_top_level(text)
+            && let Some(doc) = Document::from_sections(text, &sections)?
+        {
+            return Ok(doc);
+        }
+        Document::parse_full(text)
+    }
+
+    fn from_sections(
+        text: &str,
+        sections: &[(usize, usize, usize, usize)],
+    ) -> Result<Option<Document>, SyntaxError> {
+        let mut entries = Vec::with_capacity(sections.len());
+        let mut lazy = Vec::new();
+        for &(start, colon, end, line) in sections {
+            let key = Node {
+                kind: Kind::Scalar {
+                    value: text[start..colon].to_string(),
+                    style: Style::Plain,
+                },
+                start,
+                end: colon,
+                anchor: 0,
+            };
+            let value = if end - start >= LAZY_SECTION_BYTES {
+                lazy.push(LazySection {
+                    key: text[start..colon].to_string(),
+                    offset: start,
+                    line,
+                    text: text[start..end].to_string(),
+                    value: std::sync::OnceLock::new(),
+                });
+                Node {
+                    kind: Kind::Lazy(lazy.len() - 1),
+                    start: colon + 1,
+                    end: start + text[start..end].trim_end().len(),
+                    anchor: 0,
+                }
+            } else {
+                match parse_section(&text[start..end], start, line, &text[start..colon]) {
+                    Ok(Some(node)) => node,
+                    Ok(None) => return Ok(None),
+                    Err(e) => return Err(e),
+                }
+            };
+            entries.push((key, value));
+        }
+        let start = sections.first().map(|s| s.0).unwrap_or(0);
+        let end = entries.last().map(|(_, v)| v.end).unwrap_or(start);
+        Ok(Some(Document {
+            root: Some(Node {
+                kind: Kind::Map {
+                    entries,
+                    flow: false,
+                },
+                start,
+                end,
+                anchor: 0,
+            }),
+            anchors: Vec::new(),
+            lazy,
+        }))
+    }
+
+    fn parse_full(text: &str) -> Result<Document, SyntaxError> {
         let offsets = CharOffsets::new(text);
         let mut builder = Builder {
             text,
@@ -88,11 +176,51 @@ impl Document {
         Ok(Document {
             root,
             anchors: builder.anchors,
+            lazy: Vec::new(),
         })
+    }
+
+    /// Parses every deferred section and reports the first syntax error.
+    /// `unchanged_from` skips sections whose text equals the same section there.
+    pub fn check(&self, unchanged_from: Option<&Document>) -> Result<(), SyntaxError> {
+        for section in &self.lazy {
+            let same = unchanged_from.is_some_and(|old| {
+                old.lazy
+                    .iter()
+                    .any(|o| o.key == section.key && o.text == section.text)
+            });
+            if same {
+                continue;
+            }
+            if let Err(e) = section.get() {
+                return Err(e.clone());
+            }
+        }
+        Ok(())
+    }
+
+    /// Parses one deferred top-level section now, reporting its syntax error.
+    pub fn check_key(&self, key: &str) -> Result<(), SyntaxError> {
+        match self.lazy.iter().find(|l| l.key == key) {
+            Some(section) => section.get().as_ref().map(|_| ()).map_err(Clone::clone),
+            None => Ok(()),
+        }
+    }
+
+    /// Resolves a deferred section; other nodes are returned as they are.
+    pub fn force<'a>(&'a self, node: &'a Node) -> &'a Node {
+        match node.kind {
+            Kind::Lazy(i) => match self.lazy[i].get() {
+                Ok(n) => n,
+                Err(_) => &NULL_NODE,
+            },
+            _ => node,
+        }
     }
 
     /// Follows an alias to the node it names.
     pub fn resolve<'a>(&'a self, node: &'a Node) -> &'a Node {
+        let node = self.force(node);
         match node.kind {
             Kind::Alias(id) => self
                 .anchors
@@ -112,7 +240,7 @@ impl Document {
             return None;
         };
         if let Some((_, v)) = entries.iter().find(|(k, _)| k.as_str() == Some(key)) {
-            return Some(v);
+            return Some(self.force(v));
         }
         for (k, v) in entries {
             if k.as_str() != Some("<<") {
@@ -205,7 +333,7 @@ impl Document {
                 }
                 Value::Object(out)
             }
-            Kind::Alias(_) => Value::Null,
+            Kind::Alias(_) | Kind::Lazy(_) => Value::Null,
         }
     }
 }
@@ -253,6 +381,169 @@ fn scalar_to_json(value: &str, style: Style) -> serde_json::Value {
         return Value::from(f);
     }
     Value::String(value.to_string())
+}
+
+static NULL_NODE: Node = Node {
+    kind: Kind::Scalar {
+        value: String::new(),
+        style: Style::Plain,
+    },
+    start: 0,
+    end: 0,
+    anchor: 0,
+};
+
+impl LazySection {
+    fn get(&self) -> &Result<Node, SyntaxError> {
+        self.value.get_or_init(|| {
+            match parse_section(&self.text, self.offset, self.line, &self.key) {
+                Ok(Some(node)) => Ok(node),
+                Ok(None) => Err(SyntaxError {
+                    line: self.line + 1,
+                    col: 1,
+                    message: format!("unexpected structure in the {:?} section", self.key),
+                }),
+                Err(e) => Err(e),
+            }
+        })
+    }
+}
+
+/// Parses one `key: value` section cut from a file at `offset`; returns its value
+/// with offsets into the whole file, or `None` if it is not exactly that one entry.
+fn parse_section(
+    text: &str,
+    offset: usize,
+    line: usize,
+    key: &str,
+) -> Result<Option<Node>, SyntaxError> {
+    // Positions inside the section are made absolute for error messages.
+    let doc = Document::parse_full(text).map_err(|mut e| {
+        e.line += line;
+        e
+    })?;
+    if !doc.anchors.is_empty() {
+        return Ok(None);
+    }
+    let Some(Node {
+        kind: Kind::Map { mut entries, .. },
+        ..
+    }) = doc.root
+    else {
+        return Ok(None);
+    };
+    if entries.len() != 1 || entries[0].0.as_str() != Some(key) {
+        return Ok(None);
+    }
+    let (_, mut value) = entries.pop().expect("one entry");
+    shift(&mut value, offset);
+    Ok(Some(value))
+}
+
+fn shift(node: &mut Node, by: usize) {
+    node.start += by;
+    node.end += by;
+    match &mut node.kind {
+        Kind::Map { entries, .. } => {
+            for (k, v) in entries {
+                shift(k, by);
+                shift(v, by);
+            }
+        }
+        Kind::Seq { items, .. } => {
+            for item in items {
+                shift(item, by);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Splits a block-style file at its top-level keys: `(key start, colon, section end)`.
+/// Returns `None` for anything unusual (flow style, anchors, multi-line values on
+/// a key's line, several documents), which then gets a full parse.
+fn split_top_level(text: &str) -> Option<Vec<(usize, usize, usize, usize)>> {
+    let bytes = text.as_bytes();
+    // Anchors and aliases can cross sections.
+    if memchr::memchr2(b'&', b'*', bytes).is_some() {
+        return None;
+    }
+    let mut sections: Vec<(usize, usize, usize, usize)> = Vec::new();
+    let mut keys = std::collections::HashSet::new();
+    let mut pos = 0;
+    let mut line_no = 0;
+    while pos < bytes.len() {
+        let line_end = memchr::memchr(b'\n', &bytes[pos..])
+            .map(|i| pos + i + 1)
+            .unwrap_or(bytes.len());
+        match bytes[pos] {
+            b' ' | b'\n' | b'\r' | b'#' => {}
+            b'-' if bytes[pos..].starts_with(b"---") => {
+                if !sections.is_empty() {
+                    return None;
+                }
+            }
+            b'-' => {
+                // A block sequence item at column 0 belongs to the key above it.
+                if sections.is_empty() {
+                    return None;
+                }
+            }
+            c if c.is_ascii_alphanumeric() || c == b'_' => {
+                let line = &text[pos..line_end];
+                let colon = line.find(':')?;
+                let key = &line[..colon];
+                if !key
+                    .bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
+                {
+                    return None;
+                }
+                let after = &line[colon + 1..];
+                if !(after.is_empty() || after.starts_with([' ', '\n', '\r'])) {
+                    return None;
+                }
+                let value = after.trim();
+                let opens_multiline = value.starts_with(['|', '>', '&', '!'])
+                    || (value.starts_with(['[', '{']) && !balanced(value))
+                    || (value.starts_with('"') && !(value.len() > 1 && value[1..].contains('"')))
+                    || (value.starts_with('\'') && !(value.len() > 1 && value[1..].contains('\'')));
+                if opens_multiline || !keys.insert(key) {
+                    return None;
+                }
+                if let Some(last) = sections.last_mut() {
+                    last.2 = pos;
+                }
+                sections.push((pos, pos + colon, bytes.len(), line_no));
+            }
+            _ => return None,
+        }
+        pos = line_end;
+        line_no += 1;
+    }
+    if sections.is_empty() {
+        None
+    } else {
+        Some(sections)
+    }
+}
+
+/// Whether a one-line flow collection closes on its own line.
+fn balanced(value: &str) -> bool {
+    let mut depth = 0i32;
+    let mut quote: Option<char> = None;
+    for c in value.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '[' | '{') => depth += 1,
+            (None, ']' | '}') => depth -= 1,
+            (None, '#') if depth == 0 => break,
+            _ => {}
+        }
+    }
+    depth == 0 && quote.is_none()
 }
 
 /// Maps the parser's character indices to byte offsets.
@@ -491,5 +782,67 @@ mod tests {
     fn syntax_error_has_position() {
         let err = Document::parse("a: [1, 2\nb: c\n").unwrap_err();
         assert!(err.line >= 1, "{err:?}");
+    }
+
+    fn big(extra: &str) -> String {
+        let mut s = String::from("# big\napiVersion: v1\nclusters:\n");
+        for i in 0..3000 {
+            s.push_str(&format!("- name: c{i}\n  cluster:\n    server: https://h{i}:6443\n    certificate-authority-data: QUJDREVGR0g=\n"));
+        }
+        s.push_str("contexts:\n- name: a\n  context: {cluster: c1, user: u}\n");
+        s.push_str(extra);
+        s.push_str("current-context: a # note\n");
+        s
+    }
+
+    #[test]
+    fn large_files_are_split_and_sections_parse_on_demand() {
+        let text = big("");
+        let doc = Document::parse(&text).unwrap();
+        assert!(!doc.lazy.is_empty(), "the clusters section is deferred");
+        let root = doc.root.as_ref().unwrap();
+        assert_eq!(doc.get_str(root, "current-context"), Some("a"));
+        let clusters = doc.get(root, "clusters").unwrap();
+        let items = doc.items(clusters);
+        assert_eq!(items.len(), 3000);
+        let server = doc
+            .get(doc.get(&items[2999], "cluster").unwrap(), "server")
+            .unwrap();
+        assert_eq!(&text[server.start..server.end], "https://h2999:6443");
+        // The same answers as a full parse.
+        let full = Document::parse_full(&text).unwrap();
+        assert_eq!(doc.to_json(root), full.to_json(full.root.as_ref().unwrap()));
+    }
+
+    #[test]
+    fn deferred_syntax_errors_carry_absolute_lines() {
+        let mut text = big("");
+        text = text.replace(
+            "    server: https://h2000:6443\n",
+            "    server: [https://h2000:6443\n",
+        );
+        let doc = Document::parse(&text).unwrap();
+        let err = doc.check(None).unwrap_err();
+        let expected_line = text[..text.find("[https://h2000").unwrap()]
+            .matches('\n')
+            .count()
+            + 1;
+        assert!(
+            err.line >= expected_line && err.line <= expected_line + 2,
+            "{err:?} vs {expected_line}"
+        );
+    }
+
+    #[test]
+    fn unusual_layouts_fall_back_to_a_full_parse() {
+        for extra in ["anchor: &x 1\nalias: *x\n", "block: |\n  text\nother: 1\n"] {
+            let text = big(extra);
+            let doc = Document::parse(&text).unwrap();
+            assert!(doc.lazy.is_empty(), "{extra:?}");
+            assert_eq!(
+                doc.get_str(doc.root.as_ref().unwrap(), "current-context"),
+                Some("a")
+            );
+        }
     }
 }
