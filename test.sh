@@ -6,9 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 testenv/testenv build
-if [[ -x tests/tools/setup-python.sh ]]; then
-  tests/tools/setup-python.sh
-fi
+# Python peers the tests check against (botocore, awscli, moto, validators).
+for setup in tests/tools/setup-*.sh; do
+  if [[ -x $setup ]]; then "$setup"; fi
+done
 
 started=0
 if ! testenv/testenv env >/dev/null 2>&1; then
