@@ -59,16 +59,74 @@ pub async fn connect_context(
         config.default_namespace = ns.clone();
     }
     let namespace = config.default_namespace.clone();
-    let client = kube::Client::try_from(config).map_err(|e| Error::Api {
+    let to_error = |e: kube::Error| Error::Api {
         context: context.to_string(),
         message: e.to_string(),
-    })?;
+    };
+    let client = if std::env::var_os(TRACE_ENV).is_some_and(|v| !v.is_empty() && v != "0") {
+        kube::client::ClientBuilder::try_from(config)
+            .map_err(to_error)?
+            .with_layer(&trace::TraceLayer)
+            .build()
+    } else {
+        kube::Client::try_from(config).map_err(to_error)?
+    };
     let _ = USER_AGENT;
     Ok(Connection {
         client,
         context: context.to_string(),
         namespace,
     })
+}
+
+/// Set to 1 to log every API request (method and path only) to stderr, for
+/// counting requests in benchmarks and debugging.
+pub const TRACE_ENV: &str = "HONBAN_TRACE_REQUESTS";
+
+mod trace {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::task::{Context, Poll};
+
+    static COUNT: AtomicUsize = AtomicUsize::new(0);
+
+    pub struct TraceLayer;
+
+    impl<S> tower::Layer<S> for TraceLayer {
+        type Service = Trace<S>;
+        fn layer(&self, inner: S) -> Trace<S> {
+            Trace { inner }
+        }
+    }
+
+    #[derive(Clone)]
+    pub struct Trace<S> {
+        inner: S,
+    }
+
+    impl<S, B> tower::Service<http::Request<B>> for Trace<S>
+    where
+        S: tower::Service<http::Request<B>>,
+    {
+        type Response = S::Response;
+        type Error = S::Error;
+        type Future = S::Future;
+
+        fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+            self.inner.poll_ready(cx)
+        }
+
+        fn call(&mut self, req: http::Request<B>) -> S::Future {
+            let n = COUNT.fetch_add(1, Ordering::Relaxed) + 1;
+            // Path and query only: no headers, no bodies, so no credentials or data.
+            let path = req
+                .uri()
+                .path_and_query()
+                .map(|p| p.as_str())
+                .unwrap_or("/");
+            eprintln!("honban-trace: request {n}: {} {path}", req.method());
+            self.inner.call(req)
+        }
+    }
 }
 
 /// A single-threaded runtime: the plugins do a few requests and exit.

@@ -74,6 +74,26 @@ pub enum Error {
     /// The reader closed stdout (`kubectl ctx | head`); not a failure.
     #[error("broken pipe")]
     BrokenPipe,
+
+    /// rotate-secret: an object changed between reading and patching.
+    #[error(
+        "{object} changed while it was being switched ({detail}); not overwritten: {reverted} object(s) already switched were switched back; run the command again"
+    )]
+    RotateConflict {
+        object: String,
+        detail: String,
+        reverted: usize,
+    },
+
+    /// rotate-secret: a rollout failed and the switch was undone.
+    #[error(
+        "rollout of {workload} failed ({reason}); switched {reverted} object(s) back to their previous version"
+    )]
+    RolloutFailed {
+        workload: String,
+        reason: String,
+        reverted: usize,
+    },
 }
 
 fn locked_message(lock: &Path, age: u64, holder: Option<u32>, stale: bool) -> String {

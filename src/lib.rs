@@ -11,6 +11,7 @@
 //!
 //! Capabilities, one per plugin family, each using only the plumbing:
 //! - [`switch`]: `kubectl ctx` and `kubectl ns`.
+//! - [`rotate`]: `kubectl rotate-secret`, versioned Secrets and ConfigMaps.
 
 pub mod cli;
 pub mod client;
@@ -18,6 +19,7 @@ pub mod completion;
 pub mod error;
 pub mod kubeconfig;
 pub mod output;
+pub mod rotate;
 pub mod state;
 pub mod switch;
 

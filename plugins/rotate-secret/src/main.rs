@@ -1,0 +1,279 @@
+//! `kubectl rotate-secret`: rotate a Secret or ConfigMap by creating an
+//! immutable, content-hashed version and switching every reference to it.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use honban::cli::{GlobalArgs, parse_duration};
+use honban::error::{Error, Result};
+use honban::rotate::content::SourceFlags;
+use honban::rotate::prune::PruneRequest;
+use honban::rotate::switch::Options;
+use honban::rotate::view::{DiffRequest, HistoryRequest, RefsRequest};
+use honban::rotate::{self, DryRun, RotateRequest, UndoRequest};
+
+/// Rotate a Secret or ConfigMap: create an immutable BASE-<hash> version,
+/// switch every workload to it, wait for the rollouts, and switch back if one fails.
+#[derive(Parser, Debug)]
+#[command(
+    name = "kubectl rotate-secret",
+    version,
+    arg_required_else_help = true,
+    after_help = EXAMPLES
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+
+    /// The object to rotate: BASE, secret/BASE or configmap/BASE
+    #[arg(value_name = "[secret/|configmap/]BASE")]
+    target: Option<String>,
+
+    #[command(flatten)]
+    source: SourceArgs,
+
+    #[command(flatten)]
+    mutate: MutateArgs,
+
+    /// Print a completion script for bash, zsh or fish
+    #[arg(long, value_name = "SHELL", hide = true)]
+    completion: Option<honban::completion::Shell>,
+
+    #[command(flatten)]
+    global: GlobalArgs,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// List the objects that reference BASE or any of its versions
+    Refs {
+        #[arg(value_name = "[secret/|configmap/]BASE")]
+        target: String,
+        /// Also list ReplicaSets, ControllerRevisions, Pods and Jobs owned by other objects
+        #[arg(long)]
+        all: bool,
+    },
+    /// List the versions: revision, name, age, keys and who uses each
+    History {
+        #[arg(value_name = "[secret/|configmap/]BASE")]
+        target: String,
+    },
+    /// Show the key-level change a rotation would make (Secret values hidden)
+    Diff {
+        #[arg(value_name = "[secret/|configmap/]BASE")]
+        target: String,
+        #[command(flatten)]
+        source: SourceArgs,
+        /// Show Secret values instead of sizes
+        #[arg(long)]
+        show_values: bool,
+    },
+    /// Switch back to the previous version, or to --to-revision N (0 = the unversioned original)
+    Undo {
+        #[arg(value_name = "[secret/|configmap/]BASE")]
+        target: String,
+        /// The revision to switch to (see `history`)
+        #[arg(long, value_name = "N")]
+        to_revision: Option<u32>,
+        #[command(flatten)]
+        mutate: MutateArgs,
+    },
+    /// Delete old versions that nothing uses any more
+    Prune {
+        #[arg(value_name = "[secret/|configmap/]BASE")]
+        target: String,
+        /// Keep this many newest versions even when unused
+        #[arg(long, value_name = "N", default_value_t = 5)]
+        keep: usize,
+        /// Only print what would be deleted: client, or server (the API checks the deletes)
+        #[arg(long, value_name = "MODE", num_args = 0..=1, require_equals = true, default_missing_value = "client")]
+        dry_run: Option<DryRunArg>,
+    },
+}
+
+#[derive(Args, Debug, Clone)]
+struct SourceArgs {
+    /// A KEY=VALUE pair to store (repeatable)
+    #[arg(long = "from-literal", value_name = "KEY=VALUE")]
+    from_literal: Vec<String>,
+    /// A file (key: its name, or KEY=) or a directory of files (repeatable)
+    #[arg(long = "from-file", value_name = "[KEY=]PATH")]
+    from_file: Vec<String>,
+    /// A file of KEY=VALUE lines (repeatable)
+    #[arg(long = "from-env-file", value_name = "PATH")]
+    from_env_file: Vec<PathBuf>,
+    /// Version the object in use as it is (adopt an unversioned or kustomize-made object)
+    #[arg(long)]
+    from_current: bool,
+    /// Set KEY=VALUE on top of the current version (repeatable)
+    #[arg(long, value_name = "KEY=VALUE")]
+    set: Vec<String>,
+    /// Remove KEY from the current version (repeatable)
+    #[arg(long, value_name = "KEY")]
+    unset: Vec<String>,
+    /// Secret type for the new version (default: the current one's, else Opaque)
+    #[arg(long = "type", value_name = "TYPE")]
+    secret_type: Option<String>,
+}
+
+impl SourceArgs {
+    fn given(&self) -> bool {
+        !(self.from_literal.is_empty()
+            && self.from_file.is_empty()
+            && self.from_env_file.is_empty()
+            && !self.from_current
+            && self.set.is_empty()
+            && self.unset.is_empty()
+            && self.secret_type.is_none())
+    }
+
+    fn flags(self) -> SourceFlags {
+        SourceFlags {
+            from_literal: self.from_literal,
+            from_file: self.from_file,
+            from_env_file: self.from_env_file,
+            from_current: self.from_current,
+            set: self.set,
+            unset: self.unset,
+            secret_type: self.secret_type,
+        }
+    }
+}
+
+#[derive(Args, Debug, Clone)]
+struct MutateArgs {
+    /// Change nothing: client (compute locally) or server (the API checks every write)
+    #[arg(long, value_name = "MODE", num_args = 0..=1, require_equals = true, default_missing_value = "client")]
+    dry_run: Option<DryRunArg>,
+    /// Do not wait for the rollouts (and so never switch back automatically)
+    #[arg(long)]
+    no_wait: bool,
+    /// How long to wait for the rollouts before switching back, e.g. 90s, 5m
+    #[arg(long, value_name = "DURATION", default_value = DEFAULT_TIMEOUT)]
+    timeout: String,
+    /// Patch objects managed by Helm, Argo CD or Flux too
+    #[arg(long)]
+    force: bool,
+}
+
+const DEFAULT_TIMEOUT: &str = "5m";
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum DryRunArg {
+    None,
+    Client,
+    Server,
+}
+
+fn dry_run(arg: Option<DryRunArg>) -> Option<DryRun> {
+    match arg? {
+        DryRunArg::None => None,
+        DryRunArg::Client => Some(DryRun::Client),
+        DryRunArg::Server => Some(DryRun::Server),
+    }
+}
+
+impl MutateArgs {
+    fn given(&self) -> bool {
+        self.dry_run.is_some() || self.no_wait || self.force || self.timeout != DEFAULT_TIMEOUT
+    }
+
+    fn options(self, global: &GlobalArgs) -> Result<Options> {
+        let timeout = parse_duration(&self.timeout)?;
+        Ok(Options {
+            dry_run: dry_run(self.dry_run),
+            wait: !self.no_wait,
+            timeout,
+            force: self.force,
+            output: global.output,
+            color: global.color,
+        })
+    }
+}
+
+const EXAMPLES: &str = "Examples:
+  kubectl rotate-secret app --from-literal password=s3cret     new version, switch, wait
+  kubectl rotate-secret app --set password=s3cret --unset old  edit on top of the current version
+  kubectl rotate-secret configmap/web --from-file nginx.conf
+  kubectl rotate-secret app --from-current                     version the live object as it is
+  kubectl rotate-secret diff app --from-env-file prod.env      what would change (values hidden)
+  kubectl rotate-secret refs app                               who uses which version
+  kubectl rotate-secret history app
+  kubectl rotate-secret undo app                               back to the previous version
+  kubectl rotate-secret prune app --keep 3 --dry-run
+
+Exit codes: 0 done (or nothing to do), 1 failed (a rollout failure is switched back first), 2 usage.";
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    honban::error::run(|| {
+        if let Some(shell) = cli.completion {
+            return honban::completion::print_script(
+                shell,
+                &mut Cli::command(),
+                "kubectl-rotate_secret",
+            );
+        }
+        let global = cli.global;
+        // Global flags may come before a subcommand; rotation flags may not.
+        if cli.command.is_some()
+            && (cli.target.is_some() || cli.source.given() || cli.mutate.given())
+        {
+            return Err(Error::Usage(
+                "put the subcommand first: kubectl rotate-secret SUBCOMMAND BASE [flags]".into(),
+            ));
+        }
+        match cli.command {
+            Some(Command::Refs { target, all }) => rotate::view::refs(RefsRequest {
+                target,
+                all,
+                global,
+            }),
+            Some(Command::History { target }) => {
+                rotate::view::history(HistoryRequest { target, global })
+            }
+            Some(Command::Diff {
+                target,
+                source,
+                show_values,
+            }) => rotate::view::diff(DiffRequest {
+                target,
+                source: source.flags(),
+                show_values,
+                global,
+            }),
+            Some(Command::Undo {
+                target,
+                to_revision,
+                mutate,
+            }) => rotate::undo(UndoRequest {
+                target,
+                to_revision,
+                options: mutate.options(&global)?,
+                global,
+            }),
+            Some(Command::Prune {
+                target,
+                keep,
+                dry_run: mode,
+            }) => rotate::prune::prune(PruneRequest {
+                target,
+                keep,
+                dry_run: dry_run(mode),
+                global,
+            }),
+            None => {
+                let target = cli
+                    .target
+                    .ok_or_else(|| Error::Usage("name the Secret or ConfigMap to rotate".into()))?;
+                rotate::rotate(RotateRequest {
+                    target,
+                    source: cli.source.flags(),
+                    options: cli.mutate.options(&global)?,
+                    global,
+                })
+            }
+        }
+    })
+}

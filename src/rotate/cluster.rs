@@ -1,0 +1,433 @@
+//! API access for the rotate capability: reading holders and versions,
+//! applying a version, patching and deleting. Requests of one phase run
+//! concurrently; nothing here prints.
+
+use std::collections::BTreeMap;
+
+use futures::future::try_join_all;
+use k8s_openapi::api::core::v1::{ConfigMap, Secret};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, Preconditions};
+use kube::core::DynamicObject;
+use serde_json::{Value, json};
+
+use super::content::{Content, Target, TargetKind};
+use super::refs::{Holder, HolderKind, Role};
+use crate::error::{Error, Result};
+
+/// The field manager for every write.
+pub const FIELD_MANAGER: &str = "honban";
+
+pub const LABEL_MANAGED_BY: &str = "app.kubernetes.io/managed-by";
+pub const MANAGED_BY: &str = "kubectl-rotate-secret";
+pub const LABEL_BASE: &str = "rotate.honban.io/base";
+pub const LABEL_REVISION: &str = "rotate.honban.io/revision";
+pub const ANN_BASE: &str = "rotate.honban.io/base";
+/// The version that was in use before this one became current.
+pub const ANN_PREVIOUS: &str = "rotate.honban.io/previous";
+/// Set when a rollout to this version failed and was switched back.
+pub const ANN_FAILED: &str = "rotate.honban.io/failed";
+
+/// One version of the family: a `BASE-<hash>` object, or the unversioned
+/// original `BASE` (revision 0).
+#[derive(Debug, Clone)]
+pub struct Version {
+    pub name: String,
+    pub revision: u32,
+    pub content: Content,
+    pub meta: ObjectMeta,
+}
+
+impl Version {
+    fn annotation(&self, key: &str) -> Option<&str> {
+        self.meta
+            .annotations
+            .as_ref()
+            .and_then(|a| a.get(key))
+            .map(String::as_str)
+    }
+
+    pub fn previous(&self) -> Option<&str> {
+        self.annotation(ANN_PREVIOUS)
+    }
+
+    pub fn failed(&self) -> Option<&str> {
+        self.annotation(ANN_FAILED)
+    }
+
+    pub fn is_original(&self, target: &Target) -> bool {
+        self.name == target.base
+    }
+}
+
+/// The label value naming the base; names longer than a label value are hashed.
+pub fn base_label(base: &str) -> String {
+    if base.len() <= 63 {
+        base.to_string()
+    } else {
+        use sha2::Digest;
+        let d = sha2::Sha256::digest(base.as_bytes());
+        let hex: String = d.iter().take(20).map(|b| format!("{b:02x}")).collect();
+        format!("sha256-{hex}")
+    }
+}
+
+/// What to write for a version.
+pub struct VersionSpec<'a> {
+    pub name: &'a str,
+    pub revision: u32,
+    pub content: &'a Content,
+    pub previous: Option<&'a str>,
+    pub failed: Option<&'a str>,
+}
+
+/// Server-side dry run or a real request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Write {
+    Real,
+    ServerDryRun,
+}
+
+pub struct Session {
+    pub client: kube::Client,
+    pub context: String,
+    pub namespace: String,
+    pub target: Target,
+}
+
+impl Session {
+    pub fn api_error(&self, what: &str, e: kube::Error) -> Error {
+        let message = match &e {
+            kube::Error::Api(s) if s.code == 403 => format!(
+                "{what}: forbidden for this user in namespace {} ({}); rotate-secret needs to read every workload and manage the {}s",
+                self.namespace,
+                s.message,
+                self.target.kind.resource()
+            ),
+            kube::Error::Api(s) => format!("{what}: {} ({})", s.message, s.reason),
+            other => format!("{what}: {other}"),
+        };
+        Error::Api {
+            context: self.context.clone(),
+            message,
+        }
+    }
+
+    fn dynamic(&self, kind: HolderKind) -> Api<DynamicObject> {
+        Api::namespaced_with(self.client.clone(), &self.namespace, &kind.api_resource())
+    }
+
+    /// Every object of one kind in the namespace, as JSON; an absent API
+    /// (Argo Rollouts not installed) is an empty list.
+    pub async fn list_kind(&self, kind: HolderKind) -> Result<Vec<Value>> {
+        let ar = kind.api_resource();
+        match self.dynamic(kind).list(&ListParams::default()).await {
+            // List items come without apiVersion and kind; output needs them.
+            Ok(list) => list
+                .items
+                .into_iter()
+                .map(|o| {
+                    let mut v =
+                        serde_json::to_value(o).map_err(|e| Error::Failed(e.to_string()))?;
+                    v["apiVersion"] = json!(ar.api_version);
+                    v["kind"] = json!(ar.kind);
+                    Ok(v)
+                })
+                .collect(),
+            Err(kube::Error::Api(s)) if s.code == 404 && kind == HolderKind::Rollout => {
+                Ok(Vec::new())
+            }
+            Err(e) => Err(self.api_error(&format!("list {}", kind.api_resource().plural), e)),
+        }
+    }
+
+    /// Objects of the given kinds that reference the family, one LIST per kind.
+    pub async fn holders(&self, kinds: Vec<HolderKind>) -> Result<Vec<Holder>> {
+        let lists = try_join_all(
+            kinds
+                .into_iter()
+                .map(|k| async move { self.list_kind(k).await.map(|items| (k, items)) }),
+        )
+        .await?;
+        let mut out = Vec::new();
+        for (kind, items) in lists {
+            out.extend(
+                items
+                    .into_iter()
+                    .filter_map(|o| Holder::from_object(kind, o, &self.target)),
+            );
+        }
+        Ok(out)
+    }
+
+    fn version_from(&self, meta: ObjectMeta, content: Content) -> Version {
+        let revision = meta
+            .labels
+            .as_ref()
+            .and_then(|l| l.get(LABEL_REVISION))
+            .and_then(|r| r.parse().ok())
+            .unwrap_or(0);
+        Version {
+            name: meta.name.clone().unwrap_or_default(),
+            revision,
+            content,
+            meta,
+        }
+    }
+
+    /// The labelled versions of the family, oldest revision first.
+    pub async fn versions(&self) -> Result<Vec<Version>> {
+        let lp = ListParams::default().labels(&format!(
+            "{LABEL_MANAGED_BY}={MANAGED_BY},{LABEL_BASE}={}",
+            base_label(&self.target.base)
+        ));
+        let what = format!("list {}s", self.target.kind.resource());
+        let mut out: Vec<Version> = match self.target.kind {
+            TargetKind::Secret => Api::<Secret>::namespaced(self.client.clone(), &self.namespace)
+                .list(&lp)
+                .await
+                .map_err(|e| self.api_error(&what, e))?
+                .items
+                .into_iter()
+                .map(|s| {
+                    let c = Content::from_secret(&s);
+                    self.version_from(s.metadata, c)
+                })
+                .collect(),
+            TargetKind::ConfigMap => {
+                Api::<ConfigMap>::namespaced(self.client.clone(), &self.namespace)
+                    .list(&lp)
+                    .await
+                    .map_err(|e| self.api_error(&what, e))?
+                    .items
+                    .into_iter()
+                    .map(|c| {
+                        let content = Content::from_configmap(&c);
+                        self.version_from(c.metadata, content)
+                    })
+                    .collect()
+            }
+        };
+        // A hashed label can collide in theory; the annotation has the full name.
+        out.retain(|v| {
+            v.meta
+                .annotations
+                .as_ref()
+                .and_then(|a| a.get(ANN_BASE))
+                .is_none_or(|b| *b == self.target.base)
+        });
+        out.sort_by_key(|v| v.revision);
+        Ok(out)
+    }
+
+    /// Reads one object of the target's kind by name.
+    pub async fn get(&self, name: &str) -> Result<Option<Version>> {
+        let what = format!("get {}/{name}", self.target.kind.resource());
+        Ok(match self.target.kind {
+            TargetKind::Secret => Api::<Secret>::namespaced(self.client.clone(), &self.namespace)
+                .get_opt(name)
+                .await
+                .map_err(|e| self.api_error(&what, e))?
+                .map(|s| {
+                    let c = Content::from_secret(&s);
+                    self.version_from(s.metadata, c)
+                }),
+            TargetKind::ConfigMap => {
+                Api::<ConfigMap>::namespaced(self.client.clone(), &self.namespace)
+                    .get_opt(name)
+                    .await
+                    .map_err(|e| self.api_error(&what, e))?
+                    .map(|c| {
+                        let content = Content::from_configmap(&c);
+                        self.version_from(c.metadata, content)
+                    })
+            }
+        })
+    }
+
+    /// The object as it is applied: immutable, labelled with base and revision.
+    pub fn version_object(&self, spec: &VersionSpec) -> Value {
+        let mut obj = spec.content.to_object(spec.name);
+        let mut annotations = BTreeMap::new();
+        annotations.insert(ANN_BASE.to_string(), self.target.base.clone());
+        if let Some(p) = spec.previous {
+            annotations.insert(ANN_PREVIOUS.to_string(), p.to_string());
+        }
+        if let Some(f) = spec.failed {
+            annotations.insert(ANN_FAILED.to_string(), f.to_string());
+        }
+        obj["metadata"] = json!({
+            "name": spec.name,
+            "namespace": self.namespace,
+            "labels": {
+                LABEL_MANAGED_BY: MANAGED_BY,
+                LABEL_BASE: base_label(&self.target.base),
+                LABEL_REVISION: spec.revision.to_string(),
+            },
+            "annotations": annotations,
+        });
+        obj
+    }
+
+    /// Server-side apply of a version. An existing version with the same
+    /// data only gets its labels and annotations updated (its data is
+    /// immutable and identical, being named by its hash).
+    pub async fn apply_version(&self, spec: &VersionSpec<'_>, write: Write) -> Result<Value> {
+        let obj = self.version_object(spec);
+        let pp = PatchParams {
+            dry_run: write == Write::ServerDryRun,
+            force: true,
+            field_manager: Some(FIELD_MANAGER.to_string()),
+            field_validation: None,
+        };
+        let what = format!("apply {}/{}", self.target.kind.resource(), spec.name);
+        let api: Api<DynamicObject> = Api::namespaced_with(
+            self.client.clone(),
+            &self.namespace,
+            &kube::core::ApiResource {
+                group: String::new(),
+                version: "v1".into(),
+                api_version: "v1".into(),
+                kind: self.target.kind.kind().into(),
+                plural: format!("{}s", self.target.kind.resource()),
+            },
+        );
+        let applied = api
+            .patch(spec.name, &pp, &Patch::Apply(&obj))
+            .await
+            .map_err(|e| match &e {
+                kube::Error::Api(s) if s.code == 422 && s.message.contains("immutable") => {
+                    Error::Failed(format!(
+                        "{}/{} exists with different content although its name is the hash of this content; it was not made by rotate-secret or was tampered with: delete it or choose another base name",
+                        self.target.kind.resource(),
+                        spec.name
+                    ))
+                }
+                _ => self.api_error(&what, e),
+            })?;
+        serde_json::to_value(applied).map_err(|e| Error::Failed(e.to_string()))
+    }
+
+    /// A JSON patch on one holder; the raw kube error is returned so the
+    /// caller can tell a conflict from other failures.
+    pub async fn patch(
+        &self,
+        kind: HolderKind,
+        name: &str,
+        ops: &Value,
+        write: Write,
+    ) -> std::result::Result<Value, kube::Error> {
+        let patch: json_patch::Patch =
+            serde_json::from_value(ops.clone()).map_err(kube::Error::SerdeError)?;
+        let pp = PatchParams {
+            dry_run: write == Write::ServerDryRun,
+            field_manager: Some(FIELD_MANAGER.to_string()),
+            ..Default::default()
+        };
+        let obj = self
+            .dynamic(kind)
+            .patch(name, &pp, &Patch::Json::<()>(patch))
+            .await?;
+        serde_json::to_value(obj).map_err(kube::Error::SerdeError)
+    }
+
+    /// Deletes a version only if it is still the object that was read.
+    pub async fn delete_version(&self, v: &Version, write: Write) -> Result<()> {
+        let dp = DeleteParams {
+            dry_run: write == Write::ServerDryRun,
+            preconditions: Some(Preconditions {
+                uid: v.meta.uid.clone(),
+                resource_version: v.meta.resource_version.clone(),
+            }),
+            ..Default::default()
+        };
+        let what = format!("delete {}/{}", self.target.kind.resource(), v.name);
+        let res = match self.target.kind {
+            TargetKind::Secret => Api::<Secret>::namespaced(self.client.clone(), &self.namespace)
+                .delete(&v.name, &dp)
+                .await
+                .map(|_| ()),
+            TargetKind::ConfigMap => {
+                Api::<ConfigMap>::namespaced(self.client.clone(), &self.namespace)
+                    .delete(&v.name, &dp)
+                    .await
+                    .map(|_| ())
+            }
+        };
+        match res {
+            Ok(()) => Ok(()),
+            Err(kube::Error::Api(s)) if s.code == 404 => Ok(()),
+            Err(e) => Err(self.api_error(&what, e)),
+        }
+    }
+
+    /// Events in the namespace about the named objects, oldest first.
+    pub async fn events_for(&self, names: &[String]) -> Vec<Value> {
+        let api: Api<DynamicObject> = Api::namespaced_with(
+            self.client.clone(),
+            &self.namespace,
+            &kube::core::ApiResource {
+                group: String::new(),
+                version: "v1".into(),
+                api_version: "v1".into(),
+                kind: "Event".into(),
+                plural: "events".into(),
+            },
+        );
+        let Ok(list) = api.list(&ListParams::default()).await else {
+            return Vec::new();
+        };
+        let mut events: Vec<Value> = list
+            .items
+            .into_iter()
+            .filter_map(|e| serde_json::to_value(e).ok())
+            .filter(|e| {
+                e["involvedObject"]["name"]
+                    .as_str()
+                    .is_some_and(|n| names.iter().any(|x| x == n))
+            })
+            .collect();
+        events.sort_by(|a, b| {
+            let t = |e: &Value| {
+                e["lastTimestamp"]
+                    .as_str()
+                    .or(e["eventTime"].as_str())
+                    .unwrap_or("")
+                    .to_string()
+            };
+            t(a).cmp(&t(b))
+        });
+        events
+    }
+}
+
+/// The version most switchable references point to (ties: the newest
+/// revision); with no references, the newest revision.
+pub fn current_name(holders: &[Holder], versions: &[Version]) -> Option<String> {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for h in holders.iter().filter(|h| h.role == Role::Switch) {
+        for r in &h.refs {
+            *counts.entry(r.name.as_str()).or_default() += 1;
+        }
+    }
+    let revision = |name: &str| versions.iter().find(|v| v.name == name).map(|v| v.revision);
+    counts
+        .into_iter()
+        .max_by_key(|(name, n)| (*n, revision(name)))
+        .map(|(name, _)| name.to_string())
+        .or_else(|| versions.last().map(|v| v.name.clone()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_base_names_get_a_hashed_label() {
+        assert_eq!(base_label("app"), "app");
+        let long = "a".repeat(100);
+        let l = base_label(&long);
+        assert!(l.len() <= 63 && l.starts_with("sha256-"), "{l}");
+        assert_ne!(l, base_label(&"b".repeat(100)));
+    }
+}
