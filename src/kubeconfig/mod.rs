@@ -7,6 +7,7 @@
 //! under kubectl's `<file>.lock`; only the files it touches are written.
 
 pub mod edit;
+mod simple;
 mod upsert;
 pub mod write;
 pub mod yaml;

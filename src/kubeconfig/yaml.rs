@@ -85,6 +85,20 @@ impl Document {
         {
             return Ok(doc);
         }
+        if let Some(root) = super::simple::parse(text, 0)
+            && matches!(root.kind, Kind::Map { .. })
+        {
+            return Ok(Document {
+                root: Some(root),
+                anchors: Vec::new(),
+                lazy: Vec::new(),
+            });
+        }
+        Document::parse_full(text)
+    }
+
+    /// The full YAML parser, bypassing the fast paths (for tests and fallbacks).
+    pub fn parse_strict(text: &str) -> Result<Document, SyntaxError> {
         Document::parse_full(text)
     }
 
@@ -417,6 +431,15 @@ fn parse_section(
     line: usize,
     key: &str,
 ) -> Result<Option<Node>, SyntaxError> {
+    if let Some(Node {
+        kind: Kind::Map { mut entries, .. },
+        ..
+    }) = super::simple::parse(text, offset)
+        && entries.len() == 1
+        && entries[0].0.as_str() == Some(key)
+    {
+        return Ok(entries.pop().map(|(_, v)| v));
+    }
     // Positions inside the section are made absolute for error messages.
     let doc = Document::parse_full(text).map_err(|mut e| {
         e.line += line;

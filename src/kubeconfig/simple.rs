@@ -1,0 +1,415 @@
+//! A strict, fast reader for the plain block-style YAML that kubeconfigs are
+//! made of: `key: value` mappings, `- ` sequences, plain or simply quoted
+//! one-line scalars, comments and empty `{}`/`[]`. It builds the same
+//! [`Node`] tree (with the same spans) as the full parser, and gives up on
+//! anything else (anchors, tags, flow collections with content, multi-line
+//! or escaped scalars, tabs), which the full YAML parser then reads.
+
+use super::yaml::{Kind, Node, Style};
+
+/// Parses `text` (a slice starting at `offset` in the file); `None` means
+/// "not in the simple subset".
+pub fn parse(text: &str, offset: usize) -> Option<Node> {
+    let lines = lines(text)?;
+    if lines.is_empty() {
+        return None;
+    }
+    let mut pos = 0;
+    let node = block(&lines, &mut pos, lines[0].indent, offset)?;
+    (pos == lines.len()).then_some(node)
+}
+
+/// One content line: its indentation, whether it opens a sequence item, and
+/// the byte range of what follows the indentation (and the `- `).
+struct Line<'t> {
+    indent: usize,
+    dash: bool,
+    /// Byte offset (in the slice) of the content after indentation and dash.
+    start: usize,
+    /// Column of that content.
+    column: usize,
+    content: &'t str,
+}
+
+fn lines(text: &str) -> Option<Vec<Line<'_>>> {
+    let mut out = Vec::new();
+    let mut pos = 0;
+    let bytes = text.as_bytes();
+    while pos < bytes.len() {
+        let end = memchr::memchr(b'\n', &bytes[pos..])
+            .map(|i| pos + i)
+            .unwrap_or(bytes.len());
+        let raw = &text[pos..end];
+        let raw = raw.strip_suffix('\r').unwrap_or(raw);
+        let indent = raw.len() - raw.trim_start_matches(' ').len();
+        let rest = &raw[indent..];
+        if rest.starts_with('\t') {
+            return None;
+        }
+        if !(rest.is_empty() || rest.starts_with('#')) {
+            if rest == "---" || rest == "..." || rest.starts_with("--- ") {
+                return None;
+            }
+            if let Some(after) = rest
+                .strip_prefix("- ")
+                .or_else(|| (rest == "-").then_some(""))
+            {
+                let inner = after.len() - after.trim_start_matches(' ').len();
+                let column = indent + (rest.len() - after.len()) + inner;
+                out.push(Line {
+                    indent,
+                    dash: true,
+                    start: pos + column,
+                    column,
+                    content: &after[inner..],
+                });
+            } else {
+                out.push(Line {
+                    indent,
+                    dash: false,
+                    start: pos + indent,
+                    column: indent,
+                    content: rest,
+                });
+            }
+        }
+        pos = end + 1;
+    }
+    Some(out)
+}
+
+/// Reads the block (mapping or sequence) whose lines sit at `indent`.
+fn block(lines: &[Line], pos: &mut usize, indent: usize, offset: usize) -> Option<Node> {
+    let first = lines.get(*pos)?;
+    if first.dash {
+        sequence(lines, pos, indent, offset, false)
+    } else {
+        mapping(lines, pos, indent, offset, false)
+    }
+}
+
+fn sequence(
+    lines: &[Line],
+    pos: &mut usize,
+    indent: usize,
+    offset: usize,
+    indentless: bool,
+) -> Option<Node> {
+    // Where the full parser starts a sequence: at its first `-`, or, for a
+    // sequence at its key's own column, at the first item's content.
+    let first = &lines[*pos];
+    let dash = if indentless {
+        offset + first.start
+    } else {
+        offset + first.start - (first.column - first.indent)
+    };
+    let mut items = Vec::new();
+    while let Some(line) = lines.get(*pos) {
+        if line.indent != indent || !line.dash {
+            break;
+        }
+        if line.content.is_empty() {
+            return None;
+        }
+        let item = if split_key(line.content).is_some() {
+            mapping(lines, pos, line.column, offset, true)?
+        } else {
+            let node = scalar(line.content, offset + line.start)?;
+            *pos += 1;
+            node
+        };
+        items.push(item);
+    }
+    let end = items.last()?.end;
+    Some(Node {
+        kind: Kind::Seq { items, flow: false },
+        start: dash,
+        end,
+        anchor: 0,
+    })
+}
+
+/// Reads `key: value` lines at `column`. The first line may be a `- ` item line
+/// (`item_column` is then set), whose content starts the mapping.
+fn mapping(
+    lines: &[Line],
+    pos: &mut usize,
+    column: usize,
+    offset: usize,
+    in_item: bool,
+) -> Option<Node> {
+    let mut entries: Vec<(Node, Node)> = Vec::new();
+    let mut first = true;
+    while let Some(line) = lines.get(*pos) {
+        // An item's mapping starts on its `- ` line; later keys stand alone.
+        let at_column = if first && in_item {
+            true
+        } else {
+            !line.dash && line.indent == column
+        };
+        if !at_column {
+            if line.indent > column {
+                return None;
+            }
+            break;
+        }
+        first = false;
+        let (key_text, rest, rest_at) = split_key(line.content)?;
+        let key_start = offset + line.start;
+        let key = Node {
+            kind: Kind::Scalar {
+                value: key_text.to_string(),
+                style: Style::Plain,
+            },
+            start: key_start,
+            end: key_start + key_text.len(),
+            anchor: 0,
+        };
+        if entries.iter().any(|(k, _)| k.as_str() == Some(key_text)) {
+            return None;
+        }
+        *pos += 1;
+        let value_text = strip_comment(rest);
+        let value = if value_text.is_empty() {
+            // A nested block on the following lines, or null.
+            match lines.get(*pos) {
+                Some(next) if next.dash && next.indent >= column => {
+                    sequence(lines, pos, next.indent, offset, next.indent == column)?
+                }
+                Some(next) if !next.dash && next.indent > column => {
+                    mapping(lines, pos, next.indent, offset, false)?
+                }
+                _ => {
+                    // `key:` with nothing: an empty plain scalar after the colon.
+                    let at = key.end + 1;
+                    Node {
+                        kind: Kind::Scalar {
+                            value: String::new(),
+                            style: Style::Plain,
+                        },
+                        start: at,
+                        end: at,
+                        anchor: 0,
+                    }
+                }
+            }
+        } else {
+            let value_start = key_start + rest_at + (rest.len() - rest.trim_start().len());
+            scalar(value_text, value_start)?
+        };
+        entries.push((key, value));
+    }
+    let start = entries.first()?.0.start;
+    let end = entries.last()?.1.end.max(entries.last()?.0.end);
+    Some(Node {
+        kind: Kind::Map {
+            entries,
+            flow: false,
+        },
+        start,
+        end,
+        anchor: 0,
+    })
+}
+
+/// `key: rest` → (key, rest, offset of rest in content). Keys are plain words.
+fn split_key(content: &str) -> Option<(&str, &str, usize)> {
+    let colon = content.find(':')?;
+    let key = &content[..colon];
+    if key.is_empty()
+        || !key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'/'))
+    {
+        return None;
+    }
+    let rest = &content[colon + 1..];
+    if !(rest.is_empty() || rest.starts_with(' ')) {
+        return None;
+    }
+    Some((key, rest, colon + 1))
+}
+
+/// Cuts a trailing ` # comment`, outside quotes; trims spaces.
+fn strip_comment(rest: &str) -> &str {
+    let trimmed = rest.trim_start();
+    let bytes = trimmed.as_bytes();
+    let mut quote = None;
+    for (i, b) in bytes.iter().enumerate() {
+        match (quote, *b) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, b'"' | b'\'') if i == 0 => quote = Some(*b),
+            (None, b'#') if i > 0 && bytes[i - 1] == b' ' => return trimmed[..i].trim_end(),
+            _ => {}
+        }
+    }
+    if trimmed.starts_with('#') {
+        return "";
+    }
+    trimmed.trim_end()
+}
+
+/// A one-line scalar at byte `start`.
+fn scalar(text: &str, start: usize) -> Option<Node> {
+    let first = text.as_bytes().first()?;
+    let (value, style) = match first {
+        b'"' => {
+            let inner = text.strip_prefix('"')?.strip_suffix('"')?;
+            if inner.contains(['"', '\\']) {
+                return None;
+            }
+            (inner.to_string(), Style::DoubleQuoted)
+        }
+        b'\'' => {
+            let inner = text.strip_prefix('\'')?.strip_suffix('\'')?;
+            if inner.replace("''", "").contains('\'') {
+                return None;
+            }
+            (inner.replace("''", "'"), Style::SingleQuoted)
+        }
+        b'{' | b'[' => {
+            // Only empty flow collections.
+            let kind = match text {
+                "{}" => Kind::Map {
+                    entries: Vec::new(),
+                    flow: true,
+                },
+                "[]" => Kind::Seq {
+                    items: Vec::new(),
+                    flow: true,
+                },
+                _ => return None,
+            };
+            return Some(Node {
+                kind,
+                start,
+                end: start + 2,
+                anchor: 0,
+            });
+        }
+        b'&' | b'*' | b'!' | b'|' | b'>' | b'%' | b'@' | b'`' | b'?' | b',' | b']' | b'}'
+        | b'#' => return None,
+        b'-' if text == "-" || text.starts_with("- ") => return None,
+        _ => {
+            if text.contains(": ") || text.ends_with(':') || text.contains(" #") {
+                return None;
+            }
+            (text.to_string(), Style::Plain)
+        }
+    };
+    Some(Node {
+        kind: Kind::Scalar { value, style },
+        start,
+        end: start + text.len(),
+        anchor: 0,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::yaml::{Document, Kind, Node};
+    use super::parse;
+
+    fn same(a: &Node, b: &Node, path: &str) {
+        assert_eq!((a.start, a.end), (b.start, b.end), "span of {path}");
+        match (&a.kind, &b.kind) {
+            (
+                Kind::Scalar {
+                    value: va,
+                    style: sa,
+                },
+                Kind::Scalar {
+                    value: vb,
+                    style: sb,
+                },
+            ) => {
+                assert_eq!((va, sa), (vb, sb), "scalar {path}")
+            }
+            (
+                Kind::Map {
+                    entries: ea,
+                    flow: fa,
+                },
+                Kind::Map {
+                    entries: eb,
+                    flow: fb,
+                },
+            ) => {
+                assert_eq!(fa, fb, "flow of {path}");
+                assert_eq!(ea.len(), eb.len(), "entries of {path}");
+                for ((ka, va), (kb, vb)) in ea.iter().zip(eb) {
+                    same(ka, kb, &format!("{path}.key"));
+                    same(va, vb, &format!("{path}.{}", ka.as_str().unwrap_or("?")));
+                }
+            }
+            (
+                Kind::Seq {
+                    items: ia,
+                    flow: fa,
+                },
+                Kind::Seq {
+                    items: ib,
+                    flow: fb,
+                },
+            ) => {
+                assert_eq!(fa, fb, "flow of {path}");
+                assert_eq!(ia.len(), ib.len(), "items of {path}");
+                for (i, (x, y)) in ia.iter().zip(ib).enumerate() {
+                    same(x, y, &format!("{path}[{i}]"));
+                }
+            }
+            (x, y) => panic!("{path}: {x:?} vs {y:?}"),
+        }
+    }
+
+    fn agrees(text: &str) {
+        let fast = parse(text, 0).unwrap_or_else(|| panic!("not in the simple subset:\n{text}"));
+        let full = Document::parse_strict(text).unwrap();
+        same(&fast, full.root.as_ref().unwrap(), "$");
+    }
+
+    #[test]
+    fn matches_the_full_parser_on_kubeconfig_shapes() {
+        // kubectl's own output style: items at column 0, keys sorted.
+        agrees(
+            "apiVersion: v1\nclusters:\n- cluster:\n    certificate-authority-data: QUJD+/=\n    server: https://127.0.0.1:6443\n  name: kind\ncontexts:\n- context:\n    cluster: kind\n    user: kind\n  name: kind\ncurrent-context: kind\nkind: Config\npreferences: {}\nusers:\n- name: kind\n  user:\n    token: abc.def\n",
+        );
+        // Indented items, comments, quotes, nulls and empty values.
+        agrees(
+            "# head\nkind: Config\ncontexts:\n    # note\n    - name: 'it''s'   # c\n      context:\n          cluster: \"c #1\"\n          namespace:\n    -   name: b\n        context: {}\nextensions: []\ncurrent-context: \"dev\"   # last used\nempty:\nlast: ~\n",
+        );
+        // Sequences of scalars, nested lists at the key's column, exec args.
+        agrees(
+            "users:\n- name: u\n  user:\n    exec:\n      args:\n      - --region\n      - us-east-1\n      command: aws\n      env:\n      - name: AWS_PROFILE\n        value: prod\n      interactiveMode: IfAvailable\n",
+        );
+    }
+
+    #[test]
+    fn gives_up_outside_the_subset() {
+        for text in [
+            "a: &x 1\nb: *x\n",
+            "a: |\n  text\n",
+            "a: [1, 2]\n",
+            "a: {b: c}\n",
+            "a: \"esc\\n\"\n",
+            "a:\n\t- tab\n",
+            "a: b: c\n",
+            "a: 1\na: 2\n",
+            "- top\n- level\nkey: x\n",
+            "a:\n  b: 1\n   c: 2\n",
+            "---\na: 1\n",
+            "a: !!str 1\n",
+            "a: multi\n  line\n",
+        ] {
+            assert!(parse(text, 0).is_none(), "should fall back: {text:?}");
+        }
+    }
+
+    #[test]
+    fn offsets_are_shifted() {
+        let text = "contexts:\n- name: a\n";
+        let node = parse(text, 100).unwrap();
+        assert_eq!(node.start, 100);
+    }
+}
