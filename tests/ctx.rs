@@ -98,12 +98,10 @@ fn namespace_is_inserted_with_the_files_own_indentation() {
         .assert()
         .success();
     let after = fs::read_to_string(&kc).unwrap();
-    let expected = FIXTURE
-        .replace("current-context: \"dev\"", "current-context: \"dev\"")
-        .replace(
-            "          cluster: dev-cluster\n          user: alice\n",
-            "          cluster: dev-cluster\n          user: alice\n          namespace: web\n",
-        );
+    let expected = FIXTURE.replace(
+        "          cluster: dev-cluster\n          user: alice\n",
+        "          cluster: dev-cluster\n          user: alice\n          namespace: web\n",
+    );
     assert_eq!(after, expected);
 
     // An existing namespace is replaced in place.

@@ -25,14 +25,14 @@ fn kubeconfig_for(context: &str) -> (tempfile::TempDir, PathBuf) {
     (dir, path)
 }
 
-fn ns(dir: &tempfile::TempDir, kubeconfig: &PathBuf) -> assert_cmd::Command {
+fn ns(dir: &tempfile::TempDir, kubeconfig: &std::path::Path) -> assert_cmd::Command {
     let mut cmd = plugin("kubectl-ns");
     cmd.env("KUBECONFIG", kubeconfig)
         .env("XDG_CACHE_HOME", dir.path().join("cache"));
     cmd
 }
 
-fn namespace_of(kubeconfig: &PathBuf, context: &str) -> Option<String> {
+fn namespace_of(kubeconfig: &std::path::Path, context: &str) -> Option<String> {
     let kc = Kubeconfig::load(Some(kubeconfig)).unwrap();
     kc.context(context).unwrap().namespace
 }
