@@ -11,8 +11,10 @@
 //!
 //! Capabilities, one per plugin family, each using only the plumbing:
 //! - [`switch`]: `kubectl ctx` and `kubectl ns`.
+//! - [`aws`]: `kubectl aws-token` (EKS tokens), and AWS credentials for any plugin.
 //! - [`rotate`]: `kubectl rotate-secret`, versioned Secrets and ConfigMaps.
 
+pub mod aws;
 pub mod cli;
 pub mod client;
 pub mod completion;
