@@ -63,6 +63,12 @@ h_switch() { XDG_CACHE_HOME="$work/cache" "$HONBAN" --kubeconfig "$1" "ctx-$((10
 k_switch() { "$KUBECTL" config use-context "ctx-$((1000 + $2))" --kubeconfig "$1"; }
 h_list() { "$HONBAN" --kubeconfig "$1"; }
 k_list() { "$KUBECTL" config get-contexts -o name --kubeconfig "$1"; }
+h_prompt() { "$HONBAN" --kubeconfig "$1" --prompt; }
+# kube-ps1 style: two kubectl calls per prompt.
+k_prompt() {
+  "$KUBECTL" config current-context --kubeconfig "$1"
+  "$KUBECTL" config view --minify -o 'jsonpath={..namespace}' --kubeconfig "$1"
+}
 h_current() { "$HONBAN" --kubeconfig "$1" -c; }
 k_current() { "$KUBECTL" config current-context --kubeconfig "$1"; }
 
@@ -75,3 +81,4 @@ echo "kubectl: $("$KUBECTL" version --client 2>/dev/null | head -1)"
 bench_pair switch h_switch k_switch
 bench_pair list h_list k_list
 bench_pair current h_current k_current
+bench_pair prompt h_prompt k_prompt

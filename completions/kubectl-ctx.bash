@@ -23,7 +23,7 @@ _kubectl__ctx() {
 
     case "${cmd}" in
         kubectl__ctx)
-            opts="-c -u -d -n -o -h -V --current --unset --delete --cascade --force --export --no-picker --completion --kubeconfig --context --namespace --request-timeout --output --color --help --version"
+            opts="-c -u -d -n -o -h -V --current --unset --delete --cascade --force --export --prompt --no-picker --completion --kubeconfig --context --namespace --request-timeout --output --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -18,6 +18,7 @@ complete -c kubectl-ctx -s d -l delete -d 'Delete the named contexts (`.` is the
 complete -c kubectl-ctx -l cascade -d 'With -d: also delete clusters and users no remaining context uses'
 complete -c kubectl-ctx -l force -d 'Rename onto an existing name, replacing it'
 complete -c kubectl-ctx -l export -d 'Print `export KUBECONFIG=…` for a private per-shell copy of NAME; use as: eval "$(kubectl ctx --export NAME)"'
+complete -c kubectl-ctx -l prompt -d 'Print `context/namespace` for a shell prompt (nothing when no kubeconfig exists)'
 complete -c kubectl-ctx -l no-picker -d 'Never open the interactive picker'
 complete -c kubectl-ctx -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-ctx -s V -l version -d 'Print version'

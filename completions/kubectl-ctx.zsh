@@ -33,6 +33,7 @@ _kubectl-ctx() {
 '--cascade[With -d\: also delete clusters and users no remaining context uses]' \
 '--force[Rename onto an existing name, replacing it]' \
 '--export[Print \`export KUBECONFIG=…\` for a private per-shell copy of NAME; use as\: eval "\$(kubectl ctx --export NAME)"]' \
+'(-u --unset -d --delete --export -c --current)--prompt[Print \`context/namespace\` for a shell prompt (nothing when no kubeconfig exists)]' \
 '--no-picker[Never open the interactive picker]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \

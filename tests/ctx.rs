@@ -812,3 +812,46 @@ fn broken_pipe_is_not_an_error() {
     );
     assert!(out.stderr.is_empty());
 }
+
+#[test]
+fn prompt_prints_context_and_namespace_without_an_api_call() {
+    let sb = Sandbox::new();
+    let kc = sb.write("config", FIXTURE);
+    sb.ctx()
+        .arg("--kubeconfig")
+        .arg(&kc)
+        .arg("--prompt")
+        .assert()
+        .success()
+        .stdout("dev/default\n");
+    sb.ctx()
+        .arg("--kubeconfig")
+        .arg(&kc)
+        .args(["prod"])
+        .assert()
+        .success();
+    sb.ctx()
+        .arg("--kubeconfig")
+        .arg(&kc)
+        .arg("--prompt")
+        .assert()
+        .success()
+        .stdout("prod/payments\n");
+    // No kubeconfig at all: an empty prompt segment, not an error.
+    sb.ctx()
+        .arg("--prompt")
+        .assert()
+        .success()
+        .stdout("")
+        .stderr("");
+    // A broken file: quiet, exit 1.
+    let broken = sb.write("broken", "contexts: [\n");
+    sb.ctx()
+        .arg("--kubeconfig")
+        .arg(&broken)
+        .arg("--prompt")
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr("");
+}

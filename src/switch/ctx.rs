@@ -17,6 +17,7 @@ use crate::state;
 pub struct CtxRequest {
     pub args: Vec<String>,
     pub current: bool,
+    pub prompt: bool,
     pub unset: bool,
     pub delete: bool,
     pub cascade: bool,
@@ -37,6 +38,9 @@ struct ContextRow<'a> {
 }
 
 pub fn run(req: CtxRequest) -> Result<u8> {
+    if req.prompt {
+        return prompt(&req);
+    }
     let flag = req.global.kubeconfig.clone();
     let kc = Kubeconfig::load(flag.as_deref())?;
     let err_palette = Palette::for_stderr(req.global.color);
@@ -100,6 +104,27 @@ pub fn run(req: CtxRequest) -> Result<u8> {
             "too many arguments; to delete several contexts use -d NAME…".into(),
         )),
     }
+}
+
+/// `context/namespace` for PS1 or starship: no API call, no noise. Without a
+/// kubeconfig or a current context it prints nothing; a broken file exits 1 quietly.
+fn prompt(req: &CtxRequest) -> Result<u8> {
+    let (paths, _) = crate::kubeconfig::locate(req.global.kubeconfig.as_deref());
+    if !paths.iter().any(|p| p.exists()) {
+        return Ok(exit::OK);
+    }
+    let Ok(kc) = Kubeconfig::load(req.global.kubeconfig.as_deref()) else {
+        return Ok(exit::FAILURE);
+    };
+    let Some((name, _)) = kc.current_context() else {
+        return Ok(exit::OK);
+    };
+    let namespace = kc
+        .context(name)
+        .and_then(|c| c.namespace)
+        .unwrap_or_else(|| "default".to_string());
+    output::print_lines([format!("{name}/{namespace}")])?;
+    Ok(exit::OK)
 }
 
 fn stdin_is_terminal() -> bool {

@@ -43,6 +43,10 @@ struct Cli {
     #[arg(long)]
     export: bool,
 
+    /// Print `context/namespace` for a shell prompt (nothing when no kubeconfig exists)
+    #[arg(long, conflicts_with_all = ["unset", "delete", "export", "current"])]
+    prompt: bool,
+
     /// Never open the interactive picker
     #[arg(long, env = "HONBAN_NO_PICKER", value_parser = clap::builder::BoolishValueParser::new(), default_value_t = false)]
     no_picker: bool,
@@ -76,6 +80,7 @@ fn main() -> ExitCode {
         ctx::run(CtxRequest {
             args: cli.args,
             current: cli.current,
+            prompt: cli.prompt,
             unset: cli.unset,
             delete: cli.delete,
             cascade: cli.cascade,
