@@ -134,16 +134,36 @@ impl Kubeconfig {
     }
 
     pub fn load_paths(paths: Vec<PathBuf>, source: Source) -> Result<Kubeconfig> {
+        Kubeconfig::load_paths_with(paths, source, true)
+    }
+
+    /// For commands that only read `current-context` (`kubectl ctx -c`): the
+    /// contexts are not parsed unless asked for.
+    pub fn load_current_only(flag: Option<&Path>) -> Result<Kubeconfig> {
+        let (paths, source) = locate(flag);
+        if source == Source::Flag && !paths[0].exists() {
+            return Kubeconfig::load(flag);
+        }
+        Kubeconfig::load_paths_with(paths, source, false)
+    }
+
+    fn load_paths_with(
+        paths: Vec<PathBuf>,
+        source: Source,
+        check_contexts: bool,
+    ) -> Result<Kubeconfig> {
         let mut files = Vec::with_capacity(paths.len());
         for path in paths {
-            files.push(read_file(&path)?);
+            files.push(read_file(&path, check_contexts)?);
         }
         let mut kc = Kubeconfig {
             files,
             source,
             warnings: Vec::new(),
         };
-        kc.warnings = kc.duplicate_warnings();
+        if check_contexts {
+            kc.warnings = kc.duplicate_warnings();
+        }
         Ok(kc)
     }
 
@@ -841,7 +861,7 @@ fn absolutize(value: &mut Value, keys: &[&str], dir: PathBuf) {
     }
 }
 
-fn read_file(path: &Path) -> Result<ConfigFile> {
+fn read_file(path: &Path, check_contexts: bool) -> Result<ConfigFile> {
     match fs::read(path) {
         Ok(bytes) => {
             let text = String::from_utf8(bytes).map_err(|_| Error::Kubeconfig {
@@ -855,8 +875,10 @@ fn read_file(path: &Path) -> Result<ConfigFile> {
                 message: e.message,
             };
             let doc = Document::parse(&text).map_err(yaml_error)?;
-            // Every command reads the contexts, so their syntax errors surface now.
-            doc.check_key("contexts").map_err(yaml_error)?;
+            // Almost every command reads the contexts, so their syntax errors surface now.
+            if check_contexts {
+                doc.check_key("contexts").map_err(yaml_error)?;
+            }
             if let Some(root) = &doc.root
                 && !matches!(root.kind, Kind::Map { .. })
                 && !(matches!(&root.kind, Kind::Scalar { value, .. } if yaml::is_null(value)))

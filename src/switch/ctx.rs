@@ -42,6 +42,12 @@ pub fn run(req: CtxRequest) -> Result<u8> {
         return prompt(&req);
     }
     let flag = req.global.kubeconfig.clone();
+    if req.current {
+        let kc = Kubeconfig::load_current_only(flag.as_deref())?;
+        let (name, _) = kc.current_context().ok_or(Error::NoCurrentContext)?;
+        output::print_lines([name])?;
+        return Ok(exit::OK);
+    }
     let kc = Kubeconfig::load(flag.as_deref())?;
     let err_palette = Palette::for_stderr(req.global.color);
     for w in &kc.warnings {
