@@ -11,9 +11,11 @@
 //!
 //! Capabilities, one per plugin family, each using only the plumbing:
 //! - [`switch`]: `kubectl ctx` and `kubectl ns`.
+//! - [`audit`]: `kubectl audit`, best-practice and health audits, live and offline.
 //! - [`aws`]: `kubectl aws-token` (EKS tokens), and AWS credentials for any plugin.
 //! - [`rotate`]: `kubectl rotate-secret`, versioned Secrets and ConfigMaps.
 
+pub mod audit;
 pub mod aws;
 pub mod cli;
 pub mod client;

@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# Side-by-side: kubectl audit vs checkov (the anchor tool, from PyPI) on the
+# same 300-file corpus, one run each, with wall time and peak memory from
+# /usr/bin/time -v. Goals: 50x faster, at most 60 MB.
+#
+# Then, unless LIVE=0 or testenv is not running, a live `kubectl audit -A`
+# against testenv loaded with 500 namespaces, 2,000 Deployments and 10,000
+# pods (kwok, on extra fake nodes). Goals: at most 3 s and 200 MB. The load
+# is deleted afterwards (KEEP_LOAD=1 keeps it for another run). Loading and
+# deleting it keeps testenv's controllers busy for 10-15 minutes on 2 cores:
+# other tests' rollouts slow down meanwhile.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+CORPUS=${CORPUS:-../shared/audit-corpus}
+LIVE=${LIVE:-1}
+NAMESPACES=${NAMESPACES:-500}
+DEPLOYMENTS=${DEPLOYMENTS:-2000}
+PODS=${PODS:-10000}
+NODES=${NODES:-100}
+
+if [[ ! -d $CORPUS ]]; then
+	echo "bench/audit.sh: corpus $CORPUS not found; set CORPUS=DIR" >&2
+	exit 1
+fi
+cargo build --release -q -p kubectl-audit
+HONBAN=target/release/kubectl-audit
+CHECKOV_BIN=$(tests/tools/setup-audit-python.sh checkov)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# measure NAME command... -> prints "wall_seconds max_rss_kb cpu_seconds" for it
+measure() {
+	local name=$1
+	shift
+	/usr/bin/time -v -o "$work/$name.time" "$@" >"$work/$name.out" 2>"$work/$name.err" || true
+	python3 - "$work/$name.time" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (\S+)", text).group(1)
+parts = [float(p) for p in wall.split(":")]
+secs = sum(p * 60 ** i for i, p in enumerate(reversed(parts)))
+rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", text).group(1))
+cpu = sum(float(re.search(rf"{k} time \(seconds\): (\S+)", text).group(1)) for k in ("User", "System"))
+print(f"{secs:.3f} {rss} {cpu:.3f}")
+PY
+}
+
+files=$(find "$CORPUS" -type f \( -name '*.yaml' -o -name '*.yml' -o -name '*.json' \) | wc -l)
+echo "corpus: $CORPUS ($files files)"
+read -r h_wall h_rss h_cpu < <(measure honban "$HONBAN" -f "$CORPUS" -o json)
+read -r c_wall c_rss c_cpu < <(measure checkov "$CHECKOV_BIN/checkov" -d "$CORPUS" --framework kubernetes --skip-download -o json --quiet)
+h_findings=$(python3 -c 'import json,sys; print(sum(len(c["findings"]) for c in json.load(open(sys.argv[1]))["clusters"]))' "$work/honban.out")
+c_failed=$(python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+d = d if isinstance(d, list) else [d]
+print(sum(len(r.get("results", {}).get("failed_checks", [])) for r in d))' "$work/checkov.out" 2>/dev/null || echo "?")
+python3 - "$h_wall" "$h_rss" "$c_wall" "$c_rss" "$h_findings" "$c_failed" "$h_cpu" "$c_cpu" <<'PY'
+import sys
+hw, hr, cw, cr = float(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
+hc, cc = float(sys.argv[7]), float(sys.argv[8])
+print(f"{'tool':<22}{'wall s':>10}{'cpu s':>10}{'peak MB':>10}{'findings':>10}")
+print(f"{'kubectl audit -f':<22}{hw:>10.3f}{hc:>10.3f}{hr/1024:>10.1f}{sys.argv[5]:>10}")
+print(f"{'checkov -d':<22}{cw:>10.3f}{cc:>10.3f}{cr/1024:>10.1f}{sys.argv[6]:>10}")
+ratio = cw / max(hw, 0.001)
+print(f"time ratio checkov/honban: {ratio:.0f}x wall, {cc / max(hc, 0.01):.0f}x cpu (goal >= 50x); "
+      f"honban peak {hr/1024:.1f} MB (goal <= 60 MB)")
+PY
+
+[[ $LIVE == 1 ]] || exit 0
+if ! testenv/testenv status >/dev/null 2>&1; then
+	echo "live: testenv is not running (testenv/testenv up); skipped"
+	exit 0
+fi
+eval "$(testenv/testenv env)"
+KUBECTL=$(testenv/testenv kubectl-path)
+k() { "$KUBECTL" --kubeconfig "$KUBECONFIG" --context testenv-admin "$@"; }
+
+cleanup_load() {
+	# Pods first, forced: left to the namespace controller and pod GC (or to
+	# kwok, once its nodes are gone) they take most of an hour to go.
+	echo "live: deleting the load..."
+	k delete deployments -A -l honban.io/bench=audit --cascade=orphan --wait=false >/dev/null 2>&1 || true
+	k delete replicasets -A -l honban.io/bench=audit --cascade=orphan --wait=false >/dev/null 2>&1 || true
+	k delete pods -A -l honban.io/bench=audit --grace-period=0 --force --wait=false >/dev/null 2>&1 || true
+	k delete namespace -l honban.io/bench=audit --wait=false >/dev/null 2>&1 || true
+	k delete node -l honban.io/bench=audit --wait=false >/dev/null 2>&1 || true
+}
+if [[ ${KEEP_LOAD:-0} != 1 ]]; then
+	trap 'cleanup_load; rm -rf "$work"' EXIT
+fi
+
+existing=$(k get pods -A -l honban.io/bench=audit --no-headers 2>/dev/null | wc -l)
+if ((existing < PODS)); then
+	echo "live: loading $NAMESPACES namespaces, $DEPLOYMENTS Deployments, $PODS pods on $NODES extra kwok nodes..."
+	python3 - "$work/load" "$NAMESPACES" "$DEPLOYMENTS" "$PODS" "$NODES" <<'PY'
+import os, sys
+out, ns, deps, pods, nodes = sys.argv[1], *map(int, sys.argv[2:])
+os.makedirs(out, exist_ok=True)
+zones = ["us-east-1a", "us-east-1b", "us-east-1c"]
+with open(f"{out}/00-nodes.yaml", "w") as f:
+    for i in range(nodes):
+        f.write(f"""---
+apiVersion: v1
+kind: Node
+metadata:
+  name: bench-audit-{i}
+  annotations: {{kwok.x-k8s.io/node: fake, node.alpha.kubernetes.io/ttl: "0"}}
+  labels: {{honban.io/bench: audit, kubernetes.io/hostname: bench-audit-{i}, topology.kubernetes.io/zone: {zones[i % 3]}, type: kwok}}
+spec: {{}}
+status:
+  capacity: {{cpu: "64", memory: 512Gi, pods: "250"}}
+  allocatable: {{cpu: "64", memory: 512Gi, pods: "250"}}
+""")
+with open(f"{out}/01-namespaces.yaml", "w") as f:
+    for n in range(ns):
+        f.write(f"---\napiVersion: v1\nkind: Namespace\nmetadata: {{name: bench-audit-{n}, labels: {{honban.io/bench: audit}}}}\n")
+replicas = pods // deps
+for d in range(deps):
+    n = d % ns
+    with open(f"{out}/02-deploy-{n:04d}.yaml", "a") as f:
+        f.write(f"""---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: app-{d}, namespace: bench-audit-{n}, labels: {{honban.io/bench: audit}}}}
+spec:
+  replicas: {replicas}
+  selector: {{matchLabels: {{app: app-{d}}}}}
+  template:
+    metadata: {{labels: {{app: app-{d}, honban.io/bench: audit}}}}
+    spec:
+      nodeSelector: {{type: kwok}}
+      tolerations: [{{key: kwok.x-k8s.io/node, operator: Exists, effect: NoSchedule}}]
+      containers: [{{name: app, image: registry.example/app:1.0, resources: {{requests: {{cpu: 10m, memory: 16Mi}}}}}}]
+""")
+PY
+	# create (one request per object) is much faster than apply here.
+	k create -f "$work/load/00-nodes.yaml" >/dev/null 2>&1 || true
+	k create -f "$work/load/01-namespaces.yaml" >/dev/null 2>&1 || true
+	cat "$work"/load/02-deploy-*.yaml | k create -f - >/dev/null 2>&1 || true
+	for _ in $(seq 1 180); do
+		running=$(k get pods -A -l honban.io/bench=audit --field-selector=status.phase=Running --no-headers 2>/dev/null | wc -l)
+		((running >= PODS)) && break
+		sleep 10
+	done
+	echo "live: $running pods running"
+fi
+read -r l_wall l_rss l_cpu < <(measure live "$HONBAN" --kubeconfig "$KUBECONFIG" --context testenv-admin -A -o json)
+python3 - "$work/live.out" "$l_wall" "$l_rss" "$l_cpu" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))["clusters"][0]
+wall, rss, cpu = float(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
+print(f"live -A: {wall:.2f} s wall, {cpu:.2f} s cpu, {rss/1024:.1f} MB peak (goals <= 3 s, <= 200 MB); "
+      f"{r['summary']['objects']} objects, {len(r['findings'])} findings, {len(r['notChecked'])} kinds not checked")
+PY

@@ -1,0 +1,284 @@
+//! `kubectl audit`: best-practice and health audits of a live cluster or of
+//! manifest files, with the same check ids in both modes.
+//!
+//! Flow: a source ([`files`] or [`live`]) yields objects; [`index::Index`]
+//! indexes them for the cross-object checks; [`checks`] run over it and
+//! report raw findings with evaluation counts; [`report`] applies
+//! exemptions, severities and filters and computes scores; [`render`] prints.
+//!
+//! Exit codes: 0 nothing at or above `--fail-on`; 3 findings at or above it;
+//! 4 some kinds or inputs could not be read (this wins over 3, because the
+//! report is incomplete); 1 the audit could not run; 2 usage.
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+
+use clap::ValueEnum;
+
+use crate::cli::GlobalArgs;
+use crate::error::{Error, Result};
+use crate::output::{self, Palette};
+
+pub mod checks;
+pub mod config;
+pub mod files;
+pub mod index;
+pub mod live;
+pub mod object;
+pub mod render;
+pub mod report;
+pub mod yaml;
+
+use checks::{CHECKS, CheckInfo, CheckOptions, Severity};
+use config::Config;
+use report::{ClusterReport, Filters, Report};
+
+/// Exit codes of `kubectl audit`.
+pub mod exit {
+    pub const OK: u8 = 0;
+    pub const FAILURE: u8 = 1;
+    pub const USAGE: u8 = 2;
+    pub const FINDINGS: u8 = 3;
+    pub const NOT_CHECKED: u8 = 4;
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum OutputFormat {
+    #[default]
+    Table,
+    Json,
+    Yaml,
+    Sarif,
+    Junit,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Level {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Level {
+    pub fn severity(self) -> Severity {
+        match self {
+            Level::Info => Severity::Info,
+            Level::Warning => Severity::Warning,
+            Level::Error => Severity::Error,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Info,
+    Warning,
+    Error,
+    /// Never exit 3.
+    None,
+}
+
+#[derive(Debug, Clone)]
+pub struct AuditRequest {
+    /// `-f`: files, directories, `-` for stdin. Empty = live.
+    pub files: Vec<PathBuf>,
+    pub all_namespaces: bool,
+    pub all_contexts: bool,
+    pub output: OutputFormat,
+    pub checks: Vec<String>,
+    pub skip: Vec<String>,
+    pub min_severity: Level,
+    pub fail_on: FailOn,
+    pub config: Option<PathBuf>,
+    /// Offline: zones the target cluster spans (enables spread-zones at 2+).
+    pub zones: Option<usize>,
+    pub global: GlobalArgs,
+}
+
+/// The settings one audit applies to every cluster.
+pub struct Settings {
+    pub config: Config,
+    pub enabled: HashSet<&'static str>,
+    pub min_severity: Severity,
+    /// Keep which (check, object) pairs were judged (conformance tests).
+    pub track_evaluations: bool,
+}
+
+impl Settings {
+    pub fn enabled_infos(&self) -> Vec<&'static CheckInfo> {
+        CHECKS
+            .iter()
+            .filter(|c| self.enabled.contains(c.id))
+            .collect()
+    }
+}
+
+fn settings(req: &AuditRequest, live: bool) -> Result<Settings> {
+    let config = match &req.config {
+        Some(path) => Config::load(path)?,
+        None => Config {
+            annotation_exemptions: true,
+            ..Config::default()
+        },
+    };
+    let mut skip = req.skip.clone();
+    skip.extend(config.disabled.iter().cloned());
+    let enabled = checks::select(&req.checks, &skip, live)?;
+    Ok(Settings {
+        config,
+        enabled,
+        min_severity: req.min_severity.severity(),
+        track_evaluations: false,
+    })
+}
+
+pub fn now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// Audits an index: checks, exemptions, filters, score.
+pub fn audit_index(
+    context: Option<String>,
+    index: &index::Index,
+    settings: &Settings,
+) -> ClusterReport {
+    let opts = CheckOptions { now: now_secs() };
+    let cx = checks::run_all(index, &opts, &settings.enabled, settings.track_evaluations);
+    let filters = Filters {
+        config: &settings.config,
+        min_severity: settings.min_severity,
+    };
+    report::build(context, index, cx, &filters)
+}
+
+/// Offline: reads the inputs and audits them as one cluster.
+pub fn audit_files(req: &AuditRequest, settings: &Settings) -> Result<Report> {
+    let default_ns = req.global.namespace.clone().unwrap_or_default();
+    let input = files::read(&req.files, &default_ns)?;
+    if input.objects.is_empty() {
+        if let Some(first) = input.not_checked.first() {
+            return Err(Error::Failed(format!(
+                "no Kubernetes object could be read; first problem: {}",
+                first.reason
+            )));
+        }
+        let what: Vec<String> = req.files.iter().map(|p| p.display().to_string()).collect();
+        return Err(Error::Failed(format!(
+            "no Kubernetes objects found in {}; point -f at manifests (.yaml, .yml, .json) or pipe them to -f -",
+            what.join(", ")
+        )));
+    }
+    let zones = req.zones.or(settings.config.zones);
+    let index = index::Index::new(input.objects, Vec::new(), false, input.not_checked, zones);
+    Ok(Report::new(vec![audit_index(None, &index, settings)]))
+}
+
+/// Audits manifests given as text, as `-f` would (tests, embedding).
+/// `checks` empty means every offline check.
+pub fn audit_text(text: &str, checks: &[&str], zones: Option<usize>) -> ClusterReport {
+    let mut input = files::FileInput::default();
+    files::parse_text("manifest.yaml", text, "", &mut input);
+    let index = index::Index::new(input.objects, Vec::new(), false, input.not_checked, zones);
+    audit_index(None, &index, &test_settings(checks, false))
+}
+
+/// Settings with only `checks` on (all when empty) and no exemptions config.
+pub fn test_settings(checks: &[&str], live: bool) -> Settings {
+    let only: Vec<String> = checks.iter().map(|s| s.to_string()).collect();
+    Settings {
+        config: Config {
+            annotation_exemptions: true,
+            ..Config::default()
+        },
+        enabled: checks::select(&only, &[], live).expect("known check ids"),
+        min_severity: Severity::Info,
+        track_evaluations: true,
+    }
+}
+
+pub fn exit_code(report: &Report, fail_on: FailOn) -> u8 {
+    if report.clusters.iter().any(|c| !c.not_checked.is_empty()) {
+        return exit::NOT_CHECKED;
+    }
+    let threshold = match fail_on {
+        FailOn::None => return exit::OK,
+        FailOn::Info => Severity::Info,
+        FailOn::Warning => Severity::Warning,
+        FailOn::Error => Severity::Error,
+    };
+    let failing = report
+        .clusters
+        .iter()
+        .flat_map(|c| &c.findings)
+        .any(|f| f.severity >= threshold);
+    if failing { exit::FINDINGS } else { exit::OK }
+}
+
+pub fn print(
+    report: &Report,
+    format: OutputFormat,
+    settings: &Settings,
+    palette: Palette,
+) -> Result<()> {
+    match format {
+        OutputFormat::Table => output::print_lines(render::table(report, palette)),
+        OutputFormat::Json => output::print_json(report),
+        OutputFormat::Yaml => output::print_yaml(report),
+        OutputFormat::Sarif => {
+            output::print_json(&render::sarif(report, &settings.enabled_infos()))
+        }
+        OutputFormat::Junit => {
+            let text = render::junit(report, &settings.enabled_infos());
+            output::print_lines([text.trim_end()])
+        }
+    }
+}
+
+/// `kubectl audit [-f …]`: returns the exit code.
+pub fn run(req: AuditRequest) -> Result<u8> {
+    let live = req.files.is_empty();
+    if !live && (req.all_contexts || req.all_namespaces) {
+        return Err(Error::Usage(
+            "-A and --all-contexts audit a cluster; they cannot be combined with -f".into(),
+        ));
+    }
+    if req.all_contexts && req.global.context.is_some() {
+        return Err(Error::Usage(
+            "--context and --all-contexts exclude each other".into(),
+        ));
+    }
+    if req.all_namespaces && req.global.namespace.is_some() {
+        return Err(Error::Usage("-n and -A exclude each other".into()));
+    }
+    let settings = settings(&req, live)?;
+    let report = if live {
+        live::audit(&req, &settings)?
+    } else {
+        audit_files(&req, &settings)?
+    };
+    print(
+        &report,
+        req.output,
+        &settings,
+        Palette::for_stdout(req.global.color),
+    )?;
+    Ok(exit_code(&report, req.fail_on))
+}
+
+/// `kubectl audit checks [-o json]`.
+pub fn list_checks(format: OutputFormat) -> Result<u8> {
+    match format {
+        OutputFormat::Json => output::print_json(CHECKS)?,
+        OutputFormat::Yaml => output::print_yaml(&CHECKS)?,
+        OutputFormat::Table => output::print_lines(render::checks_table())?,
+        OutputFormat::Sarif | OutputFormat::Junit => {
+            return Err(Error::Usage(
+                "`kubectl audit checks` prints -o table, json or yaml".into(),
+            ));
+        }
+    }
+    Ok(exit::OK)
+}

