@@ -11,9 +11,10 @@
 //!
 //! Capabilities, one per plugin family, each using only the plumbing:
 //! - [`switch`]: `kubectl ctx` and `kubectl ns`.
-//! - [`audit`]: `kubectl audit`, best-practice and health audits, live and offline.
 //! - [`aws`]: `kubectl aws-token` (EKS tokens), and AWS credentials for any plugin.
 //! - [`rotate`]: `kubectl rotate-secret`, versioned Secrets and ConfigMaps.
+//! - [`audit`]: `kubectl audit`, best-practice and health audits, live and offline.
+//! - [`publish`]: `kubectl publish`, a workload on the internet on AWS (Service, ALB Ingress, ACM, DNS).
 
 pub mod audit;
 pub mod aws;
@@ -23,6 +24,7 @@ pub mod completion;
 pub mod error;
 pub mod kubeconfig;
 pub mod output;
+pub mod publish;
 pub mod rotate;
 pub mod state;
 pub mod switch;

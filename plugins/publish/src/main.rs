@@ -1,0 +1,280 @@
+//! `kubectl publish`: put a workload on the internet on AWS in one command:
+//! a Service, an ALB Ingress with safe defaults, a pinned ACM certificate and
+//! the external-dns hostname.
+
+use std::process::ExitCode;
+
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use honban::cli::{GlobalArgs, parse_duration};
+use honban::error::{Error, Result};
+use honban::publish::{
+    self, AwsFlags, DoctorRequest, DryRun, PublishRequest, StatusRequest, UnpublishRequest,
+};
+
+/// Put a workload on the internet on AWS: Service + ALB Ingress + ACM certificate + DNS.
+///
+/// Creates or updates, by server-side apply (field manager `honban`), a
+/// Service inferred from the workload and an Ingress for the AWS Load
+/// Balancer Controller: internet-facing, ip targets, HTTP redirected to
+/// HTTPS, TLS 1.3 policy, health check from the readiness probe, one ACM
+/// certificate pinned, and the external-dns hostname.
+#[derive(Parser, Debug)]
+#[command(
+    name = "kubectl publish",
+    version,
+    arg_required_else_help = true,
+    after_help = EXAMPLES
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+
+    /// What to publish: deploy/NAME, statefulset/NAME or svc/NAME
+    #[arg(value_name = "KIND/NAME")]
+    target: Option<String>,
+
+    #[command(flatten)]
+    publish: PublishArgs,
+
+    /// Print a completion script for bash, zsh or fish
+    #[arg(long, value_name = "SHELL", hide = true)]
+    completion: Option<honban::completion::Shell>,
+
+    #[command(flatten)]
+    aws: AwsArgs,
+
+    #[command(flatten)]
+    global: GlobalArgs,
+}
+
+#[derive(Args, Debug, Clone)]
+struct PublishArgs {
+    /// Host name to serve (repeatable, or comma-separated)
+    #[arg(long = "host", value_name = "HOST")]
+    hosts: Vec<String>,
+
+    /// Name of the Service and Ingress (default: the workload's name)
+    #[arg(long, value_name = "NAME")]
+    name: Option<String>,
+
+    /// The port to route to, by number or name, when there are several
+    #[arg(long, value_name = "PORT")]
+    port: Option<String>,
+
+    /// IngressClass (default: the ALB controller's class, `alb` first)
+    #[arg(long, value_name = "CLASS")]
+    class: Option<String>,
+
+    /// An internal ALB instead of an internet-facing one
+    #[arg(long)]
+    internal: bool,
+
+    /// Share one ALB with the other Ingresses of this group
+    #[arg(long, value_name = "NAME")]
+    group: Option<String>,
+
+    /// Attach this regional WAFv2 web ACL
+    #[arg(long, value_name = "ARN")]
+    waf_acl: Option<String>,
+
+    /// AWS tags for the ALB, KEY=VALUE (repeatable, or comma-separated)
+    #[arg(long, value_name = "KEY=VALUE")]
+    tags: Vec<String>,
+
+    /// Use this ACM certificate instead of choosing one (repeatable)
+    #[arg(long, value_name = "ARN", conflicts_with = "create_cert")]
+    cert_arn: Vec<String>,
+
+    /// Have the ALB controller request the certificate (controller v3.3.0+)
+    #[arg(long)]
+    create_cert: bool,
+
+    /// Label the namespace so pods get ALB readiness gates
+    #[arg(long)]
+    namespace_readiness_gate: bool,
+
+    /// Change nothing: client (print what would be applied) or server (the API checks it)
+    #[arg(long, value_name = "MODE", num_args = 0..=1, require_equals = true, default_missing_value = "client")]
+    dry_run: Option<DryRunArg>,
+
+    /// Show the change against the live objects, and apply nothing
+    #[arg(long, conflicts_with = "dry_run")]
+    diff: bool,
+
+    /// Take over fields another field manager owns
+    #[arg(long)]
+    force_conflicts: bool,
+}
+
+impl PublishArgs {
+    fn given(&self) -> bool {
+        !self.hosts.is_empty()
+            || self.name.is_some()
+            || self.port.is_some()
+            || self.class.is_some()
+            || self.internal
+            || self.group.is_some()
+            || self.waf_acl.is_some()
+            || !self.tags.is_empty()
+            || !self.cert_arn.is_empty()
+            || self.create_cert
+            || self.namespace_readiness_gate
+            || self.dry_run.is_some()
+            || self.diff
+            || self.force_conflicts
+    }
+}
+
+#[derive(Args, Debug, Clone)]
+struct AwsArgs {
+    /// AWS profile for the ACM, Route 53, ELBv2 and EC2 calls
+    #[arg(long, global = true, value_name = "NAME")]
+    profile: Option<String>,
+
+    /// AWS region (default: AWS_REGION, the profile's, the EKS server URL's, us-east-1)
+    #[arg(long, global = true, value_name = "REGION")]
+    region: Option<String>,
+}
+
+impl AwsArgs {
+    fn flags(self) -> AwsFlags {
+        AwsFlags {
+            profile: self.profile,
+            region: self.region,
+        }
+    }
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Each stage from Service to HTTPS answer, with ✓ or ✗ and the reason
+    Status {
+        /// The publication (Ingress) name
+        name: String,
+        /// Time allowed for the DNS lookup and for the HTTPS request, each
+        #[arg(long, value_name = "DURATION", default_value = "5s")]
+        timeout: String,
+    },
+    /// Check the cluster's and account's preconditions, with a fix for each failure
+    Doctor {
+        /// Also check the hosted zone and certificate for this host (repeatable)
+        #[arg(long = "host", value_name = "HOST")]
+        hosts: Vec<String>,
+        /// The IngressClass to check
+        #[arg(long, value_name = "CLASS")]
+        class: Option<String>,
+        /// The cluster's VPC (default: the ALB controller's --aws-vpc-id, or a node's instance)
+        #[arg(long, value_name = "VPC_ID")]
+        vpc_id: Option<String>,
+        /// Check for an internal ALB (private subnets) instead
+        #[arg(long)]
+        internal: bool,
+    },
+    /// Delete the Service and Ingress publish made under NAME, and nothing else
+    Unpublish {
+        /// The publication name
+        name: String,
+        /// Only say what would be deleted (the API checks the deletes)
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum DryRunArg {
+    None,
+    Client,
+    Server,
+}
+
+const EXAMPLES: &str = "Examples:
+  kubectl publish deploy/web --host web.example.com             Service + Ingress, certificate from ACM
+  kubectl publish deploy/web --host web.example.com --dry-run -o yaml
+  kubectl publish deploy/web --host web.example.com --diff
+  kubectl publish svc/api --host api.example.com --port http --group public
+  kubectl publish status web                                    ✓/✗ per stage (-o json)
+  kubectl publish doctor --host web.example.com                 preconditions, with fixes
+  kubectl publish unpublish web                                 delete what publish made
+
+Exit codes: 0 done (status/doctor: all ✓), 1 failed (status/doctor: a stage or check is ✗), 2 usage.";
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    honban::error::run(|| {
+        if let Some(shell) = cli.completion {
+            return honban::completion::print_script(shell, &mut Cli::command(), "kubectl-publish");
+        }
+        let global = cli.global;
+        let aws = cli.aws.flags();
+        if cli.command.is_some() && (cli.target.is_some() || cli.publish.given()) {
+            return Err(Error::Usage(
+                "publish flags go with KIND/NAME; put the subcommand first: kubectl publish SUBCOMMAND NAME [flags]".into(),
+            ));
+        }
+        match cli.command {
+            Some(Command::Status { name, timeout }) => publish::status(StatusRequest {
+                name,
+                timeout: parse_timeout(&timeout)?,
+                aws,
+                global,
+            }),
+            Some(Command::Doctor {
+                hosts,
+                class,
+                vpc_id,
+                internal,
+            }) => publish::doctor(DoctorRequest {
+                hosts,
+                class,
+                vpc_id,
+                internal,
+                aws,
+                global,
+            }),
+            Some(Command::Unpublish { name, dry_run }) => publish::unpublish(UnpublishRequest {
+                name,
+                dry_run,
+                global,
+            }),
+            None => {
+                let target = cli.target.ok_or_else(|| {
+                    Error::Usage(
+                        "name what to publish: deploy/NAME, statefulset/NAME or svc/NAME".into(),
+                    )
+                })?;
+                let p = cli.publish;
+                publish::publish(PublishRequest {
+                    target,
+                    hosts: p.hosts,
+                    name: p.name,
+                    port: p.port,
+                    class: p.class,
+                    internal: p.internal,
+                    group: p.group,
+                    waf_acl: p.waf_acl,
+                    tags: p.tags,
+                    cert_arn: p.cert_arn,
+                    create_cert: p.create_cert,
+                    readiness_gate: p.namespace_readiness_gate,
+                    dry_run: match p.dry_run {
+                        None | Some(DryRunArg::None) => None,
+                        Some(DryRunArg::Client) => Some(DryRun::Client),
+                        Some(DryRunArg::Server) => Some(DryRun::Server),
+                    },
+                    diff: p.diff,
+                    force_conflicts: p.force_conflicts,
+                    aws,
+                    global,
+                })
+            }
+        }
+    })
+}
+
+fn parse_timeout(text: &str) -> Result<std::time::Duration> {
+    let d = parse_duration(text)?;
+    if d.is_zero() {
+        return Err(Error::Usage("--timeout must be more than 0".into()));
+    }
+    Ok(d)
+}

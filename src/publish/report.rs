@@ -1,0 +1,122 @@
+//! The ✓/✗ lines `status` and `doctor` print, and their JSON.
+
+use serde::Serialize;
+
+use crate::output::Palette;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mark {
+    Ok,
+    Failed,
+    /// Could not be checked, and that is not a failure (e.g. nothing to check yet).
+    Skipped,
+}
+
+impl Mark {
+    pub fn symbol(self, palette: Palette) -> String {
+        match self {
+            Mark::Ok => palette.current("✓"),
+            Mark::Failed => palette.error("✗"),
+            Mark::Skipped => palette.dim("-"),
+        }
+    }
+}
+
+/// One stage or check.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Line {
+    pub name: String,
+    pub status: Mark,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+}
+
+impl Line {
+    pub fn ok(name: impl Into<String>, detail: impl Into<String>) -> Line {
+        Line {
+            name: name.into(),
+            status: Mark::Ok,
+            detail: detail.into(),
+            fix: None,
+        }
+    }
+
+    pub fn failed(name: impl Into<String>, detail: impl Into<String>) -> Line {
+        Line {
+            name: name.into(),
+            status: Mark::Failed,
+            detail: detail.into(),
+            fix: None,
+        }
+    }
+
+    pub fn skipped(name: impl Into<String>, detail: impl Into<String>) -> Line {
+        Line {
+            name: name.into(),
+            status: Mark::Skipped,
+            detail: detail.into(),
+            fix: None,
+        }
+    }
+
+    pub fn with_fix(mut self, fix: impl Into<String>) -> Line {
+        self.fix = Some(fix.into());
+        self
+    }
+}
+
+/// Whether every line passed (skipped lines do not count against).
+pub fn all_ok(lines: &[Line]) -> bool {
+    lines.iter().all(|l| l.status != Mark::Failed)
+}
+
+/// Aligned text lines; fixes go on their own indented line.
+pub fn render(lines: &[Line], palette: Palette) -> Vec<String> {
+    let width = lines
+        .iter()
+        .map(|l| l.name.chars().count())
+        .max()
+        .unwrap_or(0);
+    let mut out = Vec::new();
+    for l in lines {
+        out.push(format!(
+            "{} {:width$}  {}",
+            l.status.symbol(palette),
+            l.name,
+            l.detail
+        ));
+        if let Some(fix) = &l.fix {
+            out.push(format!("  {:width$}  fix: {fix}", ""));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_aligned_with_fixes() {
+        let lines = vec![
+            Line::ok("service", "web: 2 ready endpoints"),
+            Line::failed("ingress class", "no IngressClass alb").with_fix("kubectl apply"),
+            Line::skipped("targets", "no load balancer yet"),
+        ];
+        let text = render(&lines, Palette { enabled: false });
+        assert_eq!(
+            text,
+            vec![
+                "✓ service        web: 2 ready endpoints",
+                "✗ ingress class  no IngressClass alb",
+                "                 fix: kubectl apply",
+                "- targets        no load balancer yet",
+            ]
+        );
+        assert!(!all_ok(&lines));
+        assert!(all_ok(&lines[..1]));
+    }
+}
