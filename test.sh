@@ -6,10 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 testenv/testenv build
-# Python peers the tests check against (botocore, awscli, moto, validators).
-for setup in tests/tools/setup-*.sh; do
-  if [[ -x $setup ]]; then "$setup"; fi
-done
+# Python peers the tests check against: botocore and awscli (also used by
+# testenv's token webhook), moto, and the SARIF/JUnit validators.
+tests/tools/setup-python.sh >/dev/null
+tests/tools/setup-publish-python.sh >/dev/null
+tests/tools/setup-audit-python.sh validator >/dev/null
 
 started=0
 if ! testenv/testenv env >/dev/null 2>&1; then
