@@ -9,12 +9,16 @@
 #            (the same Service and Ingress, with every value typed in by hand)
 #
 # --cert-arn keeps AWS out: both sides only talk to the API server. The
-# figure is the median wall time of RUNS rounds; each round deletes what the
-# previous one made. API requests are counted from honban's
-# HONBAN_TRACE_REQUESTS=1 and kubectl's -v=6.
+# bench namespace also holds EXTRA Deployments (default 1000, replicas 0):
+# honban looks for the ALB controller and external-dns among every Deployment
+# of the cluster, which is its cost on a large cluster. The figure is the
+# median wall time of RUNS rounds; each round deletes what the previous one
+# made. API requests are counted from honban's HONBAN_TRACE_REQUESTS=1 and
+# kubectl's -v=6.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-7}
+EXTRA=${EXTRA:-1000}
 HOST=web.example.com
 ARN=arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555
 
@@ -48,6 +52,11 @@ spec:
         ports: [{name: http, containerPort: 8080}]
         readinessProbe: {httpGet: {path: /healthz, port: http}}
 YAML
+
+for ((i = 0; i < EXTRA; i++)); do
+	printf -- '---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: idle-%d}\nspec:\n  replicas: 0\n  selector: {matchLabels: {app: idle-%d}}\n  template:\n    metadata: {labels: {app: idle-%d}}\n    spec: {containers: [{name: c, image: registry.example/idle:1}]}\n' "$i" "$i" "$i"
+done >"$work/extra.yaml"
+if ((EXTRA > 0)); then "$KUBECTL" apply -n "$NS" -f "$work/extra.yaml" >/dev/null; fi
 
 ms_since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f\n", (b - a) * 1000 }'; }
 median() { sort -n | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else printf "%.0f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }

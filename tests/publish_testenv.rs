@@ -1188,7 +1188,7 @@ spec:
         &ns.name,
         &controller(
             "aws-load-balancer-controller",
-            "public.ecr.aws/eks/aws-load-balancer-controller:v2.14.1",
+            "registry.example/eks/aws-load-balancer-controller:v2.14.1",
             "[--cluster-name=testenv, --ingress-class=alb]",
         ),
     );
@@ -1196,7 +1196,7 @@ spec:
         &ns.name,
         &controller(
             "external-dns",
-            "registry.k8s.io/external-dns/external-dns:v0.21.0",
+            "registry.example/external-dns/external-dns:v0.21.0",
             "[--source=service, --source=ingress, --provider=aws, --policy=upsert-only, --txt-owner-id=testenv]",
         ),
     );
@@ -1207,7 +1207,12 @@ spec:
     );
     env.wait_rollout(&ns.name, "external-dns", Duration::from_secs(180));
 
-    let after = doctor(&moto);
+    // doctor reads Deployments from the API server's watch cache: allow it to catch up.
+    let mut after = doctor(&moto);
+    support::eventually(Duration::from_secs(10), || {
+        after = doctor(&moto);
+        after.code == 0
+    });
     assert_eq!(after.code, 0, "{}{}", after.stdout, after.stderr);
     let text = squash(&after.stdout);
     assert!(
@@ -1277,9 +1282,14 @@ spec:
         "deployment/external-dns",
         "-n",
         &ns.name,
-        "external-dns=registry.k8s.io/external-dns/external-dns:v0.22.0",
+        "external-dns=registry.example/external-dns/external-dns:v0.22.0",
     ]);
-    let new = yaml(&moto);
+    // publish reads Deployments from the API server's watch cache: allow it to catch up.
+    let mut new = String::new();
+    support::eventually(Duration::from_secs(10), || {
+        new = yaml(&moto);
+        !new.contains("external-dns.alpha.kubernetes.io/hostname")
+    });
     assert!(
         new.contains("\n    external-dns.kubernetes.io/hostname: web.example.com"),
         "{new}"
@@ -1324,9 +1334,13 @@ spec:
         "deployment/aws-load-balancer-controller",
         "-n",
         &ns.name,
-        "aws-load-balancer-controller=public.ecr.aws/eks/aws-load-balancer-controller:v3.4.0",
+        "aws-load-balancer-controller=registry.example/eks/aws-load-balancer-controller:v3.4.0",
     ]);
-    let no_gate = create(&moto);
+    let mut no_gate = create(&moto);
+    support::eventually(Duration::from_secs(10), || {
+        no_gate = create(&moto);
+        !no_gate.stderr.contains("is v2.14.1")
+    });
     assert_eq!(no_gate.code, 1, "{}", no_gate.stderr);
     assert!(
         no_gate
@@ -1339,7 +1353,12 @@ spec:
         "patch", "deployment", "aws-load-balancer-controller", "-n", &ns.name, "--type=json", "-p",
         r#"[{"op":"add","path":"/spec/template/spec/containers/0/args/-","value":"--feature-gates=EnableCertificateManagement=true"}]"#,
     ]);
-    let created = ok(create(&moto));
+    let mut created = create(&moto);
+    support::eventually(Duration::from_secs(10), || {
+        created = create(&moto);
+        created.code == 0
+    });
+    let created = ok(created);
     assert!(
         created
             .stdout
@@ -1426,4 +1445,8 @@ spec:
         "-n",
         &ns.name,
     ]);
+    // ... and wait until the watch cache publish reads from agrees.
+    assert!(support::eventually(Duration::from_secs(10), || {
+        squash(&doctor(&moto).stdout).contains("✗ external-dns no external-dns Deployment found")
+    }));
 }

@@ -119,7 +119,7 @@ impl Applier {
         let rv = |o: &K| o.meta().resource_version.clone();
         // (the live object when read here, its resourceVersion if it exists)
         let (before, before_rv) = match self.known.get(kind_name) {
-            Some(known) if !dry_run => (None, known.clone().map(Some)),
+            Some(known) => (None, known.clone().map(Some)),
             _ => {
                 let live = api
                     .get_opt(&name)

@@ -485,7 +485,7 @@ mod tests {
     #[test]
     fn subnets_xml() {
         let xml = r#"<?xml version="1.0" encoding="UTF-8"?>
-<DescribeSubnetsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">
+<DescribeSubnetsResponse >
   <requestId>r</requestId>
   <subnetSet>
     <item>

@@ -367,13 +367,17 @@ pub fn publish(req: PublishRequest) -> Result<u8> {
     let palette = Palette::for_stderr(req.global.color);
 
     with_session(&req.global, &req.aws, |s| async move {
-        let backend = read_backend(&s, &target, req.port.as_deref(), &name).await?;
-        let known = check_not_foreign(&s, &name, backend.service.is_some()).await?;
-
-        let (classes, scan) = tokio::join!(
+        // The cluster-wide lookups run while the workload is read.
+        let (target_read, classes, scan) = tokio::join!(
+            async {
+                let backend = read_backend(&s, &target, req.port.as_deref(), &name).await?;
+                let known = check_not_foreign(&s, &name, backend.service.is_some()).await?;
+                Ok::<_, Error>((backend, known))
+            },
             controllers::classes(&s.client),
             controllers::scan(&s.client)
         );
+        let (backend, known) = target_read?;
         let class = match (&req.class, &classes) {
             (Some(c), _) => c.clone(),
             (None, Ok(list)) => match controllers::pick_class(list) {
@@ -483,7 +487,7 @@ pub fn publish(req: PublishRequest) -> Result<u8> {
         }
         objects.push(Object::Ingress(Box::new(build::ingress(&plan))));
 
-        let applier = Applier {
+        let mut applier = Applier {
             client: s.client.clone(),
             context: s.context.clone(),
             namespace: s.namespace.clone(),
@@ -491,6 +495,8 @@ pub fn publish(req: PublishRequest) -> Result<u8> {
             known,
         };
         if req.diff {
+            // The diff needs the live objects themselves.
+            applier.known.clear();
             let mut any = false;
             for o in &objects {
                 let a = applier.apply(o, true).await?;
