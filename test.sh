@@ -22,4 +22,11 @@ if [[ $started -eq 1 ]]; then
 fi
 
 cargo build --workspace --locked
-cargo test --workspace --locked -- --test-threads="${TEST_THREADS:-4}"
+log=$(mktemp)
+status=0
+cargo test --workspace --locked -- --test-threads="${TEST_THREADS:-4}" 2>&1 | tee "$log" || status=$?
+# One closing line for the whole suite: cargo ends on the (empty) doc-test run.
+awk '/^test result:/ { p += $4; f += $6; i += $8 }
+     END { printf "honban: %d passed, %d failed, %d skipped\n", p, f, i }' "$log"
+rm -f "$log"
+exit "$status"
