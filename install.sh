@@ -13,7 +13,7 @@ mkdir -p "$BIN"
 
 plugins=()
 for dir in plugins/*/; do plugins+=(-p "kubectl-$(basename "$dir")"); done
-echo "building ${#plugins[@]} plugins (release)…" >&2
+echo "building $(( ${#plugins[@]} / 2 )) plugins (release)…" >&2
 cargo build --release --locked -q "${plugins[@]}"
 for bin in target/release/kubectl-*; do
   [[ -x $bin && ! $bin == *.d ]] || continue
