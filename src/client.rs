@@ -12,8 +12,6 @@ use crate::cli::GlobalArgs;
 use crate::error::{Error, Result};
 use crate::kubeconfig::Kubeconfig;
 
-const USER_AGENT: &str = concat!("honban/", env!("CARGO_PKG_VERSION"));
-
 /// A connected client and what it was built from.
 pub struct Connection {
     pub client: kube::Client,
@@ -71,7 +69,6 @@ pub async fn connect_context(
     } else {
         kube::Client::try_from(config).map_err(to_error)?
     };
-    let _ = USER_AGENT;
     Ok(Connection {
         client,
         context: context.to_string(),

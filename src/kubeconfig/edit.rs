@@ -116,7 +116,6 @@ pub fn remove_entry(source: &str, map: &Node, index: usize) -> Edit {
     let (key, value) = &entries[index];
     if *flow {
         return remove_flow_item(
-            source,
             entries.iter().map(|(k, v)| (k.start, v.end)),
             index,
             key.start,
@@ -158,7 +157,6 @@ pub fn remove_item(source: &str, seq: &Node, index: usize) -> Edit {
     let item = &items[index];
     if *flow {
         return remove_flow_item(
-            source,
             items.iter().map(|n| (n.start, n.end)),
             index,
             item.start,
@@ -202,14 +200,12 @@ pub fn remove_item(source: &str, seq: &Node, index: usize) -> Edit {
 }
 
 fn remove_flow_item(
-    source: &str,
     spans: impl Iterator<Item = (usize, usize)>,
     index: usize,
     start: usize,
     end: usize,
 ) -> Edit {
     let spans: Vec<(usize, usize)> = spans.collect();
-    let _ = source;
     if let Some(next) = spans.get(index + 1) {
         Edit {
             start,

@@ -229,21 +229,10 @@ impl Kubeconfig {
         let mut seen = HashSet::new();
         let mut out = Vec::new();
         for fi in 0..self.files.len() {
-            let doc = &self.files[fi].doc;
             for (index, (name, item)) in self.named(fi, "contexts").into_iter().enumerate() {
-                if !seen.insert(name) {
-                    continue;
+                if seen.insert(name) {
+                    out.push(self.context_info(fi, index, name, item));
                 }
-                let ctx = doc.get(item, "context");
-                let field = |k: &str| ctx.and_then(|c| doc.get_str(c, k)).map(str::to_string);
-                out.push(ContextInfo {
-                    name: name.to_string(),
-                    cluster: field("cluster"),
-                    user: field("user"),
-                    namespace: field("namespace").filter(|n| !n.is_empty()),
-                    file: fi,
-                    index,
-                });
             }
         }
         out
@@ -251,27 +240,27 @@ impl Kubeconfig {
 
     /// Looks one context up without building the whole merged list.
     pub fn context(&self, name: &str) -> Option<ContextInfo> {
-        for fi in 0..self.files.len() {
-            let doc = &self.files[fi].doc;
-            if let Some((index, (_, item))) = self
-                .named(fi, "contexts")
+        (0..self.files.len()).find_map(|fi| {
+            self.named(fi, "contexts")
                 .into_iter()
                 .enumerate()
                 .find(|(_, (n, _))| *n == name)
-            {
-                let ctx = doc.get(item, "context");
-                let field = |k: &str| ctx.and_then(|c| doc.get_str(c, k)).map(str::to_string);
-                return Some(ContextInfo {
-                    name: name.to_string(),
-                    cluster: field("cluster"),
-                    user: field("user"),
-                    namespace: field("namespace").filter(|n| !n.is_empty()),
-                    file: fi,
-                    index,
-                });
-            }
+                .map(|(index, (n, item))| self.context_info(fi, index, n, item))
+        })
+    }
+
+    fn context_info(&self, file: usize, index: usize, name: &str, item: &Node) -> ContextInfo {
+        let doc = &self.files[file].doc;
+        let ctx = doc.get(item, "context");
+        let field = |k: &str| ctx.and_then(|c| doc.get_str(c, k)).map(str::to_string);
+        ContextInfo {
+            name: name.to_string(),
+            cluster: field("cluster"),
+            user: field("user"),
+            namespace: field("namespace").filter(|n| !n.is_empty()),
+            file,
+            index,
         }
-        None
     }
 
     pub fn require_context(&self, name: &str) -> Result<ContextInfo> {
@@ -544,7 +533,7 @@ impl Kubeconfig {
                     },
                 );
             } else {
-                change.push(file, self.remove_first_of_many(&f.text, seq, items.len()));
+                change.push(file, remove_first_of_many(&f.text, seq));
             }
             return change;
         }
@@ -552,24 +541,6 @@ impl Kubeconfig {
             change.push(file, edit::remove_item(&f.text, seq, p));
         }
         change
-    }
-
-    /// Removing the first of several block items while the rest are removed too:
-    /// the list ends up empty, written as `[]`.
-    fn remove_first_of_many(&self, text: &str, seq: &Node, _len: usize) -> Edit {
-        let Kind::Seq { items, .. } = &seq.kind else {
-            unreachable!()
-        };
-        let single = Node {
-            kind: Kind::Seq {
-                items: vec![items[0].clone()],
-                flow: false,
-            },
-            start: seq.start,
-            end: items[0].end,
-            anchor: 0,
-        };
-        edit::remove_item(text, &single, 0)
     }
 
     /// Deletes contexts; with `cascade`, also their clusters and users that no
@@ -761,7 +732,6 @@ impl Kubeconfig {
     /// Writes a planned change: each touched file is locked (sorted, like kubectl),
     /// re-read, re-planned if someone else changed it meanwhile, then replaced atomically.
     pub fn commit(
-        flag: Option<&Path>,
         this: Kubeconfig,
         plan: impl Fn(&Kubeconfig) -> Result<Change>,
     ) -> Result<Kubeconfig> {
@@ -840,13 +810,30 @@ impl Kubeconfig {
                 kc.files[fi].exists = true;
             }
             drop(guards);
-            let _ = flag;
             return Ok(kc);
         }
         Err(Error::Failed(
             "the kubeconfig kept changing while honban tried to write it; try again".into(),
         ))
     }
+}
+
+/// Removing the first of several block items while the rest are removed too:
+/// the list ends up empty, written as `[]`.
+fn remove_first_of_many(text: &str, seq: &Node) -> Edit {
+    let Kind::Seq { items, .. } = &seq.kind else {
+        unreachable!()
+    };
+    let single = Node {
+        kind: Kind::Seq {
+            items: vec![items[0].clone()],
+            flow: false,
+        },
+        start: seq.start,
+        end: items[0].end,
+        anchor: 0,
+    };
+    edit::remove_item(text, &single, 0)
 }
 
 fn absolutize(value: &mut Value, keys: &[&str], dir: PathBuf) {

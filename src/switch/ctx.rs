@@ -60,7 +60,7 @@ pub fn run(req: CtxRequest) -> Result<u8> {
         return Ok(exit::OK);
     }
     if req.unset {
-        return unset(kc, &req);
+        return unset(kc);
     }
     if req.delete {
         return delete(kc, &req);
@@ -289,7 +289,6 @@ fn pick(kc: Kubeconfig, req: &CtxRequest) -> Result<u8> {
 }
 
 fn switch(kc: Kubeconfig, req: &CtxRequest, name: &str) -> Result<u8> {
-    let flag = req.global.kubeconfig.clone();
     let namespace = req.global.namespace.clone();
     let previous = kc.current_context().map(|(n, _)| n.to_string());
 
@@ -306,7 +305,7 @@ fn switch(kc: Kubeconfig, req: &CtxRequest, name: &str) -> Result<u8> {
 
     kc.require_context(name)?;
     let target = name.to_string();
-    Kubeconfig::commit(flag.as_deref(), kc, |kc| {
+    Kubeconfig::commit(kc, |kc| {
         let mut change = kc.plan_use_context(&target)?;
         if let Some(ns) = &namespace {
             change.merge(kc.plan_namespace(&target, Some(ns))?);
@@ -333,15 +332,12 @@ fn remember_previous(previous: Option<&str>, now: &str) {
     }
 }
 
-fn unset(kc: Kubeconfig, req: &CtxRequest) -> Result<u8> {
+fn unset(kc: Kubeconfig) -> Result<u8> {
     if kc.plan_unset_current().is_none() {
         eprintln!("No current context is set.");
         return Ok(exit::OK);
     }
-    let flag = req.global.kubeconfig.clone();
-    Kubeconfig::commit(flag.as_deref(), kc, |kc| {
-        Ok(kc.plan_unset_current().unwrap_or_default())
-    })?;
+    Kubeconfig::commit(kc, |kc| Ok(kc.plan_unset_current().unwrap_or_default()))?;
     eprintln!("Unset the current context.");
     Ok(exit::OK)
 }
@@ -354,11 +350,8 @@ fn rename(kc: Kubeconfig, req: &CtxRequest, new: &str, old: &str) -> Result<u8> 
     }
     let old = resolve_name(&kc, old)?;
     kc.plan_rename(&old, new, req.force)?;
-    let flag = req.global.kubeconfig.clone();
     let (new_name, force) = (new.to_string(), req.force);
-    Kubeconfig::commit(flag.as_deref(), kc, |kc| {
-        kc.plan_rename(&old, &new_name, force)
-    })?;
+    Kubeconfig::commit(kc, |kc| kc.plan_rename(&old, &new_name, force))?;
     eprintln!("Context {old:?} renamed to {new:?}.");
     Ok(exit::OK)
 }
@@ -379,11 +372,8 @@ fn delete(kc: Kubeconfig, req: &CtxRequest) -> Result<u8> {
         .map(|(c, _)| names.iter().any(|n| n == c))
         .unwrap_or(false);
     let (_, removed) = kc.plan_delete(&names, req.cascade)?;
-    let flag = req.global.kubeconfig.clone();
     let cascade = req.cascade;
-    Kubeconfig::commit(flag.as_deref(), kc, |kc| {
-        Ok(kc.plan_delete(&names, cascade)?.0)
-    })?;
+    Kubeconfig::commit(kc, |kc| Ok(kc.plan_delete(&names, cascade)?.0))?;
     for r in &removed {
         eprintln!("Deleted {r}.");
     }

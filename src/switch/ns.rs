@@ -49,8 +49,7 @@ pub fn run(req: NsRequest) -> Result<u8> {
             eprintln!("Context {name:?} has no namespace set.");
             return Ok(exit::OK);
         }
-        let flag = req.global.kubeconfig.clone();
-        Kubeconfig::commit(flag.as_deref(), kc, |kc| kc.plan_namespace(&name, None))?;
+        Kubeconfig::commit(kc, |kc| kc.plan_namespace(&name, None))?;
         eprintln!("Removed the namespace from context {name:?}; it now uses the cluster default.");
         return Ok(exit::OK);
     }
@@ -195,9 +194,8 @@ fn set(kc: Kubeconfig, req: &NsRequest, context: &str, current: &str, name: &str
     if !req.force {
         verify(&kc, &req.global, context, name)?;
     }
-    let flag = req.global.kubeconfig.clone();
     let (ctx, ns) = (context.to_string(), name.to_string());
-    Kubeconfig::commit(flag.as_deref(), kc, |kc| kc.plan_namespace(&ctx, Some(&ns)))?;
+    Kubeconfig::commit(kc, |kc| kc.plan_namespace(&ctx, Some(&ns)))?;
     if current != name
         && let Err(e) = state::write(&state::previous_namespace_file(context), current)
     {

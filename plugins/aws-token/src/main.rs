@@ -327,7 +327,7 @@ fn setup_cmd(args: SetupArgs) -> Result<u8> {
         return Ok(exit::OK);
     }
     let outcome = std::cell::RefCell::new(None);
-    Kubeconfig::commit(flag, kc, |kc| {
+    Kubeconfig::commit(kc, |kc| {
         let (change, o) = setup::plan_setup(kc, &req)?;
         *outcome.borrow_mut() = Some(o);
         Ok(change)
@@ -367,7 +367,7 @@ fn migrate(dry_run: bool, kubeconfig: Option<PathBuf>) -> Result<u8> {
         ));
         return Ok(exit::OK);
     }
-    Kubeconfig::commit(flag, kc, |kc| {
+    Kubeconfig::commit(kc, |kc| {
         let now = setup::find_migrations(kc);
         setup::plan_migrations(kc, &now)
     })?;
