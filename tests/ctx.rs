@@ -855,3 +855,57 @@ fn prompt_prints_context_and_namespace_without_an_api_call() {
         .stdout("")
         .stderr("");
 }
+
+#[test]
+fn prompt_reuses_its_answer_only_while_the_kubeconfig_is_unchanged() {
+    let sb = Sandbox::new();
+    let kc = sb.write("config", FIXTURE);
+    let prompt = || {
+        let out = sb
+            .ctx()
+            .arg("--kubeconfig")
+            .arg(&kc)
+            .arg("--prompt")
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let entries = || -> Vec<PathBuf> {
+        match fs::read_dir(sb.path(".kube/cache/honban/prompt")) {
+            Ok(dir) => dir
+                .map(|e| e.unwrap().path())
+                .filter(|p| !p.file_name().unwrap().to_string_lossy().starts_with('.'))
+                .collect(),
+            Err(_) => Vec::new(),
+        }
+    };
+    // A file written this instant could change again within the same timestamp
+    // tick, so its answer is not kept.
+    assert_eq!(prompt(), "dev/default\n");
+    assert!(entries().is_empty());
+
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    assert_eq!(prompt(), "dev/default\n");
+    let found = entries();
+    assert_eq!(found.len(), 1, "one cache entry expected: {found:?}");
+    let entry = &found[0];
+    // The next prompt answers from the entry: a doctored answer shows through.
+    let text = fs::read_to_string(entry).unwrap();
+    fs::write(entry, text.replace("dev/default\n", "from/cache\n")).unwrap();
+    assert_eq!(prompt(), "from/cache\n");
+
+    // An in-place rewrite of the same size (as kubectl writes) is seen at once.
+    let same_size = FIXTURE.replace("\"dev\"   # last", "\"ci\"    # last");
+    assert_eq!(same_size.len(), FIXTURE.len());
+    fs::write(&kc, &same_size).unwrap();
+    assert_eq!(prompt(), "ci/default\n");
+    // So is a switch, which replaces the file.
+    sb.ctx()
+        .arg("--kubeconfig")
+        .arg(&kc)
+        .arg("prod")
+        .assert()
+        .success();
+    assert_eq!(prompt(), "prod/payments\n");
+}

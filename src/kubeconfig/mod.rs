@@ -7,6 +7,7 @@
 //! under kubectl's `<file>.lock`; only the files it touches are written.
 
 pub mod edit;
+mod peek;
 mod simple;
 mod upsert;
 pub mod write;
@@ -52,6 +53,18 @@ pub struct Kubeconfig {
     pub source: Source,
     /// Names defined in more than one file (kubectl keeps the first).
     pub warnings: Vec<String>,
+}
+
+/// A read-only merged view of the contexts (see [`Kubeconfig::load_contexts`]);
+/// it has no file text, so it cannot be edited or committed.
+#[derive(Debug)]
+pub struct ContextsView(Kubeconfig);
+
+impl std::ops::Deref for ContextsView {
+    type Target = Kubeconfig;
+    fn deref(&self) -> &Kubeconfig {
+        &self.0
+    }
 }
 
 /// One context as the merged view sees it.
@@ -134,37 +147,49 @@ impl Kubeconfig {
     }
 
     pub fn load_paths(paths: Vec<PathBuf>, source: Source) -> Result<Kubeconfig> {
-        Kubeconfig::load_paths_with(paths, source, true)
-    }
-
-    /// For commands that only read `current-context` (`kubectl ctx -c`): the
-    /// contexts are not parsed unless asked for.
-    pub fn load_current_only(flag: Option<&Path>) -> Result<Kubeconfig> {
-        let (paths, source) = locate(flag);
-        if source == Source::Flag && !paths[0].exists() {
-            return Kubeconfig::load(flag);
-        }
-        Kubeconfig::load_paths_with(paths, source, false)
-    }
-
-    fn load_paths_with(
-        paths: Vec<PathBuf>,
-        source: Source,
-        check_contexts: bool,
-    ) -> Result<Kubeconfig> {
         let mut files = Vec::with_capacity(paths.len());
         for path in paths {
-            files.push(read_file(&path, check_contexts)?);
+            files.push(read_file(&path, true)?);
         }
         let mut kc = Kubeconfig {
             files,
             source,
             warnings: Vec::new(),
         };
-        if check_contexts {
+        kc.warnings = kc.duplicate_warnings();
+        Ok(kc)
+    }
+
+    /// Only `current-context` and `contexts`, for read-only commands (a list, a
+    /// prompt, completion). Large block-style files are cut with [`peek`] rather
+    /// than read in full. Duplicate-name warnings cover contexts only.
+    pub fn load_contexts(flag: Option<&Path>) -> Result<ContextsView> {
+        Kubeconfig::load_view(flag, true)
+    }
+
+    /// Only `current-context` (`kubectl ctx -c`): the contexts are not read.
+    pub fn load_current(flag: Option<&Path>) -> Result<ContextsView> {
+        Kubeconfig::load_view(flag, false)
+    }
+
+    fn load_view(flag: Option<&Path>, with_contexts: bool) -> Result<ContextsView> {
+        let (paths, source) = locate(flag);
+        if source == Source::Flag && !paths[0].exists() {
+            return Kubeconfig::load(flag).map(ContextsView);
+        }
+        let mut files = Vec::with_capacity(paths.len());
+        for path in paths {
+            files.push(read_view(&path, with_contexts)?);
+        }
+        let mut kc = Kubeconfig {
+            files,
+            source,
+            warnings: Vec::new(),
+        };
+        if with_contexts {
             kc.warnings = kc.duplicate_warnings();
         }
-        Ok(kc)
+        Ok(ContextsView(kc))
     }
 
     fn duplicate_warnings(&self) -> Vec<String> {
@@ -848,13 +873,54 @@ fn absolutize(value: &mut Value, keys: &[&str], dir: PathBuf) {
     }
 }
 
+/// Files smaller than this are read in full: it costs less than cutting them.
+const CUT_FROM_BYTES: u64 = 128 * 1024;
+
+fn read_view(path: &Path, with_contexts: bool) -> Result<ConfigFile> {
+    let big = fs::metadata(path).is_ok_and(|m| m.len() >= CUT_FROM_BYTES);
+    if !big {
+        return read_file(path, with_contexts);
+    }
+    let wanted: &[&str] = if with_contexts {
+        &["contexts", "current-context"]
+    } else {
+        &["current-context"]
+    };
+    match peek::sections(path, wanted) {
+        Ok(peek::Peeked::Sections(cuts)) if !cuts.is_empty() => {
+            let doc = Document::from_cuts(cuts);
+            if with_contexts {
+                doc.check_key("contexts").map_err(|e| Error::Yaml {
+                    path: path.to_path_buf(),
+                    line: e.line,
+                    col: e.col,
+                    message: e.message,
+                })?;
+            }
+            Ok(ConfigFile {
+                path: path.to_path_buf(),
+                text: String::new(),
+                doc,
+                exists: true,
+            })
+        }
+        Ok(_) => read_file(path, with_contexts),
+        Err(e) if e.kind() == ErrorKind::InvalidData => Err(not_utf8(path)),
+        Err(e) => Err(Error::io(path, e)),
+    }
+}
+
+fn not_utf8(path: &Path) -> Error {
+    Error::Kubeconfig {
+        path: path.to_path_buf(),
+        message: "not UTF-8 text; fix the file, it was left untouched".into(),
+    }
+}
+
 fn read_file(path: &Path, check_contexts: bool) -> Result<ConfigFile> {
     match fs::read(path) {
         Ok(bytes) => {
-            let text = String::from_utf8(bytes).map_err(|_| Error::Kubeconfig {
-                path: path.to_path_buf(),
-                message: "not UTF-8 text; fix the file, it was left untouched".into(),
-            })?;
+            let text = String::from_utf8(bytes).map_err(|_| not_utf8(path))?;
             let yaml_error = |e: yaml::SyntaxError| Error::Yaml {
                 path: path.to_path_buf(),
                 line: e.line,

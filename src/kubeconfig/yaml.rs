@@ -102,6 +102,55 @@ impl Document {
         Document::parse_full(text)
     }
 
+    /// A document made of some top-level sections cut out of a file (see
+    /// `peek`); each is parsed when first read, and other keys are absent.
+    pub(super) fn from_cuts(cuts: Vec<super::peek::Cut>) -> Document {
+        let mut entries = Vec::with_capacity(cuts.len());
+        let mut lazy = Vec::with_capacity(cuts.len());
+        for cut in cuts {
+            let key_end = cut.offset + cut.key.len();
+            entries.push((
+                Node {
+                    kind: Kind::Scalar {
+                        value: cut.key.clone(),
+                        style: Style::Plain,
+                    },
+                    start: cut.offset,
+                    end: key_end,
+                    anchor: 0,
+                },
+                Node {
+                    kind: Kind::Lazy(lazy.len()),
+                    start: key_end + 1,
+                    end: cut.offset + cut.text.trim_end().len(),
+                    anchor: 0,
+                },
+            ));
+            lazy.push(LazySection {
+                key: cut.key,
+                offset: cut.offset,
+                line: cut.line,
+                text: cut.text,
+                value: std::sync::OnceLock::new(),
+            });
+        }
+        let start = entries.first().map(|(k, _)| k.start).unwrap_or(0);
+        let end = entries.last().map(|(_, v)| v.end).unwrap_or(start);
+        Document {
+            root: Some(Node {
+                kind: Kind::Map {
+                    entries,
+                    flow: false,
+                },
+                start,
+                end,
+                anchor: 0,
+            }),
+            anchors: Vec::new(),
+            lazy,
+        }
+    }
+
     fn from_sections(
         text: &str,
         sections: &[(usize, usize, usize, usize)],

@@ -39,17 +39,30 @@ struct ContextRow<'a> {
 
 pub fn run(req: CtxRequest) -> Result<u8> {
     if req.prompt {
-        return prompt(&req);
+        return super::prompt::run(req.global.kubeconfig.as_deref());
     }
     let flag = req.global.kubeconfig.clone();
     if req.current {
-        let kc = Kubeconfig::load_current_only(flag.as_deref())?;
+        let kc = Kubeconfig::load_current(flag.as_deref())?;
         let (name, _) = kc.current_context().ok_or(Error::NoCurrentContext)?;
         output::print_lines([name])?;
         return Ok(exit::OK);
     }
-    let kc = Kubeconfig::load(flag.as_deref())?;
     let err_palette = Palette::for_stderr(req.global.color);
+    if lists_only(&req) {
+        // One file needs only its contexts; a merged view also warns about
+        // clusters and users defined twice, so it is read in full.
+        let merged =
+            matches!(crate::kubeconfig::locate(flag.as_deref()).1, Source::Env(n) if n > 1);
+        if !merged {
+            let view = Kubeconfig::load_contexts(flag.as_deref())?;
+            for w in &view.warnings {
+                output::warn(err_palette, w);
+            }
+            return list(&view, &req);
+        }
+    }
+    let kc = Kubeconfig::load(flag.as_deref())?;
     for w in &kc.warnings {
         output::warn(err_palette, w);
     }
@@ -85,11 +98,7 @@ pub fn run(req: CtxRequest) -> Result<u8> {
                     "-n needs a context: kubectl ctx NAME -n NAMESPACE (or use kubectl ns)".into(),
                 ));
             }
-            if req.global.output.is_none()
-                && !req.no_picker
-                && output::stdout_is_terminal()
-                && stdin_is_terminal()
-            {
+            if wants_picker(&req) {
                 return pick(kc, &req);
             }
             list(&kc, &req)
@@ -112,25 +121,19 @@ pub fn run(req: CtxRequest) -> Result<u8> {
     }
 }
 
-/// `context/namespace` for PS1 or starship: no API call, no noise. Without a
-/// kubeconfig or a current context it prints nothing; a broken file exits 1 quietly.
-fn prompt(req: &CtxRequest) -> Result<u8> {
-    let (paths, _) = crate::kubeconfig::locate(req.global.kubeconfig.as_deref());
-    if !paths.iter().any(|p| p.exists()) {
-        return Ok(exit::OK);
-    }
-    let Ok(kc) = Kubeconfig::load(req.global.kubeconfig.as_deref()) else {
-        return Ok(exit::FAILURE);
-    };
-    let Some((name, _)) = kc.current_context() else {
-        return Ok(exit::OK);
-    };
-    let namespace = kc
-        .context(name)
-        .and_then(|c| c.namespace)
-        .unwrap_or_else(|| "default".to_string());
-    output::print_lines([format!("{name}/{namespace}")])?;
-    Ok(exit::OK)
+fn wants_picker(req: &CtxRequest) -> bool {
+    req.global.output.is_none()
+        && !req.no_picker
+        && output::stdout_is_terminal()
+        && stdin_is_terminal()
+}
+
+/// A plain listing, which reads nothing but the contexts.
+fn lists_only(req: &CtxRequest) -> bool {
+    req.args.is_empty()
+        && !(req.unset || req.delete || req.export)
+        && req.global.namespace.is_none()
+        && !wants_picker(req)
 }
 
 fn stdin_is_terminal() -> bool {

@@ -2,6 +2,7 @@
 
 pub mod ctx;
 pub mod ns;
+pub mod prompt;
 
 use crate::error::{Error, Result};
 

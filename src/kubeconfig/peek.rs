@@ -1,0 +1,312 @@
+//! Cutting a few top-level sections out of a large kubeconfig without reading
+//! the rest into memory: what a context list or a shell prompt needs (`contexts`
+//! and `current-context`) is a few percent of a file that mostly holds
+//! certificates and tokens.
+//!
+//! The file is streamed once through a fixed buffer. Lines at column 0 are
+//! checked against the same rules as the lazy loader's split (plain block
+//! style, one document, no multi-line value on a key's line); lines of other
+//! sections are skipped without being copied. Anything unusual gives up with
+//! `None`, and the caller reads the file in full.
+
+use std::collections::HashSet;
+use std::fs::File;
+use std::io::{BufRead, BufReader, ErrorKind, Read};
+use std::path::Path;
+
+/// One top-level `key: value` section as it stands in the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cut {
+    pub key: String,
+    /// Byte offset of the key line in the file.
+    pub offset: usize,
+    /// Lines before the key line.
+    pub line: usize,
+    /// The key line and every line of its value.
+    pub text: String,
+}
+
+/// What a file gave: the wanted sections found, in file order.
+#[derive(Debug)]
+pub enum Peeked {
+    Missing,
+    Sections(Vec<Cut>),
+    /// Not plain block style: read it in full.
+    Unusual,
+}
+
+const BUFFER: usize = 256 * 1024;
+
+/// Streams `path` and keeps the top-level sections named in `wanted`.
+pub fn sections(path: &Path, wanted: &[&str]) -> std::io::Result<Peeked> {
+    let file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(Peeked::Missing),
+        Err(e) => return Err(e),
+    };
+    Ok(match cut(file, wanted)? {
+        Some(cuts) => Peeked::Sections(cuts),
+        None => Peeked::Unusual,
+    })
+}
+
+fn cut(reader: impl Read, wanted: &[&str]) -> std::io::Result<Option<Vec<Cut>>> {
+    let mut reader = BufReader::with_capacity(BUFFER, reader);
+    let mut cuts: Vec<Cut> = Vec::new();
+    let mut keys: HashSet<Vec<u8>> = HashSet::new();
+    // Whether the section being read is one we keep (then `cuts.last()` is it).
+    let mut keeping = false;
+    let mut offset = 0usize;
+    let mut line_no = 0usize;
+    let mut line = Vec::new();
+    loop {
+        let buf = reader.fill_buf()?;
+        let Some(&first) = buf.first() else { break };
+        let top_level = !matches!(first, b' ' | b'\n' | b'\r' | b'#');
+        if !top_level && !keeping {
+            offset += skip_line(&mut reader)?;
+            line_no += 1;
+            continue;
+        }
+        line.clear();
+        let n = reader.read_until(b'\n', &mut line)?;
+        if top_level {
+            match first {
+                b'-' if line.starts_with(b"---") => {
+                    // A start marker may open the only document; a second one is unusual.
+                    let rest = line[3..].trim_ascii();
+                    if !keys.is_empty() || !(rest.is_empty() || rest.starts_with(b"#")) {
+                        return Ok(None);
+                    }
+                    keeping = false;
+                }
+                // A block sequence at column 0 continues the key above it.
+                b'-' if !keys.is_empty() => {}
+                c if c.is_ascii_alphanumeric() || c == b'_' => {
+                    let Some(key) = key_of(&line) else {
+                        return Ok(None);
+                    };
+                    if !keys.insert(key.to_vec()) {
+                        return Ok(None);
+                    }
+                    keeping = wanted.iter().any(|w| w.as_bytes() == key);
+                    if keeping {
+                        cuts.push(Cut {
+                            key: String::from_utf8_lossy(key).into_owned(),
+                            offset,
+                            line: line_no,
+                            text: String::new(),
+                        });
+                    }
+                }
+                _ => return Ok(None),
+            }
+        }
+        if keeping {
+            let text = std::str::from_utf8(&line).map_err(|_| {
+                std::io::Error::new(ErrorKind::InvalidData, "the kubeconfig is not UTF-8 text")
+            })?;
+            cuts.last_mut().expect("a kept section").text.push_str(text);
+        }
+        offset += n;
+        line_no += 1;
+    }
+    // An alias in a kept section may name an anchor in a skipped one.
+    if cuts
+        .iter()
+        .any(|c| memchr::memchr2(b'&', b'*', c.text.as_bytes()).is_some())
+    {
+        return Ok(None);
+    }
+    Ok(Some(cuts))
+}
+
+/// Consumes one line without copying it; returns its length.
+fn skip_line(reader: &mut impl BufRead) -> std::io::Result<usize> {
+    let mut skipped = 0;
+    loop {
+        let buf = reader.fill_buf()?;
+        if buf.is_empty() {
+            return Ok(skipped);
+        }
+        match memchr::memchr(b'\n', buf) {
+            Some(i) => {
+                reader.consume(i + 1);
+                return Ok(skipped + i + 1);
+            }
+            None => {
+                let n = buf.len();
+                reader.consume(n);
+                skipped += n;
+            }
+        }
+    }
+}
+
+/// The key of a top-level `key: value` line, when the value ends on that line.
+fn key_of(line: &[u8]) -> Option<&[u8]> {
+    let colon = memchr::memchr(b':', line)?;
+    let key = &line[..colon];
+    if !key
+        .iter()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
+    {
+        return None;
+    }
+    let after = &line[colon + 1..];
+    if !(after.is_empty() || matches!(after[0], b' ' | b'\n' | b'\r')) {
+        return None;
+    }
+    let value = after.trim_ascii();
+    let quoted_open = |q: u8| value.first() == Some(&q) && !value[1..].contains(&q);
+    let opens_multiline = matches!(value.first(), Some(b'|' | b'>' | b'&' | b'!' | b'*'))
+        || (matches!(value.first(), Some(b'[' | b'{')) && !balanced(value))
+        || quoted_open(b'"')
+        || quoted_open(b'\'');
+    (!opens_multiline).then_some(key)
+}
+
+/// Whether a one-line flow collection closes on its own line.
+fn balanced(value: &[u8]) -> bool {
+    let mut depth = 0i32;
+    let mut quote: Option<u8> = None;
+    for &c in value {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, b'"' | b'\'') => quote = Some(c),
+            (None, b'[' | b'{') => depth += 1,
+            (None, b']' | b'}') => depth -= 1,
+            (None, b'#') => break,
+            _ => {}
+        }
+    }
+    depth == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cut_str(text: &str, wanted: &[&str]) -> Option<Vec<Cut>> {
+        cut(text.as_bytes(), wanted).unwrap()
+    }
+
+    #[test]
+    fn keeps_only_the_wanted_sections_with_their_positions() {
+        let text = "apiVersion: v1\nclusters:\n- name: a\n  cluster:\n    server: https://a\ncontexts:\n# note\n- name: a\n  context:\n    cluster: a\n\ncurrent-context: a # last\nusers:\n- name: a\n";
+        let cuts = cut_str(text, &["contexts", "current-context"]).unwrap();
+        assert_eq!(cuts.len(), 2);
+        assert_eq!(cuts[0].key, "contexts");
+        assert_eq!(
+            cuts[0].text,
+            "contexts:\n# note\n- name: a\n  context:\n    cluster: a\n\n"
+        );
+        assert_eq!(&text[cuts[0].offset..cuts[0].offset + 9], "contexts:");
+        assert_eq!(cuts[0].line, 5);
+        assert_eq!(cuts[1].text, "current-context: a # last\n");
+        assert_eq!(cuts[1].line, 11);
+    }
+
+    #[test]
+    fn long_lines_cross_the_buffer() {
+        let big = "x".repeat(3 * BUFFER);
+        let text = format!("users:\n- name: u\n  user:\n    token: {big}\ncurrent-context: c\n");
+        let cuts = cut_str(&text, &["current-context"]).unwrap();
+        assert_eq!(cuts[0].text, "current-context: c\n");
+        assert_eq!(cuts[0].offset, text.find("current-context").unwrap());
+    }
+
+    #[test]
+    fn gives_up_on_what_the_lazy_split_would_not_take() {
+        for text in [
+            "a: 1\n---\nb: 2\n",
+            "a: 1\na: 2\n",
+            "contexts: [\n  {name: a}]\n",
+            "a: |\nx\n",
+            "\"quoted\": 1\n",
+            "? complex\n: key\n",
+            "- top\n",
+            "a: \"open\n  quote\"\n",
+            "%YAML 1.2\n---\na: 1\n",
+            "base: &b x\ncontexts:\n- name: *b\n",
+        ] {
+            assert!(cut_str(text, &["contexts"]).is_none(), "{text:?}");
+        }
+        assert!(cut_str("---\ncontexts: []\n", &["contexts"]).is_some());
+    }
+}
+
+/// The cut loader against the full one, on files large enough to be cut.
+#[cfg(test)]
+mod agreement {
+    use super::super::Kubeconfig;
+    use std::path::Path;
+
+    /// Pads a kubeconfig with a large `users` section so it is cut, not read whole.
+    fn padded(text: &str) -> String {
+        let mut users = String::from("users:\n");
+        for i in 0..400 {
+            users.push_str(&format!(
+                "- name: pad-{i}\n  user:\n    token: {}\n",
+                "t".repeat(400)
+            ));
+        }
+        format!("{users}{text}")
+    }
+
+    fn summary(kc: &Kubeconfig) -> String {
+        let contexts: Vec<String> = kc
+            .contexts()
+            .iter()
+            .map(|c| format!("{}|{:?}|{:?}|{:?}", c.name, c.cluster, c.user, c.namespace))
+            .collect();
+        format!("{:?} {:?}", kc.current_context().map(|c| c.0), contexts)
+    }
+
+    fn agree(text: &str) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config");
+        std::fs::write(&path, padded(text)).unwrap();
+        let full = Kubeconfig::load(Some(&path)).map(|kc| summary(&kc));
+        let cut = Kubeconfig::load_contexts(Some(&path)).map(|kc| summary(&kc));
+        match (&full, &cut) {
+            (Ok(a), Ok(b)) => assert_eq!(a, b, "{text}"),
+            (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{text}"),
+            _ => panic!("full {full:?} vs cut {cut:?} for:\n{text}"),
+        }
+        let current = Kubeconfig::load_current(Some(&path)).map(|kc| summary_current(&kc));
+        let full_current = Kubeconfig::load(Some(&path)).map(|kc| summary_current(&kc));
+        if let (Ok(a), Ok(b)) = (&full_current, &current) {
+            assert_eq!(a, b, "{text}");
+        }
+        assert!(Path::new(&path).exists());
+    }
+
+    fn summary_current(kc: &Kubeconfig) -> Option<String> {
+        kc.current_context().map(|c| c.0.to_string())
+    }
+
+    #[test]
+    fn cut_files_read_the_same_as_whole_ones() {
+        for text in [
+            "contexts:\n- name: a\n  context:\n    cluster: c\n    user: u\n    namespace: n\ncurrent-context: a\n",
+            "current-context: 'b'  # last\ncontexts:\n    # c\n    - context:\n          cluster: c\n      name: b\n    - name: \"a\"\n      context: {}\n",
+            "contexts:\r\n- name: a\r\n  context:\r\n    namespace: x\r\n\r\ncurrent-context: a\r\n",
+            "contexts: []\ncurrent-context: a\n",
+            "contexts:\ncurrent-context:\n",
+            "kind: Config\n",
+            "contexts:\n- name: a\n  context:\n    namespace: \"\"\ncurrent-context: a\n",
+            // Outside the cut subset: the full loader decides.
+            "base: &b\n  cluster: c\ncontexts:\n- name: a\n  context: *b\ncurrent-context: a\n",
+            "contexts: [{name: a, context: {namespace: x}}]\ncurrent-context: a\n",
+            "contexts:\n- name: a\n  context:\n    namespace: x\ncurrent-context: a\ncurrent-context: b\n",
+            "---\ncontexts:\n- name: a\ncurrent-context: a\n",
+            // Errors inside the contexts are the same error, at the same line.
+            "contexts:\n- name: a\n  context:\n    namespace: [x\ncurrent-context: a\n",
+            "contexts:\n- name: a\n   context: x\n  bad\ncurrent-context: a\n",
+        ] {
+            agree(text);
+        }
+    }
+}
