@@ -200,6 +200,9 @@ fn aws_token_completes_profiles_subcommands_and_flags_through_kubectl() {
     for sub in ["cache", "setup", "migrate", "verify"] {
         assert!(has(&values, sub), "{sub} in {values:?}");
     }
+    // Token flags exclude subcommands.
+    let (values, _) = complete(&["aws-token", "--cluster-name", "prod", ""]);
+    assert!(values.is_empty(), "{values:?}");
     let (values, _) = complete(&["aws-token", "cache", ""]);
     assert_eq!(values, ["list", "clear"]);
     let (values, _) = complete(&["aws-token", "cache", "list", "-o", "j"]);
@@ -470,6 +473,11 @@ fn audit_completes_check_ids_categories_and_files() {
     assert!(has(&values, "warning"), "{values:?}");
     let (values, _) = complete(&["audit", ""]);
     assert_eq!(values, ["checks"]);
+    let (values, _) = complete(&["audit", "-"]);
+    assert!(
+        has(&values, "--filename") && has(&values, "--skip"),
+        "{values:?}"
+    );
     let (values, _) = complete(&["audit", "--all-n"]);
     assert_eq!(values, ["--all-namespaces"]);
 }

@@ -330,7 +330,7 @@ pub fn complete(mut cmd: Command, words: &[String], values: Provider) -> Result<
         let reply = value_reply(&walk, arg, value, values);
         return emit(reply, &prefix, &partial);
     }
-    if !walk.after_double_dash && partial.starts_with('-') && partial != "-" {
+    if !walk.after_double_dash && partial.starts_with('-') {
         let flags = walk
             .cmd()
             .get_arguments()
@@ -350,7 +350,10 @@ pub fn complete(mut cmd: Command, words: &[String], values: Provider) -> Result<
     }
 
     let mut reply = Reply::values([]);
-    if walk.positionals == 0 && !walk.after_double_dash {
+    // Flags that exclude subcommands (aws-token's token flags) were typed: no subcommand now.
+    let flags_exclude_subcommands =
+        walk.cmd().is_args_conflicts_with_subcommands_set() && !walk.seen.is_empty();
+    if walk.positionals == 0 && !walk.after_double_dash && !flags_exclude_subcommands {
         reply.candidates.extend(
             walk.cmd()
                 .get_subcommands()
