@@ -409,8 +409,18 @@ fn publish_completes_kinds_workloads_and_published_names() {
     ] {
         assert!(has(&values, want), "{want} in {values:?}");
     }
-    // NoSpace: the kind prefix goes on with a name.
-    assert_eq!(directive, ":6");
+    assert_eq!(directive, ":4");
+    // NoSpace when only a kind prefix is left: the name goes on.
+    let (values, directive) = complete(&["publish", "-n", &mine.name, "de"]);
+    assert_eq!(
+        (values, directive.as_str()),
+        (vec!["deploy/".to_string()], ":6")
+    );
+    let (values, directive) = complete(&["publish", "-n", &mine.name, "statu"]);
+    assert_eq!(
+        (values, directive.as_str()),
+        (vec!["status".to_string()], ":4")
+    );
     let (values, _) = complete(&["publish", "-n", &mine.name, "deploy/"]);
     assert_eq!(values, ["deploy/web"]);
     let (values, _) = complete(&["publish", "-n", &mine.name, "sts/"]);

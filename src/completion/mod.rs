@@ -310,7 +310,13 @@ fn one_line(text: Option<&clap::builder::StyledStr>) -> String {
 }
 
 /// Answers `__complete WORDS…` for the plugin defined by `cmd`.
-pub fn complete(mut cmd: Command, words: &[String], values: Provider) -> Result<u8> {
+pub fn complete(cmd: Command, words: &[String], values: Provider) -> Result<u8> {
+    output::print_lines(answer(cmd, words, values))?;
+    Ok(exit::OK)
+}
+
+/// The output lines for `__complete WORDS…`: candidates, then `:<directive>`.
+pub fn answer(mut cmd: Command, words: &[String], values: Provider) -> Vec<String> {
     // Propagates global flags to subcommands, as clap does when parsing.
     cmd.build();
     let partial = words.last().cloned().unwrap_or_default();
@@ -319,16 +325,16 @@ pub fn complete(mut cmd: Command, words: &[String], values: Provider) -> Result<
 
     if let Some(arg) = walk.pending {
         let reply = value_reply(&walk, arg, &partial, values);
-        return emit(reply, "", &partial);
+        return finish(reply, "", &partial);
     }
     if !walk.after_double_dash && partial.starts_with("--") && partial.contains('=') {
         let (name, value) = partial[2..].split_once('=').unwrap_or_default();
         let Some(arg) = walk.long(name).filter(|a| takes_value(a)) else {
-            return emit(Reply::values([]), "", "");
+            return finish(Reply::values([]), "", "");
         };
         let prefix = format!("--{name}=");
         let reply = value_reply(&walk, arg, value, values);
-        return emit(reply, &prefix, &partial);
+        return finish(reply, &prefix, &partial);
     }
     if !walk.after_double_dash && partial.starts_with('-') {
         let flags = walk
@@ -346,7 +352,7 @@ pub fn complete(mut cmd: Command, words: &[String], values: Provider) -> Result<
                 let long = a.get_long()?;
                 Some((format!("--{long}"), one_line(a.get_help())))
             });
-        return emit(Reply::values(flags), "", &partial);
+        return finish(Reply::values(flags), "", &partial);
     }
 
     let mut reply = Reply::values([]);
@@ -366,7 +372,7 @@ pub fn complete(mut cmd: Command, words: &[String], values: Provider) -> Result<
         reply.candidates.extend(values.candidates);
         reply.directive = values.directive;
     }
-    emit(reply, "", &partial)
+    finish(reply, "", &partial)
 }
 
 /// Values for `arg`: the plugin's provider first, then the generic rules.
@@ -452,17 +458,24 @@ pub fn namespaces(req: &Request) -> Reply {
     Reply::names(names.into_iter().map(|(n, _)| n))
 }
 
-fn emit(reply: Reply, prefix: &str, partial: &str) -> Result<u8> {
-    let mut lines: Vec<String> = reply
+fn finish(reply: Reply, prefix: &str, partial: &str) -> Vec<String> {
+    let offered: Vec<(String, String)> = reply
         .candidates
         .into_iter()
         .map(|(v, d)| (format!("{prefix}{v}"), d))
         .filter(|(v, _)| v.starts_with(partial))
+        .collect();
+    let mut directive = reply.directive;
+    // No space after `deploy/`, but after a subcommand offered next to it.
+    if offered.iter().any(|(v, _)| !v.ends_with('/')) {
+        directive &= !NO_SPACE;
+    }
+    let mut lines: Vec<String> = offered
+        .into_iter()
         .map(|(v, d)| if d.is_empty() { v } else { format!("{v}\t{d}") })
         .collect();
-    lines.push(format!(":{}", reply.directive));
-    output::print_lines(lines)?;
-    Ok(exit::OK)
+    lines.push(format!(":{directive}"));
+    lines
 }
 
 /// `kubectl-<plugin> __man`: one roff page for the plugin and its subcommands.
@@ -540,4 +553,151 @@ fn roff_escape(text: &str) -> String {
     text.replace('\\', "\\\\")
         .replace('-', "\\-")
         .replace('"', "\\(dq")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn toy() -> Command {
+        Command::new("toy")
+            .arg(Arg::new("target"))
+            .arg(
+                Arg::new("namespace")
+                    .short('n')
+                    .long("namespace")
+                    .global(true),
+            )
+            .arg(
+                Arg::new("all")
+                    .short('A')
+                    .long("all")
+                    .action(ArgAction::SetTrue),
+            )
+            .arg(
+                Arg::new("dry_run")
+                    .long("dry-run")
+                    .num_args(0..=1)
+                    .require_equals(true)
+                    .default_missing_value("client")
+                    .value_parser(["none", "client", "server"]),
+            )
+            .arg(
+                Arg::new("checks")
+                    .long("checks")
+                    .value_delimiter(',')
+                    .action(ArgAction::Append),
+            )
+            .arg(Arg::new("file").short('f').long("file").value_name("FILE"))
+            .arg(Arg::new("secret").long("secret").hide(true))
+            .subcommand(Command::new("show").about("Show it").arg(Arg::new("name")))
+    }
+
+    /// Names the request back: `<subcommand path>@<namespace>`.
+    fn echo(req: &Request, arg: &Arg) -> Option<Reply> {
+        match arg.get_id().as_str() {
+            "target" | "name" => Some(Reply::names([format!(
+                "{}@{}",
+                req.path.join("/"),
+                req.namespace.as_deref().unwrap_or("-")
+            )])),
+            "checks" => Some(Reply::names(["a", "b", "c"].map(String::from))),
+            _ => None,
+        }
+    }
+
+    fn ans(words: &[&str]) -> Vec<String> {
+        let words: Vec<String> = words.iter().map(|w| w.to_string()).collect();
+        answer(toy(), &words, echo)
+    }
+
+    #[test]
+    fn every_spelling_of_a_value_flag_is_understood() {
+        for typed in [
+            &["-nfoo", ""][..],
+            &["-n=foo", ""],
+            &["-n", "foo", ""],
+            &["--namespace", "foo", ""],
+            &["--namespace=foo", ""],
+            &["-An", "foo", ""],
+        ] {
+            assert_eq!(ans(typed), ["show\tShow it", "@foo", ":4"], "{typed:?}");
+        }
+        // Global flags reach subcommands.
+        assert_eq!(ans(&["show", "-n", "baz", ""]), ["show@baz", ":4"]);
+    }
+
+    #[test]
+    fn optional_values_never_take_the_next_word() {
+        // `x` is the target, so nothing positional is left.
+        assert_eq!(ans(&["--dry-run", "x", ""]), [":4"]);
+        assert_eq!(
+            ans(&["--dry-run="]),
+            [
+                "--dry-run=none",
+                "--dry-run=client",
+                "--dry-run=server",
+                ":4"
+            ]
+        );
+        assert_eq!(ans(&["--dry-run=s"]), ["--dry-run=server", ":4"]);
+    }
+
+    #[test]
+    fn flags_are_offered_once_and_hidden_ones_never() {
+        assert_eq!(
+            ans(&["--"]),
+            [
+                "--namespace",
+                "--all",
+                "--dry-run",
+                "--checks",
+                "--file",
+                ":4"
+            ]
+        );
+        assert_eq!(ans(&["--all", "--a"]), [":4"]);
+        // Repeatable flags stay on offer.
+        assert_eq!(ans(&["--checks", "a", "--ch"]), ["--checks", ":4"]);
+    }
+
+    #[test]
+    fn list_values_complete_their_last_item() {
+        assert_eq!(ans(&["--checks", "a,"]), ["a,b", "a,c", ":4"]);
+        assert_eq!(ans(&["--checks=b,a,"]), ["--checks=b,a,c", ":4"]);
+    }
+
+    #[test]
+    fn file_values_go_to_the_shell_and_double_dash_ends_flags() {
+        assert_eq!(ans(&["-f", ""]), [":0"]);
+        assert_eq!(ans(&["--", ""]), ["@-", ":4"]);
+        assert_eq!(ans(&["--", "-x", ""]), [":4"]);
+    }
+
+    #[test]
+    fn no_space_only_when_every_candidate_goes_on() {
+        let reply = || Reply {
+            candidates: vec![
+                ("deploy/".into(), String::new()),
+                ("doctor".into(), String::new()),
+            ],
+            directive: NO_FILE_COMP | NO_SPACE,
+        };
+        assert_eq!(finish(reply(), "", "dep"), ["deploy/", ":6"]);
+        assert_eq!(finish(reply(), "", "doc"), ["doctor", ":4"]);
+    }
+
+    #[test]
+    fn man_page_documents_subcommands_in_place() {
+        let page = String::from_utf8(man_page(toy().version("1.2.3"), "toy").unwrap()).unwrap();
+        assert!(page.starts_with(".ie \\n(.g .ds Aq"), "{page}");
+        assert_eq!(page.matches(".ds Aq \\(aq").count(), 1, "{page}");
+        assert!(
+            page.contains(".TH TOY 1  \"honban 1.2.3\" honban"),
+            "{page}"
+        );
+        assert!(page.contains(".SH \"COMMAND: toy show\""), "{page}");
+        assert!(!page.contains("toy-show(1)"), "{page}");
+        assert!(!page.contains("secret"), "hidden flags stay out: {page}");
+    }
 }
