@@ -316,6 +316,8 @@ fn rotate_secret_completes_secrets_and_configmaps_of_the_typed_namespace() {
     let (values, directive) = complete(&["rotate-secret", "db-creds", "--from-env-file", ""]);
     assert!(values.is_empty());
     assert_eq!(directive, ":0");
+    let (values, _) = complete(&["rotate-secret", "db-creds", "--type", "kubernetes.io/t"]);
+    assert_eq!(values, ["kubernetes.io/tls"]);
     let (values, _) = complete(&["rotate-secret", "db-creds", "--dry-run="]);
     assert_eq!(
         values,

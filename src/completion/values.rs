@@ -71,9 +71,26 @@ fn names(metas: Vec<ObjectMeta>) -> Vec<String> {
 /// bare name means a Secret), ConfigMaps as `configmap/NAME`. A rotated
 /// object's versions are offered once, as their base.
 pub fn rotate_secret(req: &Request, arg: &Arg) -> Option<Reply> {
-    if id(arg) != "target" {
-        return None;
+    match id(arg) {
+        "target" => Some(rotate_target(req)),
+        "secret_type" => Some(Reply::names(SECRET_TYPES.map(String::from))),
+        _ => None,
     }
+}
+
+/// The Secret types Kubernetes defines.
+const SECRET_TYPES: [&str; 8] = [
+    "Opaque",
+    "kubernetes.io/tls",
+    "kubernetes.io/dockerconfigjson",
+    "kubernetes.io/dockercfg",
+    "kubernetes.io/basic-auth",
+    "kubernetes.io/ssh-auth",
+    "kubernetes.io/service-account-token",
+    "bootstrap.kubernetes.io/token",
+];
+
+fn rotate_target(req: &Request) -> Reply {
     use crate::rotate::cluster::{ANN_BASE, LABEL_BASE, LABEL_MANAGED_BY, MANAGED_BY};
     let (kind, _) = req.partial.split_once('/').unwrap_or(("", ""));
     // The prefix each kind's names are offered with, as the user spells it.
@@ -81,7 +98,7 @@ pub fn rotate_secret(req: &Request, arg: &Arg) -> Option<Reply> {
         "" => (Some(String::new()), Some("configmap/".into())),
         "secret" | "secrets" => (Some(format!("{kind}/")), None),
         "configmap" | "configmaps" | "cm" => (None, Some(format!("{kind}/"))),
-        _ => return Some(Reply::values([])),
+        _ => return Reply::values([]),
     };
     let (want_secrets, want_configmaps) = (secrets.is_some(), configmaps.is_some());
     let lists = req.with_cluster(|conn| async move {
@@ -103,7 +120,7 @@ pub fn rotate_secret(req: &Request, arg: &Arg) -> Option<Reply> {
         Ok(tokio::join!(s, c))
     });
     let Some((secret_list, configmap_list)) = lists else {
-        return Some(Reply::values([]));
+        return Reply::values([]);
     };
     let bases = |metas: Vec<ObjectMeta>| -> BTreeSet<String> {
         metas
@@ -142,7 +159,7 @@ pub fn rotate_secret(req: &Request, arg: &Arg) -> Option<Reply> {
                 .map(|n| (format!("{prefix}{n}"), "ConfigMap".to_string())),
         );
     }
-    Some(Reply::values(out))
+    Reply::values(out)
 }
 
 /// `kubectl publish`: `KIND/NAME` targets (kinds first, then names once a
