@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 use honban::audit::{self, AuditRequest, FailOn, Level, OutputFormat};
 use honban::cli::GlobalArgs;
 use honban::output::ColorChoice;
@@ -57,6 +57,10 @@ struct Cli {
     #[arg(long, value_name = "N")]
     zones: Option<usize>,
 
+    /// Print a completion script for bash, zsh or fish
+    #[arg(long, value_name = "SHELL", hide = true)]
+    completion: Option<honban::completion::Shell>,
+
     #[command(flatten)]
     global: Global,
 }
@@ -108,8 +112,16 @@ Skip a check for one object or namespace with the annotation
   honban.io/audit-skip: \"image-tag,liveness-probe\"";
 
 fn main() -> ExitCode {
+    if let Some(code) =
+        honban::completion::intercept::<Cli>("kubectl-audit", honban::completion::values::audit)
+    {
+        return code;
+    }
     let cli = Cli::parse();
     honban::error::run(|| {
+        if let Some(shell) = cli.completion {
+            return honban::completion::print_script(shell, &mut Cli::command(), "kubectl-audit");
+        }
         if let Some(Command::Checks) = cli.command {
             return audit::list_checks(cli.global.output);
         }

@@ -200,8 +200,11 @@ const EXAMPLES: &str = "Examples:
 Exit codes: 0 ok, 1 failure (or a rejected token), 2 usage.";
 
 fn main() -> ExitCode {
-    if let Some(words) = honban::completion::words_if_completing() {
-        return honban::error::run(|| complete(&words));
+    if let Some(code) = honban::completion::intercept::<Cli>(
+        "kubectl-aws_token",
+        honban::completion::values::aws_token,
+    ) {
+        return code;
     }
     let cli = Cli::parse();
     honban::error::run(|| {
@@ -493,58 +496,4 @@ fn verify_cmd(args: VerifyArgs) -> Result<u8> {
             Ok(exit::OK)
         }
     }
-}
-
-/// kubectl's plugin completion (`kubectl_complete-aws_token`): subcommands and
-/// flags from the clap definition, profile names for `--profile`.
-fn complete(words: &[String]) -> Result<u8> {
-    let partial = words.last().cloned().unwrap_or_default();
-    let done = &words[..words.len().saturating_sub(1)];
-    let root = Cli::command();
-    let mut cmd = &root;
-    for w in done {
-        if let Some(sub) = cmd.find_subcommand(w) {
-            cmd = sub;
-        }
-    }
-    let mut lines: Vec<String> = Vec::new();
-    let mut directive = honban::completion::NO_FILE_COMP;
-    match done.last().map(String::as_str) {
-        Some("--profile") => {
-            lines.extend(aws::profile::Profiles::load().names());
-        }
-        Some("--kubeconfig" | "--ca-file") => directive = honban::completion::DEFAULT,
-        Some("-o" | "--output") => {
-            lines.extend(["table", "json", "yaml", "name"].map(String::from));
-        }
-        Some(flag)
-            if flag.starts_with("--")
-                && cmd
-                    .get_arguments()
-                    .any(|a| a.get_long() == Some(&flag[2..]) && a.get_action().takes_values()) =>
-        {
-            // A value nobody can list offline (a cluster name, an ARN).
-        }
-        _ if partial.starts_with('-') => {
-            for a in cmd.get_arguments().filter(|a| !a.is_hide_set()) {
-                if let Some(long) = a.get_long() {
-                    let help = a.get_help().map(|h| h.to_string()).unwrap_or_default();
-                    lines.push(format!("--{long}\t{help}"));
-                }
-            }
-        }
-        _ => {
-            for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
-                let about = sub.get_about().map(|h| h.to_string()).unwrap_or_default();
-                lines.push(format!("{}\t{about}", sub.get_name()));
-            }
-        }
-    }
-    let mut out: Vec<String> = lines
-        .into_iter()
-        .filter(|l| l.starts_with(partial.as_str()))
-        .collect();
-    out.push(format!(":{directive}"));
-    output::print_lines(out)?;
-    Ok(exit::OK)
 }

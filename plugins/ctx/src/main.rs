@@ -69,8 +69,10 @@ const EXAMPLES: &str = "Examples:
   eval \"$(kubectl ctx --export prod)\"   use prod in this shell only";
 
 fn main() -> ExitCode {
-    if let Some(words) = honban::completion::words_if_completing() {
-        return honban::error::run(|| honban::completion::complete_ctx(&words));
+    if let Some(code) =
+        honban::completion::intercept::<Cli>("kubectl-ctx", honban::completion::values::ctx)
+    {
+        return code;
     }
     let cli = Cli::parse();
     honban::error::run(|| {

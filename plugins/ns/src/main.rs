@@ -46,8 +46,10 @@ const EXAMPLES: &str = "Examples:
   kubectl ns -u               drop the namespace from the context";
 
 fn main() -> ExitCode {
-    if let Some(words) = honban::completion::words_if_completing() {
-        return honban::error::run(|| honban::completion::complete_ns(&words));
+    if let Some(code) =
+        honban::completion::intercept::<Cli>("kubectl-ns", honban::completion::values::ns)
+    {
+        return code;
     }
     let cli = Cli::parse();
     honban::error::run(|| {

@@ -199,6 +199,11 @@ const EXAMPLES: &str = "Examples:
 Exit codes: 0 done (status/doctor: all ✓), 1 failed (status/doctor: a stage or check is ✗), 2 usage.";
 
 fn main() -> ExitCode {
+    if let Some(code) =
+        honban::completion::intercept::<Cli>("kubectl-publish", honban::completion::values::publish)
+    {
+        return code;
+    }
     let cli = Cli::parse();
     honban::error::run(|| {
         if let Some(shell) = cli.completion {

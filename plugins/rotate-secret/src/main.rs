@@ -206,6 +206,12 @@ const EXAMPLES: &str = "Examples:
 Exit codes: 0 done (or nothing to do), 1 failed (a rollout failure is switched back first), 2 usage.";
 
 fn main() -> ExitCode {
+    if let Some(code) = honban::completion::intercept::<Cli>(
+        "kubectl-rotate_secret",
+        honban::completion::values::rotate_secret,
+    ) {
+        return code;
+    }
     let cli = Cli::parse();
     honban::error::run(|| {
         if let Some(shell) = cli.completion {

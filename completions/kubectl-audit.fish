@@ -1,0 +1,74 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_kubectl_audit_global_optspecs
+    string join \n f/filename= A/all-namespaces all-contexts checks= skip= min-severity= fail-on= config= zones= completion= kubeconfig= context= n/namespace= request-timeout= o/output= color= h/help V/version
+end
+
+function __fish_kubectl_audit_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_kubectl_audit_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_kubectl_audit_using_subcommand
+    set -l cmd (__fish_kubectl_audit_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c kubectl-audit -n "__fish_kubectl_audit_needs_command" -s f -l filename -d 'Manifests to audit instead of a cluster: files, directories (read recursively) or - for stdin; repeat for several' -r -F
+complete -c kubectl-audit -n "__fish_kubectl_audit_needs_command" -l checks -d 'Only these checks: ids or categories (reliability, tenancy, security, health), comma-separated' -r
+complete -c kubectl-audit -n "__fish_kubectl_audit_needs_command" -l skip -d 'Skip these checks: ids or categories, comma-separated' -r
+complete -c kubectl-audit -n "__fish_kubectl_audit_needs_command" -l min-severity -d 'Hide findings below this severity' -r -f -a "info\t''
+warning\t''
+error\t''"
+complete -c kubectl-audit -n "__fish_kubectl_audit_needs_command" -l fail-on -d 'Exit 3 when a finding is at or above this severity' -r -f -a "info\t''
+warning\t''
+error\t''
+none\t'Never exit 3'"
+complete -c kubectl-audit -n "__fish_kubectl_audit_needs_command" -l config -d 'Config file: per-check severity, disabled checks, exemptions' -r -F
+complete -c kubectl-audit -n "__fish_kubectl_audit_needs_command" -l zones -d 'Offline: zones the target cluster spans (2 or more turns spread-zones on)' -r
+complete -c kubectl-audit -n "__fish_kubectl_audit_needs_command" -l completion -d 'Print a completion script for bash, zsh or fish' -r -f -a "bash\t''
+zsh\t''
+fish\t''"
+complete -c kubectl-audit -n "__fish_kubectl_audit_needs_command" -l kubeconfig -d 'Path to the kubeconfig file to use' -r -F
+complete -c kubectl-audit -n "__fish_kubectl_audit_needs_command" -l context -d 'The kubeconfig context to use' -r
+complete -c kubectl-audit -n "__fish_kubectl_audit_needs_command" -s n -l namespace -d 'The namespace to audit (offline: the namespace of objects that set none)' -r
+complete -c kubectl-audit -n "__fish_kubectl_audit_needs_command" -l request-timeout -d 'Time to wait for one API request, e.g. 5s, 1m (0 = no limit)' -r
+complete -c kubectl-audit -n "__fish_kubectl_audit_needs_command" -s o -l output -d 'Output format' -r -f -a "table\t''
+json\t''
+yaml\t''
+sarif\t''
+junit\t''"
+complete -c kubectl-audit -n "__fish_kubectl_audit_needs_command" -l color -d 'Colour: auto (terminal and no NO_COLOR), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c kubectl-audit -n "__fish_kubectl_audit_needs_command" -s A -l all-namespaces -d 'Audit every namespace of the cluster'
+complete -c kubectl-audit -n "__fish_kubectl_audit_needs_command" -l all-contexts -d 'Audit every context of the kubeconfig, concurrently'
+complete -c kubectl-audit -n "__fish_kubectl_audit_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-audit -n "__fish_kubectl_audit_needs_command" -s V -l version -d 'Print version'
+complete -c kubectl-audit -n "__fish_kubectl_audit_needs_command" -f -a "checks" -d 'List every check: id, category, severity, rationale and fix'
+complete -c kubectl-audit -n "__fish_kubectl_audit_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kubectl-audit -n "__fish_kubectl_audit_using_subcommand checks" -l kubeconfig -d 'Path to the kubeconfig file to use' -r -F
+complete -c kubectl-audit -n "__fish_kubectl_audit_using_subcommand checks" -l context -d 'The kubeconfig context to use' -r
+complete -c kubectl-audit -n "__fish_kubectl_audit_using_subcommand checks" -s n -l namespace -d 'The namespace to audit (offline: the namespace of objects that set none)' -r
+complete -c kubectl-audit -n "__fish_kubectl_audit_using_subcommand checks" -l request-timeout -d 'Time to wait for one API request, e.g. 5s, 1m (0 = no limit)' -r
+complete -c kubectl-audit -n "__fish_kubectl_audit_using_subcommand checks" -s o -l output -d 'Output format' -r -f -a "table\t''
+json\t''
+yaml\t''
+sarif\t''
+junit\t''"
+complete -c kubectl-audit -n "__fish_kubectl_audit_using_subcommand checks" -l color -d 'Colour: auto (terminal and no NO_COLOR), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c kubectl-audit -n "__fish_kubectl_audit_using_subcommand checks" -s h -l help -d 'Print help'
+complete -c kubectl-audit -n "__fish_kubectl_audit_using_subcommand help; and not __fish_seen_subcommand_from checks help" -f -a "checks" -d 'List every check: id, category, severity, rationale and fix'
+complete -c kubectl-audit -n "__fish_kubectl_audit_using_subcommand help; and not __fish_seen_subcommand_from checks help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -1,0 +1,133 @@
+#compdef kubectl-audit
+
+autoload -U is-at-least
+
+_kubectl-audit() {
+    typeset -A opt_args
+    typeset -a _arguments_options
+    local ret=1
+
+    if is-at-least 5.2; then
+        _arguments_options=(-s -S -C)
+    else
+        _arguments_options=(-s -C)
+    fi
+
+    local context curcontext="$curcontext" state line
+    _arguments "${_arguments_options[@]}" : \
+'*-f+[Manifests to audit instead of a cluster\: files, directories (read recursively) or - for stdin; repeat for several]:FILE|DIR|-:_files' \
+'*--filename=[Manifests to audit instead of a cluster\: files, directories (read recursively) or - for stdin; repeat for several]:FILE|DIR|-:_files' \
+'*--checks=[Only these checks\: ids or categories (reliability, tenancy, security, health), comma-separated]:IDS:_default' \
+'*--skip=[Skip these checks\: ids or categories, comma-separated]:IDS:_default' \
+'--min-severity=[Hide findings below this severity]:MIN_SEVERITY:(info warning error)' \
+'--fail-on=[Exit 3 when a finding is at or above this severity]:FAIL_ON:((info\:""
+warning\:""
+error\:""
+none\:"Never exit 3"))' \
+'--config=[Config file\: per-check severity, disabled checks, exemptions]:FILE:_files' \
+'--zones=[Offline\: zones the target cluster spans (2 or more turns spread-zones on)]:N:_default' \
+'--completion=[Print a completion script for bash, zsh or fish]:SHELL:(bash zsh fish)' \
+'--kubeconfig=[Path to the kubeconfig file to use]:FILE:_files' \
+'--context=[The kubeconfig context to use]:NAME:_default' \
+'-n+[The namespace to audit (offline\: the namespace of objects that set none)]:NAMESPACE:_default' \
+'--namespace=[The namespace to audit (offline\: the namespace of objects that set none)]:NAMESPACE:_default' \
+'--request-timeout=[Time to wait for one API request, e.g. 5s, 1m (0 = no limit)]:DURATION:_default' \
+'-o+[Output format]:OUTPUT:(table json yaml sarif junit)' \
+'--output=[Output format]:OUTPUT:(table json yaml sarif junit)' \
+'--color=[Colour\: auto (terminal and no NO_COLOR), always or never]:COLOR:(auto always never)' \
+'-A[Audit every namespace of the cluster]' \
+'--all-namespaces[Audit every namespace of the cluster]' \
+'--all-contexts[Audit every context of the kubeconfig, concurrently]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+":: :_kubectl-audit_commands" \
+"*::: :->kubectl audit" \
+&& ret=0
+    case $state in
+    (kubectl audit)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:kubectl-audit-command-$line[1]:"
+        case $line[1] in
+            (checks)
+_arguments "${_arguments_options[@]}" : \
+'--kubeconfig=[Path to the kubeconfig file to use]:FILE:_files' \
+'--context=[The kubeconfig context to use]:NAME:_default' \
+'-n+[The namespace to audit (offline\: the namespace of objects that set none)]:NAMESPACE:_default' \
+'--namespace=[The namespace to audit (offline\: the namespace of objects that set none)]:NAMESPACE:_default' \
+'--request-timeout=[Time to wait for one API request, e.g. 5s, 1m (0 = no limit)]:DURATION:_default' \
+'-o+[Output format]:OUTPUT:(table json yaml sarif junit)' \
+'--output=[Output format]:OUTPUT:(table json yaml sarif junit)' \
+'--color=[Colour\: auto (terminal and no NO_COLOR), always or never]:COLOR:(auto always never)' \
+'-h[Print help]' \
+'--help[Print help]' \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+":: :_kubectl-audit__subcmd__help_commands" \
+"*::: :->help" \
+&& ret=0
+
+    case $state in
+    (help)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:kubectl-audit-help-command-$line[1]:"
+        case $line[1] in
+            (checks)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+        esac
+    ;;
+esac
+;;
+        esac
+    ;;
+esac
+}
+
+(( $+functions[_kubectl-audit_commands] )) ||
+_kubectl-audit_commands() {
+    local commands; commands=(
+'checks:List every check\: id, category, severity, rationale and fix' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'kubectl-audit commands' commands "$@"
+}
+(( $+functions[_kubectl-audit__subcmd__checks_commands] )) ||
+_kubectl-audit__subcmd__checks_commands() {
+    local commands; commands=()
+    _describe -t commands 'kubectl-audit checks commands' commands "$@"
+}
+(( $+functions[_kubectl-audit__subcmd__help_commands] )) ||
+_kubectl-audit__subcmd__help_commands() {
+    local commands; commands=(
+'checks:List every check\: id, category, severity, rationale and fix' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'kubectl-audit help commands' commands "$@"
+}
+(( $+functions[_kubectl-audit__subcmd__help__subcmd__checks_commands] )) ||
+_kubectl-audit__subcmd__help__subcmd__checks_commands() {
+    local commands; commands=()
+    _describe -t commands 'kubectl-audit help checks commands' commands "$@"
+}
+(( $+functions[_kubectl-audit__subcmd__help__subcmd__help_commands] )) ||
+_kubectl-audit__subcmd__help__subcmd__help_commands() {
+    local commands; commands=()
+    _describe -t commands 'kubectl-audit help help commands' commands "$@"
+}
+
+if [ "$funcstack[1]" = "_kubectl-audit" ]; then
+    _kubectl-audit "$@"
+else
+    compdef _kubectl-audit kubectl-audit
+fi

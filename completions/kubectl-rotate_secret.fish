@@ -1,0 +1,147 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_kubectl_rotate_secret_global_optspecs
+    string join \n from-literal= from-file= from-env-file= from-current set= unset= type= dry-run= no-wait timeout= force completion= kubeconfig= context= n/namespace= request-timeout= o/output= color= h/help V/version
+end
+
+function __fish_kubectl_rotate_secret_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_kubectl_rotate_secret_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_kubectl_rotate_secret_using_subcommand
+    set -l cmd (__fish_kubectl_rotate_secret_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_needs_command" -l from-literal -d 'A KEY=VALUE pair to store (repeatable)' -r
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_needs_command" -l from-file -d 'A file (key: its name, or KEY=) or a directory of files (repeatable)' -r
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_needs_command" -l from-env-file -d 'A file of KEY=VALUE lines (repeatable)' -r -F
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_needs_command" -l set -d 'Set KEY=VALUE on top of the current version (repeatable)' -r
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_needs_command" -l unset -d 'Remove KEY from the current version (repeatable)' -r
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_needs_command" -l type -d 'Secret type for the new version (default: the current one\'s, else Opaque)' -r
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_needs_command" -l dry-run -d 'Change nothing: client (compute locally) or server (the API checks every write)' -r -f -a "none\t''
+client\t''
+server\t''"
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_needs_command" -l timeout -d 'How long to wait for the rollouts before switching back, e.g. 90s, 5m' -r
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_needs_command" -l completion -d 'Print a completion script for bash, zsh or fish' -r -f -a "bash\t''
+zsh\t''
+fish\t''"
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_needs_command" -l kubeconfig -d 'Path to the kubeconfig file to use' -r -F
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_needs_command" -l context -d 'The kubeconfig context to use' -r
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_needs_command" -s n -l namespace -d 'The namespace to act in' -r
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_needs_command" -l request-timeout -d 'Time to wait for one API request, e.g. 5s, 1m (0 = no limit)' -r
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_needs_command" -s o -l output -d 'Output format' -r -f -a "table\t''
+json\t''
+yaml\t''
+name\t''"
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_needs_command" -l color -d 'Colour: auto (terminal and no NO_COLOR), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_needs_command" -l from-current -d 'Version the object in use as it is (adopt an unversioned or kustomize-made object)'
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_needs_command" -l no-wait -d 'Do not wait for the rollouts (and so never switch back automatically)'
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_needs_command" -l force -d 'Patch objects managed by Helm, Argo CD or Flux too'
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_needs_command" -s h -l help -d 'Print help'
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_needs_command" -s V -l version -d 'Print version'
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_needs_command" -a "refs" -d 'List the objects that reference BASE or any of its versions'
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_needs_command" -a "history" -d 'List the versions: revision, name, age, keys and who uses each'
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_needs_command" -a "diff" -d 'Show the key-level change a rotation would make (Secret values hidden)'
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_needs_command" -a "undo" -d 'Switch back to the previous version, or to --to-revision N (0 = the unversioned original)'
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_needs_command" -a "prune" -d 'Delete old versions that nothing uses any more'
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_needs_command" -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand refs" -l kubeconfig -d 'Path to the kubeconfig file to use' -r -F
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand refs" -l context -d 'The kubeconfig context to use' -r
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand refs" -s n -l namespace -d 'The namespace to act in' -r
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand refs" -l request-timeout -d 'Time to wait for one API request, e.g. 5s, 1m (0 = no limit)' -r
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand refs" -s o -l output -d 'Output format' -r -f -a "table\t''
+json\t''
+yaml\t''
+name\t''"
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand refs" -l color -d 'Colour: auto (terminal and no NO_COLOR), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand refs" -l all -d 'Also list ReplicaSets, ControllerRevisions, Pods and Jobs owned by other objects'
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand refs" -s h -l help -d 'Print help'
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand history" -l kubeconfig -d 'Path to the kubeconfig file to use' -r -F
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand history" -l context -d 'The kubeconfig context to use' -r
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand history" -s n -l namespace -d 'The namespace to act in' -r
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand history" -l request-timeout -d 'Time to wait for one API request, e.g. 5s, 1m (0 = no limit)' -r
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand history" -s o -l output -d 'Output format' -r -f -a "table\t''
+json\t''
+yaml\t''
+name\t''"
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand history" -l color -d 'Colour: auto (terminal and no NO_COLOR), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand history" -s h -l help -d 'Print help'
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand diff" -l from-literal -d 'A KEY=VALUE pair to store (repeatable)' -r
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand diff" -l from-file -d 'A file (key: its name, or KEY=) or a directory of files (repeatable)' -r
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand diff" -l from-env-file -d 'A file of KEY=VALUE lines (repeatable)' -r -F
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand diff" -l set -d 'Set KEY=VALUE on top of the current version (repeatable)' -r
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand diff" -l unset -d 'Remove KEY from the current version (repeatable)' -r
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand diff" -l type -d 'Secret type for the new version (default: the current one\'s, else Opaque)' -r
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand diff" -l kubeconfig -d 'Path to the kubeconfig file to use' -r -F
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand diff" -l context -d 'The kubeconfig context to use' -r
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand diff" -s n -l namespace -d 'The namespace to act in' -r
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand diff" -l request-timeout -d 'Time to wait for one API request, e.g. 5s, 1m (0 = no limit)' -r
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand diff" -s o -l output -d 'Output format' -r -f -a "table\t''
+json\t''
+yaml\t''
+name\t''"
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand diff" -l color -d 'Colour: auto (terminal and no NO_COLOR), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand diff" -l from-current -d 'Version the object in use as it is (adopt an unversioned or kustomize-made object)'
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand diff" -l show-values -d 'Show Secret values instead of sizes'
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand diff" -s h -l help -d 'Print help'
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand undo" -l to-revision -d 'The revision to switch to (see `history`)' -r
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand undo" -l dry-run -d 'Change nothing: client (compute locally) or server (the API checks every write)' -r -f -a "none\t''
+client\t''
+server\t''"
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand undo" -l timeout -d 'How long to wait for the rollouts before switching back, e.g. 90s, 5m' -r
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand undo" -l kubeconfig -d 'Path to the kubeconfig file to use' -r -F
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand undo" -l context -d 'The kubeconfig context to use' -r
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand undo" -s n -l namespace -d 'The namespace to act in' -r
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand undo" -l request-timeout -d 'Time to wait for one API request, e.g. 5s, 1m (0 = no limit)' -r
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand undo" -s o -l output -d 'Output format' -r -f -a "table\t''
+json\t''
+yaml\t''
+name\t''"
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand undo" -l color -d 'Colour: auto (terminal and no NO_COLOR), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand undo" -l no-wait -d 'Do not wait for the rollouts (and so never switch back automatically)'
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand undo" -l force -d 'Patch objects managed by Helm, Argo CD or Flux too'
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand undo" -s h -l help -d 'Print help'
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand prune" -l keep -d 'Keep this many newest versions even when unused' -r
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand prune" -l dry-run -d 'Only print what would be deleted: client, or server (the API checks the deletes)' -r -f -a "none\t''
+client\t''
+server\t''"
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand prune" -l kubeconfig -d 'Path to the kubeconfig file to use' -r -F
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand prune" -l context -d 'The kubeconfig context to use' -r
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand prune" -s n -l namespace -d 'The namespace to act in' -r
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand prune" -l request-timeout -d 'Time to wait for one API request, e.g. 5s, 1m (0 = no limit)' -r
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand prune" -s o -l output -d 'Output format' -r -f -a "table\t''
+json\t''
+yaml\t''
+name\t''"
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand prune" -l color -d 'Colour: auto (terminal and no NO_COLOR), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand prune" -s h -l help -d 'Print help'
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand help; and not __fish_seen_subcommand_from refs history diff undo prune help" -f -a "refs" -d 'List the objects that reference BASE or any of its versions'
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand help; and not __fish_seen_subcommand_from refs history diff undo prune help" -f -a "history" -d 'List the versions: revision, name, age, keys and who uses each'
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand help; and not __fish_seen_subcommand_from refs history diff undo prune help" -f -a "diff" -d 'Show the key-level change a rotation would make (Secret values hidden)'
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand help; and not __fish_seen_subcommand_from refs history diff undo prune help" -f -a "undo" -d 'Switch back to the previous version, or to --to-revision N (0 = the unversioned original)'
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand help; and not __fish_seen_subcommand_from refs history diff undo prune help" -f -a "prune" -d 'Delete old versions that nothing uses any more'
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand help; and not __fish_seen_subcommand_from refs history diff undo prune help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

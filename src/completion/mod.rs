@@ -1,0 +1,703 @@
+//! Shell completion and man pages.
+//!
+//! kubectl (1.26+) runs `kubectl_complete-<plugin>` for `kubectl <plugin> <TAB>`
+//! with the words typed after the plugin name, the last one partial. The
+//! shipped `kubectl_complete-*` scripts call the plugin as
+//! `kubectl-<plugin> __complete WORDS…`, which [`intercept`] catches before
+//! clap parses anything. Output is cobra's: `value<TAB>description` lines, then
+//! `:<directive>`.
+//!
+//! One engine serves every plugin: it walks the typed words through the
+//! plugin's clap definition (subcommands, flags, which flags take values,
+//! global flags) and only asks the plugin's value provider ([`values`]) for
+//! what the definition cannot know: object names, profiles, check ids.
+//! Generic values need no provider: `--kubeconfig` and file-like values
+//! complete files, `--context` contexts, `-n` namespaces, enums their values.
+
+pub mod values;
+
+use std::future::Future;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Arg, ArgAction, Command, CommandFactory, ValueEnum, ValueHint};
+
+use crate::cli::GlobalArgs;
+use crate::client::{self, Connection};
+use crate::error::{Error, Result, exit};
+use crate::kubeconfig::Kubeconfig;
+use crate::output;
+
+/// cobra's ShellCompDirectiveDefault: let the shell complete files.
+pub const DEFAULT: u8 = 0;
+/// cobra's ShellCompDirectiveNoSpace: the value goes on (`deploy/…`).
+pub const NO_SPACE: u8 = 2;
+/// cobra's ShellCompDirectiveNoFileComp.
+pub const NO_FILE_COMP: u8 = 4;
+
+/// How long a completion may wait for the cluster: a TAB must never hang.
+pub const CLUSTER_TIMEOUT: Duration = Duration::from_secs(3);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+/// A plugin's values for the arguments the clap definition cannot list.
+/// `None` leaves the argument to the generic rules.
+pub type Provider = fn(&Request, &Arg) -> Option<Reply>;
+
+/// Candidates (value, description) and cobra's directive for them.
+#[derive(Debug, Default)]
+pub struct Reply {
+    pub candidates: Vec<(String, String)>,
+    pub directive: u8,
+}
+
+impl Reply {
+    pub fn values(candidates: impl IntoIterator<Item = (String, String)>) -> Reply {
+        Reply {
+            candidates: candidates.into_iter().collect(),
+            directive: NO_FILE_COMP,
+        }
+    }
+
+    pub fn names(names: impl IntoIterator<Item = String>) -> Reply {
+        Reply::values(names.into_iter().map(|n| (n, String::new())))
+    }
+
+    /// Let the shell complete file names.
+    pub fn files() -> Reply {
+        Reply {
+            candidates: Vec::new(),
+            directive: DEFAULT,
+        }
+    }
+}
+
+/// Handles the hidden pre-clap commands of every plugin: `__complete WORDS…`
+/// (kubectl's completion protocol) and `__man` (the roff man page). `bin` is
+/// the executable's name, e.g. `kubectl-aws_token`.
+pub fn intercept<C: CommandFactory>(bin: &str, values: Provider) -> Option<ExitCode> {
+    let mut args = std::env::args().skip(1);
+    match args.next().as_deref() {
+        Some("__complete") => {
+            let words: Vec<String> = args.collect();
+            Some(crate::error::run(|| complete(C::command(), &words, values)))
+        }
+        Some("__man") => Some(crate::error::run(|| print_man(C::command(), bin))),
+        _ => None,
+    }
+}
+
+pub fn print_script(shell: Shell, cmd: &mut Command, bin: &str) -> Result<u8> {
+    let shell = match shell {
+        Shell::Bash => clap_complete::Shell::Bash,
+        Shell::Zsh => clap_complete::Shell::Zsh,
+        Shell::Fish => clap_complete::Shell::Fish,
+    };
+    clap_complete::generate(shell, cmd, bin, &mut std::io::stdout());
+    Ok(exit::OK)
+}
+
+/// What a value provider knows about the request.
+pub struct Request {
+    /// Subcommands typed so far, e.g. `["cache", "list"]`.
+    pub path: Vec<String>,
+    /// The typed part of the value being completed (after `--flag=` or the
+    /// last delimiter of a list value).
+    pub partial: String,
+    pub kubeconfig: Option<PathBuf>,
+    pub context: Option<String>,
+    pub namespace: Option<String>,
+}
+
+impl Request {
+    /// The typed kubectl flags, with a request timeout that cannot hang a TAB.
+    pub fn global(&self) -> GlobalArgs {
+        GlobalArgs {
+            kubeconfig: self.kubeconfig.clone(),
+            context: self.context.clone(),
+            namespace: self.namespace.clone(),
+            request_timeout: Some(format!("{}s", CLUSTER_TIMEOUT.as_secs())),
+            ..Default::default()
+        }
+    }
+
+    /// Runs `f` against the typed context; `None` on any error or when the
+    /// whole thing takes longer than [`CLUSTER_TIMEOUT`]. Completion stays
+    /// quiet on errors: there is nowhere to show them.
+    pub fn with_cluster<T, F, Fut>(&self, f: F) -> Option<T>
+    where
+        F: FnOnce(Connection) -> Fut,
+        Fut: Future<Output = Result<T>>,
+    {
+        let kc = Kubeconfig::load(self.kubeconfig.as_deref()).ok()?;
+        let global = self.global();
+        let rt = client::runtime().ok()?;
+        rt.block_on(async {
+            let work = async {
+                let conn = client::connect(&kc, &global).await?;
+                f(conn).await
+            };
+            tokio::time::timeout(CLUSTER_TIMEOUT, work).await.ok()?.ok()
+        })
+    }
+}
+
+/// Where the typed words leave the cursor.
+struct Walk<'a> {
+    path: Vec<&'a Command>,
+    /// The option whose value is being typed (`--profile <TAB>`).
+    pending: Option<&'a Arg>,
+    /// Positional words at the current subcommand level.
+    positionals: usize,
+    after_double_dash: bool,
+    /// Options already given, so single-use ones are not offered again.
+    seen: Vec<&'a str>,
+    kubeconfig: Option<PathBuf>,
+    context: Option<String>,
+    namespace: Option<String>,
+}
+
+impl<'a> Walk<'a> {
+    fn cmd(&self) -> &'a Command {
+        self.path.last().expect("the root is always on the path")
+    }
+
+    fn long(&self, name: &str) -> Option<&'a Arg> {
+        self.cmd().get_arguments().find(|a| {
+            a.get_long() == Some(name) || a.get_all_aliases().is_some_and(|al| al.contains(&name))
+        })
+    }
+
+    fn short(&self, c: char) -> Option<&'a Arg> {
+        self.cmd()
+            .get_arguments()
+            .find(|a| a.get_short() == Some(c))
+    }
+
+    fn record(&mut self, arg: &'a Arg, value: Option<&str>) {
+        self.seen.push(arg.get_id().as_str());
+        let Some(value) = value else { return };
+        match arg.get_long() {
+            Some("kubeconfig") => self.kubeconfig = Some(value.into()),
+            Some("context") => self.context = Some(value.into()),
+            Some("namespace") => self.namespace = Some(value.into()),
+            _ => {}
+        }
+    }
+
+    fn new(root: &'a Command, done: &[String]) -> Walk<'a> {
+        let mut w = Walk {
+            path: vec![root],
+            pending: None,
+            positionals: 0,
+            after_double_dash: false,
+            seen: Vec::new(),
+            kubeconfig: None,
+            context: None,
+            namespace: None,
+        };
+        for word in done {
+            if let Some(arg) = w.pending.take() {
+                w.record(arg, Some(word));
+            } else if w.after_double_dash || word == "-" || !word.starts_with('-') {
+                let sub = (w.positionals == 0 && !w.after_double_dash)
+                    .then(|| w.cmd().find_subcommand(word))
+                    .flatten();
+                match sub {
+                    Some(sub) => {
+                        w.path.push(sub);
+                        w.positionals = 0;
+                    }
+                    None => w.positionals += 1,
+                }
+            } else if word == "--" {
+                w.after_double_dash = true;
+            } else if let Some(flag) = word.strip_prefix("--") {
+                let (name, value) = match flag.split_once('=') {
+                    Some((n, v)) => (n, Some(v)),
+                    None => (flag, None),
+                };
+                if let Some(arg) = w.long(name) {
+                    if value.is_none() && takes_next_word(arg) {
+                        w.pending = Some(arg);
+                    }
+                    w.record(arg, value);
+                }
+            } else {
+                // A cluster of short flags; the first that takes a value ends it.
+                let shorts = &word[1..];
+                for (i, c) in shorts.char_indices() {
+                    let Some(arg) = w.short(c) else { break };
+                    if takes_value(arg) {
+                        let rest = &shorts[i + c.len_utf8()..];
+                        let rest = rest.strip_prefix('=').unwrap_or(rest);
+                        if rest.is_empty() {
+                            w.pending = Some(arg);
+                            w.record(arg, None);
+                        } else {
+                            w.record(arg, Some(rest));
+                        }
+                        break;
+                    }
+                    w.record(arg, None);
+                }
+            }
+        }
+        w
+    }
+
+    fn request(&self, partial: &str) -> Request {
+        Request {
+            path: self.path[1..]
+                .iter()
+                .map(|c| c.get_name().to_string())
+                .collect(),
+            partial: partial.to_string(),
+            kubeconfig: self.kubeconfig.clone(),
+            context: self.context.clone(),
+            namespace: self.namespace.clone(),
+        }
+    }
+
+    /// The positional argument the next plain word fills.
+    fn positional(&self) -> Option<&'a Arg> {
+        let mut positionals: Vec<&Arg> = self.cmd().get_positionals().collect();
+        positionals.sort_by_key(|a| a.get_index().unwrap_or(usize::MAX));
+        let mut left = self.positionals;
+        for arg in positionals {
+            let many = arg.get_num_args().is_some_and(|n| n.max_values() > 1);
+            if left == 0 || many {
+                return Some(arg);
+            }
+            left -= 1;
+        }
+        None
+    }
+}
+
+fn takes_value(arg: &Arg) -> bool {
+    arg.get_action().takes_values() && arg.get_num_args().is_none_or(|n| n.takes_values())
+}
+
+/// Whether `--flag VALUE` takes the next word (not for `--dry-run[=MODE]`).
+fn takes_next_word(arg: &Arg) -> bool {
+    takes_value(arg)
+        && !arg.is_require_equals_set()
+        && arg.get_num_args().is_none_or(|n| n.min_values() > 0)
+}
+
+fn is_help_or_version(arg: &Arg) -> bool {
+    matches!(
+        arg.get_action(),
+        ArgAction::Help | ArgAction::HelpShort | ArgAction::HelpLong | ArgAction::Version
+    )
+}
+
+fn one_line(text: Option<&clap::builder::StyledStr>) -> String {
+    text.map(|t| t.to_string())
+        .unwrap_or_default()
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .replace('\t', " ")
+}
+
+/// Answers `__complete WORDS…` for the plugin defined by `cmd`.
+pub fn complete(cmd: Command, words: &[String], values: Provider) -> Result<u8> {
+    output::print_lines(answer(cmd, words, values))?;
+    Ok(exit::OK)
+}
+
+/// The output lines for `__complete WORDS…`: candidates, then `:<directive>`.
+pub fn answer(mut cmd: Command, words: &[String], values: Provider) -> Vec<String> {
+    // Propagates global flags to subcommands, as clap does when parsing.
+    cmd.build();
+    let partial = words.last().cloned().unwrap_or_default();
+    let done = &words[..words.len().saturating_sub(1)];
+    let walk = Walk::new(&cmd, done);
+
+    if let Some(arg) = walk.pending {
+        let reply = value_reply(&walk, arg, &partial, values);
+        return finish(reply, "", &partial);
+    }
+    if !walk.after_double_dash && partial.starts_with("--") && partial.contains('=') {
+        let (name, value) = partial[2..].split_once('=').unwrap_or_default();
+        let Some(arg) = walk.long(name).filter(|a| takes_value(a)) else {
+            return finish(Reply::values([]), "", "");
+        };
+        let prefix = format!("--{name}=");
+        let reply = value_reply(&walk, arg, value, values);
+        return finish(reply, &prefix, &partial);
+    }
+    if !walk.after_double_dash && partial.starts_with('-') {
+        let flags = walk
+            .cmd()
+            .get_arguments()
+            .filter(|a| !a.is_hide_set() && !is_help_or_version(a))
+            .filter(|a| {
+                let once = matches!(
+                    a.get_action(),
+                    ArgAction::Set | ArgAction::SetTrue | ArgAction::SetFalse
+                );
+                !(once && walk.seen.contains(&a.get_id().as_str()))
+            })
+            .filter_map(|a| {
+                let long = a.get_long()?;
+                Some((format!("--{long}"), one_line(a.get_help())))
+            });
+        return finish(Reply::values(flags), "", &partial);
+    }
+
+    let mut reply = Reply::values([]);
+    // Flags that exclude subcommands (aws-token's token flags) were typed: no subcommand now.
+    let flags_exclude_subcommands =
+        walk.cmd().is_args_conflicts_with_subcommands_set() && !walk.seen.is_empty();
+    if walk.positionals == 0 && !walk.after_double_dash && !flags_exclude_subcommands {
+        reply.candidates.extend(
+            walk.cmd()
+                .get_subcommands()
+                .filter(|s| !s.is_hide_set() && s.get_name() != "help")
+                .map(|s| (s.get_name().to_string(), one_line(s.get_about()))),
+        );
+    }
+    if let Some(arg) = walk.positional() {
+        let values = value_reply(&walk, arg, &partial, values);
+        reply.candidates.extend(values.candidates);
+        reply.directive = values.directive;
+    }
+    finish(reply, "", &partial)
+}
+
+/// Values for `arg`: the plugin's provider first, then the generic rules.
+/// List values (`--checks a,b,c`) complete their last item.
+fn value_reply(walk: &Walk, arg: &Arg, partial: &str, values: Provider) -> Reply {
+    let (head, item) = match arg.get_value_delimiter() {
+        Some(d) => match partial.rfind(d) {
+            Some(i) => (&partial[..=i], &partial[i + 1..]),
+            None => ("", partial),
+        },
+        None => ("", partial),
+    };
+    let req = walk.request(item);
+    let mut reply = values(&req, arg).unwrap_or_else(|| generic(&req, arg));
+    if !head.is_empty() {
+        let given: Vec<&str> = head
+            .split(arg.get_value_delimiter().unwrap_or(','))
+            .collect();
+        reply.candidates = reply
+            .candidates
+            .into_iter()
+            .filter(|(v, _)| !given.contains(&v.as_str()))
+            .map(|(v, d)| (format!("{head}{v}"), d))
+            .collect();
+    }
+    reply
+}
+
+fn generic(req: &Request, arg: &Arg) -> Reply {
+    match arg.get_long() {
+        Some("context") => return contexts(req, false),
+        Some("namespace") => return namespaces(req),
+        _ => {}
+    }
+    let possible: Vec<(String, String)> = arg
+        .get_possible_values()
+        .into_iter()
+        .filter(|v| !v.is_hide_set())
+        .map(|v| (v.get_name().to_string(), one_line(v.get_help())))
+        .collect();
+    if !possible.is_empty() {
+        return Reply::values(possible);
+    }
+    let file_like = matches!(
+        arg.get_value_hint(),
+        ValueHint::AnyPath | ValueHint::FilePath | ValueHint::DirPath
+    ) || arg.get_value_names().is_some_and(|names| {
+        names
+            .iter()
+            .any(|n| ["FILE", "PATH", "DIR"].iter().any(|k| n.contains(k)))
+    });
+    if file_like {
+        Reply::files()
+    } else {
+        Reply::values([])
+    }
+}
+
+/// Contexts of the typed (or default) kubeconfig; with `described`, each
+/// with its cluster.
+pub fn contexts(req: &Request, described: bool) -> Reply {
+    let Ok(kc) = Kubeconfig::load(req.kubeconfig.as_deref()) else {
+        return Reply::values([]);
+    };
+    let mut contexts = kc.contexts();
+    contexts.sort_by(|a, b| crate::switch::ctx::natural_cmp(&a.name, &b.name));
+    Reply::values(contexts.into_iter().map(|c| {
+        let desc = if described {
+            c.cluster.unwrap_or_default()
+        } else {
+            String::new()
+        };
+        (c.name, desc)
+    }))
+}
+
+/// Namespaces of the typed context's cluster.
+pub fn namespaces(req: &Request) -> Reply {
+    let Ok(kc) = Kubeconfig::load(req.kubeconfig.as_deref()) else {
+        return Reply::values([]);
+    };
+    let names = crate::switch::ns::list_namespaces(&kc, &req.global()).unwrap_or_default();
+    Reply::names(names.into_iter().map(|(n, _)| n))
+}
+
+fn finish(reply: Reply, prefix: &str, partial: &str) -> Vec<String> {
+    let offered: Vec<(String, String)> = reply
+        .candidates
+        .into_iter()
+        .map(|(v, d)| (format!("{prefix}{v}"), d))
+        .filter(|(v, _)| v.starts_with(partial))
+        .collect();
+    let mut directive = reply.directive;
+    // No space after `deploy/`, but after a subcommand offered next to it.
+    if offered.iter().any(|(v, _)| !v.ends_with('/')) {
+        directive &= !NO_SPACE;
+    }
+    let mut lines: Vec<String> = offered
+        .into_iter()
+        .map(|(v, d)| if d.is_empty() { v } else { format!("{v}\t{d}") })
+        .collect();
+    lines.push(format!(":{directive}"));
+    lines
+}
+
+/// `kubectl-<plugin> __man`: one roff page for the plugin and its subcommands.
+pub fn print_man(cmd: Command, bin: &str) -> Result<u8> {
+    let page = man_page(cmd, bin)
+        .map_err(|e| Error::Failed(format!("cannot render the man page: {e}")))?;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(&page).and_then(|()| out.flush()) {
+        Ok(()) => Ok(exit::OK),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(exit::OK),
+        Err(e) => Err(Error::Failed(format!("cannot write the man page: {e}"))),
+    }
+}
+
+fn man_page(mut cmd: Command, bin: &str) -> std::io::Result<Vec<u8>> {
+    let version = cmd.get_version().unwrap_or_default().to_string();
+    cmd.build();
+    let man = |c: Command| {
+        clap_mangen::Man::new(c)
+            .title(bin.to_uppercase())
+            .section("1")
+            .source(format!("honban {version}"))
+            .manual("honban")
+    };
+    let root = man(cmd.clone());
+    let mut page = Vec::new();
+    root.render_title(&mut page)?;
+    root.render_name_section(&mut page)?;
+    root.render_synopsis_section(&mut page)?;
+    root.render_description_section(&mut page)?;
+    root.render_options_section(&mut page)?;
+    // clap_mangen's own subcommand list points at one page per subcommand;
+    // this page documents them in place instead.
+    let root_name = cmd.get_name().to_string();
+    let mut stack: Vec<(String, &Command)> = cmd
+        .get_subcommands()
+        .map(|s| (format!("{root_name} {}", s.get_name()), s))
+        .collect();
+    stack.reverse();
+    while let Some((name, sub)) = stack.pop() {
+        if sub.is_hide_set() || sub.get_name() == "help" {
+            continue;
+        }
+        writeln!(page, ".SH \"COMMAND: {}\"", roff_escape(&name))?;
+        let sub_man = man(sub.clone().bin_name(&name));
+        let mut text = Vec::new();
+        sub_man.render_description_section(&mut text)?;
+        sub_man.render_synopsis_section(&mut text)?;
+        if sub.get_arguments().any(|a| !a.is_hide_set()) {
+            sub_man.render_options_section(&mut text)?;
+        }
+        let text = String::from_utf8_lossy(&text)
+            .replace(".SH DESCRIPTION\n", "")
+            .replace(".SH SYNOPSIS\n", ".PP\n")
+            .replace(".SH OPTIONS\n", ".SS Options\n");
+        page.extend_from_slice(text.as_bytes());
+        let mut children: Vec<(String, &Command)> = sub
+            .get_subcommands()
+            .map(|s| (format!("{name} {}", s.get_name()), s))
+            .collect();
+        children.reverse();
+        stack.extend(children);
+    }
+    if cmd.get_after_long_help().is_some() || cmd.get_after_help().is_some() {
+        root.render_extra_section(&mut page)?;
+    }
+    root.render_version_section(&mut page)?;
+    // Every render_* call repeats roff's quote-string preamble; once is enough.
+    const PREAMBLE: &str = ".ie \\n(.g .ds Aq \\(aq\n.el .ds Aq '\n";
+    let page = String::from_utf8_lossy(&page).replace(PREAMBLE, "");
+    Ok(format!("{PREAMBLE}{page}").into_bytes())
+}
+
+fn roff_escape(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('-', "\\-")
+        .replace('"', "\\(dq")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn toy() -> Command {
+        Command::new("toy")
+            .arg(Arg::new("target"))
+            .arg(
+                Arg::new("namespace")
+                    .short('n')
+                    .long("namespace")
+                    .global(true),
+            )
+            .arg(
+                Arg::new("all")
+                    .short('A')
+                    .long("all")
+                    .action(ArgAction::SetTrue),
+            )
+            .arg(
+                Arg::new("dry_run")
+                    .long("dry-run")
+                    .num_args(0..=1)
+                    .require_equals(true)
+                    .default_missing_value("client")
+                    .value_parser(["none", "client", "server"]),
+            )
+            .arg(
+                Arg::new("checks")
+                    .long("checks")
+                    .value_delimiter(',')
+                    .action(ArgAction::Append),
+            )
+            .arg(Arg::new("file").short('f').long("file").value_name("FILE"))
+            .arg(Arg::new("secret").long("secret").hide(true))
+            .subcommand(Command::new("show").about("Show it").arg(Arg::new("name")))
+    }
+
+    /// Names the request back: `<subcommand path>@<namespace>`.
+    fn echo(req: &Request, arg: &Arg) -> Option<Reply> {
+        match arg.get_id().as_str() {
+            "target" | "name" => Some(Reply::names([format!(
+                "{}@{}",
+                req.path.join("/"),
+                req.namespace.as_deref().unwrap_or("-")
+            )])),
+            "checks" => Some(Reply::names(["a", "b", "c"].map(String::from))),
+            _ => None,
+        }
+    }
+
+    fn ans(words: &[&str]) -> Vec<String> {
+        let words: Vec<String> = words.iter().map(|w| w.to_string()).collect();
+        answer(toy(), &words, echo)
+    }
+
+    #[test]
+    fn every_spelling_of_a_value_flag_is_understood() {
+        for typed in [
+            &["-nfoo", ""][..],
+            &["-n=foo", ""],
+            &["-n", "foo", ""],
+            &["--namespace", "foo", ""],
+            &["--namespace=foo", ""],
+            &["-An", "foo", ""],
+        ] {
+            assert_eq!(ans(typed), ["show\tShow it", "@foo", ":4"], "{typed:?}");
+        }
+        // Global flags reach subcommands.
+        assert_eq!(ans(&["show", "-n", "baz", ""]), ["show@baz", ":4"]);
+    }
+
+    #[test]
+    fn optional_values_never_take_the_next_word() {
+        // `x` is the target, so nothing positional is left.
+        assert_eq!(ans(&["--dry-run", "x", ""]), [":4"]);
+        assert_eq!(
+            ans(&["--dry-run="]),
+            [
+                "--dry-run=none",
+                "--dry-run=client",
+                "--dry-run=server",
+                ":4"
+            ]
+        );
+        assert_eq!(ans(&["--dry-run=s"]), ["--dry-run=server", ":4"]);
+    }
+
+    #[test]
+    fn flags_are_offered_once_and_hidden_ones_never() {
+        assert_eq!(
+            ans(&["--"]),
+            [
+                "--namespace",
+                "--all",
+                "--dry-run",
+                "--checks",
+                "--file",
+                ":4"
+            ]
+        );
+        assert_eq!(ans(&["--all", "--a"]), [":4"]);
+        // Repeatable flags stay on offer.
+        assert_eq!(ans(&["--checks", "a", "--ch"]), ["--checks", ":4"]);
+    }
+
+    #[test]
+    fn list_values_complete_their_last_item() {
+        assert_eq!(ans(&["--checks", "a,"]), ["a,b", "a,c", ":4"]);
+        assert_eq!(ans(&["--checks=b,a,"]), ["--checks=b,a,c", ":4"]);
+    }
+
+    #[test]
+    fn file_values_go_to_the_shell_and_double_dash_ends_flags() {
+        assert_eq!(ans(&["-f", ""]), [":0"]);
+        assert_eq!(ans(&["--", ""]), ["@-", ":4"]);
+        assert_eq!(ans(&["--", "-x", ""]), [":4"]);
+    }
+
+    #[test]
+    fn no_space_only_when_every_candidate_goes_on() {
+        let reply = || Reply {
+            candidates: vec![
+                ("deploy/".into(), String::new()),
+                ("doctor".into(), String::new()),
+            ],
+            directive: NO_FILE_COMP | NO_SPACE,
+        };
+        assert_eq!(finish(reply(), "", "dep"), ["deploy/", ":6"]);
+        assert_eq!(finish(reply(), "", "doc"), ["doctor", ":4"]);
+    }
+
+    #[test]
+    fn man_page_documents_subcommands_in_place() {
+        let page = String::from_utf8(man_page(toy().version("1.2.3"), "toy").unwrap()).unwrap();
+        assert!(page.starts_with(".ie \\n(.g .ds Aq"), "{page}");
+        assert_eq!(page.matches(".ds Aq \\(aq").count(), 1, "{page}");
+        assert!(
+            page.contains(".TH TOY 1  \"honban 1.2.3\" honban"),
+            "{page}"
+        );
+        assert!(page.contains(".SH \"COMMAND: toy show\""), "{page}");
+        assert!(!page.contains("toy-show(1)"), "{page}");
+        assert!(!page.contains("secret"), "hidden flags stay out: {page}");
+    }
+}

@@ -1,0 +1,274 @@
+//! Each plugin's values for the arguments its clap definition cannot list.
+//! Arguments are matched by their clap id (the field name). Cluster lookups
+//! list metadata only (no Secret data crosses the wire) and give up after
+//! [`super::CLUSTER_TIMEOUT`].
+
+use std::collections::BTreeSet;
+
+use clap::Arg;
+use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
+use k8s_openapi::api::core::v1::{ConfigMap, Secret, Service};
+use k8s_openapi::api::networking::v1::{Ingress, IngressClass};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use kube::api::{Api, ListParams};
+
+use super::{NO_FILE_COMP, NO_SPACE, Reply, Request};
+use crate::client::{self, Connection};
+use crate::error::Result;
+
+/// Enough names for a completion menu; one page, one request.
+const PAGE: u32 = 500;
+
+fn id(arg: &Arg) -> &str {
+    arg.get_id().as_str()
+}
+
+/// `kubectl ctx NAME`: contexts, each with its cluster.
+pub fn ctx(req: &Request, arg: &Arg) -> Option<Reply> {
+    (id(arg) == "args").then(|| super::contexts(req, true))
+}
+
+/// `kubectl ns NAME`: namespaces.
+pub fn ns(req: &Request, arg: &Arg) -> Option<Reply> {
+    (id(arg) == "name").then(|| super::namespaces(req))
+}
+
+/// `kubectl aws-token`: profile names from the shared AWS config files.
+pub fn aws_token(_req: &Request, arg: &Arg) -> Option<Reply> {
+    (id(arg) == "profile").then(aws_profiles)
+}
+
+fn aws_profiles() -> Reply {
+    Reply::names(crate::aws::profile::Profiles::load().names())
+}
+
+/// Names of one kind in the typed namespace, with their metadata.
+async fn list_meta<K>(conn: &Connection, selector: Option<&str>) -> Result<Vec<ObjectMeta>>
+where
+    K: kube::Resource<Scope = kube::core::NamespaceResourceScope>
+        + Clone
+        + serde::de::DeserializeOwned
+        + std::fmt::Debug,
+    K::DynamicType: Default,
+{
+    let api: Api<K> = Api::namespaced(conn.client.clone(), &conn.namespace);
+    let mut params = ListParams::default().limit(PAGE);
+    if let Some(s) = selector {
+        params = params.labels(s);
+    }
+    let list = api
+        .list_metadata(&params)
+        .await
+        .map_err(|e| client::api_error(&conn.context, e))?;
+    Ok(list.items.into_iter().map(|m| m.metadata).collect())
+}
+
+fn names(metas: Vec<ObjectMeta>) -> Vec<String> {
+    metas.into_iter().filter_map(|m| m.name).collect()
+}
+
+/// `kubectl rotate-secret [secret/|configmap/]BASE`: Secrets by bare name (a
+/// bare name means a Secret), ConfigMaps as `configmap/NAME`. A rotated
+/// object's versions are offered once, as their base.
+pub fn rotate_secret(req: &Request, arg: &Arg) -> Option<Reply> {
+    match id(arg) {
+        "target" => Some(rotate_target(req)),
+        "secret_type" => Some(Reply::names(SECRET_TYPES.map(String::from))),
+        _ => None,
+    }
+}
+
+/// The Secret types Kubernetes defines.
+const SECRET_TYPES: [&str; 8] = [
+    "Opaque",
+    "kubernetes.io/tls",
+    "kubernetes.io/dockerconfigjson",
+    "kubernetes.io/dockercfg",
+    "kubernetes.io/basic-auth",
+    "kubernetes.io/ssh-auth",
+    "kubernetes.io/service-account-token",
+    "bootstrap.kubernetes.io/token",
+];
+
+fn rotate_target(req: &Request) -> Reply {
+    use crate::rotate::cluster::{ANN_BASE, LABEL_BASE, LABEL_MANAGED_BY, MANAGED_BY};
+    let (kind, _) = req.partial.split_once('/').unwrap_or(("", ""));
+    // The prefix each kind's names are offered with, as the user spells it.
+    let (secrets, configmaps): (Option<String>, Option<String>) = match kind {
+        "" => (Some(String::new()), Some("configmap/".into())),
+        "secret" | "secrets" => (Some(format!("{kind}/")), None),
+        "configmap" | "configmaps" | "cm" => (None, Some(format!("{kind}/"))),
+        _ => return Reply::values([]),
+    };
+    let (want_secrets, want_configmaps) = (secrets.is_some(), configmaps.is_some());
+    let lists = req.with_cluster(|conn| async move {
+        // Each list on its own: a user may read ConfigMaps but not Secrets.
+        let s = async {
+            if want_secrets {
+                list_meta::<Secret>(&conn, None).await.ok()
+            } else {
+                None
+            }
+        };
+        let c = async {
+            if want_configmaps {
+                list_meta::<ConfigMap>(&conn, None).await.ok()
+            } else {
+                None
+            }
+        };
+        Ok(tokio::join!(s, c))
+    });
+    let Some((secret_list, configmap_list)) = lists else {
+        return Reply::values([]);
+    };
+    let bases = |metas: Vec<ObjectMeta>| -> BTreeSet<String> {
+        metas
+            .into_iter()
+            .filter_map(|m| {
+                let ours = m
+                    .labels
+                    .as_ref()
+                    .and_then(|l| l.get(LABEL_MANAGED_BY))
+                    .is_some_and(|v| v == MANAGED_BY);
+                let base = m
+                    .annotations
+                    .as_ref()
+                    .and_then(|a| a.get(ANN_BASE))
+                    .or_else(|| m.labels.as_ref().and_then(|l| l.get(LABEL_BASE)))
+                    .filter(|_| ours)
+                    .cloned();
+                base.or(m.name)
+            })
+            // Helm's release records are not something anyone rotates.
+            .filter(|n| !n.starts_with("sh.helm.release."))
+            .collect()
+    };
+    let mut out = Vec::new();
+    if let (Some(prefix), Some(list)) = (secrets, secret_list) {
+        out.extend(
+            bases(list)
+                .into_iter()
+                .map(|n| (format!("{prefix}{n}"), "Secret".to_string())),
+        );
+    }
+    if let (Some(prefix), Some(list)) = (configmaps, configmap_list) {
+        out.extend(
+            bases(list)
+                .into_iter()
+                .map(|n| (format!("{prefix}{n}"), "ConfigMap".to_string())),
+        );
+    }
+    Reply::values(out)
+}
+
+/// `kubectl publish`: `KIND/NAME` targets (kinds first, then names once a
+/// kind is typed), published names for status and unpublish, IngressClasses,
+/// AWS profiles.
+pub fn publish(req: &Request, arg: &Arg) -> Option<Reply> {
+    match id(arg) {
+        "target" => Some(publish_target(req)),
+        "name"
+            if matches!(
+                req.path.first().map(String::as_str),
+                Some("status" | "unpublish")
+            ) =>
+        {
+            Some(published_names(req))
+        }
+        "class" => Some(ingress_classes(req)),
+        "profile" => Some(aws_profiles()),
+        _ => None,
+    }
+}
+
+fn publish_target(req: &Request) -> Reply {
+    let Some((kind, _)) = req.partial.split_once('/') else {
+        return Reply {
+            candidates: [
+                ("deploy/", "a Deployment"),
+                ("statefulset/", "a StatefulSet"),
+                ("svc/", "a Service"),
+            ]
+            .map(|(k, d)| (k.to_string(), d.to_string()))
+            .into(),
+            directive: NO_FILE_COMP | NO_SPACE,
+        };
+    };
+    #[derive(Clone, Copy)]
+    enum Kind {
+        Deploy,
+        Sts,
+        Svc,
+    }
+    let k = match kind {
+        "deploy" | "deployment" | "deployments" | "deployment.apps" | "deployments.apps" => {
+            Kind::Deploy
+        }
+        "sts" | "statefulset" | "statefulsets" | "statefulset.apps" | "statefulsets.apps" => {
+            Kind::Sts
+        }
+        "svc" | "service" | "services" => Kind::Svc,
+        _ => return Reply::values([]),
+    };
+    let listed = req.with_cluster(|conn| async move {
+        match k {
+            Kind::Deploy => list_meta::<Deployment>(&conn, None).await,
+            Kind::Sts => list_meta::<StatefulSet>(&conn, None).await,
+            Kind::Svc => list_meta::<Service>(&conn, None).await,
+        }
+    });
+    Reply::names(
+        names(listed.unwrap_or_default())
+            .into_iter()
+            .map(|n| format!("{kind}/{n}")),
+    )
+}
+
+/// What `publish` made, found by its labels on the Ingresses.
+fn published_names(req: &Request) -> Reply {
+    use crate::publish::build::{MANAGED_BY, MANAGED_BY_LABEL, NAME_LABEL};
+    let selector = format!("{MANAGED_BY_LABEL}={MANAGED_BY}");
+    let listed =
+        req.with_cluster(|conn| async move { list_meta::<Ingress>(&conn, Some(&selector)).await });
+    let names: BTreeSet<String> = listed
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|m| m.labels?.get(NAME_LABEL).cloned())
+        .collect();
+    Reply::names(names)
+}
+
+fn ingress_classes(req: &Request) -> Reply {
+    let listed = req.with_cluster(|conn| async move {
+        let api: Api<IngressClass> = Api::all(conn.client.clone());
+        let list = api
+            .list_metadata(&ListParams::default().limit(PAGE))
+            .await
+            .map_err(|e| client::api_error(&conn.context, e))?;
+        Ok(list
+            .items
+            .into_iter()
+            .filter_map(|m| m.metadata.name)
+            .collect::<Vec<_>>())
+    });
+    Reply::names(listed.unwrap_or_default())
+}
+
+/// `kubectl audit --checks/--skip`: check ids (with what they check) and categories.
+pub fn audit(_req: &Request, arg: &Arg) -> Option<Reply> {
+    use crate::audit::checks::{CHECKS, Category};
+    if !matches!(id(arg), "checks" | "skip") {
+        return None;
+    }
+    let categories = Category::ALL.iter().map(|c| {
+        (
+            c.as_str().to_string(),
+            "every check in this category".to_string(),
+        )
+    });
+    let ids = CHECKS
+        .iter()
+        .map(|c| (c.id.to_string(), c.title.to_string()));
+    Some(Reply::values(categories.chain(ids)))
+}
