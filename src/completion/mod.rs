@@ -434,7 +434,7 @@ fn generic(req: &Request, arg: &Arg) -> Reply {
 /// Contexts of the typed (or default) kubeconfig; with `described`, each
 /// with its cluster.
 pub fn contexts(req: &Request, described: bool) -> Reply {
-    let Ok(kc) = Kubeconfig::load(req.kubeconfig.as_deref()) else {
+    let Ok(kc) = Kubeconfig::load_contexts(req.kubeconfig.as_deref()) else {
         return Reply::values([]);
     };
     let mut contexts = kc.contexts();
