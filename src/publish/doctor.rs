@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::cloud::Cloud;
 use super::controllers::{self, Class, Found, Intended, LBC_CONTROLLER};
 use super::report::{self, Line};
-use super::{AwsFlags, Session, cert, input, with_session};
+use super::{AwsFlags, Session, cert, gateway, input, with_session};
 use crate::cli::GlobalArgs;
 use crate::error::{Result, exit};
 use crate::output::{self, Format, Palette};
@@ -21,6 +21,8 @@ pub struct DoctorRequest {
     pub class: Option<String>,
     pub vpc_id: Option<String>,
     pub internal: bool,
+    /// `--api gateway`: the Gateway API checks count; otherwise they inform.
+    pub gateway: bool,
     pub aws: AwsFlags,
     pub global: GlobalArgs,
 }
@@ -52,6 +54,7 @@ pub fn doctor(req: DoctorRequest) -> Result<u8> {
             .ok()
             .and_then(|l| l.iter().find(|c| c.name == class_name).cloned());
         checks.push(params_check(&s, class.as_ref(), req.internal).await);
+        checks.extend(gateway_checks(&s.client, req.gateway).await);
 
         let cloud = Cloud::connect(&s.sdk).await;
         checks.push(match &cloud {
@@ -466,4 +469,79 @@ async fn cert_check(cloud: &Cloud, host: &str, suffix: &str) -> Line {
             )),
         },
     }
+}
+
+/// The Gateway API CRDs, an ALB GatewayClass and the ALB controller's
+/// gateway CRDs. Without `--api gateway` a missing one is only reported.
+async fn gateway_checks(client: &kube::Client, required: bool) -> Vec<Line> {
+    let miss = |name: &str, detail: String, fix: String| {
+        if required {
+            Line::failed(name, detail).with_fix(fix)
+        } else {
+            Line::skipped(name, format!("{detail} (needed only for --api gateway)")).with_fix(fix)
+        }
+    };
+    let api_version = format!("{}/{}", gateway::GATEWAY_GROUP, gateway::GATEWAY_VERSION);
+    let served = gateway::served(client, &api_version).await;
+    let install = gateway::INSTALL_HINT
+        .strip_prefix("install them with: ")
+        .unwrap_or(gateway::INSTALL_HINT)
+        .to_string();
+    let api_line = match &served {
+        Err(e) => miss("gateway api", format!("not checked: {e}"), install.clone()),
+        Ok(r) => match gateway::missing(gateway::GATEWAY_GROUP, r.as_deref()) {
+            Some(why) => miss("gateway api", why, install.clone()),
+            None => Line::ok(
+                "gateway api",
+                format!("{api_version} serves HTTPRoute and Gateway"),
+            ),
+        },
+    };
+    let installed = api_line.status == report::Mark::Ok;
+    let mut lines = vec![api_line];
+    if !installed {
+        return lines;
+    }
+    lines.push(match gateway::alb_classes(client).await {
+        Ok(c) if !c.is_empty() => Line::ok(
+            "gateway class",
+            format!("{} → {}", c.join(", "), gateway::ALB_GATEWAY_CONTROLLER),
+        ),
+        Ok(_) => miss(
+            "gateway class",
+            format!("no GatewayClass has controllerName {}", gateway::ALB_GATEWAY_CONTROLLER),
+            format!(
+                "printf 'apiVersion: gateway.networking.k8s.io/v1\\nkind: GatewayClass\\nmetadata:\\n  name: alb\\nspec:\\n  controllerName: {}\\n' | kubectl apply -f -",
+                gateway::ALB_GATEWAY_CONTROLLER
+            ),
+        ),
+        Err(why) => miss(
+            "gateway class",
+            format!("not checked: {why}"),
+            "run doctor as a user who can list GatewayClasses".into(),
+        ),
+    });
+    let lbc_version = format!(
+        "{}/{}",
+        gateway::LBC_GATEWAY_GROUP,
+        gateway::LBC_GATEWAY_VERSION
+    );
+    let lbc = gateway::served(client, &lbc_version)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    lines.push(if lbc.iter().any(|r| r == "targetgroupconfigurations") {
+        Line::ok(
+            "gateway crds",
+            format!("{lbc_version} serves TargetGroupConfiguration (health check from the readiness probe)"),
+        )
+    } else {
+        miss(
+            "gateway crds",
+            format!("{lbc_version} TargetGroupConfiguration is not installed: no ip targets or probe health check for routes"),
+            gateway::LBC_CRDS_HINT.into(),
+        )
+    });
+    lines
 }

@@ -8,7 +8,8 @@ use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use honban::cli::{GlobalArgs, parse_duration};
 use honban::error::{Error, Result};
 use honban::publish::{
-    self, AwsFlags, DoctorRequest, DryRun, PublishRequest, StatusRequest, UnpublishRequest,
+    self, AwsFlags, DoctorRequest, DryRun, PublishRequest, RouteApi, StatusRequest,
+    UnpublishRequest,
 };
 
 /// Put a workload on the internet on AWS: Service + ALB Ingress + ACM certificate + DNS.
@@ -104,6 +105,14 @@ struct PublishArgs {
     /// Take over fields another field manager owns
     #[arg(long)]
     force_conflicts: bool,
+
+    /// Route with an Ingress (default) or a Gateway API HTTPRoute on the ALB controller's Gateway
+    #[arg(long, value_name = "API", value_enum)]
+    api: Option<ApiArg>,
+
+    /// With --api gateway: the Gateway to attach to (default: the ALB Gateway in the namespace, or the only one)
+    #[arg(long, value_name = "NAME[/NAMESPACE]")]
+    gateway: Option<String>,
 }
 
 impl PublishArgs {
@@ -122,6 +131,8 @@ impl PublishArgs {
             || self.dry_run.is_some()
             || self.diff
             || self.force_conflicts
+            || self.api.is_some()
+            || self.gateway.is_some()
     }
 }
 
@@ -169,6 +180,9 @@ enum Command {
         /// Check for an internal ALB (private subnets) instead
         #[arg(long)]
         internal: bool,
+        /// With gateway, the Gateway API checks must pass (otherwise they only inform)
+        #[arg(long, value_name = "API", value_enum)]
+        api: Option<ApiArg>,
     },
     /// Delete the Service and Ingress publish made under NAME, and nothing else
     Unpublish {
@@ -178,6 +192,12 @@ enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ApiArg {
+    Ingress,
+    Gateway,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -192,6 +212,7 @@ const EXAMPLES: &str = "Examples:
   kubectl publish deploy/web --host web.example.com --dry-run -o yaml
   kubectl publish deploy/web --host web.example.com --diff
   kubectl publish svc/api --host api.example.com --port http --group public
+  kubectl publish deploy/web --host web.example.com --api gateway   HTTPRoute on the ALB controller's Gateway
   kubectl publish status web                                    ✓/✗ per stage (-o json)
   kubectl publish doctor --host web.example.com                 preconditions, with fixes
   kubectl publish unpublish web                                 delete what publish made
@@ -223,11 +244,13 @@ fn main() -> ExitCode {
                 class,
                 vpc_id,
                 internal,
+                api,
             }) => publish::doctor(DoctorRequest {
                 hosts,
                 class,
                 vpc_id,
                 internal,
+                gateway: matches!(api, Some(ApiArg::Gateway)),
                 aws,
                 global,
             }),
@@ -263,6 +286,11 @@ fn main() -> ExitCode {
                     },
                     diff: p.diff,
                     force_conflicts: p.force_conflicts,
+                    api: match p.api {
+                        Some(ApiArg::Gateway) => RouteApi::Gateway,
+                        None | Some(ApiArg::Ingress) => RouteApi::Ingress,
+                    },
+                    gateway: p.gateway,
                     aws,
                     global,
                 })
