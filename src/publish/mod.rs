@@ -653,7 +653,7 @@ async fn publish_gateway(
                 for h in hosts {
                     match cert::choose(&certs, h, now) {
                         Ok(c) => output::note(format!(
-                            "certificate (discovered by the Gateway's HTTPS listener): {}",
+                            "the Gateway's HTTPS listener discovers the {}",
                             c.reason(now)
                         )),
                         Err(why) => output::warn(
