@@ -17,6 +17,24 @@ const HOST: &str = "web.example.com";
 const CLASS: &str = "honban-test-alb";
 const ALB_CONTROLLER: &str = "gateway.k8s.aws/alb";
 const ROUTE: &str = "httproute.gateway.networking.k8s.io";
+const TGC: &str = "targetgroupconfiguration.gateway.k8s.aws";
+
+/// The test with the ALB controller's CRDs installs them for its duration,
+/// which changes what publish writes: it holds this lock for writing, and
+/// every other test that runs publish holds it for reading.
+static LBC_CRDS: std::sync::RwLock<()> = std::sync::RwLock::new(());
+
+fn without_lbc_crds() -> std::sync::RwLockReadGuard<'static, ()> {
+    LBC_CRDS
+        .read()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn with_lbc_crds() -> std::sync::RwLockWriteGuard<'static, ()> {
+    LBC_CRDS
+        .write()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
 
 struct Run {
     code: i32,
@@ -223,6 +241,7 @@ fn setup(prefix: &str) -> (&'static TestEnv, support::TestNamespace) {
 
 #[test]
 fn gateway_detection_reports_a_missing_api_from_the_real_server() {
+    let _lock = without_lbc_crds();
     let env = gateway_api();
     let kc = honban::kubeconfig::Kubeconfig::load(Some(&env.kubeconfig)).unwrap();
     let rt = honban::client::runtime().unwrap();
@@ -255,6 +274,7 @@ fn gateway_detection_reports_a_missing_api_from_the_real_server() {
 
 #[test]
 fn gateway_publish_creates_service_and_routes_then_changes_nothing() {
+    let _lock = without_lbc_crds();
     let (env, ns) = setup("gw-create");
     let args = [
         "deploy/web",
@@ -351,6 +371,7 @@ fn gateway_publish_creates_service_and_routes_then_changes_nothing() {
 
 #[test]
 fn gateway_dry_run_yaml_is_accepted_by_the_api_server_and_diff_creates_nothing() {
+    let _lock = without_lbc_crds();
     let (env, ns) = setup("gw-dry");
     let run = ok(publish(
         env,
@@ -444,6 +465,7 @@ fn accept(env: &TestEnv, ns: &str, route: &str, section: &str) {
 
 #[test]
 fn gateway_status_is_red_until_the_controller_accepts_the_route() {
+    let _lock = without_lbc_crds();
     let (env, ns) = setup("gw-status");
     ok(publish(
         env,
@@ -528,6 +550,7 @@ fn squash(text: &str) -> String {
 
 #[test]
 fn gateway_unpublish_removes_exactly_what_publish_made() {
+    let _lock = without_lbc_crds();
     let (env, ns) = setup("gw-unpub");
     env.apply(
         &ns.name,
@@ -560,6 +583,7 @@ fn gateway_unpublish_removes_exactly_what_publish_made() {
 
 #[test]
 fn gateway_mode_refuses_what_a_route_cannot_carry_and_creates_nothing() {
+    let _lock = without_lbc_crds();
     let (env, ns) = setup("gw-bad");
     let cases: [(&[&str], i32, &str); 4] = [
         (
@@ -625,6 +649,7 @@ fn gateway_mode_refuses_what_a_route_cannot_carry_and_creates_nothing() {
 
 #[test]
 fn doctor_reports_the_gateway_api_and_the_alb_gateway_class() {
+    let _lock = without_lbc_crds();
     let env = gateway_api();
     let run = publish(env, &["doctor", "--api", "gateway"]);
     let out = squash(&run.stdout);
@@ -646,4 +671,219 @@ fn doctor_reports_the_gateway_api_and_the_alb_gateway_class() {
     let info = squash(&publish(env, &["doctor"]).stdout);
     assert!(info.contains("- gateway crds"), "{info}");
     assert!(info.contains("(needed only for --api gateway)"), "{info}");
+}
+
+#[test]
+fn a_user_without_route_rights_gets_one_line_and_nothing_is_created() {
+    let _lock = without_lbc_crds();
+    let env = gateway_api();
+    // team-a: the restricted user may manage Deployments and Services there,
+    // but has no rights on Gateway API objects.
+    let name = format!("gw-{}", unique_suffix());
+    env.apply(
+        "team-a",
+        &web_deployment().replace("name: web", &format!("name: {name}")),
+    );
+    env.apply("team-a", &gateway_manifest(&name));
+    let run = publish(
+        env,
+        &[
+            &format!("deploy/{name}"),
+            "--host",
+            HOST,
+            "--api",
+            "gateway",
+            "--gateway",
+            &name,
+            "-n",
+            "team-a",
+            "--context",
+            "testenv-restricted",
+        ],
+    );
+    let exists = env
+        .kubectl()
+        .args(["get", "service", &name, "-n", "team-a"])
+        .output()
+        .unwrap();
+    env.kubectl_ok(&[
+        "delete",
+        "deployment,gateway",
+        &name,
+        "-n",
+        "team-a",
+        "--wait=false",
+    ]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    assert!(run.stderr.contains("forbidden"), "{}", run.stderr);
+    assert!(!exists.status.success(), "a Service was created");
+}
+
+/// Stand-ins for the ALB controller's TargetGroupConfiguration and
+/// LoadBalancerConfiguration CRDs (its gateway-crds.yaml is in no package
+/// registry): same group, version, kinds and scope, schema left open. They
+/// check that publish finds them and that the API server takes its objects;
+/// the field names are checked against the controller's docs in unit tests.
+const LBC_CRDS_YAML: &str = r#"
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: targetgroupconfigurations.gateway.k8s.aws
+spec:
+  group: gateway.k8s.aws
+  scope: Namespaced
+  names: {plural: targetgroupconfigurations, singular: targetgroupconfiguration, kind: TargetGroupConfiguration, listKind: TargetGroupConfigurationList}
+  versions:
+  - name: v1beta1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}
+---
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: loadbalancerconfigurations.gateway.k8s.aws
+spec:
+  group: gateway.k8s.aws
+  scope: Namespaced
+  names: {plural: loadbalancerconfigurations, singular: loadbalancerconfiguration, kind: LoadBalancerConfiguration, listKind: LoadBalancerConfigurationList}
+  versions:
+  - name: v1beta1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}
+"#;
+
+/// Deletes the stand-in CRDs (and so their objects) when the test ends, and
+/// waits, so the next test sees a cluster without them.
+struct LbcCrdGuard(&'static TestEnv);
+
+impl Drop for LbcCrdGuard {
+    fn drop(&mut self) {
+        let _ = self
+            .0
+            .kubectl()
+            .args([
+                "delete",
+                "crd",
+                "targetgroupconfigurations.gateway.k8s.aws",
+                "loadbalancerconfigurations.gateway.k8s.aws",
+                "--ignore-not-found",
+                "--timeout=60s",
+            ])
+            .output();
+    }
+}
+
+#[test]
+fn with_the_controllers_crds_the_probe_becomes_the_target_group_health_check() {
+    let _lock = with_lbc_crds();
+    let env = gateway_api();
+    let _guard = LbcCrdGuard(env);
+    env.apply("default", LBC_CRDS_YAML);
+    env.kubectl_ok(&[
+        "wait",
+        "--for=condition=Established",
+        "--timeout=60s",
+        "crd/targetgroupconfigurations.gateway.k8s.aws",
+        "crd/loadbalancerconfigurations.gateway.k8s.aws",
+    ]);
+    let ns = env.namespace("gw-tgc");
+    env.apply(&ns.name, web_deployment());
+    let cert =
+        "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555";
+    env.apply(
+        &ns.name,
+        &format!(
+            "apiVersion: gateway.k8s.aws/v1beta1\nkind: LoadBalancerConfiguration\nmetadata: {{name: lb}}\nspec:\n  scheme: internet-facing\n  listenerConfigurations:\n  - {{protocolPort: 'HTTPS:443', defaultCertificate: '{cert}'}}\n"
+        ),
+    );
+    env.apply(
+        &ns.name,
+        &gateway_manifest("public").replace(
+            "  listeners:",
+            "  infrastructure:\n    parametersRef: {group: gateway.k8s.aws, kind: LoadBalancerConfiguration, name: lb}\n  listeners:",
+        ),
+    );
+    let args = [
+        "deploy/web",
+        "--host",
+        HOST,
+        "--api",
+        "gateway",
+        "-n",
+        &ns.name,
+    ];
+    let run = ok(publish(env, &args));
+    assert_eq!(
+        run.stdout,
+        format!(
+            "service/web created\n{ROUTE}/web created\n{ROUTE}/web-redirect created\n{TGC}/web created\n"
+        )
+    );
+    for says in [
+        format!(
+            "scheme: internet-facing (LoadBalancerConfiguration {0}/lb of Gateway {0}/public)",
+            ns.name
+        ),
+        format!(
+            "certificates: pinned by LoadBalancerConfiguration (HTTPS:443 in {}/lb)",
+            ns.name
+        ),
+        "health check HTTP GET /ready".to_string(),
+    ] {
+        assert!(
+            run.stderr.contains(&says),
+            "missing {says:?} in:\n{}",
+            run.stderr
+        );
+    }
+    assert!(
+        !run.stderr.contains("warning:"),
+        "{}",
+        run.stderr
+            .lines()
+            .filter(|l| l.starts_with("warning:"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+
+    let tgc = get_json(env, &ns.name, "targetgroupconfiguration/web");
+    assert_eq!(tgc["spec"]["targetReference"], json!({"name": "web"}));
+    assert_eq!(
+        tgc["spec"]["defaultConfiguration"],
+        json!({"targetType": "ip", "healthCheckConfig": {
+            "healthCheckPath": "/ready", "healthCheckProtocol": "HTTP", "matcher": {"httpCode": "200-399"}}})
+    );
+    assert_eq!(tgc["metadata"]["labels"]["publish.honban.io/name"], "web");
+    let version = resource_version(&tgc);
+    let again = ok(publish(env, &args));
+    assert!(
+        again.stdout.contains(&format!("{TGC}/web unchanged")),
+        "{}",
+        again.stdout
+    );
+    assert_eq!(
+        version,
+        resource_version(&get_json(env, &ns.name, "targetgroupconfiguration/web"))
+    );
+
+    let gone = ok(publish(env, &["unpublish", "web", "-n", &ns.name]));
+    assert!(
+        gone.stdout.contains(&format!("{TGC} \"web\" deleted")),
+        "{}",
+        gone.stdout
+    );
+    let left = env.kubectl_ok(&[
+        "get",
+        "targetgroupconfigurations,loadbalancerconfigurations",
+        "-n",
+        &ns.name,
+        "-o",
+        "name",
+    ]);
+    assert_eq!(left.trim(), "loadbalancerconfiguration.gateway.k8s.aws/lb");
 }

@@ -377,12 +377,20 @@ pub async fn find_gateway(
 }
 
 /// What the LoadBalancerConfigurations of the Gateway and its class say
-/// about the scheme and certificates, as notes and warnings.
+/// about the scheme and certificates.
+#[derive(Debug, Default)]
+pub struct LoadBalancerNotes {
+    pub notes: Vec<String>,
+    pub warnings: Vec<String>,
+    /// A listener has certificates pinned, so discovery is not what serves.
+    pub certificates_pinned: bool,
+}
+
 pub async fn load_balancer_notes(
     client: &kube::Client,
     gw: &GatewayInfo,
     internal: bool,
-) -> (Vec<String>, Vec<String>) {
+) -> LoadBalancerNotes {
     let (mut notes, mut warnings) = (Vec::new(), Vec::new());
     let mut configs: Vec<(String, Value)> = Vec::new();
     if let Some(name) = &gw.params {
@@ -457,7 +465,11 @@ pub async fn load_balancer_notes(
             pinned.join(", ")
         ));
     }
-    (notes, warnings)
+    LoadBalancerNotes {
+        notes,
+        warnings,
+        certificates_pinned: !pinned.is_empty(),
+    }
 }
 
 /// Everything the routes are made from.

@@ -629,12 +629,14 @@ async fn publish_gateway(
     for w in warnings {
         output::warn(palette, w);
     }
+    let mut certificates_pinned = false;
     if apis.load_balancer_configuration {
-        let (notes, warnings) = gateway::load_balancer_notes(&s.client, &gw, req.internal).await;
-        notes.into_iter().for_each(output::note);
-        for w in warnings {
+        let lb = gateway::load_balancer_notes(&s.client, &gw, req.internal).await;
+        lb.notes.into_iter().for_each(output::note);
+        for w in lb.warnings {
             output::warn(palette, w);
         }
+        certificates_pinned = lb.certificates_pinned;
     } else {
         output::warn(
             palette,
@@ -646,29 +648,31 @@ async fn publish_gateway(
     }
     // The listener discovers ACM certificates from the route's hostnames:
     // say which one it will find, without making it a precondition.
-    match Cloud::connect(&s.sdk).await {
-        Ok(cloud) => match cert::list_candidates(&cloud.acm(), hosts).await {
-            Ok(certs) => {
-                let now = crate::aws::time::now();
-                for h in hosts {
-                    match cert::choose(&certs, h, now) {
-                        Ok(c) => output::note(format!(
-                            "the Gateway's HTTPS listener discovers the {}",
-                            c.reason(now)
-                        )),
-                        Err(why) => output::warn(
-                            palette,
-                            format!(
-                                "{why} in {}: the HTTPS listener will have no certificate for it",
-                                cloud.region
+    if !certificates_pinned {
+        match Cloud::connect(&s.sdk).await {
+            Ok(cloud) => match cert::list_candidates(&cloud.acm(), hosts).await {
+                Ok(certs) => {
+                    let now = crate::aws::time::now();
+                    for h in hosts {
+                        match cert::choose(&certs, h, now) {
+                            Ok(c) => output::note(format!(
+                                "the Gateway's HTTPS listener discovers the {}",
+                                c.reason(now)
+                            )),
+                            Err(why) => output::warn(
+                                palette,
+                                format!(
+                                    "{why} in {}: the HTTPS listener will have no certificate for it",
+                                    cloud.region
+                                ),
                             ),
-                        ),
+                        }
                     }
                 }
-            }
+                Err(e) => output::warn(palette, format!("certificates not checked: {e}")),
+            },
             Err(e) => output::warn(palette, format!("certificates not checked: {e}")),
-        },
-        Err(e) => output::warn(palette, format!("certificates not checked: {e}")),
+        }
     }
     let dns = controllers::dns_prefixes(&scan.external_dns);
     output::note(dns.reason.clone());
