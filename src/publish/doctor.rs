@@ -62,7 +62,7 @@ pub fn doctor(req: DoctorRequest) -> Result<u8> {
             Err(e) => Line::failed("subnets", format!("not checked: {e}"))
                 .with_fix("set AWS_REGION and AWS credentials (or pass --region/--profile)"),
         });
-        checks.push(external_dns_check(&scan.external_dns, &hosts));
+        checks.push(external_dns_check(&scan.external_dns, &hosts, req.gateway));
         if hosts.is_empty() {
             checks.push(Line::skipped("hosted zone", "pass --host HOST to check"));
             checks.push(Line::skipped("certificate", "pass --host HOST to check"));
@@ -339,7 +339,11 @@ async fn subnets_check(
     }
 }
 
-fn external_dns_check(found: &std::result::Result<Vec<Found>, String>, hosts: &[String]) -> Line {
+fn external_dns_check(
+    found: &std::result::Result<Vec<Found>, String>,
+    hosts: &[String],
+    gateway: bool,
+) -> Line {
     const NAME: &str = "external-dns";
     let list = match found {
         Err(why) => {
@@ -382,11 +386,17 @@ fn external_dns_check(found: &std::result::Result<Vec<Found>, String>, hosts: &[
         )
         .with_fix(format!("{edit}   # add --txt-owner-id=CLUSTER to its args"));
     };
-    if !sources.iter().any(|s| s == "ingress") {
+    // The source that reads what publish makes: Ingresses, or HTTPRoutes.
+    let (source, objects) = if gateway {
+        ("gateway-httproute", "HTTPRoutes")
+    } else {
+        ("ingress", "Ingresses")
+    };
+    if !sources.iter().any(|s| s == source) {
         return Line::failed(
             NAME,
             format!(
-                "{}: it does not watch Ingresses (sources: {})",
+                "{}: it does not watch {objects} (sources: {})",
                 ready_text(f),
                 if sources.is_empty() {
                     "none".into()
@@ -395,7 +405,7 @@ fn external_dns_check(found: &std::result::Result<Vec<Found>, String>, hosts: &[
                 }
             ),
         )
-        .with_fix(format!("{edit}   # add --source=ingress to its args"));
+        .with_fix(format!("{edit}   # add --source={source} to its args"));
     }
     let filters = f.flag("domain-filter");
     for h in hosts {
@@ -483,10 +493,7 @@ async fn gateway_checks(client: &kube::Client, required: bool) -> Vec<Line> {
     };
     let api_version = format!("{}/{}", gateway::GATEWAY_GROUP, gateway::GATEWAY_VERSION);
     let served = gateway::served(client, &api_version).await;
-    let install = gateway::INSTALL_HINT
-        .strip_prefix("install them with: ")
-        .unwrap_or(gateway::INSTALL_HINT)
-        .to_string();
+    let install = gateway::INSTALL_COMMAND.to_string();
     let api_line = match &served {
         Err(e) => miss("gateway api", format!("not checked: {e}"), install.clone()),
         Ok(r) => match gateway::missing(gateway::GATEWAY_GROUP, r.as_deref()) {
@@ -544,4 +551,45 @@ async fn gateway_checks(client: &kube::Client, required: bool) -> Vec<Line> {
         )
     });
     lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn external_dns(sources: &[&str]) -> Found {
+        let mut args = vec!["--txt-owner-id=prod".to_string()];
+        args.extend(sources.iter().map(|s| format!("--source={s}")));
+        Found {
+            namespace: "dns".into(),
+            name: "external-dns".into(),
+            image: "registry.example/external-dns:v0.22.0".into(),
+            version: Some((0, 22, 0)),
+            args,
+            ready: 1,
+            replicas: 1,
+        }
+    }
+
+    #[test]
+    fn external_dns_must_read_what_publish_makes() {
+        let ingress_only = Ok(vec![external_dns(&["ingress"])]);
+        assert_eq!(
+            external_dns_check(&ingress_only, &[], false).status,
+            report::Mark::Ok
+        );
+        let line = external_dns_check(&ingress_only, &[], true);
+        assert_eq!(line.status, report::Mark::Failed);
+        assert!(
+            line.detail.contains("does not watch HTTPRoutes"),
+            "{}",
+            line.detail
+        );
+        assert!(line.fix.unwrap().contains("--source=gateway-httproute"));
+        let both = Ok(vec![external_dns(&["ingress", "gateway-httproute"])]);
+        assert_eq!(
+            external_dns_check(&both, &[], true).status,
+            report::Mark::Ok
+        );
+    }
 }

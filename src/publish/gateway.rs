@@ -27,8 +27,8 @@ pub const ALB_GATEWAY_CONTROLLER: &str = "gateway.k8s.aws/alb";
 /// The ALB controller's own gateway CRDs (TargetGroupConfiguration, …).
 pub const LBC_GATEWAY_GROUP: &str = "gateway.k8s.aws";
 pub const LBC_GATEWAY_VERSION: &str = "v1beta1";
-/// The release the ALB controller is built against.
-pub const INSTALL_HINT: &str = "install them with: kubectl apply --server-side -f https://github.com/kubernetes-sigs/gateway-api/releases/download/v1.6.0/standard-install.yaml";
+/// The release line the ALB controller is built against.
+pub const INSTALL_COMMAND: &str = "kubectl apply --server-side -f https://github.com/kubernetes-sigs/gateway-api/releases/download/v1.6.0/standard-install.yaml";
 pub const LBC_CRDS_HINT: &str = "kubectl apply -f https://raw.githubusercontent.com/kubernetes-sigs/aws-load-balancer-controller/refs/heads/main/config/crd/gateway/gateway-crds.yaml";
 /// Suffix of the route that redirects HTTP to HTTPS.
 pub const REDIRECT_SUFFIX: &str = "-redirect";
@@ -120,7 +120,9 @@ pub async fn check_api(client: &kube::Client, group: &str) -> Result<Apis> {
         .await
         .map_err(|e| Error::Failed(format!("cannot check for the Gateway API: {e}")))?;
     if let Some(why) = missing(group, gw.as_deref()) {
-        return Err(Error::Failed(format!("{why}; {INSTALL_HINT}")));
+        return Err(Error::Failed(format!(
+            "{why}; install its CRDs with: {INSTALL_COMMAND}"
+        )));
     }
     let lbc = served(
         client,
