@@ -18,7 +18,8 @@ use honban::publish::{
 /// Service inferred from the workload and an Ingress for the AWS Load
 /// Balancer Controller: internet-facing, ip targets, HTTP redirected to
 /// HTTPS, TLS 1.3 policy, health check from the readiness probe, one ACM
-/// certificate pinned, and the external-dns hostname.
+/// certificate pinned, and the external-dns hostname. With `--api gateway`,
+/// a Gateway API HTTPRoute on the ALB controller's Gateway instead.
 #[derive(Parser, Debug)]
 #[command(
     name = "kubectl publish",
@@ -160,7 +161,7 @@ impl AwsArgs {
 enum Command {
     /// Each stage from Service to HTTPS answer, with ✓ or ✗ and the reason
     Status {
-        /// The publication (Ingress) name
+        /// The publication (Ingress or HTTPRoute) name
         name: String,
         /// Time allowed for the DNS lookup and for the HTTPS request, each
         #[arg(long, value_name = "DURATION", default_value = "5s")]
@@ -184,7 +185,7 @@ enum Command {
         #[arg(long, value_name = "API", value_enum)]
         api: Option<ApiArg>,
     },
-    /// Delete the Service and Ingress publish made under NAME, and nothing else
+    /// Delete the Service and Ingress (or HTTPRoutes) publish made under NAME, and nothing else
     Unpublish {
         /// The publication name
         name: String,
@@ -212,7 +213,7 @@ const EXAMPLES: &str = "Examples:
   kubectl publish deploy/web --host web.example.com --dry-run -o yaml
   kubectl publish deploy/web --host web.example.com --diff
   kubectl publish svc/api --host api.example.com --port http --group public
-  kubectl publish deploy/web --host web.example.com --api gateway   HTTPRoute on the ALB controller's Gateway
+  kubectl publish deploy/web --host web.example.com --api gateway --gateway public/edge
   kubectl publish status web                                    ✓/✗ per stage (-o json)
   kubectl publish doctor --host web.example.com                 preconditions, with fixes
   kubectl publish unpublish web                                 delete what publish made
