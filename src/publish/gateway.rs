@@ -146,6 +146,8 @@ pub struct Listener {
     pub port: i64,
     /// allowedRoutes.namespaces.from: Same (the default), All or Selector.
     pub from: String,
+    /// Only routes for this host (or wildcard) attach, when set.
+    pub hostname: Option<String>,
 }
 
 /// The parts of a Gateway publish needs.
@@ -176,6 +178,7 @@ impl GatewayInfo {
                             .as_str()
                             .unwrap_or("Same")
                             .to_string(),
+                        hostname: l["hostname"].as_str().map(str::to_string),
                     })
                     .collect()
             })
@@ -212,6 +215,20 @@ impl GatewayInfo {
             .collect()
     }
 
+    /// Listeners (that the routes attach to) whose hostname matches none of
+    /// the hosts: the route is not accepted there.
+    pub fn hostname_mismatches(&self, hosts: &[String]) -> Vec<String> {
+        self.listeners
+            .iter()
+            .filter(|l| matches!(l.protocol.as_str(), "HTTP" | "HTTPS"))
+            .filter_map(|l| {
+                let want = l.hostname.as_deref()?;
+                (!hosts.iter().any(|h| hostname_matches(want, h)))
+                    .then(|| format!("{} ({want})", l.name))
+            })
+            .collect()
+    }
+
     /// Listeners that would not take a route from `namespace`.
     pub fn refusing(&self, namespace: &str) -> Vec<String> {
         if self.namespace == namespace {
@@ -222,6 +239,16 @@ impl GatewayInfo {
             .filter(|l| l.from == "Same")
             .map(|l| l.name.clone())
             .collect()
+    }
+}
+
+/// A listener hostname (exact, or `*.suffix` for one or more labels) against a host.
+pub fn hostname_matches(listener: &str, host: &str) -> bool {
+    match listener.strip_prefix("*.") {
+        Some(suffix) => host
+            .strip_suffix(suffix)
+            .is_some_and(|rest| rest.len() > 1 && rest.ends_with('.')),
+        None => listener.eq_ignore_ascii_case(host),
     }
 }
 
@@ -698,6 +725,7 @@ mod tests {
                     protocol: p.to_string(),
                     port: if *p == "HTTPS" { 443 } else { 80 },
                     from: "All".into(),
+                    hostname: None,
                 })
                 .collect(),
             address: None,
@@ -821,6 +849,25 @@ mod tests {
         same.listeners[0].from = "Same".into();
         assert_eq!(same.refusing("shop"), vec!["http"]);
         assert!(same.refusing("edge").is_empty());
+    }
+
+    #[test]
+    fn listener_hostnames() {
+        assert!(hostname_matches("*.example.com", "web.example.com"));
+        assert!(hostname_matches("*.example.com", "a.b.example.com"));
+        assert!(!hostname_matches("*.example.com", "example.com"));
+        assert!(hostname_matches("web.example.com", "web.example.com"));
+        assert!(!hostname_matches("api.example.com", "web.example.com"));
+        let mut g = gw(&[("http", "HTTP"), ("https", "HTTPS")]);
+        g.listeners[1].hostname = Some("api.example.com".into());
+        assert_eq!(
+            g.hostname_mismatches(&["web.example.com".into()]),
+            vec!["https (api.example.com)"]
+        );
+        assert!(
+            g.hostname_mismatches(&["api.example.com".into()])
+                .is_empty()
+        );
     }
 
     #[test]

@@ -632,6 +632,32 @@ async fn publish_gateway(
     for w in warnings {
         output::warn(palette, w);
     }
+    let mismatched = gw.hostname_mismatches(hosts);
+    if !mismatched.is_empty() {
+        output::warn(
+            palette,
+            format!(
+                "Gateway {} listeners {} take no route for {}: the route is not accepted there",
+                gw.id(),
+                mismatched.join(", "),
+                hosts.join(", ")
+            ),
+        );
+    }
+    // An Ingress from an earlier publish under this name would keep its own ALB.
+    if let Ok(Some(ing)) = Api::<Ingress>::namespaced(s.client.clone(), &s.namespace)
+        .get_opt(name)
+        .await
+        && build::is_ours(ing.metadata.labels.as_ref(), name)
+    {
+        output::warn(
+            palette,
+            format!(
+                "ingress {name:?} from an earlier publish still routes to its own ALB; delete it with `kubectl delete ingress {name} -n {}` once the route serves",
+                s.namespace
+            ),
+        );
+    }
     let mut certificates_pinned = false;
     if apis.load_balancer_configuration {
         let lb = gateway::load_balancer_notes(&s.client, &gw, req.internal).await;
