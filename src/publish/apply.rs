@@ -8,6 +8,7 @@ use std::fmt::Debug;
 use k8s_openapi::api::core::v1::{Namespace, Service};
 use k8s_openapi::api::networking::v1::Ingress;
 use kube::api::{Api, DeleteParams, Patch, PatchParams};
+use kube::core::{ApiResource, DynamicObject};
 use kube::{Resource, ResourceExt};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -23,6 +24,8 @@ pub enum Object {
     Namespace(Box<Namespace>),
     Service(Box<Service>),
     Ingress(Box<Ingress>),
+    /// A custom resource (HTTPRoute, TargetGroupConfiguration), namespaced.
+    Custom(Box<DynamicObject>, Box<ApiResource>),
 }
 
 impl Object {
@@ -31,15 +34,17 @@ impl Object {
             Object::Namespace(o) => o.name_any(),
             Object::Service(o) => o.name_any(),
             Object::Ingress(o) => o.name_any(),
+            Object::Custom(o, _) => o.name_any(),
         }
     }
 
     /// kubectl's `-o name` form.
     pub fn kind_name(&self) -> String {
         let kind = match self {
-            Object::Namespace(_) => "namespace",
-            Object::Service(_) => "service",
-            Object::Ingress(_) => "ingress.networking.k8s.io",
+            Object::Namespace(_) => "namespace".to_string(),
+            Object::Service(_) => "service".to_string(),
+            Object::Ingress(_) => "ingress.networking.k8s.io".to_string(),
+            Object::Custom(_, ar) => format!("{}.{}", ar.kind.to_ascii_lowercase(), ar.group),
         };
         format!("{kind}/{}", self.name())
     }
@@ -49,6 +54,7 @@ impl Object {
             Object::Namespace(o) => serde_json::to_value(o),
             Object::Service(o) => serde_json::to_value(o),
             Object::Ingress(o) => serde_json::to_value(o),
+            Object::Custom(o, _) => serde_json::to_value(o),
         };
         v.unwrap_or(Value::Null)
     }
@@ -178,6 +184,15 @@ impl Applier {
             Object::Ingress(o) => {
                 self.apply_one(
                     Api::<Ingress>::namespaced(self.client.clone(), &self.namespace),
+                    &**o,
+                    kind_name,
+                    dry_run,
+                )
+                .await?
+            }
+            Object::Custom(o, ar) => {
+                self.apply_one(
+                    Api::<DynamicObject>::namespaced_with(self.client.clone(), &self.namespace, ar),
                     &**o,
                     kind_name,
                     dry_run,

@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::cloud::Cloud;
 use super::controllers::{self, Class, Found, Intended, LBC_CONTROLLER};
 use super::report::{self, Line};
-use super::{AwsFlags, Session, cert, input, with_session};
+use super::{AwsFlags, Session, cert, gateway, input, with_session};
 use crate::cli::GlobalArgs;
 use crate::error::{Result, exit};
 use crate::output::{self, Format, Palette};
@@ -21,6 +21,8 @@ pub struct DoctorRequest {
     pub class: Option<String>,
     pub vpc_id: Option<String>,
     pub internal: bool,
+    /// `--api gateway`: the Gateway API checks count; otherwise they inform.
+    pub gateway: bool,
     pub aws: AwsFlags,
     pub global: GlobalArgs,
 }
@@ -52,6 +54,7 @@ pub fn doctor(req: DoctorRequest) -> Result<u8> {
             .ok()
             .and_then(|l| l.iter().find(|c| c.name == class_name).cloned());
         checks.push(params_check(&s, class.as_ref(), req.internal).await);
+        checks.extend(gateway_checks(&s.client, req.gateway).await);
 
         let cloud = Cloud::connect(&s.sdk).await;
         checks.push(match &cloud {
@@ -59,7 +62,7 @@ pub fn doctor(req: DoctorRequest) -> Result<u8> {
             Err(e) => Line::failed("subnets", format!("not checked: {e}"))
                 .with_fix("set AWS_REGION and AWS credentials (or pass --region/--profile)"),
         });
-        checks.push(external_dns_check(&scan.external_dns, &hosts));
+        checks.push(external_dns_check(&scan.external_dns, &hosts, req.gateway));
         if hosts.is_empty() {
             checks.push(Line::skipped("hosted zone", "pass --host HOST to check"));
             checks.push(Line::skipped("certificate", "pass --host HOST to check"));
@@ -336,7 +339,11 @@ async fn subnets_check(
     }
 }
 
-fn external_dns_check(found: &std::result::Result<Vec<Found>, String>, hosts: &[String]) -> Line {
+fn external_dns_check(
+    found: &std::result::Result<Vec<Found>, String>,
+    hosts: &[String],
+    gateway: bool,
+) -> Line {
     const NAME: &str = "external-dns";
     let list = match found {
         Err(why) => {
@@ -379,11 +386,17 @@ fn external_dns_check(found: &std::result::Result<Vec<Found>, String>, hosts: &[
         )
         .with_fix(format!("{edit}   # add --txt-owner-id=CLUSTER to its args"));
     };
-    if !sources.iter().any(|s| s == "ingress") {
+    // The source that reads what publish makes: Ingresses, or HTTPRoutes.
+    let (source, objects) = if gateway {
+        ("gateway-httproute", "HTTPRoutes")
+    } else {
+        ("ingress", "Ingresses")
+    };
+    if !sources.iter().any(|s| s == source) {
         return Line::failed(
             NAME,
             format!(
-                "{}: it does not watch Ingresses (sources: {})",
+                "{}: it does not watch {objects} (sources: {})",
                 ready_text(f),
                 if sources.is_empty() {
                     "none".into()
@@ -392,7 +405,7 @@ fn external_dns_check(found: &std::result::Result<Vec<Found>, String>, hosts: &[
                 }
             ),
         )
-        .with_fix(format!("{edit}   # add --source=ingress to its args"));
+        .with_fix(format!("{edit}   # add --source={source} to its args"));
     }
     let filters = f.flag("domain-filter");
     for h in hosts {
@@ -465,5 +478,118 @@ async fn cert_check(cloud: &Cloud, host: &str, suffix: &str) -> Line {
                 "aws acm request-certificate --domain-name {host} --validation-method DNS (or publish with --create-cert)"
             )),
         },
+    }
+}
+
+/// The Gateway API CRDs, an ALB GatewayClass and the ALB controller's
+/// gateway CRDs. Without `--api gateway` a missing one is only reported.
+async fn gateway_checks(client: &kube::Client, required: bool) -> Vec<Line> {
+    let miss = |name: &str, detail: String, fix: String| {
+        if required {
+            Line::failed(name, detail).with_fix(fix)
+        } else {
+            Line::skipped(name, format!("{detail} (needed only for --api gateway)")).with_fix(fix)
+        }
+    };
+    let api_version = format!("{}/{}", gateway::GATEWAY_GROUP, gateway::GATEWAY_VERSION);
+    let served = gateway::served(client, &api_version).await;
+    let install = gateway::INSTALL_COMMAND.to_string();
+    let api_line = match &served {
+        Err(e) => miss("gateway api", format!("not checked: {e}"), install.clone()),
+        Ok(r) => match gateway::missing(gateway::GATEWAY_GROUP, r.as_deref()) {
+            Some(why) => miss("gateway api", why, install.clone()),
+            None => Line::ok(
+                "gateway api",
+                format!("{api_version} serves HTTPRoute and Gateway"),
+            ),
+        },
+    };
+    let installed = api_line.status == report::Mark::Ok;
+    let mut lines = vec![api_line];
+    if !installed {
+        return lines;
+    }
+    lines.push(match gateway::alb_classes(client).await {
+        Ok(c) if !c.is_empty() => Line::ok(
+            "gateway class",
+            format!("{} → {}", c.join(", "), gateway::ALB_GATEWAY_CONTROLLER),
+        ),
+        Ok(_) => miss(
+            "gateway class",
+            format!("no GatewayClass has controllerName {}", gateway::ALB_GATEWAY_CONTROLLER),
+            format!(
+                "printf 'apiVersion: gateway.networking.k8s.io/v1\\nkind: GatewayClass\\nmetadata:\\n  name: alb\\nspec:\\n  controllerName: {}\\n' | kubectl apply -f -",
+                gateway::ALB_GATEWAY_CONTROLLER
+            ),
+        ),
+        Err(why) => miss(
+            "gateway class",
+            format!("not checked: {why}"),
+            "run doctor as a user who can list GatewayClasses".into(),
+        ),
+    });
+    let lbc_version = format!(
+        "{}/{}",
+        gateway::LBC_GATEWAY_GROUP,
+        gateway::LBC_GATEWAY_VERSION
+    );
+    let lbc = gateway::served(client, &lbc_version)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    lines.push(if lbc.iter().any(|r| r == "targetgroupconfigurations") {
+        Line::ok(
+            "gateway crds",
+            format!("{lbc_version} serves TargetGroupConfiguration (health check from the readiness probe)"),
+        )
+    } else {
+        miss(
+            "gateway crds",
+            format!("{lbc_version} TargetGroupConfiguration is not installed: no ip targets or probe health check for routes"),
+            gateway::LBC_CRDS_HINT.into(),
+        )
+    });
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn external_dns(sources: &[&str]) -> Found {
+        let mut args = vec!["--txt-owner-id=prod".to_string()];
+        args.extend(sources.iter().map(|s| format!("--source={s}")));
+        Found {
+            namespace: "dns".into(),
+            name: "external-dns".into(),
+            image: "registry.example/external-dns:v0.22.0".into(),
+            version: Some((0, 22, 0)),
+            args,
+            ready: 1,
+            replicas: 1,
+        }
+    }
+
+    #[test]
+    fn external_dns_must_read_what_publish_makes() {
+        let ingress_only = Ok(vec![external_dns(&["ingress"])]);
+        assert_eq!(
+            external_dns_check(&ingress_only, &[], false).status,
+            report::Mark::Ok
+        );
+        let line = external_dns_check(&ingress_only, &[], true);
+        assert_eq!(line.status, report::Mark::Failed);
+        assert!(
+            line.detail.contains("does not watch HTTPRoutes"),
+            "{}",
+            line.detail
+        );
+        assert!(line.fix.unwrap().contains("--source=gateway-httproute"));
+        let both = Ok(vec![external_dns(&["ingress", "gateway-httproute"])]);
+        assert_eq!(
+            external_dns_check(&both, &[], true).status,
+            report::Mark::Ok
+        );
     }
 }

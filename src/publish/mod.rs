@@ -14,11 +14,14 @@
 //! and the writes are tried as a server dry run first, so bad input leaves
 //! nothing behind.
 //!
+//! `--api gateway` makes an HTTPRoute on the ALB controller's Gateway instead
+//! of the Ingress (see [`gateway`]); status, unpublish and doctor know both.
+//!
 //! Modules: [`input`] (flags), [`workload`] (expose-style inference, health
 //! check), [`build`] (objects), [`cert`] (ACM choice), [`controllers`] (ALB
-//! controller, IngressClass, external-dns), [`apply`] (server-side apply,
-//! dry run, diff), [`cloud`] (AWS calls), [`net`] (DNS, HTTPS), [`status`],
-//! [`doctor`], [`report`] (✓/✗ lines).
+//! controller, IngressClass, external-dns), [`gateway`] (Gateway API routes),
+//! [`apply`] (server-side apply, dry run, diff), [`cloud`] (AWS calls),
+//! [`net`] (DNS, HTTPS), [`status`], [`doctor`], [`report`] (✓/✗ lines).
 
 pub mod apply;
 pub mod build;
@@ -26,6 +29,7 @@ pub mod cert;
 pub mod cloud;
 pub mod controllers;
 pub mod doctor;
+pub mod gateway;
 pub mod input;
 pub mod net;
 pub mod report;
@@ -50,6 +54,7 @@ use crate::output::{self, Format, Palette};
 
 use apply::{Applier, Object};
 use build::{Certificate, IngressPlan};
+use cloud::Cloud;
 use input::{Target, TargetKind};
 use workload::HealthCheck;
 
@@ -86,8 +91,20 @@ pub struct PublishRequest {
     pub dry_run: Option<DryRun>,
     pub diff: bool,
     pub force_conflicts: bool,
+    /// Ingress (the default) or a Gateway API HTTPRoute.
+    pub api: RouteApi,
+    /// `--gateway NAME[/NAMESPACE]` for `--api gateway`.
+    pub gateway: Option<String>,
     pub aws: AwsFlags,
     pub global: GlobalArgs,
+}
+
+/// Which API routes traffic to the Service.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum RouteApi {
+    #[default]
+    Ingress,
+    Gateway,
 }
 
 /// A connected client and what the AWS side needs from the kubeconfig.
@@ -273,6 +290,7 @@ async fn check_not_foreign(
     s: &Session,
     name: &str,
     makes_service: bool,
+    makes_ingress: bool,
 ) -> Result<std::collections::BTreeMap<String, Option<String>>> {
     let mut known = std::collections::BTreeMap::new();
     if makes_service {
@@ -291,6 +309,9 @@ async fn check_not_foreign(
             format!("service/{name}"),
             svc.and_then(|s| s.metadata.resource_version),
         );
+    }
+    if !makes_ingress {
+        return Ok(known);
     }
     let ing = Api::<Ingress>::namespaced(s.client.clone(), &s.namespace)
         .get_opt(name)
@@ -362,16 +383,25 @@ pub fn publish(req: PublishRequest) -> Result<u8> {
             "-o table does not apply to publish; use -o yaml, json or name".into(),
         ));
     }
+    if req.api == RouteApi::Gateway {
+        gateway_flags(&req)?;
+    } else if req.gateway.is_some() {
+        return Err(Error::Usage("--gateway needs --api gateway".into()));
+    }
     let name = req.name.clone().unwrap_or_else(|| target.name.clone());
     input::check_object_name(&name)?;
     let palette = Palette::for_stderr(req.global.color);
+    let (global, aws) = (req.global.clone(), req.aws.clone());
 
-    with_session(&req.global, &req.aws, |s| async move {
+    with_session(&global, &aws, |s| async move {
+        if req.api == RouteApi::Gateway {
+            return publish_gateway(&s, &req, &target, &hosts, &name, palette).await;
+        }
         // The cluster-wide lookups run while the workload is read.
         let (target_read, classes, scan) = tokio::join!(
             async {
                 let backend = read_backend(&s, &target, req.port.as_deref(), &name).await?;
-                let known = check_not_foreign(&s, &name, backend.service.is_some()).await?;
+                let known = check_not_foreign(&s, &name, backend.service.is_some(), true).await?;
                 Ok::<_, Error>((backend, known))
             },
             controllers::classes(&s.client),
@@ -487,68 +517,339 @@ pub fn publish(req: PublishRequest) -> Result<u8> {
         }
         objects.push(Object::Ingress(Box::new(build::ingress(&plan))));
 
-        let mut applier = Applier {
-            client: s.client.clone(),
-            context: s.context.clone(),
-            namespace: s.namespace.clone(),
-            force_conflicts: req.force_conflicts,
-            known,
-        };
-        if req.diff {
-            // The diff needs the live objects themselves.
-            applier.known.clear();
-            let mut any = false;
-            for o in &objects {
-                let a = applier.apply(o, true).await?;
-                let d = apply::diff(&o.kind_name(), a.before.as_ref(), &a.result)?;
-                if !d.is_empty() {
-                    any = true;
-                    output::print_lines([d.trim_end()])?;
-                }
-            }
-            if !any {
-                output::note("no changes");
-            }
-            return Ok(exit::OK);
-        }
-        match req.dry_run {
-            Some(DryRun::Client) => {
-                let values: Vec<_> = objects.iter().map(Object::to_value).collect();
-                print_objects(req.global.output, &objects, &values, "(dry run)")?;
-            }
-            Some(DryRun::Server) => {
-                let mut values = Vec::new();
-                let mut lines = Vec::new();
-                for o in &objects {
-                    let a = applier.apply(o, true).await?;
-                    lines.push(format!(
-                        "{} {} (server dry run)",
-                        o.kind_name(),
-                        a.outcome.word()
-                    ));
-                    values.push(without_managed_fields(a.result));
-                }
-                print_results(req.global.output, &objects, &values, lines)?;
-            }
-            None => {
-                let applied = applier.apply_all(&objects).await?;
-                let lines = applied
-                    .iter()
-                    .map(|a| format!("{} {}", a.object.kind_name(), a.outcome.word()))
-                    .collect();
-                let values: Vec<_> = applied
-                    .into_iter()
-                    .map(|a| without_managed_fields(a.result))
-                    .collect();
-                print_results(req.global.output, &objects, &values, lines)?;
-                output::note(format!(
-                    "next: kubectl publish status {name} -n {}",
-                    s.namespace
-                ));
-            }
-        }
-        Ok(exit::OK)
+        write_objects(&s, &req, &objects, known, &name).await
     })
+}
+
+/// Flags that set what a Gateway owns, not a route: refused with where the
+/// setting lives instead.
+fn gateway_flags(req: &PublishRequest) -> Result<()> {
+    let lbc = "the Gateway's LoadBalancerConfiguration (gateway.k8s.aws)";
+    let refused = [
+        (
+            req.class.is_some(),
+            "--class",
+            "pick the Gateway with --gateway NAME[/NAMESPACE]".to_string(),
+        ),
+        (
+            req.group.is_some(),
+            "--group",
+            "routes share the ALB of their Gateway".to_string(),
+        ),
+        (
+            req.waf_acl.is_some(),
+            "--waf-acl",
+            format!("set it in {lbc}"),
+        ),
+        (
+            !req.tags.is_empty(),
+            "--tags",
+            format!("set ALB tags in {lbc}"),
+        ),
+        (
+            !req.cert_arn.is_empty(),
+            "--cert-arn",
+            format!("pin it in {lbc} under listenerConfigurations[].defaultCertificate"),
+        ),
+        (
+            req.create_cert,
+            "--create-cert",
+            "the controller creates certificates for Ingresses only; request one in ACM"
+                .to_string(),
+        ),
+    ];
+    for (given, flag, instead) in refused {
+        if given {
+            return Err(Error::Usage(format!(
+                "{flag} does not apply with --api gateway: {instead}"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Reads what publish made under `name` for each custom object, refusing
+/// objects it did not make; returns their resourceVersions.
+async fn check_custom_not_foreign(
+    s: &Session,
+    publication: &str,
+    objects: &[Object],
+    known: &mut std::collections::BTreeMap<String, Option<String>>,
+) -> Result<()> {
+    for o in objects {
+        let Object::Custom(obj, ar) = o else { continue };
+        let api: Api<kube::core::DynamicObject> =
+            Api::namespaced_with(s.client.clone(), &s.namespace, ar.as_ref());
+        let live = api
+            .get_opt(&obj.name_any())
+            .await
+            .map_err(|e| api_error(&s.context, e))?;
+        if let Some(l) = &live
+            && !build::is_ours(l.metadata.labels.as_ref(), publication)
+        {
+            return Err(Error::Failed(format!(
+                "{} already exists and was not made by kubectl publish; pass --name NEW",
+                o.kind_name()
+            )));
+        }
+        known.insert(
+            o.kind_name(),
+            live.and_then(|l| l.metadata.resource_version),
+        );
+    }
+    Ok(())
+}
+
+/// `--api gateway`: the Service, an HTTPRoute (and its HTTP→HTTPS redirect
+/// route) on the ALB controller's Gateway, and a TargetGroupConfiguration.
+async fn publish_gateway(
+    s: &Session,
+    req: &PublishRequest,
+    target: &Target,
+    hosts: &[String],
+    name: &str,
+    palette: Palette,
+) -> Result<u8> {
+    // Before anything else: without the CRDs nothing is read or written.
+    let apis = gateway::check_api(&s.client, gateway::GATEWAY_GROUP).await?;
+    let (backend, found, scan) = tokio::join!(
+        read_backend(s, target, req.port.as_deref(), name),
+        gateway::find_gateway(&s.client, &s.context, req.gateway.as_deref(), &s.namespace),
+        controllers::scan(&s.client)
+    );
+    let backend = backend?;
+    let (gw, warnings) = found?;
+    let mut known = check_not_foreign(s, name, backend.service.is_some(), false).await?;
+    output::note(format!(
+        "gateway: {} (class {}){}",
+        gw.id(),
+        gw.class,
+        gw.address
+            .as_ref()
+            .map(|a| format!(", address {a}"))
+            .unwrap_or_default()
+    ));
+    for w in warnings {
+        output::warn(palette, w);
+    }
+    let mismatched = gw.hostname_mismatches(hosts);
+    if !mismatched.is_empty() {
+        output::warn(
+            palette,
+            format!(
+                "Gateway {} listeners {} take no route for {}: the route is not accepted there",
+                gw.id(),
+                mismatched.join(", "),
+                hosts.join(", ")
+            ),
+        );
+    }
+    // An Ingress from an earlier publish under this name would keep its own ALB.
+    if let Ok(Some(ing)) = Api::<Ingress>::namespaced(s.client.clone(), &s.namespace)
+        .get_opt(name)
+        .await
+        && build::is_ours(ing.metadata.labels.as_ref(), name)
+    {
+        output::warn(
+            palette,
+            format!(
+                "ingress {name:?} from an earlier publish still routes to its own ALB; delete it with `kubectl delete ingress {name} -n {}` once the route serves",
+                s.namespace
+            ),
+        );
+    }
+    let mut certificates_pinned = false;
+    if apis.load_balancer_configuration {
+        let lb = gateway::load_balancer_notes(&s.client, &gw, req.internal).await;
+        lb.notes.into_iter().for_each(output::note);
+        for w in lb.warnings {
+            output::warn(palette, w);
+        }
+        certificates_pinned = lb.certificates_pinned;
+    } else {
+        output::warn(
+            palette,
+            format!(
+                "scheme, TLS policy and certificates belong to the Gateway; the LoadBalancerConfiguration CRD is not installed, so Gateway {}'s ALB has the controller's defaults (scheme internal)",
+                gw.id()
+            ),
+        );
+    }
+    // The listener discovers ACM certificates from the route's hostnames:
+    // say which one it will find, without making it a precondition.
+    if !certificates_pinned {
+        match Cloud::connect(&s.sdk).await {
+            Ok(cloud) => match cert::list_candidates(&cloud.acm(), hosts).await {
+                Ok(certs) => {
+                    let now = crate::aws::time::now();
+                    for h in hosts {
+                        match cert::choose(&certs, h, now) {
+                            Ok(c) => output::note(format!(
+                                "the Gateway's HTTPS listener discovers the {}",
+                                c.reason(now)
+                            )),
+                            Err(why) => output::warn(
+                                palette,
+                                format!(
+                                    "{why} in {}: the HTTPS listener will have no certificate for it",
+                                    cloud.region
+                                ),
+                            ),
+                        }
+                    }
+                }
+                Err(e) => output::warn(palette, format!("certificates not checked: {e}")),
+            },
+            Err(e) => output::warn(palette, format!("certificates not checked: {e}")),
+        }
+    }
+    let dns = controllers::dns_prefixes(&scan.external_dns);
+    output::note(dns.reason.clone());
+    let gateway_source = "gateway-httproute";
+    match &scan.external_dns {
+        Ok(list) if !list.is_empty() => {
+            for f in list {
+                if !f.flag("source").iter().any(|s| s == gateway_source) {
+                    output::warn(
+                        palette,
+                        format!(
+                            "external-dns {} does not read HTTPRoutes; add --source={gateway_source} to its args",
+                            f.id()
+                        ),
+                    );
+                }
+            }
+        }
+        _ => output::note(format!(
+            "external-dns reads HTTPRoute hostnames only with --source={gateway_source}"
+        )),
+    }
+
+    let mut objects = Vec::new();
+    if req.readiness_gate {
+        objects.push(Object::Namespace(Box::new(build::namespace_label(
+            &s.namespace,
+        ))));
+    }
+    if let Some(svc) = backend.service {
+        objects.push(Object::Service(Box::new(svc)));
+    }
+    let plan = gateway::RoutePlan {
+        name: name.to_string(),
+        namespace: s.namespace.clone(),
+        hosts: hosts.to_vec(),
+        service: backend.service_name.clone(),
+        port: backend.port,
+        gateway: gw,
+        dns_prefixes: dns.prefixes,
+    };
+    let routes = gateway::routes(&plan);
+    if routes.len() > 1 {
+        output::note(format!(
+            "HTTP listeners redirect to HTTPS through route {}{}",
+            name,
+            gateway::REDIRECT_SUFFIX
+        ));
+    }
+    for r in routes {
+        objects.push(Object::Custom(Box::new(r), Box::new(gateway::http_route())));
+    }
+    if apis.target_group_configuration {
+        match &backend.health {
+            h @ HealthCheck::Probe { .. } => output::note(h.describe()),
+            h @ HealthCheck::Default { .. } => output::warn(palette, h.describe()),
+        }
+        objects.push(Object::Custom(
+            Box::new(gateway::target_group_config(
+                name,
+                &s.namespace,
+                &backend.service_name,
+                &backend.health,
+            )),
+            Box::new(gateway::target_group_configuration()),
+        ));
+    } else {
+        output::warn(
+            palette,
+            format!(
+                "ip targets and the health check from the readiness probe are not set: the ALB controller's TargetGroupConfiguration CRD is not installed ({}); the controller's defaults apply (instance targets, which need a NodePort Service)",
+                gateway::LBC_CRDS_HINT
+            ),
+        );
+    }
+    check_custom_not_foreign(s, name, &objects, &mut known).await?;
+    write_objects(s, req, &objects, known, name).await
+}
+
+/// Applies the objects, or shows them (`--diff`, `--dry-run`).
+async fn write_objects(
+    s: &Session,
+    req: &PublishRequest,
+    objects: &[Object],
+    known: std::collections::BTreeMap<String, Option<String>>,
+    name: &str,
+) -> Result<u8> {
+    let mut applier = Applier {
+        client: s.client.clone(),
+        context: s.context.clone(),
+        namespace: s.namespace.clone(),
+        force_conflicts: req.force_conflicts,
+        known,
+    };
+    if req.diff {
+        // The diff needs the live objects themselves.
+        applier.known.clear();
+        let mut any = false;
+        for o in objects {
+            let a = applier.apply(o, true).await?;
+            let d = apply::diff(&o.kind_name(), a.before.as_ref(), &a.result)?;
+            if !d.is_empty() {
+                any = true;
+                output::print_lines([d.trim_end()])?;
+            }
+        }
+        if !any {
+            output::note("no changes");
+        }
+        return Ok(exit::OK);
+    }
+    match req.dry_run {
+        Some(DryRun::Client) => {
+            let values: Vec<_> = objects.iter().map(Object::to_value).collect();
+            print_objects(req.global.output, objects, &values, "(dry run)")?;
+        }
+        Some(DryRun::Server) => {
+            let mut values = Vec::new();
+            let mut lines = Vec::new();
+            for o in objects {
+                let a = applier.apply(o, true).await?;
+                lines.push(format!(
+                    "{} {} (server dry run)",
+                    o.kind_name(),
+                    a.outcome.word()
+                ));
+                values.push(without_managed_fields(a.result));
+            }
+            print_results(req.global.output, objects, &values, lines)?;
+        }
+        None => {
+            let applied = applier.apply_all(objects).await?;
+            let lines = applied
+                .iter()
+                .map(|a| format!("{} {}", a.object.kind_name(), a.outcome.word()))
+                .collect();
+            let values: Vec<_> = applied
+                .into_iter()
+                .map(|a| without_managed_fields(a.result))
+                .collect();
+            print_results(req.global.output, objects, &values, lines)?;
+            output::note(format!(
+                "next: kubectl publish status {name} -n {}",
+                s.namespace
+            ));
+        }
+    }
+    Ok(exit::OK)
 }
 
 /// Server results as kubectl prints them: without managedFields.
@@ -616,18 +917,38 @@ pub fn unpublish(req: UnpublishRequest) -> Result<u8> {
             .await
             .map_err(|e| api_error(&s.context, e))?
             .items;
-        if found_ingresses.is_empty() && found_services.is_empty() {
+        // Routes and target group configurations, where their APIs exist.
+        let mut found_custom = Vec::new();
+        for ar in [gateway::http_route(), gateway::target_group_configuration()] {
+            let api: Api<kube::core::DynamicObject> =
+                Api::namespaced_with(s.client.clone(), &s.namespace, &ar);
+            match api.list(&lp).await {
+                Ok(l) => found_custom.extend(l.items.into_iter().map(|o| (o, ar.clone()))),
+                Err(kube::Error::Api(e)) if e.code == 404 => {}
+                Err(e) => return Err(api_error(&s.context, e)),
+            }
+        }
+        if found_ingresses.is_empty() && found_services.is_empty() && found_custom.is_empty() {
             return Err(Error::Failed(format!(
                 "nothing published as {:?} in namespace {:?}; see `kubectl get ingress -l {selector}`",
                 req.name, s.namespace
             )));
         }
-        let hosts: Vec<String> = found_ingresses
+        let mut hosts: Vec<String> = found_ingresses
             .iter()
             .filter_map(|i| i.spec.as_ref()?.rules.as_ref())
             .flatten()
             .filter_map(|r| r.host.clone())
             .collect();
+        for (o, _) in &found_custom {
+            for h in o.data["spec"]["hostnames"].as_array().into_iter().flatten() {
+                if let Some(h) = h.as_str()
+                    && !hosts.iter().any(|have| have == h)
+                {
+                    hosts.push(h.to_string());
+                }
+            }
+        }
         if !hosts.is_empty()
             && let Ok(list) = controllers::deployments(&s.client).await
         {
@@ -662,6 +983,19 @@ pub fn unpublish(req: UnpublishRequest) -> Result<u8> {
             lines.push(format!(
                 "ingress.networking.k8s.io {:?} deleted{suffix}",
                 i.name_any()
+            ));
+        }
+        for (o, ar) in &found_custom {
+            let api: Api<kube::core::DynamicObject> =
+                Api::namespaced_with(s.client.clone(), &s.namespace, ar);
+            api.delete(&o.name_any(), &dp)
+                .await
+                .map_err(|e| api_error(&s.context, e))?;
+            lines.push(format!(
+                "{}.{} {:?} deleted{suffix}",
+                ar.kind.to_ascii_lowercase(),
+                ar.group,
+                o.name_any()
             ));
         }
         for svc in &found_services {

@@ -9,12 +9,13 @@ use k8s_openapi::api::core::v1::{Event, Service};
 use k8s_openapi::api::discovery::v1::EndpointSlice;
 use k8s_openapi::api::networking::v1::Ingress;
 use kube::api::{Api, ListParams};
+use kube::core::DynamicObject;
 use serde::Serialize;
 
 use super::build::ALB;
 use super::cloud::Cloud;
 use super::report::{self, Line};
-use super::{AwsFlags, cert, net, with_session};
+use super::{AwsFlags, Session, cert, gateway, net, with_session};
 use crate::aws::time;
 use crate::cli::GlobalArgs;
 use crate::client::api_error;
@@ -42,17 +43,15 @@ struct Report {
 }
 
 pub fn status(req: StatusRequest) -> Result<u8> {
-    with_session(&req.global, &req.aws.clone(), |s| async move {
+    let global = req.global.clone();
+    with_session(&global, &req.aws.clone(), |s| async move {
         let ingress = Api::<Ingress>::namespaced(s.client.clone(), &s.namespace)
             .get_opt(&req.name)
             .await
-            .map_err(|e| api_error(&s.context, e))?
-            .ok_or_else(|| {
-                Error::Failed(format!(
-                    "no Ingress {:?} in namespace {:?}; publish it first: kubectl publish deploy/NAME --host HOST",
-                    req.name, s.namespace
-                ))
-            })?;
+            .map_err(|e| api_error(&s.context, e))?;
+        let Some(ingress) = ingress else {
+            return route_status(&s, &req).await;
+        };
         let spec = ingress.spec.clone().unwrap_or_default();
         let rules = spec.rules.clone().unwrap_or_default();
         let hosts: Vec<String> = rules.iter().filter_map(|r| r.host.clone()).collect();
@@ -130,69 +129,264 @@ pub fn status(req: StatusRequest) -> Result<u8> {
             }
         }
 
-        let http = net::client();
-        for h in &hosts {
-            let resolved = net::resolve(h, req.timeout).await;
-            match &resolved {
-                Ok(ips) if !ips.is_empty() => stages.push(Line::ok(
-                    named("resolve", h),
+        stages.extend(reach_stages(&hosts, req.timeout).await);
+
+        finish(&req, &s.namespace, hosts, lb, stages)
+    })
+}
+
+fn finish(
+    req: &StatusRequest,
+    namespace: &str,
+    hosts: Vec<String>,
+    lb: Option<String>,
+    stages: Vec<Line>,
+) -> Result<u8> {
+    let ready = report::all_ok(&stages);
+    let report = Report {
+        name: req.name.clone(),
+        namespace: namespace.to_string(),
+        hosts,
+        load_balancer: lb,
+        ready,
+        stages,
+    };
+    match req.global.output {
+        Some(Format::Json) => output::print_json(&report)?,
+        Some(Format::Yaml) => output::print_yaml(&report)?,
+        _ => output::print_lines(report::render(
+            &report.stages,
+            Palette::for_stdout(req.global.color),
+        ))?,
+    }
+    Ok(if ready { exit::OK } else { exit::FAILURE })
+}
+
+/// One ✓/✗ line from a route's `status.parents`.
+fn route_stage(stage: &str, route: &serde_json::Value) -> Line {
+    let parents = gateway::parent_statuses(route);
+    if parents.is_empty() {
+        return Line::failed(
+            stage,
+            "not accepted yet: no controller has reported on the route (status.parents is empty)",
+        );
+    }
+    let problems: Vec<String> = parents
+        .iter()
+        .filter_map(|p| p.problem().map(|why| format!("{}: {why}", p.parent)))
+        .collect();
+    let controllers: std::collections::BTreeSet<&str> =
+        parents.iter().map(|p| p.controller.as_str()).collect();
+    if problems.is_empty() {
+        Line::ok(
+            stage,
+            format!(
+                "Accepted and ResolvedRefs on {} by {}",
+                parents
+                    .iter()
+                    .map(|p| p.parent.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                controllers.into_iter().collect::<Vec<_>>().join(", ")
+            ),
+        )
+    } else {
+        Line::failed(stage, problems.join("; "))
+    }
+}
+
+/// `status` for an HTTPRoute publish made with `--api gateway`.
+async fn route_status(s: &Session, req: &StatusRequest) -> Result<u8> {
+    let not_found = || {
+        Error::Failed(format!(
+            "no Ingress or HTTPRoute {:?} in namespace {:?}; publish it first: kubectl publish deploy/NAME --host HOST",
+            req.name, s.namespace
+        ))
+    };
+    let routes: Api<DynamicObject> =
+        Api::namespaced_with(s.client.clone(), &s.namespace, &gateway::http_route());
+    let route = match routes.get_opt(&req.name).await {
+        Ok(Some(r)) => r,
+        Ok(None) => return Err(not_found()),
+        // No HTTPRoute API at all.
+        Err(kube::Error::Api(e)) if e.code == 404 => return Err(not_found()),
+        Err(e) => return Err(api_error(&s.context, e)),
+    };
+    let route = serde_json::to_value(&route).unwrap_or_default();
+    let spec = &route["spec"];
+    let hosts: Vec<String> = spec["hostnames"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|h| h.as_str().map(str::to_string))
+        .collect();
+    let backend = spec["rules"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|r| r["backendRefs"].as_array().into_iter().flatten())
+        .find_map(|b| b["name"].as_str().map(str::to_string));
+
+    let mut stages = Vec::new();
+    stages.push(match &backend {
+        Some(b) => service_stage(&s.client, &s.context, &s.namespace, b).await?,
+        None => Line::failed("service", "the HTTPRoute has no Service backend"),
+    });
+    stages.push(route_stage("route", &route));
+    let redirect_name = format!("{}{}", req.name, gateway::REDIRECT_SUFFIX);
+    if let Ok(Some(r)) = routes.get_opt(&redirect_name).await {
+        stages.push(route_stage(
+            "redirect",
+            &serde_json::to_value(&r).unwrap_or_default(),
+        ));
+    }
+
+    let parent = &spec["parentRefs"][0];
+    let gw_name = parent["name"].as_str().unwrap_or_default().to_string();
+    let gw_ns = parent["namespace"]
+        .as_str()
+        .unwrap_or(&s.namespace)
+        .to_string();
+    let gateways: Api<DynamicObject> =
+        Api::namespaced_with(s.client.clone(), &gw_ns, &gateway::gateway());
+    let lb = match gateways.get_opt(&gw_name).await {
+        Ok(Some(g)) => {
+            let info = gateway::GatewayInfo::from_object(&g);
+            stages.push(match &info.address {
+                Some(a) => Line::ok("load balancer", format!("Gateway {}: {a}", info.id())),
+                None => Line::failed(
+                    "load balancer",
                     format!(
-                        "{h} → {}",
-                        ips.iter()
-                            .map(|i| i.to_string())
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                        "no load balancer yet: Gateway {} has no address (the controller has not made its ALB)",
+                        info.id()
                     ),
-                )),
-                Ok(_) => stages.push(Line::failed(
-                    named("resolve", h),
-                    format!("{h} has no addresses"),
-                )),
-                Err(e) => stages.push(Line::failed(
-                    named("resolve", h),
-                    format!("{h} does not resolve: {e}"),
-                )),
+                ),
+            });
+            info.address
+        }
+        Ok(None) => {
+            stages.push(Line::failed(
+                "load balancer",
+                format!("Gateway {gw_ns}/{gw_name} does not exist"),
+            ));
+            None
+        }
+        Err(e) => {
+            stages.push(Line::failed(
+                "load balancer",
+                format!("cannot read Gateway {gw_ns}/{gw_name}: {e}"),
+            ));
+            None
+        }
+    };
+
+    match Cloud::connect(&s.sdk).await {
+        Err(e) => stages.push(Line::failed("aws", format!("AWS stages not checked: {e}"))),
+        Ok(cloud) => {
+            stages.push(discovered_certificate_stage(&cloud, &hosts).await);
+            let many = hosts.len() > 1;
+            for h in &hosts {
+                let name = if many {
+                    format!("dns record {h}")
+                } else {
+                    "dns record".into()
+                };
+                stages.push(dns_record_stage(&cloud, h, lb.as_deref(), false, name).await);
             }
-            let line = match (&resolved, &http) {
-                (Ok(ips), Ok(client)) if !ips.is_empty() => {
-                    match net::probe_https(client, h, req.timeout).await {
-                        Ok((code, took)) if (200..400).contains(&code) => Line::ok(
-                            named("https", h),
-                            format!("GET https://{h}/ → {code} in {} ms", took.as_millis()),
-                        ),
-                        Ok((code, _)) => {
-                            Line::failed(named("https", h), format!("GET https://{h}/ → {code}"))
-                        }
-                        Err(e) => {
-                            Line::failed(named("https", h), format!("GET https://{h}/ failed: {e}"))
-                        }
+            stages.push(targets_stage(&cloud, lb.as_deref()).await);
+        }
+    }
+    stages.extend(reach_stages(&hosts, req.timeout).await);
+    finish(req, &s.namespace, hosts, lb, stages)
+}
+
+/// The certificates a Gateway's HTTPS listener discovers for the hosts.
+async fn discovered_certificate_stage(cloud: &Cloud, hosts: &[String]) -> Line {
+    let now = time::now();
+    match cert::list_candidates(&cloud.acm(), hosts).await {
+        Err(e) => Line::failed("certificate", e.to_string()),
+        Ok(certs) => {
+            let picks: Vec<_> = hosts.iter().map(|h| cert::choose(&certs, h, now)).collect();
+            if picks.iter().all(|p| p.is_ok()) {
+                Line::ok(
+                    "certificate",
+                    picks
+                        .into_iter()
+                        .filter_map(|p| p.ok())
+                        .map(|c| c.reason(now))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                )
+            } else {
+                Line::failed(
+                    "certificate",
+                    picks
+                        .into_iter()
+                        .filter_map(|p| p.err())
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                )
+            }
+        }
+    }
+}
+
+/// DNS resolution and an HTTPS request, per host.
+async fn reach_stages(hosts: &[String], timeout: Duration) -> Vec<Line> {
+    let many = hosts.len() > 1;
+    let named = |stage: &str, host: &str| {
+        if many {
+            format!("{stage} {host}")
+        } else {
+            stage.to_string()
+        }
+    };
+    let mut stages = Vec::new();
+    let http = net::client();
+    for h in hosts {
+        let resolved = net::resolve(h, timeout).await;
+        match &resolved {
+            Ok(ips) if !ips.is_empty() => stages.push(Line::ok(
+                named("resolve", h),
+                format!(
+                    "{h} → {}",
+                    ips.iter()
+                        .map(|i| i.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )),
+            Ok(_) => stages.push(Line::failed(
+                named("resolve", h),
+                format!("{h} has no addresses"),
+            )),
+            Err(e) => stages.push(Line::failed(
+                named("resolve", h),
+                format!("{h} does not resolve: {e}"),
+            )),
+        }
+        let line = match (&resolved, &http) {
+            (Ok(ips), Ok(client)) if !ips.is_empty() => {
+                match net::probe_https(client, h, timeout).await {
+                    Ok((code, took)) if (200..400).contains(&code) => Line::ok(
+                        named("https", h),
+                        format!("GET https://{h}/ → {code} in {} ms", took.as_millis()),
+                    ),
+                    Ok((code, _)) => {
+                        Line::failed(named("https", h), format!("GET https://{h}/ → {code}"))
+                    }
+                    Err(e) => {
+                        Line::failed(named("https", h), format!("GET https://{h}/ failed: {e}"))
                     }
                 }
-                (Ok(ips), Err(e)) if !ips.is_empty() => Line::failed(named("https", h), e.clone()),
-                _ => Line::skipped(named("https", h), format!("skipped: {h} does not resolve")),
-            };
-            stages.push(line);
-        }
-
-        let ready = report::all_ok(&stages);
-        let report = Report {
-            name: req.name.clone(),
-            namespace: s.namespace.clone(),
-            hosts,
-            load_balancer: lb,
-            ready,
-            stages,
+            }
+            (Ok(ips), Err(e)) if !ips.is_empty() => Line::failed(named("https", h), e.clone()),
+            _ => Line::skipped(named("https", h), format!("skipped: {h} does not resolve")),
         };
-        match req.global.output {
-            Some(Format::Json) => output::print_json(&report)?,
-            Some(Format::Yaml) => output::print_yaml(&report)?,
-            _ => output::print_lines(report::render(
-                &report.stages,
-                Palette::for_stdout(req.global.color),
-            ))?,
-        }
-        Ok(if ready { exit::OK } else { exit::FAILURE })
-    })
+        stages.push(line);
+    }
+
+    stages
 }
 
 async fn service_stage(client: &kube::Client, context: &str, ns: &str, name: &str) -> Result<Line> {

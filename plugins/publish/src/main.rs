@@ -8,7 +8,8 @@ use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use honban::cli::{GlobalArgs, parse_duration};
 use honban::error::{Error, Result};
 use honban::publish::{
-    self, AwsFlags, DoctorRequest, DryRun, PublishRequest, StatusRequest, UnpublishRequest,
+    self, AwsFlags, DoctorRequest, DryRun, PublishRequest, RouteApi, StatusRequest,
+    UnpublishRequest,
 };
 
 /// Put a workload on the internet on AWS: Service + ALB Ingress + ACM certificate + DNS.
@@ -17,7 +18,8 @@ use honban::publish::{
 /// Service inferred from the workload and an Ingress for the AWS Load
 /// Balancer Controller: internet-facing, ip targets, HTTP redirected to
 /// HTTPS, TLS 1.3 policy, health check from the readiness probe, one ACM
-/// certificate pinned, and the external-dns hostname.
+/// certificate pinned, and the external-dns hostname. With `--api gateway`,
+/// a Gateway API HTTPRoute on the ALB controller's Gateway instead.
 #[derive(Parser, Debug)]
 #[command(
     name = "kubectl publish",
@@ -104,6 +106,14 @@ struct PublishArgs {
     /// Take over fields another field manager owns
     #[arg(long)]
     force_conflicts: bool,
+
+    /// Route with an Ingress (default) or a Gateway API HTTPRoute on the ALB controller's Gateway
+    #[arg(long, value_name = "API", value_enum)]
+    api: Option<ApiArg>,
+
+    /// With --api gateway: the Gateway to attach to (default: the ALB Gateway in the namespace, or the only one)
+    #[arg(long, value_name = "NAME[/NAMESPACE]")]
+    gateway: Option<String>,
 }
 
 impl PublishArgs {
@@ -122,6 +132,8 @@ impl PublishArgs {
             || self.dry_run.is_some()
             || self.diff
             || self.force_conflicts
+            || self.api.is_some()
+            || self.gateway.is_some()
     }
 }
 
@@ -149,7 +161,7 @@ impl AwsArgs {
 enum Command {
     /// Each stage from Service to HTTPS answer, with ✓ or ✗ and the reason
     Status {
-        /// The publication (Ingress) name
+        /// The publication (Ingress or HTTPRoute) name
         name: String,
         /// Time allowed for the DNS lookup and for the HTTPS request, each
         #[arg(long, value_name = "DURATION", default_value = "5s")]
@@ -169,8 +181,11 @@ enum Command {
         /// Check for an internal ALB (private subnets) instead
         #[arg(long)]
         internal: bool,
+        /// With gateway, the Gateway API checks must pass (otherwise they only inform)
+        #[arg(long, value_name = "API", value_enum)]
+        api: Option<ApiArg>,
     },
-    /// Delete the Service and Ingress publish made under NAME, and nothing else
+    /// Delete the Service and Ingress (or HTTPRoutes) publish made under NAME, and nothing else
     Unpublish {
         /// The publication name
         name: String,
@@ -178,6 +193,12 @@ enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ApiArg {
+    Ingress,
+    Gateway,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -192,6 +213,7 @@ const EXAMPLES: &str = "Examples:
   kubectl publish deploy/web --host web.example.com --dry-run -o yaml
   kubectl publish deploy/web --host web.example.com --diff
   kubectl publish svc/api --host api.example.com --port http --group public
+  kubectl publish deploy/web --host web.example.com --api gateway --gateway public/edge
   kubectl publish status web                                    ✓/✗ per stage (-o json)
   kubectl publish doctor --host web.example.com                 preconditions, with fixes
   kubectl publish unpublish web                                 delete what publish made
@@ -228,11 +250,13 @@ fn main() -> ExitCode {
                 class,
                 vpc_id,
                 internal,
+                api,
             }) => publish::doctor(DoctorRequest {
                 hosts,
                 class,
                 vpc_id,
                 internal,
+                gateway: matches!(api, Some(ApiArg::Gateway)),
                 aws,
                 global,
             }),
@@ -268,6 +292,11 @@ fn main() -> ExitCode {
                     },
                     diff: p.diff,
                     force_conflicts: p.force_conflicts,
+                    api: match p.api {
+                        Some(ApiArg::Gateway) => RouteApi::Gateway,
+                        None | Some(ApiArg::Ingress) => RouteApi::Ingress,
+                    },
+                    gateway: p.gateway,
                     aws,
                     global,
                 })
