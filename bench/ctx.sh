@@ -55,7 +55,7 @@ bench_pair() { # label honban-cmd-fn kubectl-cmd-fn
   done
   local hm km
   hm=$(median <"$work/$label.h"); km=$(median <"$work/$label.k")
-  printf '%-8s honban %8.2f ms   kubectl %8.2f ms   ratio %6.1fx\n' "$label" "$hm" "$km" \
+  printf '%-14s honban %8.2f ms   kubectl %8.2f ms   ratio %6.1fx\n' "$label" "$hm" "$km" \
     "$(awk -v a="$km" -v b="$hm" 'BEGIN { printf "%.1f", a / b }')"
 }
 
@@ -63,7 +63,11 @@ h_switch() { XDG_CACHE_HOME="$work/cache" "$HONBAN" --kubeconfig "$1" "ctx-$((10
 k_switch() { "$KUBECTL" config use-context "ctx-$((1000 + $2))" --kubeconfig "$1"; }
 h_list() { "$HONBAN" --kubeconfig "$1"; }
 k_list() { "$KUBECTL" config get-contexts -o name --kubeconfig "$1"; }
-h_prompt() { "$HONBAN" --kubeconfig "$1" --prompt; }
+h_prompt() { HOME="$work/home" "$HONBAN" --kubeconfig "$1" --prompt; }
+# A prompt renders again and again on an unchanged file; it answers from its
+# cache once the file has been left alone for two seconds.
+h_prompt_settled() { HOME="$work/home" "$HONBAN" --kubeconfig "$work/settled" --prompt; }
+k_prompt_settled() { k_prompt "$work/settled"; }
 # kube-ps1 style: two kubectl calls per prompt.
 k_prompt() {
   "$KUBECTL" config current-context --kubeconfig "$1"
@@ -81,4 +85,8 @@ echo "kubectl: $("$KUBECTL" version --client 2>/dev/null | head -1)"
 bench_pair switch h_switch k_switch
 bench_pair list h_list k_list
 bench_pair current h_current k_current
-bench_pair prompt h_prompt k_prompt
+bench_pair prompt-changed h_prompt k_prompt
+cp "$work/config" "$work/settled"
+sleep 2.1
+h_prompt_settled >/dev/null # keeps the answer
+bench_pair prompt h_prompt_settled k_prompt_settled

@@ -292,7 +292,7 @@ fn scalar(text: &str, start: usize) -> Option<Node> {
         | b'#' => return None,
         b'-' if text == "-" || text.starts_with("- ") => return None,
         _ => {
-            if text.contains(": ") || text.ends_with(':') || text.contains(" #") {
+            if opens_mapping_or_comment(text.as_bytes()) {
                 return None;
             }
             (text.to_string(), Style::Plain)
@@ -303,6 +303,15 @@ fn scalar(text: &str, start: usize) -> Option<Node> {
         start,
         end: start + text.len(),
         anchor: 0,
+    })
+}
+
+/// Whether a plain scalar holds `: ` or ends in `:` (a mapping) or holds ` #`
+/// (a comment): one pass, as this runs for every value of a large file.
+fn opens_mapping_or_comment(text: &[u8]) -> bool {
+    memchr::memchr2_iter(b':', b'#', text).any(|i| match text[i] {
+        b':' => matches!(text.get(i + 1), None | Some(b' ')),
+        _ => i > 0 && text[i - 1] == b' ',
     })
 }
 
