@@ -401,12 +401,7 @@ fn value_reply(walk: &Walk, arg: &Arg, partial: &str, values: Provider) -> Reply
     reply
 }
 
-fn generic(req: &Request, arg: &Arg) -> Reply {
-    match arg.get_long() {
-        Some("context") => return contexts(req, false),
-        Some("namespace") => return namespaces(req),
-        _ => {}
-    }
+fn generic(_req: &Request, arg: &Arg) -> Reply {
     let possible: Vec<(String, String)> = arg
         .get_possible_values()
         .into_iter()
@@ -428,6 +423,16 @@ fn generic(req: &Request, arg: &Arg) -> Reply {
         Reply::files()
     } else {
         Reply::values([])
+    }
+}
+
+/// `--context` and `--namespace`, for plugins that talk to a cluster. A
+/// provider opts in, so a plugin that never does (aws-token) links no client.
+pub fn cluster_flags(req: &Request, arg: &Arg) -> Option<Reply> {
+    match arg.get_long() {
+        Some("context") => Some(contexts(req, false)),
+        Some("namespace") => Some(namespaces(req)),
+        _ => None,
     }
 }
 

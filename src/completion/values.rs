@@ -25,12 +25,16 @@ fn id(arg: &Arg) -> &str {
 
 /// `kubectl ctx NAME`: contexts, each with its cluster.
 pub fn ctx(req: &Request, arg: &Arg) -> Option<Reply> {
-    (id(arg) == "args").then(|| super::contexts(req, true))
+    (id(arg) == "args")
+        .then(|| super::contexts(req, true))
+        .or_else(|| super::cluster_flags(req, arg))
 }
 
 /// `kubectl ns NAME`: namespaces.
 pub fn ns(req: &Request, arg: &Arg) -> Option<Reply> {
-    (id(arg) == "name").then(|| super::namespaces(req))
+    (id(arg) == "name")
+        .then(|| super::namespaces(req))
+        .or_else(|| super::cluster_flags(req, arg))
 }
 
 /// `kubectl aws-token`: profile names from the shared AWS config files.
@@ -74,7 +78,7 @@ pub fn rotate_secret(req: &Request, arg: &Arg) -> Option<Reply> {
     match id(arg) {
         "target" => Some(rotate_target(req)),
         "secret_type" => Some(Reply::names(SECRET_TYPES.map(String::from))),
-        _ => None,
+        _ => super::cluster_flags(req, arg),
     }
 }
 
@@ -178,7 +182,7 @@ pub fn publish(req: &Request, arg: &Arg) -> Option<Reply> {
         }
         "class" => Some(ingress_classes(req)),
         "profile" => Some(aws_profiles()),
-        _ => None,
+        _ => super::cluster_flags(req, arg),
     }
 }
 
@@ -256,10 +260,10 @@ fn ingress_classes(req: &Request) -> Reply {
 }
 
 /// `kubectl audit --checks/--skip`: check ids (with what they check) and categories.
-pub fn audit(_req: &Request, arg: &Arg) -> Option<Reply> {
+pub fn audit(req: &Request, arg: &Arg) -> Option<Reply> {
     use crate::audit::checks::{CHECKS, Category};
     if !matches!(id(arg), "checks" | "skip") {
-        return None;
+        return super::cluster_flags(req, arg);
     }
     let categories = Category::ALL.iter().map(|c| {
         (
