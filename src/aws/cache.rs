@@ -293,24 +293,25 @@ impl Cache {
             .ok()?;
         let mut text = String::new();
         file.take(64).read_to_string(&mut text).ok()?;
-        let (pid, at) = text.trim().split_once(' ')?;
-        Some((pid.parse().ok()?, at.parse().ok()?))
+        let mut fields = text.split_whitespace();
+        let pid = fields.next()?.parse().ok()?;
+        let at = fields.next()?.parse().ok()?;
+        Some((pid, at))
     }
 
-    /// Records who was given an entry; best effort (a lost record only costs a re-sign).
+    /// Records who was given an entry; best effort (a lost record only costs a
+    /// re-sign). The record has a fixed width and is written in place with one
+    /// write: it runs on every cache hit, where a temp file and a rename would
+    /// cost more than the rest of the hit.
     pub fn record_served(&self, path: &Path, parent: u32, signed_at: i64) {
-        let target = served_path(path);
-        let tmp = target.with_extension(format!("served.{}.tmp", std::process::id()));
-        let ok = OpenOptions::new()
+        let record = format!("{parent:<10} {signed_at:<20}\n");
+        let _ = OpenOptions::new()
             .write(true)
-            .create_new(true)
+            .create(true)
             .mode(0o600)
-            .open(&tmp)
-            .and_then(|mut f| write!(f, "{parent} {signed_at}"))
-            .and_then(|_| fs::rename(&tmp, &target));
-        if ok.is_err() {
-            let _ = fs::remove_file(&tmp);
-        }
+            .custom_flags(libc_o_nofollow())
+            .open(served_path(path))
+            .and_then(|mut f| f.write_all(record.as_bytes()));
     }
 
     /// Every entry file (not locks or temp files) with its kind.
@@ -464,6 +465,27 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(left, vec![std::ffi::OsString::from("unrelated")]);
+    }
+
+    #[test]
+    fn served_records_are_rewritten_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::at(dir.path().to_path_buf());
+        let path = dir.path().join("token-x.json");
+        assert_eq!(cache.served_to(&path), None);
+        // The earlier, shorter format still reads and is fully overwritten.
+        fs::write(served_path(&path), "25660 1795674194").unwrap();
+        assert_eq!(cache.served_to(&path), Some((25660, 1795674194)));
+        cache.record_served(&path, 4_000_000, 1_900_000_000);
+        assert_eq!(cache.served_to(&path), Some((4_000_000, 1_900_000_000)));
+        cache.record_served(&path, 7, 8);
+        assert_eq!(cache.served_to(&path), Some((7, 8)));
+        let fresh = dir.path().join("token-y.json");
+        cache.record_served(&fresh, 1, 2);
+        let meta = fs::metadata(served_path(&fresh)).unwrap();
+        assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+        fs::write(served_path(&path), "garbage").unwrap();
+        assert_eq!(cache.served_to(&path), None);
     }
 
     #[test]
