@@ -81,5 +81,6 @@ pub fn runtime_dir() -> Result<PathBuf> {
 
 pub fn current_uid() -> u32 {
     use std::os::unix::fs::MetadataExt;
-    fs::metadata("/proc/self").map(|m| m.uid()).unwrap_or(0)
+    static UID: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    *UID.get_or_init(|| fs::metadata("/proc/self").map(|m| m.uid()).unwrap_or(0))
 }

@@ -165,12 +165,19 @@ impl Cache {
 
     /// Creates the directory (0700) when it is missing and tightens it when it is ours.
     pub fn prepare(&self) -> Result<()> {
-        let mut builder = fs::DirBuilder::new();
-        builder.recursive(true).mode(0o700);
-        builder
-            .create(&self.dir)
-            .map_err(|e| Error::io(&self.dir, e))?;
-        let meta = fs::symlink_metadata(&self.dir).map_err(|e| Error::io(&self.dir, e))?;
+        // One stat on the usual path, where the directory is already there.
+        let meta = match fs::symlink_metadata(&self.dir) {
+            Err(e) if e.kind() == ErrorKind::NotFound => {
+                fs::DirBuilder::new()
+                    .recursive(true)
+                    .mode(0o700)
+                    .create(&self.dir)
+                    .map_err(|e| Error::io(&self.dir, e))?;
+                fs::symlink_metadata(&self.dir)
+            }
+            other => other,
+        }
+        .map_err(|e| Error::io(&self.dir, e))?;
         if !meta.is_dir() || meta.uid() != current_uid() {
             return Err(Error::Failed(format!(
                 "{} is not a directory owned by you; remove it",
