@@ -38,6 +38,8 @@ median() { sort -n | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]
 h_cold() { ("$HONBAN" "${ARGS[@]}" --no-cache; exit $?); }
 h_cached() { ("$HONBAN" "${ARGS[@]}"; exit $?); }
 aws_token() { ("$AWS" eks get-token "${ARGS[@]}"; exit $?); }
+# The floor: what starting any process costs in this harness.
+floor() { (/bin/true; exit $?); }
 
 # Both tokens must verify before timing means anything.
 h_cold | "$HONBAN" verify --cluster-name demo >/dev/null
@@ -49,13 +51,18 @@ for ((i = 0; i < RUNS; i++)); do
 	ms h_cold >>"$work/cold"
 	ms aws_token >>"$work/aws"
 	ms h_cached >>"$work/cached"
+	ms floor >>"$work/floor"
 done
 cold=$(median <"$work/cold")
 cached=$(median <"$work/cached")
 awsm=$(median <"$work/aws")
+floorm=$(median <"$work/floor")
 
 echo "$RUNS runs each, median wall time; $(nproc) cores; $("$AWS" --version 2>&1)"
 printf 'aws eks get-token        %9.2f ms\n' "$awsm"
 printf 'honban cold (--no-cache) %9.2f ms   ratio %7.1fx\n' "$cold" "$(awk -v a="$awsm" -v b="$cold" 'BEGIN { printf "%.1f", a / b }')"
 printf 'honban cached            %9.2f ms   ratio %7.1fx\n' "$cached" "$(awk -v a="$awsm" -v b="$cached" 'BEGIN { printf "%.1f", a / b }')"
+printf 'process floor (/bin/true) %8.2f ms   (net of it: cold %.1fx, cached %.1fx)\n' "$floorm" \
+	"$(awk -v a="$awsm" -v b="$cold" -v f="$floorm" 'BEGIN { printf "%.1f", (a - f) / (b - f) }')" \
+	"$(awk -v a="$awsm" -v b="$cached" -v f="$floorm" 'BEGIN { printf "%.1f", (a - f) / (b - f) }')"
 printf 'binary size              %9s\n' "$(du -h "$HONBAN" | cut -f1)"
