@@ -14,6 +14,7 @@
 //! 6. presign ([`token`]), store, print.
 
 pub mod cache;
+pub mod commands;
 pub mod credentials;
 pub mod endpoint;
 pub mod exec;

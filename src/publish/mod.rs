@@ -27,6 +27,7 @@ pub mod apply;
 pub mod build;
 pub mod cert;
 pub mod cloud;
+pub mod commands;
 pub mod controllers;
 pub mod doctor;
 pub mod gateway;

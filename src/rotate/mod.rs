@@ -21,6 +21,7 @@
 //! (refs, history, diff).
 
 pub mod cluster;
+pub mod commands;
 pub mod content;
 pub mod hash;
 pub mod prune;
