@@ -47,7 +47,7 @@ _kubectl__publish() {
 
     case "${cmd}" in
         kubectl__publish)
-            opts="-n -o -h -V --host --name --port --class --internal --group --waf-acl --tags --cert-arn --create-cert --namespace-readiness-gate --dry-run --diff --force-conflicts --completion --profile --region --kubeconfig --context --namespace --request-timeout --output --color --help --version status doctor unpublish help"
+            opts="-n -o -h -V --host --name --port --class --internal --group --waf-acl --tags --cert-arn --create-cert --namespace-readiness-gate --dry-run --diff --force-conflicts --api --gateway --completion --profile --region --kubeconfig --context --namespace --request-timeout --output --color --help --version status doctor unpublish help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -87,6 +87,14 @@ _kubectl__publish() {
                     ;;
                 --dry-run)
                     COMPREPLY=($(compgen -W "none client server" -- "${cur}"))
+                    return 0
+                    ;;
+                --api)
+                    COMPREPLY=($(compgen -W "ingress gateway" -- "${cur}"))
+                    return 0
+                    ;;
+                --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --completion)
@@ -141,7 +149,7 @@ _kubectl__publish() {
             return 0
             ;;
         kubectl__subcmd__publish__subcmd__doctor)
-            opts="-n -o -h --host --class --vpc-id --internal --profile --region --kubeconfig --context --namespace --request-timeout --output --color --help"
+            opts="-n -o -h --host --class --vpc-id --internal --api --profile --region --kubeconfig --context --namespace --request-timeout --output --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -157,6 +165,10 @@ _kubectl__publish() {
                     ;;
                 --vpc-id)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --api)
+                    COMPREPLY=($(compgen -W "ingress gateway" -- "${cur}"))
                     return 0
                     ;;
                 --profile)

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_kubectl_publish_global_optspecs
-    string join \n host= name= port= class= internal group= waf-acl= tags= cert-arn= create-cert namespace-readiness-gate dry-run= diff force-conflicts completion= profile= region= kubeconfig= context= n/namespace= request-timeout= o/output= color= h/help V/version
+    string join \n host= name= port= class= internal group= waf-acl= tags= cert-arn= create-cert namespace-readiness-gate dry-run= diff force-conflicts api= gateway= completion= profile= region= kubeconfig= context= n/namespace= request-timeout= o/output= color= h/help V/version
 end
 
 function __fish_kubectl_publish_needs_command
@@ -35,6 +35,9 @@ complete -c kubectl-publish -n "__fish_kubectl_publish_needs_command" -l cert-ar
 complete -c kubectl-publish -n "__fish_kubectl_publish_needs_command" -l dry-run -d 'Change nothing: client (print what would be applied) or server (the API checks it)' -r -f -a "none\t''
 client\t''
 server\t''"
+complete -c kubectl-publish -n "__fish_kubectl_publish_needs_command" -l api -d 'Route with an Ingress (default) or a Gateway API HTTPRoute on the ALB controller\'s Gateway' -r -f -a "ingress\t''
+gateway\t''"
+complete -c kubectl-publish -n "__fish_kubectl_publish_needs_command" -l gateway -d 'With --api gateway: the Gateway to attach to (default: the ALB Gateway in the namespace, or the only one)' -r
 complete -c kubectl-publish -n "__fish_kubectl_publish_needs_command" -l completion -d 'Print a completion script for bash, zsh or fish' -r -f -a "bash\t''
 zsh\t''
 fish\t''"
@@ -60,7 +63,7 @@ complete -c kubectl-publish -n "__fish_kubectl_publish_needs_command" -s h -l he
 complete -c kubectl-publish -n "__fish_kubectl_publish_needs_command" -s V -l version -d 'Print version'
 complete -c kubectl-publish -n "__fish_kubectl_publish_needs_command" -a "status" -d 'Each stage from Service to HTTPS answer, with ✓ or ✗ and the reason'
 complete -c kubectl-publish -n "__fish_kubectl_publish_needs_command" -a "doctor" -d 'Check the cluster\'s and account\'s preconditions, with a fix for each failure'
-complete -c kubectl-publish -n "__fish_kubectl_publish_needs_command" -a "unpublish" -d 'Delete the Service and Ingress publish made under NAME, and nothing else'
+complete -c kubectl-publish -n "__fish_kubectl_publish_needs_command" -a "unpublish" -d 'Delete the Service and Ingress (or HTTPRoutes) publish made under NAME, and nothing else'
 complete -c kubectl-publish -n "__fish_kubectl_publish_needs_command" -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kubectl-publish -n "__fish_kubectl_publish_using_subcommand status" -l timeout -d 'Time allowed for the DNS lookup and for the HTTPS request, each' -r
 complete -c kubectl-publish -n "__fish_kubectl_publish_using_subcommand status" -l profile -d 'AWS profile for the ACM, Route 53, ELBv2 and EC2 calls' -r
@@ -80,6 +83,8 @@ complete -c kubectl-publish -n "__fish_kubectl_publish_using_subcommand status" 
 complete -c kubectl-publish -n "__fish_kubectl_publish_using_subcommand doctor" -l host -d 'Also check the hosted zone and certificate for this host (repeatable)' -r
 complete -c kubectl-publish -n "__fish_kubectl_publish_using_subcommand doctor" -l class -d 'The IngressClass to check' -r
 complete -c kubectl-publish -n "__fish_kubectl_publish_using_subcommand doctor" -l vpc-id -d 'The cluster\'s VPC (default: the ALB controller\'s --aws-vpc-id, or a node\'s instance)' -r
+complete -c kubectl-publish -n "__fish_kubectl_publish_using_subcommand doctor" -l api -d 'With gateway, the Gateway API checks must pass (otherwise they only inform)' -r -f -a "ingress\t''
+gateway\t''"
 complete -c kubectl-publish -n "__fish_kubectl_publish_using_subcommand doctor" -l profile -d 'AWS profile for the ACM, Route 53, ELBv2 and EC2 calls' -r
 complete -c kubectl-publish -n "__fish_kubectl_publish_using_subcommand doctor" -l region -d 'AWS region (default: AWS_REGION, the profile\'s, the EKS server URL\'s, us-east-1)' -r
 complete -c kubectl-publish -n "__fish_kubectl_publish_using_subcommand doctor" -l kubeconfig -d 'Path to the kubeconfig file to use' -r -F
@@ -112,5 +117,5 @@ complete -c kubectl-publish -n "__fish_kubectl_publish_using_subcommand unpublis
 complete -c kubectl-publish -n "__fish_kubectl_publish_using_subcommand unpublish" -s h -l help -d 'Print help'
 complete -c kubectl-publish -n "__fish_kubectl_publish_using_subcommand help; and not __fish_seen_subcommand_from status doctor unpublish help" -f -a "status" -d 'Each stage from Service to HTTPS answer, with ✓ or ✗ and the reason'
 complete -c kubectl-publish -n "__fish_kubectl_publish_using_subcommand help; and not __fish_seen_subcommand_from status doctor unpublish help" -f -a "doctor" -d 'Check the cluster\'s and account\'s preconditions, with a fix for each failure'
-complete -c kubectl-publish -n "__fish_kubectl_publish_using_subcommand help; and not __fish_seen_subcommand_from status doctor unpublish help" -f -a "unpublish" -d 'Delete the Service and Ingress publish made under NAME, and nothing else'
+complete -c kubectl-publish -n "__fish_kubectl_publish_using_subcommand help; and not __fish_seen_subcommand_from status doctor unpublish help" -f -a "unpublish" -d 'Delete the Service and Ingress (or HTTPRoutes) publish made under NAME, and nothing else'
 complete -c kubectl-publish -n "__fish_kubectl_publish_using_subcommand help; and not __fish_seen_subcommand_from status doctor unpublish help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -24,6 +24,8 @@ _kubectl-publish() {
 '*--tags=[AWS tags for the ALB, KEY=VALUE (repeatable, or comma-separated)]:KEY=VALUE:_default' \
 '(--create-cert)*--cert-arn=[Use this ACM certificate instead of choosing one (repeatable)]:ARN:_default' \
 '--dry-run=[Change nothing\: client (print what would be applied) or server (the API checks it)]::MODE:(none client server)' \
+'--api=[Route with an Ingress (default) or a Gateway API HTTPRoute on the ALB controller'\''s Gateway]:API:(ingress gateway)' \
+'--gateway=[With --api gateway\: the Gateway to attach to (default\: the ALB Gateway in the namespace, or the only one)]:NAME[/NAMESPACE]:_default' \
 '--completion=[Print a completion script for bash, zsh or fish]:SHELL:(bash zsh fish)' \
 '--profile=[AWS profile for the ACM, Route 53, ELBv2 and EC2 calls]:NAME:_default' \
 '--region=[AWS region (default\: AWS_REGION, the profile'\''s, the EKS server URL'\''s, us-east-1)]:REGION:_default' \
@@ -69,7 +71,7 @@ _arguments "${_arguments_options[@]}" : \
 '--color=[Colour\: auto (terminal and no NO_COLOR), always or never]:COLOR:(auto always never)' \
 '-h[Print help]' \
 '--help[Print help]' \
-':name -- The publication (Ingress) name:_default' \
+':name -- The publication (Ingress or HTTPRoute) name:_default' \
 && ret=0
 ;;
 (doctor)
@@ -77,6 +79,7 @@ _arguments "${_arguments_options[@]}" : \
 '*--host=[Also check the hosted zone and certificate for this host (repeatable)]:HOST:_default' \
 '--class=[The IngressClass to check]:CLASS:_default' \
 '--vpc-id=[The cluster'\''s VPC (default\: the ALB controller'\''s --aws-vpc-id, or a node'\''s instance)]:VPC_ID:_default' \
+'--api=[With gateway, the Gateway API checks must pass (otherwise they only inform)]:API:(ingress gateway)' \
 '--profile=[AWS profile for the ACM, Route 53, ELBv2 and EC2 calls]:NAME:_default' \
 '--region=[AWS region (default\: AWS_REGION, the profile'\''s, the EKS server URL'\''s, us-east-1)]:REGION:_default' \
 '--kubeconfig=[Path to the kubeconfig file to use]:FILE:_files' \
@@ -152,7 +155,7 @@ _kubectl-publish_commands() {
     local commands; commands=(
 'status:Each stage from Service to HTTPS answer, with ✓ or ✗ and the reason' \
 'doctor:Check the cluster'\''s and account'\''s preconditions, with a fix for each failure' \
-'unpublish:Delete the Service and Ingress publish made under NAME, and nothing else' \
+'unpublish:Delete the Service and Ingress (or HTTPRoutes) publish made under NAME, and nothing else' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
     _describe -t commands 'kubectl-publish commands' commands "$@"
@@ -167,7 +170,7 @@ _kubectl-publish__subcmd__help_commands() {
     local commands; commands=(
 'status:Each stage from Service to HTTPS answer, with ✓ or ✗ and the reason' \
 'doctor:Check the cluster'\''s and account'\''s preconditions, with a fix for each failure' \
-'unpublish:Delete the Service and Ingress publish made under NAME, and nothing else' \
+'unpublish:Delete the Service and Ingress (or HTTPRoutes) publish made under NAME, and nothing else' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
     _describe -t commands 'kubectl-publish help commands' commands "$@"
