@@ -361,3 +361,41 @@ pub fn run_verify(cmd: VerifyCommand) -> Result<u8> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn usage_message<T: std::fmt::Debug>(result: Result<T>) -> String {
+        match result {
+            Err(Error::Usage(m)) => m,
+            other => panic!("expected a usage error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_duration_sts_refuses_is_a_usage_error_before_any_call() {
+        for d in ["5m", "13h"] {
+            let cmd = TokenCommand {
+                cluster_name: Some("prod".into()),
+                role_arn: Some("arn:aws:iam::111122223333:role/x".into()),
+                duration: Some(d.into()),
+                ..Default::default()
+            };
+            assert!(usage_message(run_token(cmd)).contains("outside what STS allows"));
+        }
+    }
+
+    #[test]
+    fn read_token_takes_a_bare_token_or_an_exec_credential() {
+        assert_eq!(
+            read_token(Some(" k8s-aws-v1.abc \n".into())).unwrap(),
+            "k8s-aws-v1.abc"
+        );
+        let cred = r#"{"kind":"ExecCredential","status":{"token":"k8s-aws-v1.xyz"}}"#;
+        assert_eq!(read_token(Some(cred.into())).unwrap(), "k8s-aws-v1.xyz");
+        assert!(usage_message(read_token(Some("{}".into()))).contains("no status.token"));
+        assert!(usage_message(read_token(Some("{nope".into()))).contains("not valid"));
+        assert!(usage_message(read_token(Some("  ".into()))).starts_with("no token given"));
+    }
+}

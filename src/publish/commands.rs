@@ -174,3 +174,77 @@ fn parse_timeout(text: &str) -> Result<Duration> {
     }
     Ok(d)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn usage_message(result: Result<u8>) -> String {
+        match result {
+            Err(Error::Usage(m)) => m,
+            other => panic!("expected a usage error, got {other:?}"),
+        }
+    }
+
+    fn status(timeout: &str) -> Option<Subcommand> {
+        Some(Subcommand::Status {
+            name: "web".into(),
+            timeout: timeout.into(),
+        })
+    }
+
+    #[test]
+    fn a_subcommand_refuses_a_target_or_publish_flags() {
+        let with_target = Invocation {
+            subcommand: status("5s"),
+            target: Some("deploy/web".into()),
+            ..Default::default()
+        };
+        assert!(usage_message(run(with_target)).contains("put the subcommand first"));
+        // `--dry-run=none` changes nothing, but it was given, so it is refused too.
+        let with_flag = Invocation {
+            subcommand: Some(Subcommand::Unpublish {
+                name: "web".into(),
+                dry_run: false,
+            }),
+            publish: PublishFlags {
+                dry_run: Some(DryRunMode::None),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        assert!(usage_message(run(with_flag)).contains("put the subcommand first"));
+    }
+
+    #[test]
+    fn checks_run_before_any_connection() {
+        let zero = Invocation {
+            subcommand: status("0s"),
+            ..Default::default()
+        };
+        assert_eq!(usage_message(run(zero)), "--timeout must be more than 0");
+        let no_target = Invocation::default();
+        assert!(usage_message(run(no_target)).starts_with("name what to publish"));
+    }
+
+    #[test]
+    fn given_sees_every_publish_flag_kind() {
+        assert!(!PublishFlags::default().given());
+        for flags in [
+            PublishFlags {
+                hosts: vec!["a.example.com".into()],
+                ..Default::default()
+            },
+            PublishFlags {
+                internal: true,
+                ..Default::default()
+            },
+            PublishFlags {
+                api: Some(RouteApi::Ingress),
+                ..Default::default()
+            },
+        ] {
+            assert!(flags.given(), "{flags:?}");
+        }
+    }
+}

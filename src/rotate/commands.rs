@@ -182,3 +182,103 @@ pub fn run(inv: Invocation) -> Result<u8> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn usage_message(result: Result<u8>) -> String {
+        match result {
+            Err(Error::Usage(m)) => m,
+            other => panic!("expected a usage error, got {other:?}"),
+        }
+    }
+
+    fn refs() -> Option<Subcommand> {
+        Some(Subcommand::Refs {
+            target: "app".into(),
+            all: false,
+        })
+    }
+
+    #[test]
+    fn only_a_changed_timeout_counts_as_given() {
+        assert!(!MutateFlags::default().given());
+        let same = MutateFlags {
+            timeout: "5m".into(),
+            ..Default::default()
+        };
+        assert!(!same.given());
+        let other = MutateFlags {
+            timeout: "6m".into(),
+            ..Default::default()
+        };
+        assert!(other.given());
+    }
+
+    #[test]
+    fn a_subcommand_refuses_rotation_flags() {
+        for inv in [
+            Invocation {
+                subcommand: refs(),
+                target: Some("app".into()),
+                ..Default::default()
+            },
+            Invocation {
+                subcommand: refs(),
+                source: SourceFlags {
+                    from_current: true,
+                    ..Default::default()
+                },
+                ..Default::default()
+            },
+            Invocation {
+                subcommand: refs(),
+                mutate: MutateFlags {
+                    dry_run: Some(DryRunMode::None),
+                    ..Default::default()
+                },
+                ..Default::default()
+            },
+        ] {
+            assert!(usage_message(run(inv)).starts_with("put the subcommand first"));
+        }
+    }
+
+    #[test]
+    fn checks_run_before_any_connection() {
+        assert_eq!(
+            usage_message(run(Invocation::default())),
+            "name the Secret or ConfigMap to rotate"
+        );
+        let bad_timeout = MutateFlags {
+            timeout: "soon".into(),
+            ..Default::default()
+        };
+        let undo = Invocation {
+            subcommand: Some(Subcommand::Undo {
+                target: "app".into(),
+                to_revision: None,
+                mutate: bad_timeout.clone(),
+            }),
+            ..Default::default()
+        };
+        assert!(usage_message(run(undo)).contains("soon"));
+        let rotate = Invocation {
+            target: Some("app".into()),
+            mutate: bad_timeout,
+            ..Default::default()
+        };
+        assert!(usage_message(run(rotate)).contains("soon"));
+    }
+
+    #[test]
+    fn dry_run_none_means_no_dry_run() {
+        assert_eq!(DryRunMode::dry_run(None), None);
+        assert_eq!(DryRunMode::dry_run(Some(DryRunMode::None)), None);
+        assert_eq!(
+            DryRunMode::dry_run(Some(DryRunMode::Server)),
+            Some(DryRun::Server)
+        );
+    }
+}
