@@ -12,8 +12,11 @@
 //!    keys directly (the fast path, no SDK), otherwise aws-config; assume a role
 //!    with aws-sdk-sts when asked (assumed credentials are cached too);
 //! 6. presign ([`token`]), store, print.
+//!
+//! [`commands`] runs the plugin's subcommands (token, cache, setup, migrate, verify).
 
 pub mod cache;
+pub mod commands;
 pub mod credentials;
 pub mod endpoint;
 pub mod exec;

@@ -17,16 +17,18 @@
 //! `--api gateway` makes an HTTPRoute on the ALB controller's Gateway instead
 //! of the Ingress (see [`gateway`]); status, unpublish and doctor know both.
 //!
-//! Modules: [`input`] (flags), [`workload`] (expose-style inference, health
-//! check), [`build`] (objects), [`cert`] (ACM choice), [`controllers`] (ALB
-//! controller, IngressClass, external-dns), [`gateway`] (Gateway API routes),
-//! [`apply`] (server-side apply, dry run, diff), [`cloud`] (AWS calls),
-//! [`net`] (DNS, HTTPS), [`status`], [`doctor`], [`report`] (✓/✗ lines).
+//! Modules: [`commands`] (the plugin's command line), [`input`] (flags),
+//! [`workload`] (expose-style inference, health check), [`build`] (objects),
+//! [`cert`] (ACM choice), [`controllers`] (ALB controller, IngressClass,
+//! external-dns), [`gateway`] (Gateway API routes), [`apply`] (server-side
+//! apply, dry run, diff), [`cloud`] (AWS calls), [`net`] (DNS, HTTPS),
+//! [`status`], [`doctor`], [`report`] (✓/✗ lines).
 
 pub mod apply;
 pub mod build;
 pub mod cert;
 pub mod cloud;
+pub mod commands;
 pub mod controllers;
 pub mod doctor;
 pub mod gateway;

@@ -15,12 +15,13 @@
 //! naming the version that was in use before this one became current, which
 //! is what `undo` goes back to.
 //!
-//! Modules: [`hash`] (kustomize's hash), [`content`] (sources and data),
-//! [`refs`] (reference graph), [`cluster`] (API calls), [`switch`] (switch,
-//! wait, switch back), [`wait`] (rollout status), [`prune`], [`view`]
-//! (refs, history, diff).
+//! Modules: [`commands`] (the plugin's command line), [`hash`] (kustomize's
+//! hash), [`content`] (sources and data), [`refs`] (reference graph),
+//! [`cluster`] (API calls), [`switch`] (switch, wait, switch back), [`wait`]
+//! (rollout status), [`prune`], [`view`] (refs, history, diff).
 
 pub mod cluster;
+pub mod commands;
 pub mod content;
 pub mod hash;
 pub mod prune;

@@ -1,18 +1,12 @@
 //! `kubectl aws-token`: EKS IAM exec credentials in milliseconds, cached across
 //! kubectl runs, verifiable offline.
 
-use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, CommandFactory, Parser, Subcommand};
-use honban::aws::cache::Cache;
-use honban::aws::setup::{self, SetupRequest};
-use honban::aws::verify::{self, SignatureCheck};
-use honban::aws::{self, TokenRequest, time};
-use honban::error::{Error, Result, exit};
-use honban::kubeconfig::Kubeconfig;
-use honban::output::{self, Format};
+use honban::aws::commands::{self, AwsTokenCommand, SetupCommand, TokenCommand, VerifyCommand};
+use honban::output::Format;
 
 /// Print an EKS token as an ExecCredential for kubectl, from a private cache
 /// when a valid one is there. Also: set up and migrate kubeconfig entries,
@@ -215,285 +209,73 @@ fn main() -> ExitCode {
                 "kubectl-aws_token",
             );
         }
-        match cli.command {
-            None => token(cli.token),
-            Some(Command::Cache { action }) => cache(action),
-            Some(Command::Setup(args)) => setup_cmd(args),
+        commands::run(match cli.command {
+            None => AwsTokenCommand::Token(cli.token.into()),
+            Some(Command::Cache {
+                action: CacheAction::List { output },
+            }) => AwsTokenCommand::CacheList { output },
+            Some(Command::Cache {
+                action: CacheAction::Clear,
+            }) => AwsTokenCommand::CacheClear,
+            Some(Command::Setup(args)) => AwsTokenCommand::Setup(args.into()),
             Some(Command::Migrate {
                 dry_run,
                 kubeconfig,
-            }) => migrate(dry_run, kubeconfig),
-            Some(Command::Verify(args)) => verify_cmd(args),
-        }
+            }) => AwsTokenCommand::Migrate {
+                dry_run,
+                kubeconfig,
+            },
+            Some(Command::Verify(args)) => AwsTokenCommand::Verify(args.into()),
+        })
     })
 }
 
-fn token(args: TokenArgs) -> Result<u8> {
-    let duration_secs = match &args.duration {
-        None => None,
-        Some(d) => {
-            let secs = honban::cli::parse_duration(d)?.as_secs();
-            if !(900..=43_200).contains(&secs) {
-                return Err(Error::Usage(format!(
-                    "--duration {d} is outside what STS allows (15m to 12h)"
-                )));
-            }
-            Some(secs as i32)
+impl From<TokenArgs> for TokenCommand {
+    fn from(a: TokenArgs) -> Self {
+        TokenCommand {
+            cluster_name: a.cluster_name,
+            cluster_id: a.cluster_id,
+            region: a.region,
+            profile: a.profile,
+            role_arn: a.role_arn,
+            external_id: a.external_id,
+            session_name: a.session_name,
+            forward_session_name: a.forward_session_name,
+            duration: a.duration,
+            sts_endpoint: a.sts_endpoint,
+            no_cache: a.no_cache,
         }
-    };
-    let minted = aws::get_token(&TokenRequest {
-        cluster_name: args.cluster_name,
-        cluster_id: args.cluster_id,
-        region: args.region,
-        profile: args.profile,
-        role_arn: args.role_arn,
-        external_id: args.external_id,
-        session_name: args.session_name,
-        forward_session_name: args.forward_session_name,
-        duration_secs,
-        sts_endpoint: args.sts_endpoint,
-        no_cache: args.no_cache,
-    })?;
-    output::print_lines([minted.exec_credential()])?;
-    Ok(exit::OK)
+    }
 }
 
-fn cache(action: CacheAction) -> Result<u8> {
-    let cache = Cache::at(aws::cache::default_dir());
-    match action {
-        CacheAction::Clear => {
-            let n = cache.clear()?;
-            output::note(format!(
-                "removed {n} cache entr{} from {}",
-                if n == 1 { "y" } else { "ies" },
-                cache.dir.display()
-            ));
-        }
-        CacheAction::List { output: format } => {
-            let rows = aws::cache_rows(&cache)?;
-            match format {
-                Some(Format::Json) => output::print_json(&rows)?,
-                Some(Format::Yaml) => output::print_yaml(&rows)?,
-                Some(Format::Name) => output::print_lines(rows.iter().map(|r| r.file.clone()))?,
-                Some(Format::Table) | None => {
-                    if rows.is_empty() {
-                        output::note(format!("no cache entries in {}", cache.dir.display()));
-                        return Ok(exit::OK);
-                    }
-                    let mut t = output::table(&[
-                        "KIND", "CLUSTER", "REGION", "IDENTITY", "ROLE", "EXPIRES", "STATUS",
-                    ]);
-                    let dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
-                    for r in &rows {
-                        t.add_row(vec![
-                            r.kind.to_string(),
-                            dash(&r.cluster),
-                            dash(&r.region),
-                            dash(&r.identity),
-                            dash(&r.role),
-                            dash(&r.expires_at),
-                            r.status.clone(),
-                        ]);
-                    }
-                    output::print_table(&t)?;
-                }
-            }
+impl From<SetupArgs> for SetupCommand {
+    fn from(a: SetupArgs) -> Self {
+        SetupCommand {
+            cluster_name: a.cluster_name,
+            cluster_id: a.cluster_id,
+            server: a.server,
+            ca_file: a.ca_file,
+            ca_data: a.ca_data,
+            region: a.region,
+            role_arn: a.role_arn,
+            profile: a.profile,
+            alias: a.alias,
+            set_current: a.set_current,
+            dry_run: a.dry_run,
+            kubeconfig: a.kubeconfig,
         }
     }
-    Ok(exit::OK)
 }
 
-fn setup_cmd(args: SetupArgs) -> Result<u8> {
-    let ca_data = setup::ca_data(args.ca_file.as_deref(), args.ca_data.as_deref())?;
-    let req = SetupRequest {
-        cluster_name: args.cluster_name,
-        cluster_id: args.cluster_id,
-        server: args.server,
-        ca_data,
-        region: args.region,
-        role_arn: args.role_arn,
-        profile: args.profile,
-        alias: args.alias,
-        set_current: args.set_current,
-    };
-    let flag = args.kubeconfig.as_deref();
-    // Like `kubectl config set-cluster`, setup may create the file it is given.
-    let kc = match flag {
-        Some(path) if !path.exists() => {
-            Kubeconfig::load_paths(vec![path.to_path_buf()], honban::kubeconfig::Source::Flag)?
-        }
-        _ => Kubeconfig::load(flag)?,
-    };
-    if args.dry_run {
-        let (change, _) = setup::plan_setup(&kc, &req)?;
-        print!("{}", setup::diff(&kc, &change));
-        return Ok(exit::OK);
-    }
-    let outcome = std::cell::RefCell::new(None);
-    Kubeconfig::commit(kc, |kc| {
-        let (change, o) = setup::plan_setup(kc, &req)?;
-        *outcome.borrow_mut() = Some(o);
-        Ok(change)
-    })?;
-    if let Some(o) = outcome.into_inner() {
-        output::note(format!(
-            "cluster {:?} {}, user {:?} {}, context {:?} {} in {}{}",
-            o.name,
-            o.cluster,
-            o.name,
-            o.user,
-            o.name,
-            o.context,
-            o.file,
-            if o.current { "; switched to it" } else { "" }
-        ));
-    }
-    Ok(exit::OK)
-}
-
-fn migrate(dry_run: bool, kubeconfig: Option<PathBuf>) -> Result<u8> {
-    let flag = kubeconfig.as_deref();
-    let kc = Kubeconfig::load(flag)?;
-    let found = setup::find_migrations(&kc);
-    if found.is_empty() {
-        output::note(
-            "nothing to migrate: no user runs `aws eks get-token` or `aws-iam-authenticator token`",
-        );
-        return Ok(exit::OK);
-    }
-    let change = setup::plan_migrations(&kc, &found)?;
-    print!("{}", setup::diff(&kc, &change));
-    if dry_run {
-        output::note(format!(
-            "{} user(s) would be migrated (dry run, nothing written)",
-            found.len()
-        ));
-        return Ok(exit::OK);
-    }
-    Kubeconfig::commit(kc, |kc| {
-        let now = setup::find_migrations(kc);
-        setup::plan_migrations(kc, &now)
-    })?;
-    for m in &found {
-        output::note(format!(
-            "migrated user {:?} ({}) in {}",
-            m.user, m.from, m.file
-        ));
-    }
-    Ok(exit::OK)
-}
-
-fn read_token(arg: Option<String>) -> Result<String> {
-    let text = match arg.as_deref() {
-        None if std::io::stdin().is_terminal() => {
-            return Err(Error::Usage(
-                "give the token as an argument, or pipe it (or an ExecCredential) in".into(),
-            ));
-        }
-        Some("-") | None => {
-            let mut s = String::new();
-            std::io::stdin()
-                .read_to_string(&mut s)
-                .map_err(|e| Error::Failed(format!("cannot read the token from stdin: {e}")))?;
-            s
-        }
-        Some(t) => t.to_string(),
-    };
-    let text = text.trim();
-    if text.starts_with('{') {
-        // An ExecCredential, e.g. piped from `kubectl aws-token` or `aws eks get-token`.
-        let v: serde_json::Value = serde_json::from_str(text)
-            .map_err(|e| Error::Usage(format!("input looks like JSON but is not valid: {e}")))?;
-        return v
-            .pointer("/status/token")
-            .and_then(|t| t.as_str())
-            .map(str::to_string)
-            .ok_or_else(|| Error::Usage("the ExecCredential has no status.token".into()));
-    }
-    if text.is_empty() {
-        return Err(Error::Usage(
-            "no token given; pass it as an argument or on stdin".into(),
-        ));
-    }
-    Ok(text.to_string())
-}
-
-fn verify_cmd(args: VerifyArgs) -> Result<u8> {
-    let token = read_token(args.token)?;
-    let cluster = args
-        .cluster_id
-        .or(args.cluster_name)
-        .ok_or_else(|| Error::Usage("give --cluster-name NAME".into()))?;
-    if let Some(r) = &args.region {
-        aws::endpoint::validate_region(r)?;
-    }
-    let now = time::now();
-    let (claims, failure) = verify::check(&token, args.region.as_deref(), now);
-    let signature = match (&claims, &failure) {
-        (Some(c), None) => {
-            let creds = aws::verify_credentials(args.profile.as_deref(), &c.region)?;
-            verify::check_signature(c, creds.as_ref(), &cluster)
-        }
-        _ => SignatureCheck::Unchecked,
-    };
-    let failure = failure.or_else(|| {
-        (signature == SignatureCheck::Mismatch).then(|| verify::Rejection {
-            rule: "signature",
-            detail: format!(
-                "re-signed with your credentials for cluster {cluster:?} it does not match: the token was altered or minted for another cluster"
-            ),
-        })
-    });
-    let report = serde_json::json!({
-        "valid": failure.is_none(),
-        "cluster": cluster,
-        "claims": claims,
-        "signature": signature,
-        "rejection": failure,
-    });
-    match args.output {
-        Some(Format::Json) => output::print_json(&report)?,
-        Some(Format::Yaml) => output::print_yaml(&report)?,
-        _ => {
-            let mut lines = Vec::new();
-            if let Some(c) = &claims {
-                let left = c.signed_at_secs + aws::token::SERVER_VALIDITY_SECS - now;
-                lines.push(format!("access key:     {}", c.access_key_id));
-                lines.push(format!("region:         {}", c.region));
-                lines.push(format!("host:           {}", c.host));
-                lines.push(format!("signed at:      {}", c.signed_at));
-                lines.push(format!(
-                    "expires at:     {} ({})",
-                    c.expires_at,
-                    if left >= 0 {
-                        format!("in {}", time::human(left))
-                    } else {
-                        format!("{} ago", time::human(-left))
-                    }
-                ));
-                lines.push(format!("signed headers: {}", c.signed_headers.join(";")));
-                lines.push(format!(
-                    "session token:  {}",
-                    if c.session_token { "yes" } else { "no" }
-                ));
-            }
-            lines.push(format!(
-                "signature:      {}",
-                match signature {
-                    SignatureCheck::Valid => format!("valid for cluster {cluster:?} (re-signed with your credentials)"),
-                    SignatureCheck::Mismatch => "MISMATCH".to_string(),
-                    SignatureCheck::Unchecked if failure.is_some() => "not checked".to_string(),
-                    SignatureCheck::Unchecked => "not checked: no credentials for this access key here (EKS checks it with STS)".to_string(),
-                }
-            ));
-            output::print_lines(lines)?;
-        }
-    }
-    match failure {
-        Some(f) => Err(Error::Failed(format!("token rejected: {f}"))),
-        None => {
-            output::note(format!("token OK for cluster {cluster:?}"));
-            Ok(exit::OK)
+impl From<VerifyArgs> for VerifyCommand {
+    fn from(a: VerifyArgs) -> Self {
+        VerifyCommand {
+            token: a.token,
+            cluster_name: a.cluster_name,
+            cluster_id: a.cluster_id,
+            region: a.region,
+            profile: a.profile,
+            output: a.output,
         }
     }
 }

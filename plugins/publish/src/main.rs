@@ -5,12 +5,9 @@
 use std::process::ExitCode;
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
-use honban::cli::{GlobalArgs, parse_duration};
-use honban::error::{Error, Result};
-use honban::publish::{
-    self, AwsFlags, DoctorRequest, DryRun, PublishRequest, RouteApi, StatusRequest,
-    UnpublishRequest,
-};
+use honban::cli::GlobalArgs;
+use honban::publish::commands::{self, DryRunMode, Invocation, PublishFlags};
+use honban::publish::{AwsFlags, RouteApi};
 
 /// Put a workload on the internet on AWS: Service + ALB Ingress + ACM certificate + DNS.
 ///
@@ -116,27 +113,6 @@ struct PublishArgs {
     gateway: Option<String>,
 }
 
-impl PublishArgs {
-    fn given(&self) -> bool {
-        !self.hosts.is_empty()
-            || self.name.is_some()
-            || self.port.is_some()
-            || self.class.is_some()
-            || self.internal
-            || self.group.is_some()
-            || self.waf_acl.is_some()
-            || !self.tags.is_empty()
-            || !self.cert_arn.is_empty()
-            || self.create_cert
-            || self.namespace_readiness_gate
-            || self.dry_run.is_some()
-            || self.diff
-            || self.force_conflicts
-            || self.api.is_some()
-            || self.gateway.is_some()
-    }
-}
-
 #[derive(Args, Debug, Clone)]
 struct AwsArgs {
     /// AWS profile for the ACM, Route 53, ELBv2 and EC2 calls
@@ -231,84 +207,72 @@ fn main() -> ExitCode {
         if let Some(shell) = cli.completion {
             return honban::completion::print_script(shell, &mut Cli::command(), "kubectl-publish");
         }
-        let global = cli.global;
-        let aws = cli.aws.flags();
-        if cli.command.is_some() && (cli.target.is_some() || cli.publish.given()) {
-            return Err(Error::Usage(
-                "publish flags go with KIND/NAME; put the subcommand first: kubectl publish SUBCOMMAND NAME [flags]".into(),
-            ));
-        }
-        match cli.command {
-            Some(Command::Status { name, timeout }) => publish::status(StatusRequest {
-                name,
-                timeout: parse_timeout(&timeout)?,
-                aws,
-                global,
-            }),
-            Some(Command::Doctor {
+        commands::run(Invocation {
+            subcommand: cli.command.map(Command::into_core),
+            target: cli.target,
+            publish: cli.publish.into_core(),
+            aws: cli.aws.flags(),
+            global: cli.global,
+        })
+    })
+}
+
+impl Command {
+    fn into_core(self) -> commands::Subcommand {
+        match self {
+            Command::Status { name, timeout } => commands::Subcommand::Status { name, timeout },
+            Command::Doctor {
                 hosts,
                 class,
                 vpc_id,
                 internal,
                 api,
-            }) => publish::doctor(DoctorRequest {
+            } => commands::Subcommand::Doctor {
                 hosts,
                 class,
                 vpc_id,
                 internal,
-                gateway: matches!(api, Some(ApiArg::Gateway)),
-                aws,
-                global,
-            }),
-            Some(Command::Unpublish { name, dry_run }) => publish::unpublish(UnpublishRequest {
-                name,
-                dry_run,
-                global,
-            }),
-            None => {
-                let target = cli.target.ok_or_else(|| {
-                    Error::Usage(
-                        "name what to publish: deploy/NAME, statefulset/NAME or svc/NAME".into(),
-                    )
-                })?;
-                let p = cli.publish;
-                publish::publish(PublishRequest {
-                    target,
-                    hosts: p.hosts,
-                    name: p.name,
-                    port: p.port,
-                    class: p.class,
-                    internal: p.internal,
-                    group: p.group,
-                    waf_acl: p.waf_acl,
-                    tags: p.tags,
-                    cert_arn: p.cert_arn,
-                    create_cert: p.create_cert,
-                    readiness_gate: p.namespace_readiness_gate,
-                    dry_run: match p.dry_run {
-                        None | Some(DryRunArg::None) => None,
-                        Some(DryRunArg::Client) => Some(DryRun::Client),
-                        Some(DryRunArg::Server) => Some(DryRun::Server),
-                    },
-                    diff: p.diff,
-                    force_conflicts: p.force_conflicts,
-                    api: match p.api {
-                        Some(ApiArg::Gateway) => RouteApi::Gateway,
-                        None | Some(ApiArg::Ingress) => RouteApi::Ingress,
-                    },
-                    gateway: p.gateway,
-                    aws,
-                    global,
-                })
+                api: api.map(ApiArg::into_core),
+            },
+            Command::Unpublish { name, dry_run } => {
+                commands::Subcommand::Unpublish { name, dry_run }
             }
         }
-    })
+    }
 }
 
-fn parse_timeout(text: &str) -> Result<std::time::Duration> {
-    let d = parse_duration(text)?;
-    if d.is_zero() {
-        return Err(Error::Usage("--timeout must be more than 0".into()));
+impl PublishArgs {
+    fn into_core(self) -> PublishFlags {
+        PublishFlags {
+            hosts: self.hosts,
+            name: self.name,
+            port: self.port,
+            class: self.class,
+            internal: self.internal,
+            group: self.group,
+            waf_acl: self.waf_acl,
+            tags: self.tags,
+            cert_arn: self.cert_arn,
+            create_cert: self.create_cert,
+            namespace_readiness_gate: self.namespace_readiness_gate,
+            dry_run: self.dry_run.map(|mode| match mode {
+                DryRunArg::None => DryRunMode::None,
+                DryRunArg::Client => DryRunMode::Client,
+                DryRunArg::Server => DryRunMode::Server,
+            }),
+            diff: self.diff,
+            force_conflicts: self.force_conflicts,
+            api: self.api.map(ApiArg::into_core),
+            gateway: self.gateway,
+        }
     }
-    Ok(d)
+}
+
+impl ApiArg {
+    fn into_core(self) -> RouteApi {
+        match self {
+            ApiArg::Ingress => RouteApi::Ingress,
+            ApiArg::Gateway => RouteApi::Gateway,
+        }
+    }
 }

@@ -5,13 +5,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
-use honban::cli::{GlobalArgs, parse_duration};
-use honban::error::{Error, Result};
+use honban::cli::GlobalArgs;
+use honban::rotate::commands::{self, DEFAULT_TIMEOUT, DryRunMode, Invocation, MutateFlags};
 use honban::rotate::content::SourceFlags;
-use honban::rotate::prune::PruneRequest;
-use honban::rotate::switch::Options;
-use honban::rotate::view::{DiffRequest, HistoryRequest, RefsRequest};
-use honban::rotate::{self, DryRun, RotateRequest, UndoRequest};
 
 /// Rotate a Secret or ConfigMap: create an immutable BASE-<hash> version,
 /// switch every workload to it, wait for the rollouts, and switch back if one fails.
@@ -118,16 +114,6 @@ struct SourceArgs {
 }
 
 impl SourceArgs {
-    fn given(&self) -> bool {
-        !(self.from_literal.is_empty()
-            && self.from_file.is_empty()
-            && self.from_env_file.is_empty()
-            && !self.from_current
-            && self.set.is_empty()
-            && self.unset.is_empty()
-            && self.secret_type.is_none())
-    }
-
     fn flags(self) -> SourceFlags {
         SourceFlags {
             from_literal: self.from_literal,
@@ -157,8 +143,6 @@ struct MutateArgs {
     force: bool,
 }
 
-const DEFAULT_TIMEOUT: &str = "5m";
-
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum DryRunArg {
     None,
@@ -166,29 +150,24 @@ enum DryRunArg {
     Server,
 }
 
-fn dry_run(arg: Option<DryRunArg>) -> Option<DryRun> {
-    match arg? {
-        DryRunArg::None => None,
-        DryRunArg::Client => Some(DryRun::Client),
-        DryRunArg::Server => Some(DryRun::Server),
+impl DryRunArg {
+    fn into_core(self) -> DryRunMode {
+        match self {
+            DryRunArg::None => DryRunMode::None,
+            DryRunArg::Client => DryRunMode::Client,
+            DryRunArg::Server => DryRunMode::Server,
+        }
     }
 }
 
 impl MutateArgs {
-    fn given(&self) -> bool {
-        self.dry_run.is_some() || self.no_wait || self.force || self.timeout != DEFAULT_TIMEOUT
-    }
-
-    fn options(self, global: &GlobalArgs) -> Result<Options> {
-        let timeout = parse_duration(&self.timeout)?;
-        Ok(Options {
-            dry_run: dry_run(self.dry_run),
-            wait: !self.no_wait,
-            timeout,
+    fn flags(self) -> MutateFlags {
+        MutateFlags {
+            dry_run: self.dry_run.map(DryRunArg::into_core),
+            no_wait: self.no_wait,
+            timeout: self.timeout,
             force: self.force,
-            output: global.output,
-            color: global.color,
-        })
+        }
     }
 }
 
@@ -221,65 +200,48 @@ fn main() -> ExitCode {
                 "kubectl-rotate_secret",
             );
         }
-        let global = cli.global;
-        // Global flags may come before a subcommand; rotation flags may not.
-        if cli.command.is_some()
-            && (cli.target.is_some() || cli.source.given() || cli.mutate.given())
-        {
-            return Err(Error::Usage(
-                "put the subcommand first: kubectl rotate-secret SUBCOMMAND BASE [flags]".into(),
-            ));
-        }
-        match cli.command {
-            Some(Command::Refs { target, all }) => rotate::view::refs(RefsRequest {
-                target,
-                all,
-                global,
-            }),
-            Some(Command::History { target }) => {
-                rotate::view::history(HistoryRequest { target, global })
-            }
-            Some(Command::Diff {
+        commands::run(Invocation {
+            subcommand: cli.command.map(Command::into_core),
+            target: cli.target,
+            source: cli.source.flags(),
+            mutate: cli.mutate.flags(),
+            global: cli.global,
+        })
+    })
+}
+
+impl Command {
+    fn into_core(self) -> commands::Subcommand {
+        match self {
+            Command::Refs { target, all } => commands::Subcommand::Refs { target, all },
+            Command::History { target } => commands::Subcommand::History { target },
+            Command::Diff {
                 target,
                 source,
                 show_values,
-            }) => rotate::view::diff(DiffRequest {
+            } => commands::Subcommand::Diff {
                 target,
                 source: source.flags(),
                 show_values,
-                global,
-            }),
-            Some(Command::Undo {
+            },
+            Command::Undo {
                 target,
                 to_revision,
                 mutate,
-            }) => rotate::undo(UndoRequest {
+            } => commands::Subcommand::Undo {
                 target,
                 to_revision,
-                options: mutate.options(&global)?,
-                global,
-            }),
-            Some(Command::Prune {
+                mutate: mutate.flags(),
+            },
+            Command::Prune {
                 target,
                 keep,
-                dry_run: mode,
-            }) => rotate::prune::prune(PruneRequest {
+                dry_run,
+            } => commands::Subcommand::Prune {
                 target,
                 keep,
-                dry_run: dry_run(mode),
-                global,
-            }),
-            None => {
-                let target = cli
-                    .target
-                    .ok_or_else(|| Error::Usage("name the Secret or ConfigMap to rotate".into()))?;
-                rotate::rotate(RotateRequest {
-                    target,
-                    source: cli.source.flags(),
-                    options: cli.mutate.options(&global)?,
-                    global,
-                })
-            }
+                dry_run: dry_run.map(DryRunArg::into_core),
+            },
         }
-    })
+    }
 }

@@ -1,0 +1,401 @@
+//! `kubectl aws-token`'s commands: the plugin's flags arrive here as plain
+//! requests, and everything from parsing values to printing happens here.
+
+use std::io::{IsTerminal, Read};
+use std::path::PathBuf;
+
+use crate::error::{Error, Result, exit};
+use crate::kubeconfig::{Kubeconfig, Source};
+use crate::output::{self, Format};
+
+use super::cache::Cache;
+use super::setup::{self, SetupRequest};
+use super::verify::{self, SignatureCheck};
+use super::{TokenRequest, time};
+
+/// One invocation of `kubectl aws-token`.
+#[derive(Debug)]
+pub enum AwsTokenCommand {
+    /// Print an ExecCredential.
+    Token(TokenCommand),
+    /// `cache list`.
+    CacheList { output: Option<Format> },
+    /// `cache clear`.
+    CacheClear,
+    /// `setup`.
+    Setup(SetupCommand),
+    /// `migrate`.
+    Migrate {
+        dry_run: bool,
+        kubeconfig: Option<PathBuf>,
+    },
+    /// `verify`.
+    Verify(VerifyCommand),
+}
+
+/// The token flags as given; `duration` is still text.
+#[derive(Debug, Default)]
+pub struct TokenCommand {
+    pub cluster_name: Option<String>,
+    pub cluster_id: Option<String>,
+    pub region: Option<String>,
+    pub profile: Option<String>,
+    pub role_arn: Option<String>,
+    pub external_id: Option<String>,
+    pub session_name: Option<String>,
+    pub forward_session_name: bool,
+    pub duration: Option<String>,
+    pub sts_endpoint: Option<String>,
+    pub no_cache: bool,
+}
+
+/// `setup`'s flags; the CA comes from a file or base64 text.
+#[derive(Debug, Default)]
+pub struct SetupCommand {
+    pub cluster_name: String,
+    pub cluster_id: Option<String>,
+    pub server: String,
+    pub ca_file: Option<PathBuf>,
+    pub ca_data: Option<String>,
+    pub region: Option<String>,
+    pub role_arn: Option<String>,
+    pub profile: Option<String>,
+    pub alias: Option<String>,
+    pub set_current: bool,
+    pub dry_run: bool,
+    pub kubeconfig: Option<PathBuf>,
+}
+
+/// `verify`'s flags; `token` is the argument (absent or `-` reads stdin).
+#[derive(Debug, Default)]
+pub struct VerifyCommand {
+    pub token: Option<String>,
+    pub cluster_name: Option<String>,
+    pub cluster_id: Option<String>,
+    pub region: Option<String>,
+    pub profile: Option<String>,
+    pub output: Option<Format>,
+}
+
+pub fn run(command: AwsTokenCommand) -> Result<u8> {
+    match command {
+        AwsTokenCommand::Token(cmd) => run_token(cmd),
+        AwsTokenCommand::CacheList { output } => run_cache_list(output),
+        AwsTokenCommand::CacheClear => run_cache_clear(),
+        AwsTokenCommand::Setup(cmd) => run_setup(cmd),
+        AwsTokenCommand::Migrate {
+            dry_run,
+            kubeconfig,
+        } => run_migrate(dry_run, kubeconfig),
+        AwsTokenCommand::Verify(cmd) => run_verify(cmd),
+    }
+}
+
+pub fn run_token(cmd: TokenCommand) -> Result<u8> {
+    let duration_secs = match &cmd.duration {
+        None => None,
+        Some(d) => {
+            let secs = crate::cli::parse_duration(d)?.as_secs();
+            if !(900..=43_200).contains(&secs) {
+                return Err(Error::Usage(format!(
+                    "--duration {d} is outside what STS allows (15m to 12h)"
+                )));
+            }
+            Some(secs as i32)
+        }
+    };
+    let minted = super::get_token(&TokenRequest {
+        cluster_name: cmd.cluster_name,
+        cluster_id: cmd.cluster_id,
+        region: cmd.region,
+        profile: cmd.profile,
+        role_arn: cmd.role_arn,
+        external_id: cmd.external_id,
+        session_name: cmd.session_name,
+        forward_session_name: cmd.forward_session_name,
+        duration_secs,
+        sts_endpoint: cmd.sts_endpoint,
+        no_cache: cmd.no_cache,
+    })?;
+    output::print_lines([minted.exec_credential()])?;
+    Ok(exit::OK)
+}
+
+pub fn run_cache_clear() -> Result<u8> {
+    let cache = Cache::at(super::cache::default_dir());
+    let n = cache.clear()?;
+    output::note(format!(
+        "removed {n} cache entr{} from {}",
+        if n == 1 { "y" } else { "ies" },
+        cache.dir.display()
+    ));
+    Ok(exit::OK)
+}
+
+pub fn run_cache_list(format: Option<Format>) -> Result<u8> {
+    let cache = Cache::at(super::cache::default_dir());
+    let rows = super::cache_rows(&cache)?;
+    match format {
+        Some(Format::Json) => output::print_json(&rows)?,
+        Some(Format::Yaml) => output::print_yaml(&rows)?,
+        Some(Format::Name) => output::print_lines(rows.iter().map(|r| r.file.clone()))?,
+        Some(Format::Table) | None => {
+            if rows.is_empty() {
+                output::note(format!("no cache entries in {}", cache.dir.display()));
+                return Ok(exit::OK);
+            }
+            let mut t = output::table(&[
+                "KIND", "CLUSTER", "REGION", "IDENTITY", "ROLE", "EXPIRES", "STATUS",
+            ]);
+            let dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+            for r in &rows {
+                t.add_row(vec![
+                    r.kind.to_string(),
+                    dash(&r.cluster),
+                    dash(&r.region),
+                    dash(&r.identity),
+                    dash(&r.role),
+                    dash(&r.expires_at),
+                    r.status.clone(),
+                ]);
+            }
+            output::print_table(&t)?;
+        }
+    }
+    Ok(exit::OK)
+}
+
+pub fn run_setup(cmd: SetupCommand) -> Result<u8> {
+    let ca_data = setup::ca_data(cmd.ca_file.as_deref(), cmd.ca_data.as_deref())?;
+    let req = SetupRequest {
+        cluster_name: cmd.cluster_name,
+        cluster_id: cmd.cluster_id,
+        server: cmd.server,
+        ca_data,
+        region: cmd.region,
+        role_arn: cmd.role_arn,
+        profile: cmd.profile,
+        alias: cmd.alias,
+        set_current: cmd.set_current,
+    };
+    let flag = cmd.kubeconfig.as_deref();
+    // Like `kubectl config set-cluster`, setup may create the file it is given.
+    let kc = match flag {
+        Some(path) if !path.exists() => {
+            Kubeconfig::load_paths(vec![path.to_path_buf()], Source::Flag)?
+        }
+        _ => Kubeconfig::load(flag)?,
+    };
+    if cmd.dry_run {
+        let (change, _) = setup::plan_setup(&kc, &req)?;
+        print!("{}", setup::diff(&kc, &change));
+        return Ok(exit::OK);
+    }
+    let outcome = std::cell::RefCell::new(None);
+    Kubeconfig::commit(kc, |kc| {
+        let (change, o) = setup::plan_setup(kc, &req)?;
+        *outcome.borrow_mut() = Some(o);
+        Ok(change)
+    })?;
+    if let Some(o) = outcome.into_inner() {
+        output::note(format!(
+            "cluster {:?} {}, user {:?} {}, context {:?} {} in {}{}",
+            o.name,
+            o.cluster,
+            o.name,
+            o.user,
+            o.name,
+            o.context,
+            o.file,
+            if o.current { "; switched to it" } else { "" }
+        ));
+    }
+    Ok(exit::OK)
+}
+
+pub fn run_migrate(dry_run: bool, kubeconfig: Option<PathBuf>) -> Result<u8> {
+    let flag = kubeconfig.as_deref();
+    let kc = Kubeconfig::load(flag)?;
+    let found = setup::find_migrations(&kc);
+    if found.is_empty() {
+        output::note(
+            "nothing to migrate: no user runs `aws eks get-token` or `aws-iam-authenticator token`",
+        );
+        return Ok(exit::OK);
+    }
+    let change = setup::plan_migrations(&kc, &found)?;
+    print!("{}", setup::diff(&kc, &change));
+    if dry_run {
+        output::note(format!(
+            "{} user(s) would be migrated (dry run, nothing written)",
+            found.len()
+        ));
+        return Ok(exit::OK);
+    }
+    Kubeconfig::commit(kc, |kc| {
+        let now = setup::find_migrations(kc);
+        setup::plan_migrations(kc, &now)
+    })?;
+    for m in &found {
+        output::note(format!(
+            "migrated user {:?} ({}) in {}",
+            m.user, m.from, m.file
+        ));
+    }
+    Ok(exit::OK)
+}
+
+/// The token to verify: the argument, or stdin (`-` or no argument), either
+/// bare or inside an ExecCredential.
+fn read_token(arg: Option<String>) -> Result<String> {
+    let text = match arg.as_deref() {
+        None if std::io::stdin().is_terminal() => {
+            return Err(Error::Usage(
+                "give the token as an argument, or pipe it (or an ExecCredential) in".into(),
+            ));
+        }
+        Some("-") | None => {
+            let mut s = String::new();
+            std::io::stdin()
+                .read_to_string(&mut s)
+                .map_err(|e| Error::Failed(format!("cannot read the token from stdin: {e}")))?;
+            s
+        }
+        Some(t) => t.to_string(),
+    };
+    let text = text.trim();
+    if text.starts_with('{') {
+        // An ExecCredential, e.g. piped from `kubectl aws-token` or `aws eks get-token`.
+        let v: serde_json::Value = serde_json::from_str(text)
+            .map_err(|e| Error::Usage(format!("input looks like JSON but is not valid: {e}")))?;
+        return v
+            .pointer("/status/token")
+            .and_then(|t| t.as_str())
+            .map(str::to_string)
+            .ok_or_else(|| Error::Usage("the ExecCredential has no status.token".into()));
+    }
+    if text.is_empty() {
+        return Err(Error::Usage(
+            "no token given; pass it as an argument or on stdin".into(),
+        ));
+    }
+    Ok(text.to_string())
+}
+
+pub fn run_verify(cmd: VerifyCommand) -> Result<u8> {
+    let token = read_token(cmd.token)?;
+    let cluster = cmd
+        .cluster_id
+        .or(cmd.cluster_name)
+        .ok_or_else(|| Error::Usage("give --cluster-name NAME".into()))?;
+    if let Some(r) = &cmd.region {
+        super::endpoint::validate_region(r)?;
+    }
+    let now = time::now();
+    let (claims, failure) = verify::check(&token, cmd.region.as_deref(), now);
+    let signature = match (&claims, &failure) {
+        (Some(c), None) => {
+            let creds = super::verify_credentials(cmd.profile.as_deref(), &c.region)?;
+            verify::check_signature(c, creds.as_ref(), &cluster)
+        }
+        _ => SignatureCheck::Unchecked,
+    };
+    let failure = failure.or_else(|| {
+        (signature == SignatureCheck::Mismatch).then(|| verify::Rejection {
+            rule: "signature",
+            detail: format!(
+                "re-signed with your credentials for cluster {cluster:?} it does not match: the token was altered or minted for another cluster"
+            ),
+        })
+    });
+    let report = serde_json::json!({
+        "valid": failure.is_none(),
+        "cluster": cluster,
+        "claims": claims,
+        "signature": signature,
+        "rejection": failure,
+    });
+    match cmd.output {
+        Some(Format::Json) => output::print_json(&report)?,
+        Some(Format::Yaml) => output::print_yaml(&report)?,
+        _ => {
+            let mut lines = Vec::new();
+            if let Some(c) = &claims {
+                let left = c.signed_at_secs + super::token::SERVER_VALIDITY_SECS - now;
+                lines.push(format!("access key:     {}", c.access_key_id));
+                lines.push(format!("region:         {}", c.region));
+                lines.push(format!("host:           {}", c.host));
+                lines.push(format!("signed at:      {}", c.signed_at));
+                lines.push(format!(
+                    "expires at:     {} ({})",
+                    c.expires_at,
+                    if left >= 0 {
+                        format!("in {}", time::human(left))
+                    } else {
+                        format!("{} ago", time::human(-left))
+                    }
+                ));
+                lines.push(format!("signed headers: {}", c.signed_headers.join(";")));
+                lines.push(format!(
+                    "session token:  {}",
+                    if c.session_token { "yes" } else { "no" }
+                ));
+            }
+            lines.push(format!(
+                "signature:      {}",
+                match signature {
+                    SignatureCheck::Valid => format!("valid for cluster {cluster:?} (re-signed with your credentials)"),
+                    SignatureCheck::Mismatch => "MISMATCH".to_string(),
+                    SignatureCheck::Unchecked if failure.is_some() => "not checked".to_string(),
+                    SignatureCheck::Unchecked => "not checked: no credentials for this access key here (EKS checks it with STS)".to_string(),
+                }
+            ));
+            output::print_lines(lines)?;
+        }
+    }
+    match failure {
+        Some(f) => Err(Error::Failed(format!("token rejected: {f}"))),
+        None => {
+            output::note(format!("token OK for cluster {cluster:?}"));
+            Ok(exit::OK)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn usage_message<T: std::fmt::Debug>(result: Result<T>) -> String {
+        match result {
+            Err(Error::Usage(m)) => m,
+            other => panic!("expected a usage error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_duration_sts_refuses_is_a_usage_error_before_any_call() {
+        for d in ["5m", "13h"] {
+            let cmd = TokenCommand {
+                cluster_name: Some("prod".into()),
+                role_arn: Some("arn:aws:iam::111122223333:role/x".into()),
+                duration: Some(d.into()),
+                ..Default::default()
+            };
+            assert!(usage_message(run_token(cmd)).contains("outside what STS allows"));
+        }
+    }
+
+    #[test]
+    fn read_token_takes_a_bare_token_or_an_exec_credential() {
+        assert_eq!(
+            read_token(Some(" k8s-aws-v1.abc \n".into())).unwrap(),
+            "k8s-aws-v1.abc"
+        );
+        let cred = r#"{"kind":"ExecCredential","status":{"token":"k8s-aws-v1.xyz"}}"#;
+        assert_eq!(read_token(Some(cred.into())).unwrap(), "k8s-aws-v1.xyz");
+        assert!(usage_message(read_token(Some("{}".into()))).contains("no status.token"));
+        assert!(usage_message(read_token(Some("{nope".into()))).contains("not valid"));
+        assert!(usage_message(read_token(Some("  ".into()))).starts_with("no token given"));
+    }
+}
