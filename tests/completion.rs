@@ -493,3 +493,22 @@ fn audit_completes_check_ids_categories_and_files() {
     let (values, _) = complete(&["audit", "--all-n"]);
     assert_eq!(values, ["--all-namespaces"]);
 }
+
+/// `kubectl-x --completion bash | head` and `__man | head` close the pipe early:
+/// a quiet exit 0, never a panic.
+#[test]
+fn scripts_and_pages_survive_a_closed_pipe() {
+    for args in [&["--completion", "bash"][..], &["__man"][..]] {
+        let mut child = Command::new(support::bin("kubectl-publish"))
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{args:?}: {:?} {stderr}", out.status);
+        assert!(stderr.is_empty(), "{args:?}: {stderr}");
+    }
+}

@@ -100,7 +100,11 @@ pub fn print_script(shell: Shell, cmd: &mut Command, bin: &str) -> Result<u8> {
         Shell::Zsh => clap_complete::Shell::Zsh,
         Shell::Fish => clap_complete::Shell::Fish,
     };
-    clap_complete::generate(shell, cmd, bin, &mut std::io::stdout());
+    // Rendered first: clap_complete panics when its writer fails (a closed pipe).
+    let mut script = Vec::new();
+    clap_complete::generate(shell, cmd, bin, &mut script);
+    let mut out = std::io::stdout().lock();
+    out.write_all(&script).and_then(|()| out.flush())?;
     Ok(exit::OK)
 }
 
