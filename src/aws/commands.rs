@@ -33,20 +33,12 @@ pub enum AwsTokenCommand {
     Verify(VerifyCommand),
 }
 
-/// The token flags as given; `duration` is still text.
+/// The token flags as given: `duration` is still text, checked before any call.
 #[derive(Debug, Default)]
 pub struct TokenCommand {
-    pub cluster_name: Option<String>,
-    pub cluster_id: Option<String>,
-    pub region: Option<String>,
-    pub profile: Option<String>,
-    pub role_arn: Option<String>,
-    pub external_id: Option<String>,
-    pub session_name: Option<String>,
-    pub forward_session_name: bool,
+    /// Every other flag; its `duration_secs` is filled from `duration`.
+    pub request: TokenRequest,
     pub duration: Option<String>,
-    pub sts_endpoint: Option<String>,
-    pub no_cache: bool,
 }
 
 /// `setup`'s flags; the CA comes from a file or base64 text.
@@ -92,31 +84,17 @@ pub fn run(command: AwsTokenCommand) -> Result<u8> {
 }
 
 pub fn run_token(cmd: TokenCommand) -> Result<u8> {
-    let duration_secs = match &cmd.duration {
-        None => None,
-        Some(d) => {
-            let secs = crate::cli::parse_duration(d)?.as_secs();
-            if !(900..=43_200).contains(&secs) {
-                return Err(Error::Usage(format!(
-                    "--duration {d} is outside what STS allows (15m to 12h)"
-                )));
-            }
-            Some(secs as i32)
+    let mut request = cmd.request;
+    if let Some(d) = &cmd.duration {
+        let secs = crate::cli::parse_duration(d)?.as_secs();
+        if !(900..=43_200).contains(&secs) {
+            return Err(Error::Usage(format!(
+                "--duration {d} is outside what STS allows (15m to 12h)"
+            )));
         }
-    };
-    let minted = super::get_token(&TokenRequest {
-        cluster_name: cmd.cluster_name,
-        cluster_id: cmd.cluster_id,
-        region: cmd.region,
-        profile: cmd.profile,
-        role_arn: cmd.role_arn,
-        external_id: cmd.external_id,
-        session_name: cmd.session_name,
-        forward_session_name: cmd.forward_session_name,
-        duration_secs,
-        sts_endpoint: cmd.sts_endpoint,
-        no_cache: cmd.no_cache,
-    })?;
+        request.duration_secs = Some(secs as i32);
+    }
+    let minted = super::get_token(&request)?;
     output::print_lines([minted.exec_credential()])?;
     Ok(exit::OK)
 }
@@ -377,10 +355,12 @@ mod tests {
     fn a_duration_sts_refuses_is_a_usage_error_before_any_call() {
         for d in ["5m", "13h"] {
             let cmd = TokenCommand {
-                cluster_name: Some("prod".into()),
-                role_arn: Some("arn:aws:iam::111122223333:role/x".into()),
+                request: TokenRequest {
+                    cluster_name: Some("prod".into()),
+                    role_arn: Some("arn:aws:iam::111122223333:role/x".into()),
+                    ..Default::default()
+                },
                 duration: Some(d.into()),
-                ..Default::default()
             };
             assert!(usage_message(run_token(cmd)).contains("outside what STS allows"));
         }

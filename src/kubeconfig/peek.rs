@@ -143,8 +143,9 @@ fn skip_line(reader: &mut impl BufRead) -> std::io::Result<usize> {
     }
 }
 
-/// The key of a top-level `key: value` line, when the value ends on that line.
-fn key_of(line: &[u8]) -> Option<&[u8]> {
+/// The key of a top-level `key: value` line, when the value ends on that line
+/// (shared with the lazy loader's split, so both cut files the same way).
+pub(super) fn key_of(line: &[u8]) -> Option<&[u8]> {
     let colon = memchr::memchr(b':', line)?;
     let key = &line[..colon];
     if !key

@@ -562,27 +562,11 @@ fn split_top_level(text: &str) -> Option<Vec<(usize, usize, usize, usize)>> {
                 }
             }
             c if c.is_ascii_alphanumeric() || c == b'_' => {
-                let line = &text[pos..line_end];
-                let colon = line.find(':')?;
-                let key = &line[..colon];
-                if !key
-                    .bytes()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
-                {
+                let key = super::peek::key_of(&bytes[pos..line_end])?;
+                if !keys.insert(key) {
                     return None;
                 }
-                let after = &line[colon + 1..];
-                if !(after.is_empty() || after.starts_with([' ', '\n', '\r'])) {
-                    return None;
-                }
-                let value = after.trim();
-                let opens_multiline = value.starts_with(['|', '>', '&', '!'])
-                    || (value.starts_with(['[', '{']) && !balanced(value))
-                    || (value.starts_with('"') && !(value.len() > 1 && value[1..].contains('"')))
-                    || (value.starts_with('\'') && !(value.len() > 1 && value[1..].contains('\'')));
-                if opens_multiline || !keys.insert(key) {
-                    return None;
-                }
+                let colon = key.len();
                 if let Some(last) = sections.last_mut() {
                     last.2 = pos;
                 }
@@ -598,24 +582,6 @@ fn split_top_level(text: &str) -> Option<Vec<(usize, usize, usize, usize)>> {
     } else {
         Some(sections)
     }
-}
-
-/// Whether a one-line flow collection closes on its own line.
-fn balanced(value: &str) -> bool {
-    let mut depth = 0i32;
-    let mut quote: Option<char> = None;
-    for c in value.chars() {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), _) => {}
-            (None, '"' | '\'') => quote = Some(c),
-            (None, '[' | '{') => depth += 1,
-            (None, ']' | '}') => depth -= 1,
-            (None, '#') if depth == 0 => break,
-            _ => {}
-        }
-    }
-    depth == 0 && quote.is_none()
 }
 
 /// Maps the parser's character indices to byte offsets.

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, CommandFactory, Parser, Subcommand};
+use honban::aws::TokenRequest;
 use honban::aws::commands::{self, AwsTokenCommand, SetupCommand, TokenCommand, VerifyCommand};
 use honban::output::Format;
 
@@ -233,17 +234,20 @@ fn main() -> ExitCode {
 impl From<TokenArgs> for TokenCommand {
     fn from(a: TokenArgs) -> Self {
         TokenCommand {
-            cluster_name: a.cluster_name,
-            cluster_id: a.cluster_id,
-            region: a.region,
-            profile: a.profile,
-            role_arn: a.role_arn,
-            external_id: a.external_id,
-            session_name: a.session_name,
-            forward_session_name: a.forward_session_name,
+            request: TokenRequest {
+                cluster_name: a.cluster_name,
+                cluster_id: a.cluster_id,
+                region: a.region,
+                profile: a.profile,
+                role_arn: a.role_arn,
+                external_id: a.external_id,
+                session_name: a.session_name,
+                forward_session_name: a.forward_session_name,
+                duration_secs: None,
+                sts_endpoint: a.sts_endpoint,
+                no_cache: a.no_cache,
+            },
             duration: a.duration,
-            sts_endpoint: a.sts_endpoint,
-            no_cache: a.no_cache,
         }
     }
 }
