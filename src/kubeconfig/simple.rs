@@ -32,7 +32,8 @@ struct Line<'t> {
 }
 
 fn lines(text: &str) -> Option<Vec<Line<'_>>> {
-    let mut out = Vec::new();
+    // Sized once: a large section has thousands of lines.
+    let mut out = Vec::with_capacity(memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1);
     let mut pos = 0;
     let bytes = text.as_bytes();
     while pos < bytes.len() {
@@ -214,7 +215,7 @@ fn mapping(
 
 /// `key: rest` → (key, rest, offset of rest in content). Keys are plain words.
 fn split_key(content: &str) -> Option<(&str, &str, usize)> {
-    let colon = content.find(':')?;
+    let colon = memchr::memchr(b':', content.as_bytes())?;
     let key = &content[..colon];
     if key.is_empty()
         || !key
