@@ -37,7 +37,11 @@ fn tree(root: &Path) -> BTreeSet<String> {
     fn walk(root: &Path, dir: &Path, found: &mut BTreeSet<String>) {
         for entry in fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();
-            let relative = path.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+            let relative = path
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
             if path.is_dir() {
                 found.insert(format!("{relative}/"));
                 walk(root, &path, found);
@@ -99,7 +103,10 @@ fn install_puts_every_file_where_kubectl_man_and_shells_look_and_uninstall_remov
 
     let out = install_from_build(prefix);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!stderr.contains("building"), "--from must not build: {stderr}");
+    assert!(
+        !stderr.contains("building"),
+        "--from must not build: {stderr}"
+    );
     // The main job ran on the installed kubectl-audit and printed its report.
     assert!(stderr.contains("main job"), "{stderr}");
     assert!(
@@ -125,7 +132,10 @@ fn install_puts_every_file_where_kubectl_man_and_shells_look_and_uninstall_remov
         .into_iter()
         .filter(|(name, _)| name.starts_with("kubectl_complete-"))
         .collect::<Vec<_>>();
-    assert!(!helpers.is_empty(), "no kubectl_complete-* helpers in completions/");
+    assert!(
+        !helpers.is_empty(),
+        "no kubectl_complete-* helpers in completions/"
+    );
     for (name, _) in &helpers {
         assert!(prefix.join("bin").join(name).is_file(), "bin/{name}");
     }
@@ -133,22 +143,33 @@ fn install_puts_every_file_where_kubectl_man_and_shells_look_and_uninstall_remov
     // kubectl finds every plugin on PATH.
     let plugins = Command::new(kubectl_path())
         .args(["plugin", "list", "--name-only"])
-        .env("PATH", format!("{}:/usr/bin:/bin", prefix.join("bin").display()))
+        .env(
+            "PATH",
+            format!("{}:/usr/bin:/bin", prefix.join("bin").display()),
+        )
         .output()
         .unwrap();
     let listed = String::from_utf8_lossy(&plugins.stdout);
     for binary in plugin_binaries() {
-        assert!(listed.lines().any(|l| l == binary), "kubectl plugin list: {listed}");
+        assert!(
+            listed.lines().any(|l| l == binary),
+            "kubectl plugin list: {listed}"
+        );
     }
 
     // bash: the file is named after the command it completes.
     let bash = repo_files("completions", ".bash");
     assert!(!bash.is_empty(), "no bash completions in completions/");
     for (command, _) in &bash {
-        let script = prefix.join("share/bash-completion/completions").join(command);
+        let script = prefix
+            .join("share/bash-completion/completions")
+            .join(command);
         let out = Command::new("bash")
             .arg("-c")
-            .arg(format!("source '{}' && complete -p {command}", script.display()))
+            .arg(format!(
+                "source '{}' && complete -p {command}",
+                script.display()
+            ))
             .output()
             .unwrap();
         assert!(
@@ -161,13 +182,23 @@ fn install_puts_every_file_where_kubectl_man_and_shells_look_and_uninstall_remov
     // zsh autoloads _<command> from site-functions; fish loads <command>.fish.
     for (command, _) in repo_files("completions", ".zsh") {
         let script = prefix.join(format!("share/zsh/site-functions/_{command}"));
-        let text = fs::read_to_string(&script).unwrap_or_else(|e| panic!("{}: {e}", script.display()));
-        assert!(text.starts_with(&format!("#compdef {command}")), "{}", script.display());
+        let text =
+            fs::read_to_string(&script).unwrap_or_else(|e| panic!("{}: {e}", script.display()));
+        assert!(
+            text.starts_with(&format!("#compdef {command}")),
+            "{}",
+            script.display()
+        );
     }
     for (command, _) in repo_files("completions", ".fish") {
         let script = prefix.join(format!("share/fish/vendor_completions.d/{command}.fish"));
-        let text = fs::read_to_string(&script).unwrap_or_else(|e| panic!("{}: {e}", script.display()));
-        assert!(text.contains(&format!("-c {command}")), "{}", script.display());
+        let text =
+            fs::read_to_string(&script).unwrap_or_else(|e| panic!("{}: {e}", script.display()));
+        assert!(
+            text.contains(&format!("-c {command}")),
+            "{}",
+            script.display()
+        );
     }
 
     let pages = repo_files("man/man1", ".1");
@@ -199,7 +230,11 @@ fn install_puts_every_file_where_kubectl_man_and_shells_look_and_uninstall_remov
             .env("MANWIDTH", "80")
             .output()
             .unwrap();
-        assert!(shown.status.success(), "{}", String::from_utf8_lossy(&shown.stderr));
+        assert!(
+            shown.status.success(),
+            "{}",
+            String::from_utf8_lossy(&shown.stderr)
+        );
         assert!(String::from_utf8_lossy(&shown.stdout).contains("kubectl-audit"));
     }
 
@@ -210,7 +245,11 @@ fn install_puts_every_file_where_kubectl_man_and_shells_look_and_uninstall_remov
     assert_eq!(fs::read_to_string(&record).unwrap(), first);
 
     let out = install(prefix, &["--uninstall"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(
         tree(prefix),
         before,
@@ -241,11 +280,18 @@ fn uninstall_ignores_record_entries_outside_the_prefix() {
     fs::write(prefix.join("bin/kubectl-ns"), "installed\n").unwrap();
     fs::write(
         prefix.join("share/honban/installed"),
-        format!("f ../outside.txt\nf {}\nf bin/kubectl-ns\n", outside.display()),
+        format!(
+            "f ../outside.txt\nf {}\nf bin/kubectl-ns\n",
+            outside.display()
+        ),
     )
     .unwrap();
     let out = install(&prefix, &["--uninstall"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(outside.exists(), "a record entry reached outside PREFIX");
     assert!(!prefix.join("bin/kubectl-ns").exists());
 }
