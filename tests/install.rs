@@ -58,7 +58,10 @@ fn tree(root: &Path) -> BTreeSet<String> {
 fn plugin_binaries() -> Vec<String> {
     let mut names: Vec<String> = fs::read_dir(repo_root().join("plugins"))
         .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().replace('-', "_"))
+        .map(|e| e.unwrap())
+        // One directory per plugin; files beside them (the shared build script) are not plugins.
+        .filter(|e| e.file_type().unwrap().is_dir())
+        .map(|e| e.file_name().to_string_lossy().replace('-', "_"))
         .map(|name| format!("kubectl-{name}"))
         .collect();
     names.sort();
@@ -235,7 +238,11 @@ fn install_puts_every_file_where_kubectl_man_and_shells_look_and_uninstall_remov
             "{}",
             String::from_utf8_lossy(&shown.stderr)
         );
-        assert!(String::from_utf8_lossy(&shown.stdout).contains("kubectl-audit"));
+        let page = String::from_utf8_lossy(&shown.stdout);
+        assert!(
+            page.contains("KUBECTL-AUDIT(1)") && page.contains("kubectl audit"),
+            "{page}"
+        );
     }
 
     // A second install over the first changes nothing the uninstall relies on.
