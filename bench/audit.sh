@@ -23,7 +23,11 @@ if [[ ! -d $CORPUS ]]; then
 	echo "bench/audit.sh: corpus $CORPUS not found; set CORPUS=DIR" >&2
 	exit 1
 fi
-cargo build --release -q -p kubectl-audit
+# The same build as install.sh and scripts/release (every plugin at once), so
+# one fat-LTO build serves them all and nothing is rebuilt for a different set.
+packages=()
+for dir in plugins/*/; do packages+=(-p "kubectl-$(basename "$dir")"); done
+cargo build --release --locked -q "${packages[@]}"
 HONBAN=target/release/kubectl-audit
 CHECKOV_BIN=$(tests/tools/setup-audit-python.sh checkov)
 work=$(mktemp -d)

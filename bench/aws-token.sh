@@ -9,7 +9,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-21}
 
-cargo build --release -q -p kubectl-aws-token
+# The same build as install.sh and scripts/release (every plugin at once), so
+# one fat-LTO build serves them all and nothing is rebuilt for a different set.
+packages=()
+for dir in plugins/*/; do packages+=(-p "kubectl-$(basename "$dir")"); done
+cargo build --release --locked -q "${packages[@]}"
 HONBAN=${CARGO_TARGET_DIR:-target}/release/kubectl-aws_token
 PY=$(tests/tools/setup-python.sh)
 AWS=$(dirname "$PY")/aws

@@ -7,7 +7,11 @@ cd "$(dirname "$0")/.."
 RUNS=${RUNS:-15}
 CONTEXTS=${CONTEXTS:-2000}
 
-cargo build --release -q -p kubectl-ctx -p kubectl-ns
+# The same build as install.sh and scripts/release (every plugin at once), so
+# one fat-LTO build serves them all and nothing is rebuilt for a different set.
+packages=()
+for dir in plugins/*/; do packages+=(-p "kubectl-$(basename "$dir")"); done
+cargo build --release --locked -q "${packages[@]}"
 HONBAN=target/release/kubectl-ctx
 KUBECTL=$(testenv/testenv kubectl-path)
 work=$(mktemp -d)

@@ -22,7 +22,11 @@ EXTRA=${EXTRA:-1000}
 HOST=web.example.com
 ARN=arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555
 
-cargo build --release -q -p kubectl-publish
+# The same build as install.sh and scripts/release (every plugin at once), so
+# one fat-LTO build serves them all and nothing is rebuilt for a different set.
+packages=()
+for dir in plugins/*/; do packages+=(-p "kubectl-$(basename "$dir")"); done
+cargo build --release --locked -q "${packages[@]}"
 HONBAN=$PWD/target/release/kubectl-publish
 KUBECTL=$(testenv/testenv kubectl-path)
 eval "$(testenv/testenv up)"

@@ -18,7 +18,11 @@ cd "$(dirname "$0")/.."
 RUNS=${RUNS:-5}
 N=${DEPLOYMENTS:-50}
 
-cargo build --release -q -p kubectl-rotate-secret
+# The same build as install.sh and scripts/release (every plugin at once), so
+# one fat-LTO build serves them all and nothing is rebuilt for a different set.
+packages=()
+for dir in plugins/*/; do packages+=(-p "kubectl-$(basename "$dir")"); done
+cargo build --release --locked -q "${packages[@]}"
 HONBAN=$PWD/target/release/kubectl-rotate_secret
 KUBECTL=$(testenv/testenv kubectl-path)
 eval "$(testenv/testenv up)"
