@@ -108,32 +108,55 @@ impl Document {
         let mut entries = Vec::with_capacity(cuts.len());
         let mut lazy = Vec::with_capacity(cuts.len());
         for cut in cuts {
-            let key_end = cut.offset + cut.key.len();
-            entries.push((
-                Node {
-                    kind: Kind::Scalar {
-                        value: cut.key.clone(),
-                        style: Style::Plain,
-                    },
-                    start: cut.offset,
-                    end: key_end,
-                    anchor: 0,
+            let key = plain_key(&cut.key, cut.offset);
+            let value = defer(
+                &mut lazy,
+                LazySection {
+                    key: cut.key,
+                    offset: cut.offset,
+                    line: cut.line,
+                    text: cut.text,
+                    value: std::sync::OnceLock::new(),
                 },
-                Node {
-                    kind: Kind::Lazy(lazy.len()),
-                    start: key_end + 1,
-                    end: cut.offset + cut.text.trim_end().len(),
-                    anchor: 0,
-                },
-            ));
-            lazy.push(LazySection {
-                key: cut.key,
-                offset: cut.offset,
-                line: cut.line,
-                text: cut.text,
-                value: std::sync::OnceLock::new(),
-            });
+            );
+            entries.push((key, value));
         }
+        Document::top_level(entries, lazy)
+    }
+
+    fn from_sections(
+        text: &str,
+        sections: &[(usize, usize, usize, usize)],
+    ) -> Result<Option<Document>, SyntaxError> {
+        let mut entries = Vec::with_capacity(sections.len());
+        let mut lazy = Vec::new();
+        for &(start, colon, end, line) in sections {
+            let key = plain_key(&text[start..colon], start);
+            let value = if end - start >= LAZY_SECTION_BYTES {
+                defer(
+                    &mut lazy,
+                    LazySection {
+                        key: text[start..colon].to_string(),
+                        offset: start,
+                        line,
+                        text: text[start..end].to_string(),
+                        value: std::sync::OnceLock::new(),
+                    },
+                )
+            } else {
+                match parse_section(&text[start..end], start, line, &text[start..colon]) {
+                    Ok(Some(node)) => node,
+                    Ok(None) => return Ok(None),
+                    Err(e) => return Err(e),
+                }
+            };
+            entries.push((key, value));
+        }
+        Ok(Some(Document::top_level(entries, lazy)))
+    }
+
+    /// The root mapping of a document assembled from top-level sections.
+    fn top_level(entries: Vec<(Node, Node)>, lazy: Vec<LazySection>) -> Document {
         let start = entries.first().map(|(k, _)| k.start).unwrap_or(0);
         let end = entries.last().map(|(_, v)| v.end).unwrap_or(start);
         Document {
@@ -149,62 +172,6 @@ impl Document {
             anchors: Vec::new(),
             lazy,
         }
-    }
-
-    fn from_sections(
-        text: &str,
-        sections: &[(usize, usize, usize, usize)],
-    ) -> Result<Option<Document>, SyntaxError> {
-        let mut entries = Vec::with_capacity(sections.len());
-        let mut lazy = Vec::new();
-        for &(start, colon, end, line) in sections {
-            let key = Node {
-                kind: Kind::Scalar {
-                    value: text[start..colon].to_string(),
-                    style: Style::Plain,
-                },
-                start,
-                end: colon,
-                anchor: 0,
-            };
-            let value = if end - start >= LAZY_SECTION_BYTES {
-                lazy.push(LazySection {
-                    key: text[start..colon].to_string(),
-                    offset: start,
-                    line,
-                    text: text[start..end].to_string(),
-                    value: std::sync::OnceLock::new(),
-                });
-                Node {
-                    kind: Kind::Lazy(lazy.len() - 1),
-                    start: colon + 1,
-                    end: start + text[start..end].trim_end().len(),
-                    anchor: 0,
-                }
-            } else {
-                match parse_section(&text[start..end], start, line, &text[start..colon]) {
-                    Ok(Some(node)) => node,
-                    Ok(None) => return Ok(None),
-                    Err(e) => return Err(e),
-                }
-            };
-            entries.push((key, value));
-        }
-        let start = sections.first().map(|s| s.0).unwrap_or(0);
-        let end = entries.last().map(|(_, v)| v.end).unwrap_or(start);
-        Ok(Some(Document {
-            root: Some(Node {
-                kind: Kind::Map {
-                    entries,
-                    flow: false,
-                },
-                start,
-                end,
-                anchor: 0,
-            }),
-            anchors: Vec::new(),
-            lazy,
-        }))
     }
 
     fn parse_full(text: &str) -> Result<Document, SyntaxError> {
@@ -455,6 +422,31 @@ static NULL_NODE: Node = Node {
     end: 0,
     anchor: 0,
 };
+
+/// A top-level key at byte `start`.
+fn plain_key(key: &str, start: usize) -> Node {
+    Node {
+        kind: Kind::Scalar {
+            value: key.to_string(),
+            style: Style::Plain,
+        },
+        start,
+        end: start + key.len(),
+        anchor: 0,
+    }
+}
+
+/// Keeps a section to parse on first read; returns the node that stands for it.
+fn defer(lazy: &mut Vec<LazySection>, section: LazySection) -> Node {
+    let node = Node {
+        kind: Kind::Lazy(lazy.len()),
+        start: section.offset + section.key.len() + 1,
+        end: section.offset + section.text.trim_end().len(),
+        anchor: 0,
+    };
+    lazy.push(section);
+    node
+}
 
 impl LazySection {
     fn get(&self) -> &Result<Node, SyntaxError> {
