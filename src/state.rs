@@ -17,6 +17,15 @@ pub fn state_dir() -> PathBuf {
     }
 }
 
+/// honban's own cache for one purpose, beside kubectl's: `~/.kube/cache/honban/<name>`.
+pub fn cache_dir(name: &str) -> PathBuf {
+    crate::kubeconfig::home_dir()
+        .join(".kube")
+        .join("cache")
+        .join("honban")
+        .join(name)
+}
+
 pub fn previous_context_file() -> PathBuf {
     state_dir().join("kubectx")
 }

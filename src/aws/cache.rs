@@ -28,7 +28,6 @@ use serde::{Serialize, de::DeserializeOwned};
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
-use crate::kubeconfig::home_dir;
 use crate::state::current_uid;
 
 const LOCK_WAIT: Duration = Duration::from_secs(3);
@@ -131,11 +130,7 @@ pub struct Cache {
 }
 
 pub fn default_dir() -> PathBuf {
-    home_dir()
-        .join(".kube")
-        .join("cache")
-        .join("honban")
-        .join("aws-token")
+    crate::state::cache_dir("aws-token")
 }
 
 /// Checks that a file is ours, regular, and private.

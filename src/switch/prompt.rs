@@ -105,19 +105,11 @@ fn identity_text(stamps: &[Option<Stamp>]) -> String {
     out
 }
 
-fn cache_dir() -> PathBuf {
-    kubeconfig::home_dir()
-        .join(".kube")
-        .join("cache")
-        .join("honban")
-        .join("prompt")
-}
-
 /// One entry per list of kubeconfig paths.
 fn cache_file(paths: &[PathBuf]) -> PathBuf {
     let mut hasher = std::hash::DefaultHasher::new();
     paths.hash(&mut hasher);
-    cache_dir().join(format!("{:016x}", hasher.finish()))
+    crate::state::cache_dir("prompt").join(format!("{:016x}", hasher.finish()))
 }
 
 /// The cached answer, when the entry was made from files with these identities.
