@@ -96,8 +96,12 @@ if [[ -n $from ]]; then
 else
   packages=()
   for dir in plugins/*/; do packages+=(-p "kubectl-$(basename "$dir")"); done
-  echo "building ${#binaries[@]} plugins (release)…" >&2
-  cargo build --release --locked -q "${packages[@]}"
+  echo "building ${#binaries[@]} plugins (release): several minutes on 2 cores from cold, seconds when up to date…" >&2
+  # A person at a terminal sees cargo's progress bar; a log (CI, a pipe) gets
+  # only errors, so it stays short.
+  quiet=(-q)
+  [[ -t 2 ]] && quiet=()
+  cargo build --release --locked "${quiet[@]}" "${packages[@]}"
   bin_dir=target/release
 fi
 for bin in "${binaries[@]}"; do

@@ -310,3 +310,64 @@ fn unknown_install_option_is_a_usage_error() {
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(tree(prefix.path()), BTreeSet::new());
 }
+
+/// Runs install.sh's release-build step with a stand-in `cargo` first on
+/// PATH that records its arguments and whether its stderr is a terminal, then
+/// fails, so no real release build runs. Returns (install.sh stderr, record).
+fn build_step(on_terminal: bool) -> (String, String) {
+    let scratch = tempfile::tempdir().unwrap();
+    let fake = scratch.path().join("bin");
+    fs::create_dir_all(&fake).unwrap();
+    let record = scratch.path().join("cargo-call");
+    fs::write(
+        fake.join("cargo"),
+        format!(
+            "#!/bin/sh\n{{ echo \"$*\"; if [ -t 2 ]; then echo tty; else echo no-tty; fi; }} > '{}'\nexit 1\n",
+            record.display()
+        ),
+    )
+    .unwrap();
+    fs::set_permissions(fake.join("cargo"), fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!("{}:{}", fake.display(), std::env::var("PATH").unwrap());
+    let script = repo_root().join("install.sh");
+    let mut cmd = if on_terminal {
+        // util-linux's script gives the child a pseudo-terminal.
+        let mut c = Command::new("script");
+        c.args(["-qefc", script.to_str().unwrap(), "/dev/null"]);
+        c
+    } else {
+        Command::new(&script)
+    };
+    let out = cmd
+        .env("PATH", path)
+        .env("PREFIX", scratch.path().join("prefix"))
+        .env_remove("HONBAN_INSTALL_FROM")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run install.sh");
+    assert!(!out.status.success(), "the stand-in cargo fails the build");
+    let mut text = String::from_utf8_lossy(&out.stderr).into_owned();
+    text.push_str(&String::from_utf8_lossy(&out.stdout));
+    (text, fs::read_to_string(&record).expect("cargo was called"))
+}
+
+#[test]
+fn release_build_on_a_terminal_shows_cargo_progress_and_says_it_takes_minutes() {
+    let (said, call) = build_step(true);
+    assert!(said.contains("several minutes on 2 cores"), "{said}");
+    let mut lines = call.lines();
+    let args = lines.next().unwrap();
+    assert!(args.starts_with("build --release --locked -p "), "{args}");
+    assert!(!args.split(' ').any(|a| a == "-q"), "{args}");
+    assert_eq!(lines.next(), Some("tty"));
+}
+
+#[test]
+fn release_build_into_a_log_stays_quiet() {
+    let (said, call) = build_step(false);
+    assert!(said.contains("several minutes on 2 cores"), "{said}");
+    let mut lines = call.lines();
+    let args = lines.next().unwrap();
+    assert!(args.split(' ').any(|a| a == "-q"), "{args}");
+    assert_eq!(lines.next(), Some("no-tty"));
+}
