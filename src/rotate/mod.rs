@@ -17,7 +17,8 @@
 //!
 //! Modules: [`commands`] (the plugin's command line), [`hash`] (kustomize's
 //! hash), [`content`] (sources and data), [`refs`] (reference graph),
-//! [`cluster`] (API calls), [`switch`] (switch, wait, switch back), [`wait`]
+//! [`cluster`] (API calls), [`reach`] (optional kinds, what was not
+//! checked), [`switch`] (switch, wait, switch back), [`wait`]
 //! (rollout status), [`prune`], [`view`] (refs, history, diff).
 
 pub mod cluster;
@@ -25,6 +26,7 @@ pub mod commands;
 pub mod content;
 pub mod hash;
 pub mod prune;
+pub mod reach;
 pub mod refs;
 pub mod switch;
 pub mod view;
@@ -109,6 +111,7 @@ pub fn rotate(req: RotateRequest) -> Result<u8> {
             s.versions(),
             s.holders(HolderKind::for_switch(s.target.kind))
         )?;
+        let holders = holders.require_all(&s.context, &format!("switch {}", s.target.display()))?;
         let current = resolve_current(&s, &holders, &versions).await?;
         let content = new_content(&s, &source, &req.source, current.as_ref())?;
         let name = s.target.version_name(&content.suffix());
@@ -225,6 +228,7 @@ pub fn undo(req: UndoRequest) -> Result<u8> {
             s.versions(),
             s.holders(HolderKind::for_switch(s.target.kind))
         )?;
+        let holders = holders.require_all(&s.context, &format!("switch {}", s.target.display()))?;
         let current = cluster::current_name(&holders, &versions);
         let original = || async { s.get(&s.target.base).await };
         let to: Version = match req.to_revision {
