@@ -52,6 +52,8 @@ pub use switch::DryRun;
 pub struct RotateRequest {
     pub target: String,
     pub source: SourceFlags,
+    /// Start a new family when BASE has neither an object nor versions.
+    pub create: bool,
     pub options: Options,
     pub global: GlobalArgs,
 }
@@ -113,6 +115,9 @@ pub fn rotate(req: RotateRequest) -> Result<u8> {
         )?;
         let holders = holders.require_all(&s.context, &format!("switch {}", s.target.display()))?;
         let current = resolve_current(&s, &holders, &versions).await?;
+        if !req.create && current.is_none() && versions.is_empty() {
+            refuse_unknown_base(&s).await?;
+        }
         let content = new_content(&s, &source, &req.source, current.as_ref())?;
         let name = s.target.version_name(&content.suffix());
         let existing = versions
@@ -159,6 +164,20 @@ pub fn rotate(req: RotateRequest) -> Result<u8> {
         };
         switch::run(&s, &holders, dest, &req.options).await
     })
+}
+
+/// A BASE with neither an object nor versions is most likely a typo, so a
+/// rotation does not start a new family unless told to with `--create`.
+async fn refuse_unknown_base(s: &Session) -> Result<()> {
+    // `current` may have come from a referenced name other than BASE.
+    if s.get(&s.target.base).await?.is_some() {
+        return Ok(());
+    }
+    Err(Error::Usage(format!(
+        "no {} in {}; --create to start a new versioned object",
+        s.target.display(),
+        s.namespace
+    )))
 }
 
 /// The object now in use: what most references point to, else the newest
