@@ -618,10 +618,11 @@ fn prune_keep_zero_deletes_only_versions_nothing_uses() {
     let values: Vec<String> = (1..=5).map(|i| format!("prune-value-{i}-Zp8")).collect();
     let mut versions = Vec::new();
     for v in &values {
+        // The family starts here; --create does no harm once it exists.
         let run = rotate_secret(
             env,
             &ns.name,
-            &["app", "--from-literal", &format!("token={v}")],
+            &["app", "--create", "--from-literal", &format!("token={v}")],
         )
         .ok();
         run.assert_hides(&[v]);
