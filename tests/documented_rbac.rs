@@ -300,7 +300,10 @@ fn rotate_secret_names_a_served_kind_it_may_not_list_and_refuses_to_switch() {
     let (code, _, stderr) = user.run(BIN, &["prune", "app", "--keep", "0"]);
     assert_eq!(code, 1, "{stderr}");
     assert!(
-        stderr.contains("cannot prune secret/app: list on rollouts.argoproj.io is forbidden"),
+        stderr.contains(&format!(
+            "cannot prune secret/app: list on rollouts.argoproj.io is forbidden in namespace {ns}, and a Rollout there may use it; nothing was changed. Grant list on rollouts.argoproj.io in {ns}",
+            ns = ns.name
+        )),
         "{stderr}"
     );
     assert_eq!(versions(env, &ns.name), "");

@@ -113,7 +113,11 @@ pub fn rotate(req: RotateRequest) -> Result<u8> {
             s.versions(),
             s.holders(HolderKind::for_switch(s.target.kind))
         )?;
-        let holders = holders.require_all(&s.context, &format!("switch {}", s.target.display()))?;
+        let holders = holders.require_all(
+            &s.context,
+            &format!("switch {}", s.target.display()),
+            "list and patch",
+        )?;
         let current = resolve_current(&s, &holders, &versions).await?;
         if !req.create && current.is_none() && versions.is_empty() {
             refuse_unknown_base(&s).await?;
@@ -247,7 +251,11 @@ pub fn undo(req: UndoRequest) -> Result<u8> {
             s.versions(),
             s.holders(HolderKind::for_switch(s.target.kind))
         )?;
-        let holders = holders.require_all(&s.context, &format!("switch {}", s.target.display()))?;
+        let holders = holders.require_all(
+            &s.context,
+            &format!("switch {}", s.target.display()),
+            "list and patch",
+        )?;
         let current = cluster::current_name(&holders, &versions);
         let original = || async { s.get(&s.target.base).await };
         let to: Version = match req.to_revision {

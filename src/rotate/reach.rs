@@ -68,8 +68,9 @@ pub struct Holders {
 
 impl Holders {
     /// Every holder kind was read, or a command that would change the
-    /// cluster stops here, before any write, naming the permission to grant.
-    pub fn require_all(self, context: &str, action: &str) -> Result<Vec<Holder>> {
+    /// cluster stops here, before any write, naming the permission to grant
+    /// (`verbs`: what the command would do with that kind).
+    pub fn require_all(self, context: &str, action: &str, verbs: &str) -> Result<Vec<Holder>> {
         let Some(n) = self.not_checked.first() else {
             return Ok(self.found);
         };
@@ -77,7 +78,7 @@ impl Holders {
         Err(Error::Api {
             context: context.to_string(),
             message: format!(
-                "cannot {action}: list on {res} is forbidden in namespace {ns}, and a {kind} there may use it; nothing was changed. Grant list and patch on {res} in {ns}, then run the command again",
+                "cannot {action}: list on {res} is forbidden in namespace {ns}, and a {kind} there may use it; nothing was changed. Grant {verbs} on {res} in {ns}, then run the command again",
                 res = n.resource(),
                 ns = n.namespace,
             ),
@@ -111,7 +112,7 @@ mod tests {
             not_checked: vec![n],
         };
         let err = holders
-            .require_all("prod", "switch secret/app")
+            .require_all("prod", "switch secret/app", "list and patch")
             .unwrap_err();
         let msg = err.to_string();
         assert!(msg.starts_with("prod: cannot switch secret/app: list on rollouts.argoproj.io is forbidden in namespace shop, and a Rollout there may use it"), "{msg}");
@@ -119,6 +120,6 @@ mod tests {
             msg.contains("Grant list and patch on rollouts.argoproj.io in shop"),
             "{msg}"
         );
-        assert!(Holders::default().require_all("prod", "x").is_ok());
+        assert!(Holders::default().require_all("prod", "x", "list").is_ok());
     }
 }
