@@ -371,7 +371,7 @@ fn audit_sees_everything_an_admin_sees_with_its_documented_roles() {
     let ns = env.namespace("rbac-audit");
     env.apply(&ns.name, ROTATE_FIXTURE);
     let roles = &readme_yaml("kubectl audit")[0];
-    let user = User::with_rules(env, &ns.name, roles);
+    let user = User::with_rules_in(env, &ns.name, roles, &["kubectl-audit"]);
     let (code, stdout, stderr) = user.run("kubectl-audit", &["-n", &ns.name, "-o", "json"]);
     let mine: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stderr}"));
     assert_eq!(
@@ -390,6 +390,25 @@ fn audit_sees_everything_an_admin_sees_with_its_documented_roles() {
     assert_eq!(admin.status.code(), Some(code));
     assert!(!finding_keys(&theirs).is_empty());
     assert_eq!(finding_keys(&mine), finding_keys(&theirs));
+}
+
+#[test]
+fn audit_of_every_namespace_is_complete_with_its_documented_roles_bound_cluster_wide() {
+    let env = testenv();
+    let ns = env.namespace("rbac-audit-all");
+    env.apply(&ns.name, ROTATE_FIXTURE);
+    let roles = &readme_yaml("kubectl audit")[0];
+    let user = User::with_rules(env, &ns.name, roles);
+    let (code, stdout, stderr) = user.run("kubectl-audit", &["-A", "-o", "json"]);
+    let report: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stderr}"));
+    assert_eq!(
+        report["clusters"][0]["notChecked"],
+        serde_json::json!([]),
+        "{stderr}"
+    );
+    assert_ne!(code, 4, "{stderr}");
+    // The fixture's namespace is among those audited.
+    assert!(stdout.contains(&ns.name), "{stdout}");
 }
 
 // ---- publish --------------------------------------------------------------

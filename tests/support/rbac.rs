@@ -97,6 +97,17 @@ impl User {
     /// Grants `manifest` (Roles bound in `ns`, ClusterRoles cluster-wide) to
     /// a new ServiceAccount and writes a kubeconfig with its token.
     pub fn with_rules(env: &'static TestEnv, ns: &str, manifest: &str) -> User {
+        Self::with_rules_in(env, ns, manifest, &[])
+    }
+
+    /// As [`User::with_rules`], but the ClusterRoles named in `in_namespace`
+    /// are bound with a RoleBinding in `ns`, so they grant only there.
+    pub fn with_rules_in(
+        env: &'static TestEnv,
+        ns: &str,
+        manifest: &str,
+        in_namespace: &[&str],
+    ) -> User {
         let suffix = unique_suffix();
         let sa = format!("documented-{suffix}");
         env.kubectl_ok(&["create", "serviceaccount", &sa, "-n", ns]);
@@ -119,6 +130,7 @@ impl User {
         for object in applied.lines() {
             let (kind, name) = object.split_once('/').unwrap();
             let binding = format!("{name}-binding");
+            let cluster_role_here = in_namespace.iter().any(|n| name == format!("{n}-{suffix}"));
             match kind {
                 "role.rbac.authorization.k8s.io" => {
                     env.kubectl_ok(&[
@@ -128,6 +140,18 @@ impl User {
                         "-n",
                         ns,
                         &format!("--role={name}"),
+                        &format!("--serviceaccount={subject}"),
+                    ]);
+                }
+                "clusterrole.rbac.authorization.k8s.io" if cluster_role_here => {
+                    user.cluster_objects.push(object.to_string());
+                    env.kubectl_ok(&[
+                        "create",
+                        "rolebinding",
+                        &binding,
+                        "-n",
+                        ns,
+                        &format!("--clusterrole={name}"),
                         &format!("--serviceaccount={subject}"),
                     ]);
                 }
