@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_kubectl_rotate_secret_global_optspecs
-    string join \n from-literal= from-file= from-env-file= from-current set= unset= type= dry-run= no-wait timeout= force completion= kubeconfig= context= n/namespace= request-timeout= o/output= color= h/help V/version
+    string join \n from-literal= from-file= from-env-file= from-current set= unset= type= create dry-run= no-wait timeout= force completion= kubeconfig= context= n/namespace= request-timeout= o/output= color= h/help V/version
 end
 
 function __fish_kubectl_rotate_secret_needs_command
@@ -49,6 +49,7 @@ complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_needs_command
 always\t''
 never\t''"
 complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_needs_command" -l from-current -d 'Version the object in use as it is (adopt an unversioned or kustomize-made object)'
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_needs_command" -l create -d 'Start a new versioned object when BASE does not exist yet (no object, no versions)'
 complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_needs_command" -l no-wait -d 'Do not wait for the rollouts (and so never switch back automatically)'
 complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_needs_command" -l force -d 'Patch objects managed by Helm, Argo CD or Flux too'
 complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_needs_command" -s h -l help -d 'Print help'

@@ -33,6 +33,7 @@ _kubectl-rotate_secret() {
 '--output=[Output format]:OUTPUT:(table json yaml name)' \
 '--color=[Colour\: auto (terminal and no NO_COLOR), always or never]:COLOR:(auto always never)' \
 '--from-current[Version the object in use as it is (adopt an unversioned or kustomize-made object)]' \
+'--create[Start a new versioned object when BASE does not exist yet (no object, no versions)]' \
 '--no-wait[Do not wait for the rollouts (and so never switch back automatically)]' \
 '--force[Patch objects managed by Helm, Argo CD or Flux too]' \
 '-h[Print help]' \

@@ -618,10 +618,11 @@ fn prune_keep_zero_deletes_only_versions_nothing_uses() {
     let values: Vec<String> = (1..=5).map(|i| format!("prune-value-{i}-Zp8")).collect();
     let mut versions = Vec::new();
     for v in &values {
+        // The family starts here; --create does no harm once it exists.
         let run = rotate_secret(
             env,
             &ns.name,
-            &["app", "--from-literal", &format!("token={v}")],
+            &["app", "--create", "--from-literal", &format!("token={v}")],
         )
         .ok();
         run.assert_hides(&[v]);
@@ -1031,6 +1032,7 @@ spec:
         &ns.name,
         &[
             "configmap/web-config",
+            "--create",
             "--from-file",
             file.to_str().unwrap(),
         ],
@@ -1060,6 +1062,56 @@ spec:
         ),
         "true"
     );
+}
+
+#[test]
+fn a_base_that_exists_nowhere_is_refused_unless_create_is_given() {
+    let env = testenv();
+    let ns = env.namespace("rot-typo");
+    let typo = rotate_secret(env, &ns.name, &["nosuch", "--from-literal", "k=v"]);
+    assert_eq!(typo.code, 2, "{}", typo.text());
+    assert_eq!(typo.stdout, "");
+    assert_eq!(
+        typo.stderr,
+        format!(
+            "error: no secret/nosuch in {}; --create to start a new versioned object\n",
+            ns.name
+        )
+    );
+    let cm = rotate_secret(
+        env,
+        &ns.name,
+        &["configmap/nosuch", "--from-literal", "k=v"],
+    );
+    assert_eq!(cm.code, 2, "{}", cm.text());
+    assert!(
+        cm.stderr.contains("no configmap/nosuch in"),
+        "{}",
+        cm.stderr
+    );
+    assert_eq!(
+        env.kubectl_ok(&["get", "secrets,configmaps", "-n", &ns.name, "-o", "name"])
+            .lines()
+            .filter(|l| l.contains("nosuch"))
+            .count(),
+        0
+    );
+    let created = rotate_secret(
+        env,
+        &ns.name,
+        &["nosuch", "--create", "--from-literal", "k=v"],
+    )
+    .ok();
+    let name = created_name(&created);
+    let suffix = kustomize_secret_name(env, &["k=v"]).replace("app-", "");
+    assert_eq!(name, format!("nosuch-{suffix}"));
+    assert!(
+        created.stdout.contains("created (revision 1)"),
+        "{}",
+        created.stdout
+    );
+    // Once versions exist, the next rotation needs no --create.
+    rotate_secret(env, &ns.name, &["nosuch", "--set", "k=w"]).ok();
 }
 
 #[test]

@@ -919,9 +919,19 @@ pub fn unpublish(req: UnpublishRequest) -> Result<u8> {
             .await
             .map_err(|e| api_error(&s.context, e))?
             .items;
-        // Routes and target group configurations, where their APIs exist.
+        // Routes and target group configurations, only where the cluster
+        // serves them: without those APIs no permission on them is needed.
         let mut found_custom = Vec::new();
         for ar in [gateway::http_route(), gateway::target_group_configuration()] {
+            let served = gateway::served(&s.client, &ar.api_version)
+                .await
+                .map_err(|message| Error::Api {
+                    context: s.context.clone(),
+                    message,
+                })?;
+            if !served.is_some_and(|r| r.contains(&ar.plural)) {
+                continue;
+            }
             let api: Api<kube::core::DynamicObject> =
                 Api::namespaced_with(s.client.clone(), &s.namespace, &ar);
             match api.list(&lp).await {

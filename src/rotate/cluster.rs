@@ -12,6 +12,7 @@ use kube::core::DynamicObject;
 use serde_json::{Value, json};
 
 use super::content::{Content, Target, TargetKind};
+use super::reach::{self, Holders, NotChecked};
 use super::refs::{Holder, HolderKind, Role};
 use crate::error::{Error, Result};
 
@@ -120,6 +121,12 @@ impl Session {
     /// Every object of one kind in the namespace, as JSON; an absent API
     /// (Argo Rollouts not installed) is an empty list.
     pub async fn list_kind(&self, kind: HolderKind) -> Result<Vec<Value>> {
+        self.list_raw(kind)
+            .await
+            .map_err(|e| self.api_error(&format!("list {}", kind.api_resource().plural), e))
+    }
+
+    async fn list_raw(&self, kind: HolderKind) -> std::result::Result<Vec<Value>, kube::Error> {
         let ar = kind.api_resource();
         match self.dynamic(kind).list(&ListParams::default()).await {
             // List items come without apiVersion and kind; output needs them.
@@ -127,31 +134,50 @@ impl Session {
                 .items
                 .into_iter()
                 .map(|o| {
-                    let mut v =
-                        serde_json::to_value(o).map_err(|e| Error::Failed(e.to_string()))?;
+                    let mut v = serde_json::to_value(o).map_err(kube::Error::SerdeError)?;
                     v["apiVersion"] = json!(ar.api_version);
                     v["kind"] = json!(ar.kind);
                     Ok(v)
                 })
                 .collect(),
-            Err(kube::Error::Api(s)) if s.code == 404 && kind == HolderKind::Rollout => {
-                Ok(Vec::new())
-            }
+            Err(kube::Error::Api(s)) if s.code == 404 && kind.is_optional() => Ok(Vec::new()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// One kind's objects; an optional kind is asked for only when the
+    /// cluster serves it, and one this user may not list is not checked.
+    async fn scan_kind(&self, kind: HolderKind) -> Result<Option<Vec<Value>>> {
+        let listed = match reach::served(&self.client, kind).await {
+            Ok(false) => return Ok(Some(Vec::new())),
+            Ok(true) => self.list_raw(kind).await,
+            Err(e) => Err(e),
+        };
+        match listed {
+            Ok(items) => Ok(Some(items)),
+            Err(kube::Error::Api(s)) if s.code == 403 && kind.is_optional() => Ok(None),
             Err(e) => Err(self.api_error(&format!("list {}", kind.api_resource().plural), e)),
         }
     }
 
     /// Objects of the given kinds that reference the family, one LIST per kind.
-    pub async fn holders(&self, kinds: Vec<HolderKind>) -> Result<Vec<Holder>> {
+    pub async fn holders(&self, kinds: Vec<HolderKind>) -> Result<Holders> {
         let lists = try_join_all(
             kinds
                 .into_iter()
-                .map(|k| async move { self.list_kind(k).await.map(|items| (k, items)) }),
+                .map(|k| async move { self.scan_kind(k).await.map(|items| (k, items)) }),
         )
         .await?;
-        let mut out = Vec::new();
+        let mut out = Holders::default();
         for (kind, items) in lists {
-            out.extend(
+            let Some(items) = items else {
+                out.not_checked.push(NotChecked {
+                    kind,
+                    namespace: self.namespace.clone(),
+                });
+                continue;
+            };
+            out.found.extend(
                 items
                     .into_iter()
                     .filter_map(|o| Holder::from_object(kind, o, &self.target)),

@@ -20,6 +20,8 @@ pub struct Invocation {
     /// The object to rotate, when no subcommand is given.
     pub target: Option<String>,
     pub source: SourceFlags,
+    /// `--create`: a rotation may start a new family.
+    pub create: bool,
     pub mutate: MutateFlags,
     pub global: GlobalArgs,
 }
@@ -122,11 +124,14 @@ pub fn run(inv: Invocation) -> Result<u8> {
         subcommand,
         target,
         source,
+        create,
         mutate,
         global,
     } = inv;
     // Global flags may come before a subcommand; rotation flags may not.
-    if subcommand.is_some() && (target.is_some() || source_given(&source) || mutate.given()) {
+    if subcommand.is_some()
+        && (target.is_some() || source_given(&source) || create || mutate.given())
+    {
         return Err(Error::Usage(
             "put the subcommand first: kubectl rotate-secret SUBCOMMAND BASE [flags]".into(),
         ));
@@ -176,6 +181,7 @@ pub fn run(inv: Invocation) -> Result<u8> {
             super::rotate(RotateRequest {
                 target,
                 source,
+                create,
                 options: mutate.options(&global)?,
                 global,
             })
@@ -230,6 +236,11 @@ mod tests {
                     from_current: true,
                     ..Default::default()
                 },
+                ..Default::default()
+            },
+            Invocation {
+                subcommand: refs(),
+                create: true,
                 ..Default::default()
             },
             Invocation {

@@ -17,7 +17,8 @@
 //!
 //! Modules: [`commands`] (the plugin's command line), [`hash`] (kustomize's
 //! hash), [`content`] (sources and data), [`refs`] (reference graph),
-//! [`cluster`] (API calls), [`switch`] (switch, wait, switch back), [`wait`]
+//! [`cluster`] (API calls), [`reach`] (optional kinds, what was not
+//! checked), [`switch`] (switch, wait, switch back), [`wait`]
 //! (rollout status), [`prune`], [`view`] (refs, history, diff).
 
 pub mod cluster;
@@ -25,6 +26,7 @@ pub mod commands;
 pub mod content;
 pub mod hash;
 pub mod prune;
+pub mod reach;
 pub mod refs;
 pub mod switch;
 pub mod view;
@@ -50,6 +52,8 @@ pub use switch::DryRun;
 pub struct RotateRequest {
     pub target: String,
     pub source: SourceFlags,
+    /// Start a new family when BASE has neither an object nor versions.
+    pub create: bool,
     pub options: Options,
     pub global: GlobalArgs,
 }
@@ -109,7 +113,15 @@ pub fn rotate(req: RotateRequest) -> Result<u8> {
             s.versions(),
             s.holders(HolderKind::for_switch(s.target.kind))
         )?;
+        let holders = holders.require_all(
+            &s.context,
+            &format!("switch {}", s.target.display()),
+            "list and patch",
+        )?;
         let current = resolve_current(&s, &holders, &versions).await?;
+        if !req.create && current.is_none() && versions.is_empty() {
+            refuse_unknown_base(&s).await?;
+        }
         let content = new_content(&s, &source, &req.source, current.as_ref())?;
         let name = s.target.version_name(&content.suffix());
         let existing = versions
@@ -156,6 +168,20 @@ pub fn rotate(req: RotateRequest) -> Result<u8> {
         };
         switch::run(&s, &holders, dest, &req.options).await
     })
+}
+
+/// A BASE with neither an object nor versions is most likely a typo, so a
+/// rotation does not start a new family unless told to with `--create`.
+async fn refuse_unknown_base(s: &Session) -> Result<()> {
+    // `current` may have come from a referenced name other than BASE.
+    if s.get(&s.target.base).await?.is_some() {
+        return Ok(());
+    }
+    Err(Error::Usage(format!(
+        "no {} in {}; --create to start a new versioned object",
+        s.target.display(),
+        s.namespace
+    )))
 }
 
 /// The object now in use: what most references point to, else the newest
@@ -224,6 +250,11 @@ pub fn undo(req: UndoRequest) -> Result<u8> {
         let (versions, holders) = tokio::try_join!(
             s.versions(),
             s.holders(HolderKind::for_switch(s.target.kind))
+        )?;
+        let holders = holders.require_all(
+            &s.context,
+            &format!("switch {}", s.target.display()),
+            "list and patch",
         )?;
         let current = cluster::current_name(&holders, &versions);
         let original = || async { s.get(&s.target.base).await };

@@ -147,6 +147,8 @@ pub fn prune(req: PruneRequest) -> Result<u8> {
             s.versions(),
             s.holders(HolderKind::for_usage(s.target.kind))
         )?;
+        let holders =
+            holders.require_all(&s.context, &format!("prune {}", s.target.display()), "list")?;
         let decisions = decide(&versions, &holders, req.keep);
         run_decisions(&s, &versions, &decisions, &req).await
     })

@@ -7,11 +7,12 @@ use serde::Serialize;
 use super::cluster::{self, Version};
 use super::content::{EntryValue, SourceFlags, TargetKind};
 use super::prune::usage_reason;
-use super::refs::{self, HolderKind, Role};
+use super::reach::Holders;
+use super::refs::{self, Holder, HolderKind, Role};
 use super::{new_content, resolve_current, with_session};
 use crate::cli::GlobalArgs;
 use crate::error::{Result, exit};
-use crate::output::{self, Format};
+use crate::output::{self, ColorChoice, Format, Palette};
 
 #[derive(Debug, Clone)]
 pub struct RefsRequest {
@@ -32,6 +33,15 @@ pub struct DiffRequest {
     pub source: SourceFlags,
     pub show_values: bool,
     pub global: GlobalArgs,
+}
+
+/// Read-only views go on without the kinds they could not read, and say so.
+fn noting_unchecked(holders: Holders, color: ColorChoice) -> Vec<Holder> {
+    let palette = Palette::for_stderr(color);
+    for n in &holders.not_checked {
+        output::warn(palette, n.line());
+    }
+    holders.found
 }
 
 #[derive(Debug, Serialize)]
@@ -55,6 +65,7 @@ pub fn refs(req: RefsRequest) -> Result<u8> {
             s.versions(),
             s.holders(HolderKind::for_usage(s.target.kind))
         )?;
+        let holders = noting_unchecked(holders, req.global.color);
         let revision = |n: &str| versions.iter().find(|v| v.name == n).map(|v| v.revision);
         let mut rows = Vec::new();
         for h in &holders {
@@ -156,6 +167,7 @@ pub fn history(req: HistoryRequest) -> Result<u8> {
             s.holders(HolderKind::for_usage(s.target.kind)),
             s.get(&s.target.base)
         )?;
+        let holders = noting_unchecked(holders, req.global.color);
         let current = cluster::current_name(&holders, &versions);
         let mut users: BTreeMap<&str, Vec<String>> = BTreeMap::new();
         for h in &holders {
@@ -335,6 +347,7 @@ pub fn diff(req: DiffRequest) -> Result<u8> {
             s.versions(),
             s.holders(HolderKind::for_switch(s.target.kind))
         )?;
+        let holders = noting_unchecked(holders, req.global.color);
         let current = resolve_current(&s, &holders, &versions).await?;
         let content = new_content(&s, &source, &req.source, current.as_ref())?;
         let to = s.target.version_name(&content.suffix());

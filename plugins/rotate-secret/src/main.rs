@@ -29,6 +29,10 @@ struct Cli {
     #[command(flatten)]
     source: SourceArgs,
 
+    /// Start a new versioned object when BASE does not exist yet (no object, no versions)
+    #[arg(long)]
+    create: bool,
+
     #[command(flatten)]
     mutate: MutateArgs,
 
@@ -176,6 +180,7 @@ const EXAMPLES: &str = "Examples:
   kubectl rotate-secret app --set password=s3cret --unset old  edit on top of the current version
   kubectl rotate-secret configmap/web --from-file nginx.conf
   kubectl rotate-secret app --from-current                     version the live object as it is
+  kubectl rotate-secret new-app --create --from-literal k=v     start a new versioned object
   kubectl rotate-secret diff app --from-env-file prod.env      what would change (values hidden)
   kubectl rotate-secret refs app                               who uses which version
   kubectl rotate-secret history app
@@ -204,6 +209,7 @@ fn main() -> ExitCode {
             subcommand: cli.command.map(Command::into_core),
             target: cli.target,
             source: cli.source.flags(),
+            create: cli.create,
             mutate: cli.mutate.flags(),
             global: cli.global,
         })
