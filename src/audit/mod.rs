@@ -250,6 +250,13 @@ pub fn run(req: AuditRequest) -> Result<u8> {
             "--context and --all-contexts exclude each other".into(),
         ));
     }
+    if req.all_contexts
+        && let Some(flag) = req.global.connection.entry_override()
+    {
+        return Err(Error::Usage(format!(
+            "{flag} applies to one cluster; --all-contexts uses each context's own, so drop one of them"
+        )));
+    }
     if req.all_namespaces && req.global.namespace.is_some() {
         return Err(Error::Usage("-n and -A exclude each other".into()));
     }
