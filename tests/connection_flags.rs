@@ -410,7 +410,7 @@ fn server_and_tls_server_name_override_the_cluster_entry() {
 fn combinations_kubectl_refuses_are_one_line_usage_errors() {
     let c = creds();
     let ca = c.ca.to_str().unwrap();
-    let cases: [(&str, &[&str], &str); 4] = [
+    let cases: [(&str, &[&str], &str); 5] = [
         (
             "kubectl-ns",
             &["--insecure-skip-tls-verify", "--certificate-authority", ca],
@@ -419,6 +419,11 @@ fn combinations_kubectl_refuses_are_one_line_usage_errors() {
         (
             "kubectl-ns",
             &["--as-group", "system:masters"],
+            "add --as USER",
+        ),
+        (
+            "kubectl-audit",
+            &["-f", "examples/", "--as-uid", "1"],
             "add --as USER",
         ),
         (

@@ -240,6 +240,7 @@ pub fn print(
 /// `kubectl audit [-f …]`: returns the exit code.
 pub fn run(req: AuditRequest) -> Result<u8> {
     let live = req.files.is_empty();
+    req.global.connection.check()?;
     if !live && (req.all_contexts || req.all_namespaces) {
         return Err(Error::Usage(
             "-A and --all-contexts audit a cluster; they cannot be combined with -f".into(),
