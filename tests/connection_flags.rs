@@ -138,6 +138,33 @@ fn the_admin_impersonating_the_restricted_user_gets_its_answers() {
         assert_eq!(written.as_deref(), Some(expected));
     }
 
+    // publish reads Ingresses, which the restricted user may not list.
+    let unpublish = ["unpublish", "web", "--dry-run", "-n", "team-a"];
+    let out = run("kubectl-publish", &unpublish);
+    assert!(
+        stderr(&out).contains("nothing published"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(
+        "kubectl-publish",
+        &[&unpublish[..], &["--as", "restricted"]].concat(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("User \"restricted\" cannot list resource \"ingresses\""),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!kubectl_succeeds(&[
+        "get",
+        "ingress",
+        "-n",
+        "team-a",
+        "--as",
+        "restricted"
+    ]));
+
     // An audit as the restricted user leaves out exactly what the user cannot read.
     let not_checked = |args: &[&str]| {
         let out = run(

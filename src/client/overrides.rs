@@ -222,14 +222,29 @@ mod tests {
             token: Some("t".into()),
             as_user: Some("restricted".into()),
             as_groups: vec!["g1".into(), "".into(), "g2".into()],
+            as_uid: Some("42".into()),
             ..Default::default()
         };
         let mut d = doc();
         apply(&mut d, &flags, "c").unwrap();
         assert_eq!(
             d["users"][0]["user"],
-            json!({"as": "restricted", "token": "t", "as-groups": ["g1", "g2"]})
+            json!({"as": "restricted", "token": "t", "as-uid": "42", "as-groups": ["g1", "g2"]})
         );
+    }
+
+    #[test]
+    fn a_bare_host_gets_client_gos_scheme() {
+        assert_eq!(with_scheme("h:6443", true), "https://h:6443");
+        assert_eq!(with_scheme("h:8080", false), "http://h:8080");
+        assert_eq!(with_scheme("https://h", false), "https://h");
+        // The kubeconfig's CA counts as TLS configuration.
+        let flags = ConnectionArgs {
+            server: Some("new:6443".into()),
+            ..Default::default()
+        };
+        let mut d = doc();
+        assert_eq!(apply(&mut d, &flags, "c").unwrap(), "https://new:6443");
     }
 
     #[test]
