@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_kubectl_audit_global_optspecs
-    string join \n f/filename= A/all-namespaces all-contexts checks= skip= min-severity= fail-on= config= zones= completion= kubeconfig= context= n/namespace= request-timeout= o/output= color= h/help V/version
+    string join \n f/filename= A/all-namespaces all-contexts checks= skip= min-severity= fail-on= config= zones= completion= kubeconfig= context= n/namespace= request-timeout= o/output= color= as= as-group= as-uid= cluster= user= s/server= token= certificate-authority= insecure-skip-tls-verify= tls-server-name= h/help V/version
 end
 
 function __fish_kubectl_audit_needs_command
@@ -51,6 +51,17 @@ junit\t''"
 complete -c kubectl-audit -n "__fish_kubectl_audit_needs_command" -l color -d 'Colour: auto (terminal and no NO_COLOR), always or never' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c kubectl-audit -n "__fish_kubectl_audit_needs_command" -l as -d 'User to impersonate for the operation (a user, or system:serviceaccount:NS:NAME)' -r
+complete -c kubectl-audit -n "__fish_kubectl_audit_needs_command" -l as-group -d 'Group to impersonate (repeatable; needs --as)' -r
+complete -c kubectl-audit -n "__fish_kubectl_audit_needs_command" -l as-uid -d 'UID to impersonate (needs --as)' -r
+complete -c kubectl-audit -n "__fish_kubectl_audit_needs_command" -l cluster -d 'The kubeconfig cluster entry to use, instead of the context\'s' -r
+complete -c kubectl-audit -n "__fish_kubectl_audit_needs_command" -l user -d 'The kubeconfig user entry to use, instead of the context\'s' -r
+complete -c kubectl-audit -n "__fish_kubectl_audit_needs_command" -s s -l server -d 'The API server\'s address, instead of the cluster\'s' -r
+complete -c kubectl-audit -n "__fish_kubectl_audit_needs_command" -l token -d 'Bearer token for the API server, instead of the user\'s credentials' -r
+complete -c kubectl-audit -n "__fish_kubectl_audit_needs_command" -l certificate-authority -d 'CA certificate file to verify the API server with' -r -F
+complete -c kubectl-audit -n "__fish_kubectl_audit_needs_command" -l insecure-skip-tls-verify -d 'Do not verify the API server\'s certificate (insecure)' -r -f -a "true\t''
+false\t''"
+complete -c kubectl-audit -n "__fish_kubectl_audit_needs_command" -l tls-server-name -d 'Name to check the API server\'s certificate against, instead of the server\'s host' -r
 complete -c kubectl-audit -n "__fish_kubectl_audit_needs_command" -s A -l all-namespaces -d 'Audit every namespace of the cluster'
 complete -c kubectl-audit -n "__fish_kubectl_audit_needs_command" -l all-contexts -d 'Audit every context of the kubeconfig, concurrently'
 complete -c kubectl-audit -n "__fish_kubectl_audit_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -69,6 +80,17 @@ junit\t''"
 complete -c kubectl-audit -n "__fish_kubectl_audit_using_subcommand checks" -l color -d 'Colour: auto (terminal and no NO_COLOR), always or never' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c kubectl-audit -n "__fish_kubectl_audit_using_subcommand checks" -l as -d 'User to impersonate for the operation (a user, or system:serviceaccount:NS:NAME)' -r
+complete -c kubectl-audit -n "__fish_kubectl_audit_using_subcommand checks" -l as-group -d 'Group to impersonate (repeatable; needs --as)' -r
+complete -c kubectl-audit -n "__fish_kubectl_audit_using_subcommand checks" -l as-uid -d 'UID to impersonate (needs --as)' -r
+complete -c kubectl-audit -n "__fish_kubectl_audit_using_subcommand checks" -l cluster -d 'The kubeconfig cluster entry to use, instead of the context\'s' -r
+complete -c kubectl-audit -n "__fish_kubectl_audit_using_subcommand checks" -l user -d 'The kubeconfig user entry to use, instead of the context\'s' -r
+complete -c kubectl-audit -n "__fish_kubectl_audit_using_subcommand checks" -s s -l server -d 'The API server\'s address, instead of the cluster\'s' -r
+complete -c kubectl-audit -n "__fish_kubectl_audit_using_subcommand checks" -l token -d 'Bearer token for the API server, instead of the user\'s credentials' -r
+complete -c kubectl-audit -n "__fish_kubectl_audit_using_subcommand checks" -l certificate-authority -d 'CA certificate file to verify the API server with' -r -F
+complete -c kubectl-audit -n "__fish_kubectl_audit_using_subcommand checks" -l insecure-skip-tls-verify -d 'Do not verify the API server\'s certificate (insecure)' -r -f -a "true\t''
+false\t''"
+complete -c kubectl-audit -n "__fish_kubectl_audit_using_subcommand checks" -l tls-server-name -d 'Name to check the API server\'s certificate against, instead of the server\'s host' -r
 complete -c kubectl-audit -n "__fish_kubectl_audit_using_subcommand checks" -s h -l help -d 'Print help'
 complete -c kubectl-audit -n "__fish_kubectl_audit_using_subcommand help; and not __fish_seen_subcommand_from checks help" -f -a "checks" -d 'List every check: id, category, severity, rationale and fix'
 complete -c kubectl-audit -n "__fish_kubectl_audit_using_subcommand help; and not __fish_seen_subcommand_from checks help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -35,6 +35,17 @@ none\:"Never exit 3"))' \
 '-o+[Output format]:OUTPUT:(table json yaml sarif junit)' \
 '--output=[Output format]:OUTPUT:(table json yaml sarif junit)' \
 '--color=[Colour\: auto (terminal and no NO_COLOR), always or never]:COLOR:(auto always never)' \
+'--as=[User to impersonate for the operation (a user, or system\:serviceaccount\:NS\:NAME)]:USER:_default' \
+'*--as-group=[Group to impersonate (repeatable; needs --as)]:GROUP:_default' \
+'--as-uid=[UID to impersonate (needs --as)]:UID:_default' \
+'--cluster=[The kubeconfig cluster entry to use, instead of the context'\''s]:NAME:_default' \
+'--user=[The kubeconfig user entry to use, instead of the context'\''s]:NAME:_default' \
+'-s+[The API server'\''s address, instead of the cluster'\''s]:URL:_default' \
+'--server=[The API server'\''s address, instead of the cluster'\''s]:URL:_default' \
+'--token=[Bearer token for the API server, instead of the user'\''s credentials]:TOKEN:_default' \
+'--certificate-authority=[CA certificate file to verify the API server with]:FILE:_files' \
+'--insecure-skip-tls-verify=[Do not verify the API server'\''s certificate (insecure)]::BOOL:(true false)' \
+'--tls-server-name=[Name to check the API server'\''s certificate against, instead of the server'\''s host]:NAME:_default' \
 '-A[Audit every namespace of the cluster]' \
 '--all-namespaces[Audit every namespace of the cluster]' \
 '--all-contexts[Audit every context of the kubeconfig, concurrently]' \
@@ -61,6 +72,17 @@ _arguments "${_arguments_options[@]}" : \
 '-o+[Output format]:OUTPUT:(table json yaml sarif junit)' \
 '--output=[Output format]:OUTPUT:(table json yaml sarif junit)' \
 '--color=[Colour\: auto (terminal and no NO_COLOR), always or never]:COLOR:(auto always never)' \
+'--as=[User to impersonate for the operation (a user, or system\:serviceaccount\:NS\:NAME)]:USER:_default' \
+'*--as-group=[Group to impersonate (repeatable; needs --as)]:GROUP:_default' \
+'--as-uid=[UID to impersonate (needs --as)]:UID:_default' \
+'--cluster=[The kubeconfig cluster entry to use, instead of the context'\''s]:NAME:_default' \
+'--user=[The kubeconfig user entry to use, instead of the context'\''s]:NAME:_default' \
+'-s+[The API server'\''s address, instead of the cluster'\''s]:URL:_default' \
+'--server=[The API server'\''s address, instead of the cluster'\''s]:URL:_default' \
+'--token=[Bearer token for the API server, instead of the user'\''s credentials]:TOKEN:_default' \
+'--certificate-authority=[CA certificate file to verify the API server with]:FILE:_files' \
+'--insecure-skip-tls-verify=[Do not verify the API server'\''s certificate (insecure)]::BOOL:(true false)' \
+'--tls-server-name=[Name to check the API server'\''s certificate against, instead of the server'\''s host]:NAME:_default' \
 '-h[Print help]' \
 '--help[Print help]' \
 && ret=0

@@ -12,6 +12,17 @@ name\t''"
 complete -c kubectl-ns -l color -d 'Colour: auto (terminal and no NO_COLOR), always or never' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c kubectl-ns -l as -d 'User to impersonate for the operation (a user, or system:serviceaccount:NS:NAME)' -r
+complete -c kubectl-ns -l as-group -d 'Group to impersonate (repeatable; needs --as)' -r
+complete -c kubectl-ns -l as-uid -d 'UID to impersonate (needs --as)' -r
+complete -c kubectl-ns -l cluster -d 'The kubeconfig cluster entry to use, instead of the context\'s' -r
+complete -c kubectl-ns -l user -d 'The kubeconfig user entry to use, instead of the context\'s' -r
+complete -c kubectl-ns -s s -l server -d 'The API server\'s address, instead of the cluster\'s' -r
+complete -c kubectl-ns -l token -d 'Bearer token for the API server, instead of the user\'s credentials' -r
+complete -c kubectl-ns -l certificate-authority -d 'CA certificate file to verify the API server with' -r -F
+complete -c kubectl-ns -l insecure-skip-tls-verify -d 'Do not verify the API server\'s certificate (insecure)' -r -f -a "true\t''
+false\t''"
+complete -c kubectl-ns -l tls-server-name -d 'Name to check the API server\'s certificate against, instead of the server\'s host' -r
 complete -c kubectl-ns -s c -l current -d 'Print the current namespace'
 complete -c kubectl-ns -s u -l unset -d 'Remove the namespace from the current context (back to the cluster default)'
 complete -c kubectl-ns -s f -l force -d 'Set the namespace without checking it with the API'

@@ -24,6 +24,17 @@ _kubectl-ns() {
 '-o+[Output format]:OUTPUT:(table json yaml name)' \
 '--output=[Output format]:OUTPUT:(table json yaml name)' \
 '--color=[Colour\: auto (terminal and no NO_COLOR), always or never]:COLOR:(auto always never)' \
+'--as=[User to impersonate for the operation (a user, or system\:serviceaccount\:NS\:NAME)]:USER:_default' \
+'*--as-group=[Group to impersonate (repeatable; needs --as)]:GROUP:_default' \
+'--as-uid=[UID to impersonate (needs --as)]:UID:_default' \
+'--cluster=[The kubeconfig cluster entry to use, instead of the context'\''s]:NAME:_default' \
+'--user=[The kubeconfig user entry to use, instead of the context'\''s]:NAME:_default' \
+'-s+[The API server'\''s address, instead of the cluster'\''s]:URL:_default' \
+'--server=[The API server'\''s address, instead of the cluster'\''s]:URL:_default' \
+'--token=[Bearer token for the API server, instead of the user'\''s credentials]:TOKEN:_default' \
+'--certificate-authority=[CA certificate file to verify the API server with]:FILE:_files' \
+'--insecure-skip-tls-verify=[Do not verify the API server'\''s certificate (insecure)]::BOOL:(true false)' \
+'--tls-server-name=[Name to check the API server'\''s certificate against, instead of the server'\''s host]:NAME:_default' \
 '(-u --unset)-c[Print the current namespace]' \
 '(-u --unset)--current[Print the current namespace]' \
 '()-u[Remove the namespace from the current context (back to the cluster default)]' \

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_kubectl_publish_global_optspecs
-    string join \n host= name= port= class= internal group= waf-acl= tags= cert-arn= create-cert namespace-readiness-gate dry-run= diff force-conflicts api= gateway= completion= profile= region= kubeconfig= context= n/namespace= request-timeout= o/output= color= h/help V/version
+    string join \n host= name= port= class= internal group= waf-acl= tags= cert-arn= create-cert namespace-readiness-gate dry-run= diff force-conflicts api= gateway= completion= profile= region= kubeconfig= context= n/namespace= request-timeout= o/output= color= as= as-group= as-uid= cluster= user= s/server= token= certificate-authority= insecure-skip-tls-verify= tls-server-name= h/help V/version
 end
 
 function __fish_kubectl_publish_needs_command
@@ -54,6 +54,17 @@ name\t''"
 complete -c kubectl-publish -n "__fish_kubectl_publish_needs_command" -l color -d 'Colour: auto (terminal and no NO_COLOR), always or never' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c kubectl-publish -n "__fish_kubectl_publish_needs_command" -l as -d 'User to impersonate for the operation (a user, or system:serviceaccount:NS:NAME)' -r
+complete -c kubectl-publish -n "__fish_kubectl_publish_needs_command" -l as-group -d 'Group to impersonate (repeatable; needs --as)' -r
+complete -c kubectl-publish -n "__fish_kubectl_publish_needs_command" -l as-uid -d 'UID to impersonate (needs --as)' -r
+complete -c kubectl-publish -n "__fish_kubectl_publish_needs_command" -l cluster -d 'The kubeconfig cluster entry to use, instead of the context\'s' -r
+complete -c kubectl-publish -n "__fish_kubectl_publish_needs_command" -l user -d 'The kubeconfig user entry to use, instead of the context\'s' -r
+complete -c kubectl-publish -n "__fish_kubectl_publish_needs_command" -s s -l server -d 'The API server\'s address, instead of the cluster\'s' -r
+complete -c kubectl-publish -n "__fish_kubectl_publish_needs_command" -l token -d 'Bearer token for the API server, instead of the user\'s credentials' -r
+complete -c kubectl-publish -n "__fish_kubectl_publish_needs_command" -l certificate-authority -d 'CA certificate file to verify the API server with' -r -F
+complete -c kubectl-publish -n "__fish_kubectl_publish_needs_command" -l insecure-skip-tls-verify -d 'Do not verify the API server\'s certificate (insecure)' -r -f -a "true\t''
+false\t''"
+complete -c kubectl-publish -n "__fish_kubectl_publish_needs_command" -l tls-server-name -d 'Name to check the API server\'s certificate against, instead of the server\'s host' -r
 complete -c kubectl-publish -n "__fish_kubectl_publish_needs_command" -l internal -d 'An internal ALB instead of an internet-facing one'
 complete -c kubectl-publish -n "__fish_kubectl_publish_needs_command" -l create-cert -d 'Have the ALB controller request the certificate (controller v3.3.0+)'
 complete -c kubectl-publish -n "__fish_kubectl_publish_needs_command" -l namespace-readiness-gate -d 'Label the namespace so pods get ALB readiness gates'
@@ -79,6 +90,17 @@ name\t''"
 complete -c kubectl-publish -n "__fish_kubectl_publish_using_subcommand status" -l color -d 'Colour: auto (terminal and no NO_COLOR), always or never' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c kubectl-publish -n "__fish_kubectl_publish_using_subcommand status" -l as -d 'User to impersonate for the operation (a user, or system:serviceaccount:NS:NAME)' -r
+complete -c kubectl-publish -n "__fish_kubectl_publish_using_subcommand status" -l as-group -d 'Group to impersonate (repeatable; needs --as)' -r
+complete -c kubectl-publish -n "__fish_kubectl_publish_using_subcommand status" -l as-uid -d 'UID to impersonate (needs --as)' -r
+complete -c kubectl-publish -n "__fish_kubectl_publish_using_subcommand status" -l cluster -d 'The kubeconfig cluster entry to use, instead of the context\'s' -r
+complete -c kubectl-publish -n "__fish_kubectl_publish_using_subcommand status" -l user -d 'The kubeconfig user entry to use, instead of the context\'s' -r
+complete -c kubectl-publish -n "__fish_kubectl_publish_using_subcommand status" -s s -l server -d 'The API server\'s address, instead of the cluster\'s' -r
+complete -c kubectl-publish -n "__fish_kubectl_publish_using_subcommand status" -l token -d 'Bearer token for the API server, instead of the user\'s credentials' -r
+complete -c kubectl-publish -n "__fish_kubectl_publish_using_subcommand status" -l certificate-authority -d 'CA certificate file to verify the API server with' -r -F
+complete -c kubectl-publish -n "__fish_kubectl_publish_using_subcommand status" -l insecure-skip-tls-verify -d 'Do not verify the API server\'s certificate (insecure)' -r -f -a "true\t''
+false\t''"
+complete -c kubectl-publish -n "__fish_kubectl_publish_using_subcommand status" -l tls-server-name -d 'Name to check the API server\'s certificate against, instead of the server\'s host' -r
 complete -c kubectl-publish -n "__fish_kubectl_publish_using_subcommand status" -s h -l help -d 'Print help'
 complete -c kubectl-publish -n "__fish_kubectl_publish_using_subcommand doctor" -l host -d 'Also check the hosted zone and certificate for this host (repeatable)' -r
 complete -c kubectl-publish -n "__fish_kubectl_publish_using_subcommand doctor" -l class -d 'The IngressClass to check' -r
@@ -98,6 +120,17 @@ name\t''"
 complete -c kubectl-publish -n "__fish_kubectl_publish_using_subcommand doctor" -l color -d 'Colour: auto (terminal and no NO_COLOR), always or never' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c kubectl-publish -n "__fish_kubectl_publish_using_subcommand doctor" -l as -d 'User to impersonate for the operation (a user, or system:serviceaccount:NS:NAME)' -r
+complete -c kubectl-publish -n "__fish_kubectl_publish_using_subcommand doctor" -l as-group -d 'Group to impersonate (repeatable; needs --as)' -r
+complete -c kubectl-publish -n "__fish_kubectl_publish_using_subcommand doctor" -l as-uid -d 'UID to impersonate (needs --as)' -r
+complete -c kubectl-publish -n "__fish_kubectl_publish_using_subcommand doctor" -l cluster -d 'The kubeconfig cluster entry to use, instead of the context\'s' -r
+complete -c kubectl-publish -n "__fish_kubectl_publish_using_subcommand doctor" -l user -d 'The kubeconfig user entry to use, instead of the context\'s' -r
+complete -c kubectl-publish -n "__fish_kubectl_publish_using_subcommand doctor" -s s -l server -d 'The API server\'s address, instead of the cluster\'s' -r
+complete -c kubectl-publish -n "__fish_kubectl_publish_using_subcommand doctor" -l token -d 'Bearer token for the API server, instead of the user\'s credentials' -r
+complete -c kubectl-publish -n "__fish_kubectl_publish_using_subcommand doctor" -l certificate-authority -d 'CA certificate file to verify the API server with' -r -F
+complete -c kubectl-publish -n "__fish_kubectl_publish_using_subcommand doctor" -l insecure-skip-tls-verify -d 'Do not verify the API server\'s certificate (insecure)' -r -f -a "true\t''
+false\t''"
+complete -c kubectl-publish -n "__fish_kubectl_publish_using_subcommand doctor" -l tls-server-name -d 'Name to check the API server\'s certificate against, instead of the server\'s host' -r
 complete -c kubectl-publish -n "__fish_kubectl_publish_using_subcommand doctor" -l internal -d 'Check for an internal ALB (private subnets) instead'
 complete -c kubectl-publish -n "__fish_kubectl_publish_using_subcommand doctor" -s h -l help -d 'Print help'
 complete -c kubectl-publish -n "__fish_kubectl_publish_using_subcommand unpublish" -l profile -d 'AWS profile for the ACM, Route 53, ELBv2 and EC2 calls' -r
@@ -113,6 +146,17 @@ name\t''"
 complete -c kubectl-publish -n "__fish_kubectl_publish_using_subcommand unpublish" -l color -d 'Colour: auto (terminal and no NO_COLOR), always or never' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c kubectl-publish -n "__fish_kubectl_publish_using_subcommand unpublish" -l as -d 'User to impersonate for the operation (a user, or system:serviceaccount:NS:NAME)' -r
+complete -c kubectl-publish -n "__fish_kubectl_publish_using_subcommand unpublish" -l as-group -d 'Group to impersonate (repeatable; needs --as)' -r
+complete -c kubectl-publish -n "__fish_kubectl_publish_using_subcommand unpublish" -l as-uid -d 'UID to impersonate (needs --as)' -r
+complete -c kubectl-publish -n "__fish_kubectl_publish_using_subcommand unpublish" -l cluster -d 'The kubeconfig cluster entry to use, instead of the context\'s' -r
+complete -c kubectl-publish -n "__fish_kubectl_publish_using_subcommand unpublish" -l user -d 'The kubeconfig user entry to use, instead of the context\'s' -r
+complete -c kubectl-publish -n "__fish_kubectl_publish_using_subcommand unpublish" -s s -l server -d 'The API server\'s address, instead of the cluster\'s' -r
+complete -c kubectl-publish -n "__fish_kubectl_publish_using_subcommand unpublish" -l token -d 'Bearer token for the API server, instead of the user\'s credentials' -r
+complete -c kubectl-publish -n "__fish_kubectl_publish_using_subcommand unpublish" -l certificate-authority -d 'CA certificate file to verify the API server with' -r -F
+complete -c kubectl-publish -n "__fish_kubectl_publish_using_subcommand unpublish" -l insecure-skip-tls-verify -d 'Do not verify the API server\'s certificate (insecure)' -r -f -a "true\t''
+false\t''"
+complete -c kubectl-publish -n "__fish_kubectl_publish_using_subcommand unpublish" -l tls-server-name -d 'Name to check the API server\'s certificate against, instead of the server\'s host' -r
 complete -c kubectl-publish -n "__fish_kubectl_publish_using_subcommand unpublish" -l dry-run -d 'Only say what would be deleted (the API checks the deletes)'
 complete -c kubectl-publish -n "__fish_kubectl_publish_using_subcommand unpublish" -s h -l help -d 'Print help'
 complete -c kubectl-publish -n "__fish_kubectl_publish_using_subcommand help; and not __fish_seen_subcommand_from status doctor unpublish help" -f -a "status" -d 'Each stage from Service to HTTPS answer, with ✓ or ✗ and the reason'

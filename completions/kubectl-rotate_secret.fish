@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_kubectl_rotate_secret_global_optspecs
-    string join \n from-literal= from-file= from-env-file= from-current set= unset= type= create dry-run= no-wait timeout= force completion= kubeconfig= context= n/namespace= request-timeout= o/output= color= h/help V/version
+    string join \n from-literal= from-file= from-env-file= from-current set= unset= type= create dry-run= no-wait timeout= force completion= kubeconfig= context= n/namespace= request-timeout= o/output= color= as= as-group= as-uid= cluster= user= s/server= token= certificate-authority= insecure-skip-tls-verify= tls-server-name= h/help V/version
 end
 
 function __fish_kubectl_rotate_secret_needs_command
@@ -48,6 +48,17 @@ name\t''"
 complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_needs_command" -l color -d 'Colour: auto (terminal and no NO_COLOR), always or never' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_needs_command" -l as -d 'User to impersonate for the operation (a user, or system:serviceaccount:NS:NAME)' -r
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_needs_command" -l as-group -d 'Group to impersonate (repeatable; needs --as)' -r
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_needs_command" -l as-uid -d 'UID to impersonate (needs --as)' -r
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_needs_command" -l cluster -d 'The kubeconfig cluster entry to use, instead of the context\'s' -r
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_needs_command" -l user -d 'The kubeconfig user entry to use, instead of the context\'s' -r
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_needs_command" -s s -l server -d 'The API server\'s address, instead of the cluster\'s' -r
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_needs_command" -l token -d 'Bearer token for the API server, instead of the user\'s credentials' -r
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_needs_command" -l certificate-authority -d 'CA certificate file to verify the API server with' -r -F
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_needs_command" -l insecure-skip-tls-verify -d 'Do not verify the API server\'s certificate (insecure)' -r -f -a "true\t''
+false\t''"
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_needs_command" -l tls-server-name -d 'Name to check the API server\'s certificate against, instead of the server\'s host' -r
 complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_needs_command" -l from-current -d 'Version the object in use as it is (adopt an unversioned or kustomize-made object)'
 complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_needs_command" -l create -d 'Start a new versioned object when BASE does not exist yet (no object, no versions)'
 complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_needs_command" -l no-wait -d 'Do not wait for the rollouts (and so never switch back automatically)'
@@ -71,6 +82,17 @@ name\t''"
 complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand refs" -l color -d 'Colour: auto (terminal and no NO_COLOR), always or never' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand refs" -l as -d 'User to impersonate for the operation (a user, or system:serviceaccount:NS:NAME)' -r
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand refs" -l as-group -d 'Group to impersonate (repeatable; needs --as)' -r
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand refs" -l as-uid -d 'UID to impersonate (needs --as)' -r
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand refs" -l cluster -d 'The kubeconfig cluster entry to use, instead of the context\'s' -r
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand refs" -l user -d 'The kubeconfig user entry to use, instead of the context\'s' -r
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand refs" -s s -l server -d 'The API server\'s address, instead of the cluster\'s' -r
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand refs" -l token -d 'Bearer token for the API server, instead of the user\'s credentials' -r
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand refs" -l certificate-authority -d 'CA certificate file to verify the API server with' -r -F
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand refs" -l insecure-skip-tls-verify -d 'Do not verify the API server\'s certificate (insecure)' -r -f -a "true\t''
+false\t''"
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand refs" -l tls-server-name -d 'Name to check the API server\'s certificate against, instead of the server\'s host' -r
 complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand refs" -l all -d 'Also list ReplicaSets, ControllerRevisions, Pods and Jobs owned by other objects'
 complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand refs" -s h -l help -d 'Print help'
 complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand history" -l kubeconfig -d 'Path to the kubeconfig file to use' -r -F
@@ -84,6 +106,17 @@ name\t''"
 complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand history" -l color -d 'Colour: auto (terminal and no NO_COLOR), always or never' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand history" -l as -d 'User to impersonate for the operation (a user, or system:serviceaccount:NS:NAME)' -r
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand history" -l as-group -d 'Group to impersonate (repeatable; needs --as)' -r
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand history" -l as-uid -d 'UID to impersonate (needs --as)' -r
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand history" -l cluster -d 'The kubeconfig cluster entry to use, instead of the context\'s' -r
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand history" -l user -d 'The kubeconfig user entry to use, instead of the context\'s' -r
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand history" -s s -l server -d 'The API server\'s address, instead of the cluster\'s' -r
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand history" -l token -d 'Bearer token for the API server, instead of the user\'s credentials' -r
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand history" -l certificate-authority -d 'CA certificate file to verify the API server with' -r -F
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand history" -l insecure-skip-tls-verify -d 'Do not verify the API server\'s certificate (insecure)' -r -f -a "true\t''
+false\t''"
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand history" -l tls-server-name -d 'Name to check the API server\'s certificate against, instead of the server\'s host' -r
 complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand history" -s h -l help -d 'Print help'
 complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand diff" -l from-literal -d 'A KEY=VALUE pair to store (repeatable)' -r
 complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand diff" -l from-file -d 'A file (key: its name, or KEY=) or a directory of files (repeatable)' -r
@@ -102,6 +135,17 @@ name\t''"
 complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand diff" -l color -d 'Colour: auto (terminal and no NO_COLOR), always or never' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand diff" -l as -d 'User to impersonate for the operation (a user, or system:serviceaccount:NS:NAME)' -r
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand diff" -l as-group -d 'Group to impersonate (repeatable; needs --as)' -r
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand diff" -l as-uid -d 'UID to impersonate (needs --as)' -r
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand diff" -l cluster -d 'The kubeconfig cluster entry to use, instead of the context\'s' -r
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand diff" -l user -d 'The kubeconfig user entry to use, instead of the context\'s' -r
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand diff" -s s -l server -d 'The API server\'s address, instead of the cluster\'s' -r
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand diff" -l token -d 'Bearer token for the API server, instead of the user\'s credentials' -r
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand diff" -l certificate-authority -d 'CA certificate file to verify the API server with' -r -F
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand diff" -l insecure-skip-tls-verify -d 'Do not verify the API server\'s certificate (insecure)' -r -f -a "true\t''
+false\t''"
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand diff" -l tls-server-name -d 'Name to check the API server\'s certificate against, instead of the server\'s host' -r
 complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand diff" -l from-current -d 'Version the object in use as it is (adopt an unversioned or kustomize-made object)'
 complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand diff" -l show-values -d 'Show Secret values instead of sizes'
 complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand diff" -s h -l help -d 'Print help'
@@ -121,6 +165,17 @@ name\t''"
 complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand undo" -l color -d 'Colour: auto (terminal and no NO_COLOR), always or never' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand undo" -l as -d 'User to impersonate for the operation (a user, or system:serviceaccount:NS:NAME)' -r
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand undo" -l as-group -d 'Group to impersonate (repeatable; needs --as)' -r
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand undo" -l as-uid -d 'UID to impersonate (needs --as)' -r
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand undo" -l cluster -d 'The kubeconfig cluster entry to use, instead of the context\'s' -r
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand undo" -l user -d 'The kubeconfig user entry to use, instead of the context\'s' -r
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand undo" -s s -l server -d 'The API server\'s address, instead of the cluster\'s' -r
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand undo" -l token -d 'Bearer token for the API server, instead of the user\'s credentials' -r
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand undo" -l certificate-authority -d 'CA certificate file to verify the API server with' -r -F
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand undo" -l insecure-skip-tls-verify -d 'Do not verify the API server\'s certificate (insecure)' -r -f -a "true\t''
+false\t''"
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand undo" -l tls-server-name -d 'Name to check the API server\'s certificate against, instead of the server\'s host' -r
 complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand undo" -l no-wait -d 'Do not wait for the rollouts (and so never switch back automatically)'
 complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand undo" -l force -d 'Patch objects managed by Helm, Argo CD or Flux too'
 complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand undo" -s h -l help -d 'Print help'
@@ -139,6 +194,17 @@ name\t''"
 complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand prune" -l color -d 'Colour: auto (terminal and no NO_COLOR), always or never' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand prune" -l as -d 'User to impersonate for the operation (a user, or system:serviceaccount:NS:NAME)' -r
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand prune" -l as-group -d 'Group to impersonate (repeatable; needs --as)' -r
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand prune" -l as-uid -d 'UID to impersonate (needs --as)' -r
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand prune" -l cluster -d 'The kubeconfig cluster entry to use, instead of the context\'s' -r
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand prune" -l user -d 'The kubeconfig user entry to use, instead of the context\'s' -r
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand prune" -s s -l server -d 'The API server\'s address, instead of the cluster\'s' -r
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand prune" -l token -d 'Bearer token for the API server, instead of the user\'s credentials' -r
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand prune" -l certificate-authority -d 'CA certificate file to verify the API server with' -r -F
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand prune" -l insecure-skip-tls-verify -d 'Do not verify the API server\'s certificate (insecure)' -r -f -a "true\t''
+false\t''"
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand prune" -l tls-server-name -d 'Name to check the API server\'s certificate against, instead of the server\'s host' -r
 complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand prune" -s h -l help -d 'Print help'
 complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand help; and not __fish_seen_subcommand_from refs history diff undo prune help" -f -a "refs" -d 'List the objects that reference BASE or any of its versions'
 complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand help; and not __fish_seen_subcommand_from refs history diff undo prune help" -f -a "history" -d 'List the versions: revision, name, age, keys and who uses each'

@@ -32,6 +32,17 @@ _kubectl-rotate_secret() {
 '-o+[Output format]:OUTPUT:(table json yaml name)' \
 '--output=[Output format]:OUTPUT:(table json yaml name)' \
 '--color=[Colour\: auto (terminal and no NO_COLOR), always or never]:COLOR:(auto always never)' \
+'--as=[User to impersonate for the operation (a user, or system\:serviceaccount\:NS\:NAME)]:USER:_default' \
+'*--as-group=[Group to impersonate (repeatable; needs --as)]:GROUP:_default' \
+'--as-uid=[UID to impersonate (needs --as)]:UID:_default' \
+'--cluster=[The kubeconfig cluster entry to use, instead of the context'\''s]:NAME:_default' \
+'--user=[The kubeconfig user entry to use, instead of the context'\''s]:NAME:_default' \
+'-s+[The API server'\''s address, instead of the cluster'\''s]:URL:_default' \
+'--server=[The API server'\''s address, instead of the cluster'\''s]:URL:_default' \
+'--token=[Bearer token for the API server, instead of the user'\''s credentials]:TOKEN:_default' \
+'--certificate-authority=[CA certificate file to verify the API server with]:FILE:_files' \
+'--insecure-skip-tls-verify=[Do not verify the API server'\''s certificate (insecure)]::BOOL:(true false)' \
+'--tls-server-name=[Name to check the API server'\''s certificate against, instead of the server'\''s host]:NAME:_default' \
 '--from-current[Version the object in use as it is (adopt an unversioned or kustomize-made object)]' \
 '--create[Start a new versioned object when BASE does not exist yet (no object, no versions)]' \
 '--no-wait[Do not wait for the rollouts (and so never switch back automatically)]' \
@@ -60,6 +71,17 @@ _arguments "${_arguments_options[@]}" : \
 '-o+[Output format]:OUTPUT:(table json yaml name)' \
 '--output=[Output format]:OUTPUT:(table json yaml name)' \
 '--color=[Colour\: auto (terminal and no NO_COLOR), always or never]:COLOR:(auto always never)' \
+'--as=[User to impersonate for the operation (a user, or system\:serviceaccount\:NS\:NAME)]:USER:_default' \
+'*--as-group=[Group to impersonate (repeatable; needs --as)]:GROUP:_default' \
+'--as-uid=[UID to impersonate (needs --as)]:UID:_default' \
+'--cluster=[The kubeconfig cluster entry to use, instead of the context'\''s]:NAME:_default' \
+'--user=[The kubeconfig user entry to use, instead of the context'\''s]:NAME:_default' \
+'-s+[The API server'\''s address, instead of the cluster'\''s]:URL:_default' \
+'--server=[The API server'\''s address, instead of the cluster'\''s]:URL:_default' \
+'--token=[Bearer token for the API server, instead of the user'\''s credentials]:TOKEN:_default' \
+'--certificate-authority=[CA certificate file to verify the API server with]:FILE:_files' \
+'--insecure-skip-tls-verify=[Do not verify the API server'\''s certificate (insecure)]::BOOL:(true false)' \
+'--tls-server-name=[Name to check the API server'\''s certificate against, instead of the server'\''s host]:NAME:_default' \
 '--all[Also list ReplicaSets, ControllerRevisions, Pods and Jobs owned by other objects]' \
 '-h[Print help]' \
 '--help[Print help]' \
@@ -76,6 +98,17 @@ _arguments "${_arguments_options[@]}" : \
 '-o+[Output format]:OUTPUT:(table json yaml name)' \
 '--output=[Output format]:OUTPUT:(table json yaml name)' \
 '--color=[Colour\: auto (terminal and no NO_COLOR), always or never]:COLOR:(auto always never)' \
+'--as=[User to impersonate for the operation (a user, or system\:serviceaccount\:NS\:NAME)]:USER:_default' \
+'*--as-group=[Group to impersonate (repeatable; needs --as)]:GROUP:_default' \
+'--as-uid=[UID to impersonate (needs --as)]:UID:_default' \
+'--cluster=[The kubeconfig cluster entry to use, instead of the context'\''s]:NAME:_default' \
+'--user=[The kubeconfig user entry to use, instead of the context'\''s]:NAME:_default' \
+'-s+[The API server'\''s address, instead of the cluster'\''s]:URL:_default' \
+'--server=[The API server'\''s address, instead of the cluster'\''s]:URL:_default' \
+'--token=[Bearer token for the API server, instead of the user'\''s credentials]:TOKEN:_default' \
+'--certificate-authority=[CA certificate file to verify the API server with]:FILE:_files' \
+'--insecure-skip-tls-verify=[Do not verify the API server'\''s certificate (insecure)]::BOOL:(true false)' \
+'--tls-server-name=[Name to check the API server'\''s certificate against, instead of the server'\''s host]:NAME:_default' \
 '-h[Print help]' \
 '--help[Print help]' \
 ':target:_default' \
@@ -97,6 +130,17 @@ _arguments "${_arguments_options[@]}" : \
 '-o+[Output format]:OUTPUT:(table json yaml name)' \
 '--output=[Output format]:OUTPUT:(table json yaml name)' \
 '--color=[Colour\: auto (terminal and no NO_COLOR), always or never]:COLOR:(auto always never)' \
+'--as=[User to impersonate for the operation (a user, or system\:serviceaccount\:NS\:NAME)]:USER:_default' \
+'*--as-group=[Group to impersonate (repeatable; needs --as)]:GROUP:_default' \
+'--as-uid=[UID to impersonate (needs --as)]:UID:_default' \
+'--cluster=[The kubeconfig cluster entry to use, instead of the context'\''s]:NAME:_default' \
+'--user=[The kubeconfig user entry to use, instead of the context'\''s]:NAME:_default' \
+'-s+[The API server'\''s address, instead of the cluster'\''s]:URL:_default' \
+'--server=[The API server'\''s address, instead of the cluster'\''s]:URL:_default' \
+'--token=[Bearer token for the API server, instead of the user'\''s credentials]:TOKEN:_default' \
+'--certificate-authority=[CA certificate file to verify the API server with]:FILE:_files' \
+'--insecure-skip-tls-verify=[Do not verify the API server'\''s certificate (insecure)]::BOOL:(true false)' \
+'--tls-server-name=[Name to check the API server'\''s certificate against, instead of the server'\''s host]:NAME:_default' \
 '--from-current[Version the object in use as it is (adopt an unversioned or kustomize-made object)]' \
 '--show-values[Show Secret values instead of sizes]' \
 '-h[Print help]' \
@@ -117,6 +161,17 @@ _arguments "${_arguments_options[@]}" : \
 '-o+[Output format]:OUTPUT:(table json yaml name)' \
 '--output=[Output format]:OUTPUT:(table json yaml name)' \
 '--color=[Colour\: auto (terminal and no NO_COLOR), always or never]:COLOR:(auto always never)' \
+'--as=[User to impersonate for the operation (a user, or system\:serviceaccount\:NS\:NAME)]:USER:_default' \
+'*--as-group=[Group to impersonate (repeatable; needs --as)]:GROUP:_default' \
+'--as-uid=[UID to impersonate (needs --as)]:UID:_default' \
+'--cluster=[The kubeconfig cluster entry to use, instead of the context'\''s]:NAME:_default' \
+'--user=[The kubeconfig user entry to use, instead of the context'\''s]:NAME:_default' \
+'-s+[The API server'\''s address, instead of the cluster'\''s]:URL:_default' \
+'--server=[The API server'\''s address, instead of the cluster'\''s]:URL:_default' \
+'--token=[Bearer token for the API server, instead of the user'\''s credentials]:TOKEN:_default' \
+'--certificate-authority=[CA certificate file to verify the API server with]:FILE:_files' \
+'--insecure-skip-tls-verify=[Do not verify the API server'\''s certificate (insecure)]::BOOL:(true false)' \
+'--tls-server-name=[Name to check the API server'\''s certificate against, instead of the server'\''s host]:NAME:_default' \
 '--no-wait[Do not wait for the rollouts (and so never switch back automatically)]' \
 '--force[Patch objects managed by Helm, Argo CD or Flux too]' \
 '-h[Print help]' \
@@ -136,6 +191,17 @@ _arguments "${_arguments_options[@]}" : \
 '-o+[Output format]:OUTPUT:(table json yaml name)' \
 '--output=[Output format]:OUTPUT:(table json yaml name)' \
 '--color=[Colour\: auto (terminal and no NO_COLOR), always or never]:COLOR:(auto always never)' \
+'--as=[User to impersonate for the operation (a user, or system\:serviceaccount\:NS\:NAME)]:USER:_default' \
+'*--as-group=[Group to impersonate (repeatable; needs --as)]:GROUP:_default' \
+'--as-uid=[UID to impersonate (needs --as)]:UID:_default' \
+'--cluster=[The kubeconfig cluster entry to use, instead of the context'\''s]:NAME:_default' \
+'--user=[The kubeconfig user entry to use, instead of the context'\''s]:NAME:_default' \
+'-s+[The API server'\''s address, instead of the cluster'\''s]:URL:_default' \
+'--server=[The API server'\''s address, instead of the cluster'\''s]:URL:_default' \
+'--token=[Bearer token for the API server, instead of the user'\''s credentials]:TOKEN:_default' \
+'--certificate-authority=[CA certificate file to verify the API server with]:FILE:_files' \
+'--insecure-skip-tls-verify=[Do not verify the API server'\''s certificate (insecure)]::BOOL:(true false)' \
+'--tls-server-name=[Name to check the API server'\''s certificate against, instead of the server'\''s host]:NAME:_default' \
 '-h[Print help]' \
 '--help[Print help]' \
 ':target:_default' \

@@ -1,6 +1,6 @@
 //! kubectl-style global flags. kubectl refuses flags placed before a plugin's
 //! name, so every plugin parses these itself; flatten [`GlobalArgs`] into its
-//! clap definition.
+//! clap definition, and [`ConnectionArgs`] too when it talks to a cluster.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -35,6 +35,162 @@ pub struct GlobalArgs {
     /// Colour: auto (terminal and no NO_COLOR), always or never
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+
+    /// kubectl's connection flags; a plugin that talks to a cluster flattens
+    /// them next to these and moves them in (ctx never connects, so takes none).
+    #[arg(skip)]
+    pub connection: ConnectionArgs,
+}
+
+/// kubectl's connection flags (those of its `genericclioptions.ConfigFlags`),
+/// with kubectl's meaning. They change how a plugin reaches and authenticates
+/// to the API server, never what it writes to a kubeconfig.
+#[derive(Clone, Args, Default, PartialEq, Eq)]
+pub struct ConnectionArgs {
+    /// User to impersonate for the operation (a user, or system:serviceaccount:NS:NAME)
+    #[arg(long = "as", global = true, value_name = "USER")]
+    pub as_user: Option<String>,
+
+    /// Group to impersonate (repeatable; needs --as)
+    #[arg(long = "as-group", global = true, value_name = "GROUP")]
+    pub as_groups: Vec<String>,
+
+    /// UID to impersonate (needs --as)
+    #[arg(long = "as-uid", global = true, value_name = "UID")]
+    pub as_uid: Option<String>,
+
+    /// The kubeconfig cluster entry to use, instead of the context's
+    #[arg(long, global = true, value_name = "NAME")]
+    pub cluster: Option<String>,
+
+    /// The kubeconfig user entry to use, instead of the context's
+    #[arg(long, global = true, value_name = "NAME")]
+    pub user: Option<String>,
+
+    /// The API server's address, instead of the cluster's
+    #[arg(short = 's', long, global = true, value_name = "URL")]
+    pub server: Option<String>,
+
+    /// Bearer token for the API server, instead of the user's credentials
+    #[arg(long, global = true, value_name = "TOKEN")]
+    pub token: Option<String>,
+
+    /// CA certificate file to verify the API server with
+    #[arg(long, global = true, value_name = "FILE")]
+    pub certificate_authority: Option<PathBuf>,
+
+    /// Do not verify the API server's certificate (insecure)
+    #[arg(
+        long,
+        global = true,
+        value_name = "BOOL",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "true",
+        value_parser = clap::builder::BoolishValueParser::new(),
+        default_value_t = false,
+        hide_default_value = true
+    )]
+    pub insecure_skip_tls_verify: bool,
+
+    /// Name to check the API server's certificate against, instead of the server's host
+    #[arg(long, global = true, value_name = "NAME")]
+    pub tls_server_name: Option<String>,
+}
+
+/// Never shows the token.
+impl std::fmt::Debug for ConnectionArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectionArgs")
+            .field("as_user", &self.as_user)
+            .field("as_groups", &self.as_groups)
+            .field("as_uid", &self.as_uid)
+            .field("cluster", &self.cluster)
+            .field("user", &self.user)
+            .field("server", &self.server)
+            .field("token", &self.token.as_ref().map(|_| "<hidden>"))
+            .field("certificate_authority", &self.certificate_authority)
+            .field("insecure_skip_tls_verify", &self.insecure_skip_tls_verify)
+            .field("tls_server_name", &self.tls_server_name)
+            .finish()
+    }
+}
+
+/// An empty value is no value, as in kubectl (`--as=` impersonates nobody).
+fn given(value: &Option<String>) -> Option<&str> {
+    value.as_deref().filter(|v| !v.is_empty())
+}
+
+impl ConnectionArgs {
+    pub fn as_user(&self) -> Option<&str> {
+        given(&self.as_user)
+    }
+    pub fn as_uid(&self) -> Option<&str> {
+        given(&self.as_uid)
+    }
+    pub fn cluster(&self) -> Option<&str> {
+        given(&self.cluster)
+    }
+    pub fn user(&self) -> Option<&str> {
+        given(&self.user)
+    }
+    pub fn server(&self) -> Option<&str> {
+        given(&self.server)
+    }
+    pub fn token(&self) -> Option<&str> {
+        given(&self.token)
+    }
+    pub fn tls_server_name(&self) -> Option<&str> {
+        given(&self.tls_server_name)
+    }
+    pub fn as_groups(&self) -> impl Iterator<Item = &str> {
+        self.as_groups
+            .iter()
+            .map(String::as_str)
+            .filter(|g| !g.is_empty())
+    }
+
+    /// Whether the flags name a server without a kubeconfig context
+    /// (`--server`, or a `--cluster` entry), as a CI job does.
+    pub fn names_a_server(&self) -> bool {
+        self.server().is_some() || self.cluster().is_some()
+    }
+
+    /// The first flag given that replaces part of a context's cluster or user
+    /// (all but impersonation), for commands that visit every context.
+    pub fn entry_override(&self) -> Option<&'static str> {
+        [
+            (self.server().is_some(), "--server"),
+            (self.cluster().is_some(), "--cluster"),
+            (self.user().is_some(), "--user"),
+            (self.token().is_some(), "--token"),
+            (
+                self.certificate_authority.is_some(),
+                "--certificate-authority",
+            ),
+            (self.insecure_skip_tls_verify, "--insecure-skip-tls-verify"),
+            (self.tls_server_name().is_some(), "--tls-server-name"),
+        ]
+        .into_iter()
+        .find_map(|(given, flag)| given.then_some(flag))
+    }
+
+    /// The combinations kubectl refuses, as one-line usage errors.
+    pub fn check(&self) -> Result<()> {
+        if self.insecure_skip_tls_verify && self.certificate_authority.is_some() {
+            return Err(Error::Usage(
+                "--insecure-skip-tls-verify and --certificate-authority exclude each other; verify the server with the CA, or skip verification".into(),
+            ));
+        }
+        if self.as_user().is_none()
+            && (self.as_groups().next().is_some() || self.as_uid().is_some())
+        {
+            return Err(Error::Usage(
+                "--as-group and --as-uid impersonate a user's groups and uid; add --as USER".into(),
+            ));
+        }
+        Ok(())
+    }
 }
 
 impl GlobalArgs {

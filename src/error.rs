@@ -35,6 +35,16 @@ pub enum Error {
     #[error("no current context is set; pick one with `kubectl ctx NAME`")]
     NoCurrentContext,
 
+    #[error(
+        "no cluster named {0:?} in the kubeconfig (--cluster); run `kubectl config get-clusters` to list them"
+    )]
+    ClusterNotFound(String),
+
+    #[error(
+        "no user named {0:?} in the kubeconfig (--user); run `kubectl config get-users` to list them"
+    )]
+    UserNotFound(String),
+
     #[error("{path}: {source}")]
     Io {
         path: PathBuf,

@@ -3,8 +3,8 @@
 //!
 //! Plumbing, shared by every plugin:
 //! - [`kubeconfig`]: kubectl's loading rules, byte-preserving edits, locked atomic writes;
-//! - [`client`]: a `kube::Client` for a kubeconfig context;
-//! - [`cli`]: kubectl-style global flags;
+//! - [`client`]: a `kube::Client` for a kubeconfig context and kubectl's connection flags;
+//! - [`cli`]: kubectl-style global and connection flags;
 //! - [`output`]: formats, colour and tables;
 //! - [`state`]: kubectx-compatible history files and the per-user runtime directory;
 //! - [`error`]: the error type and exit codes.

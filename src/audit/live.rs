@@ -591,13 +591,16 @@ pub async fn collect(
 
 async fn audit_context(
     kc: &Kubeconfig,
-    context: &str,
+    context: Option<&str>,
     req: &AuditRequest,
     settings: &Settings,
 ) -> Result<ClusterReport> {
-    let conn = client::connect_context(kc, context, &req.global).await?;
+    let conn = match context {
+        Some(context) => client::connect_context(kc, context, &req.global).await?,
+        None => client::connect(kc, &req.global).await?,
+    };
     let namespace = (!req.all_namespaces).then_some(conn.namespace.as_str());
-    let input = collect(&conn.client, context, namespace).await?;
+    let input = collect(&conn.client, &conn.context, namespace).await?;
     let mut index = Index::new(
         input.objects,
         input.pods,
@@ -606,35 +609,30 @@ async fn audit_context(
         req.zones,
     );
     index.references.extend(input.references);
-    Ok(audit_index(Some(context.to_string()), &index, settings))
+    Ok(audit_index(Some(conn.context), &index, settings))
 }
 
-/// Audits the context in effect, or every context concurrently.
+/// Audits the context in effect (or the server the flags name), or every
+/// context concurrently.
 pub fn audit(req: &AuditRequest, settings: &Settings) -> Result<Report> {
     let kc = Kubeconfig::load(req.global.kubeconfig.as_deref())?;
-    if kc.contexts().is_empty() {
+    if kc.contexts().is_empty() && !req.global.connection.names_a_server() {
         return Err(Error::Failed(
-            "no kubeconfig context to audit; pass --kubeconfig FILE, or audit manifests offline with -f DIR".into(),
+            "no kubeconfig context to audit; pass --kubeconfig FILE (or --server URL), or audit manifests offline with -f DIR".into(),
         ));
     }
-    let contexts: Vec<String> = if req.all_contexts {
-        kc.contexts().into_iter().map(|c| c.name).collect()
-    } else {
-        vec![kc.effective_context(req.global.context.as_deref())?.name]
-    };
-    if contexts.is_empty() {
-        return Err(Error::NoCurrentContext);
+    if !req.all_contexts {
+        let runtime = client::runtime()?;
+        let report = runtime.block_on(audit_context(&kc, None, req, settings))?;
+        return Ok(Report::new(vec![report]));
     }
+    let contexts: Vec<String> = kc.contexts().into_iter().map(|c| c.name).collect();
     let runtime = client::runtime()?;
     let results = runtime.block_on(futures::future::join_all(
         contexts
             .iter()
-            .map(|c| audit_context(&kc, c, req, settings)),
+            .map(|c| audit_context(&kc, Some(c), req, settings)),
     ));
-    if !req.all_contexts {
-        let report = results.into_iter().next().expect("one context")?;
-        return Ok(Report::new(vec![report]));
-    }
     // Every context: one that cannot be audited is reported, not fatal.
     let clusters = contexts
         .into_iter()

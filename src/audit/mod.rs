@@ -240,6 +240,7 @@ pub fn print(
 /// `kubectl audit [-f …]`: returns the exit code.
 pub fn run(req: AuditRequest) -> Result<u8> {
     let live = req.files.is_empty();
+    req.global.connection.check()?;
     if !live && (req.all_contexts || req.all_namespaces) {
         return Err(Error::Usage(
             "-A and --all-contexts audit a cluster; they cannot be combined with -f".into(),
@@ -249,6 +250,13 @@ pub fn run(req: AuditRequest) -> Result<u8> {
         return Err(Error::Usage(
             "--context and --all-contexts exclude each other".into(),
         ));
+    }
+    if req.all_contexts
+        && let Some(flag) = req.global.connection.entry_override()
+    {
+        return Err(Error::Usage(format!(
+            "{flag} applies to one cluster; --all-contexts uses each context's own, so drop one of them"
+        )));
     }
     if req.all_namespaces && req.global.namespace.is_some() {
         return Err(Error::Usage("-n and -A exclude each other".into()));

@@ -14,6 +14,8 @@
 //! Generic values need no provider: `--kubeconfig` and file-like values
 //! complete files, `--context` contexts, `-n` namespaces, enums their values.
 
+mod connection;
+mod man;
 pub mod values;
 
 use std::future::Future;
@@ -24,9 +26,9 @@ use std::time::Duration;
 
 use clap::{Arg, ArgAction, Command, CommandFactory, ValueEnum, ValueHint};
 
-use crate::cli::GlobalArgs;
+use crate::cli::{ConnectionArgs, GlobalArgs};
 use crate::client::{self, Connection};
-use crate::error::{Error, Result, exit};
+use crate::error::{Result, exit};
 use crate::kubeconfig::Kubeconfig;
 use crate::output;
 
@@ -89,7 +91,7 @@ pub fn intercept<C: CommandFactory>(bin: &str, values: Provider) -> Option<ExitC
             let words: Vec<String> = args.collect();
             Some(crate::error::run(|| complete(C::command(), &words, values)))
         }
-        Some("__man") => Some(crate::error::run(|| print_man(C::command(), bin))),
+        Some("__man") => Some(crate::error::run(|| man::print_man(C::command(), bin))),
         _ => None,
     }
 }
@@ -118,6 +120,8 @@ pub struct Request {
     pub kubeconfig: Option<PathBuf>,
     pub context: Option<String>,
     pub namespace: Option<String>,
+    /// kubectl's connection flags as typed (`--as`, `--server`, …).
+    pub connection: ConnectionArgs,
 }
 
 impl Request {
@@ -128,6 +132,7 @@ impl Request {
             context: self.context.clone(),
             namespace: self.namespace.clone(),
             request_timeout: Some(format!("{}s", CLUSTER_TIMEOUT.as_secs())),
+            connection: self.connection.clone(),
             ..Default::default()
         }
     }
@@ -166,6 +171,7 @@ struct Walk<'a> {
     kubeconfig: Option<PathBuf>,
     context: Option<String>,
     namespace: Option<String>,
+    connection: ConnectionArgs,
 }
 
 impl<'a> Walk<'a> {
@@ -187,11 +193,15 @@ impl<'a> Walk<'a> {
 
     fn record(&mut self, arg: &'a Arg, value: Option<&str>) {
         self.seen.push(arg.get_id().as_str());
+        let long = arg.get_long().unwrap_or_default();
+        if value.is_some() || !takes_next_word(arg) {
+            connection::record(&mut self.connection, long, value);
+        }
         let Some(value) = value else { return };
-        match arg.get_long() {
-            Some("kubeconfig") => self.kubeconfig = Some(value.into()),
-            Some("context") => self.context = Some(value.into()),
-            Some("namespace") => self.namespace = Some(value.into()),
+        match long {
+            "kubeconfig" => self.kubeconfig = Some(value.into()),
+            "context" => self.context = Some(value.into()),
+            "namespace" => self.namespace = Some(value.into()),
             _ => {}
         }
     }
@@ -206,6 +216,7 @@ impl<'a> Walk<'a> {
             kubeconfig: None,
             context: None,
             namespace: None,
+            connection: ConnectionArgs::default(),
         };
         for word in done {
             if let Some(arg) = w.pending.take() {
@@ -267,6 +278,7 @@ impl<'a> Walk<'a> {
             kubeconfig: self.kubeconfig.clone(),
             context: self.context.clone(),
             namespace: self.namespace.clone(),
+            connection: self.connection.clone(),
         }
     }
 
@@ -430,13 +442,14 @@ fn generic(_req: &Request, arg: &Arg) -> Reply {
     }
 }
 
-/// `--context` and `--namespace`, for plugins that talk to a cluster. A
-/// provider opts in, so a plugin that never does (aws-token) links no client.
+/// `--context`, `--namespace` and kubectl's connection flags, for plugins
+/// that talk to a cluster. A provider opts in, so a plugin that never does
+/// (aws-token) links no client.
 pub fn cluster_flags(req: &Request, arg: &Arg) -> Option<Reply> {
     match arg.get_long() {
         Some("context") => Some(contexts(req, false)),
         Some("namespace") => Some(namespaces(req)),
-        _ => None,
+        _ => connection::values(req, arg),
     }
 }
 
@@ -487,88 +500,11 @@ fn finish(reply: Reply, prefix: &str, partial: &str) -> Vec<String> {
     lines
 }
 
-/// `kubectl-<plugin> __man`: one roff page for the plugin and its subcommands.
-pub fn print_man(cmd: Command, bin: &str) -> Result<u8> {
-    let page = man_page(cmd, bin)
-        .map_err(|e| Error::Failed(format!("cannot render the man page: {e}")))?;
-    let mut out = std::io::stdout().lock();
-    match out.write_all(&page).and_then(|()| out.flush()) {
-        Ok(()) => Ok(exit::OK),
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(exit::OK),
-        Err(e) => Err(Error::Failed(format!("cannot write the man page: {e}"))),
-    }
-}
-
-fn man_page(mut cmd: Command, bin: &str) -> std::io::Result<Vec<u8>> {
-    let version = cmd.get_version().unwrap_or_default().to_string();
-    cmd.build();
-    let man = |c: Command| {
-        clap_mangen::Man::new(c)
-            .title(bin.to_uppercase())
-            .section("1")
-            .source(format!("honban {version}"))
-            .manual("honban")
-    };
-    let root = man(cmd.clone());
-    let mut page = Vec::new();
-    root.render_title(&mut page)?;
-    root.render_name_section(&mut page)?;
-    root.render_synopsis_section(&mut page)?;
-    root.render_description_section(&mut page)?;
-    root.render_options_section(&mut page)?;
-    // clap_mangen's own subcommand list points at one page per subcommand;
-    // this page documents them in place instead.
-    let root_name = cmd.get_name().to_string();
-    let mut stack: Vec<(String, &Command)> = cmd
-        .get_subcommands()
-        .map(|s| (format!("{root_name} {}", s.get_name()), s))
-        .collect();
-    stack.reverse();
-    while let Some((name, sub)) = stack.pop() {
-        if sub.is_hide_set() || sub.get_name() == "help" {
-            continue;
-        }
-        writeln!(page, ".SH \"COMMAND: {}\"", roff_escape(&name))?;
-        let sub_man = man(sub.clone().bin_name(&name));
-        let mut text = Vec::new();
-        sub_man.render_description_section(&mut text)?;
-        sub_man.render_synopsis_section(&mut text)?;
-        if sub.get_arguments().any(|a| !a.is_hide_set()) {
-            sub_man.render_options_section(&mut text)?;
-        }
-        let text = String::from_utf8_lossy(&text)
-            .replace(".SH DESCRIPTION\n", "")
-            .replace(".SH SYNOPSIS\n", ".PP\n")
-            .replace(".SH OPTIONS\n", ".SS Options\n");
-        page.extend_from_slice(text.as_bytes());
-        let mut children: Vec<(String, &Command)> = sub
-            .get_subcommands()
-            .map(|s| (format!("{name} {}", s.get_name()), s))
-            .collect();
-        children.reverse();
-        stack.extend(children);
-    }
-    if cmd.get_after_long_help().is_some() || cmd.get_after_help().is_some() {
-        root.render_extra_section(&mut page)?;
-    }
-    root.render_version_section(&mut page)?;
-    // Every render_* call repeats roff's quote-string preamble; once is enough.
-    const PREAMBLE: &str = ".ie \\n(.g .ds Aq \\(aq\n.el .ds Aq '\n";
-    let page = String::from_utf8_lossy(&page).replace(PREAMBLE, "");
-    Ok(format!("{PREAMBLE}{page}").into_bytes())
-}
-
-fn roff_escape(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('-', "\\-")
-        .replace('"', "\\(dq")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn toy() -> Command {
+    pub(super) fn toy() -> Command {
         Command::new("toy")
             .arg(Arg::new("target"))
             .arg(
@@ -694,19 +630,5 @@ mod tests {
         };
         assert_eq!(finish(reply(), "", "dep"), ["deploy/", ":6"]);
         assert_eq!(finish(reply(), "", "doc"), ["doctor", ":4"]);
-    }
-
-    #[test]
-    fn man_page_documents_subcommands_in_place() {
-        let page = String::from_utf8(man_page(toy().version("1.2.3"), "toy").unwrap()).unwrap();
-        assert!(page.starts_with(".ie \\n(.g .ds Aq"), "{page}");
-        assert_eq!(page.matches(".ds Aq \\(aq").count(), 1, "{page}");
-        assert!(
-            page.contains(".TH TOY 1  \"honban 1.2.3\" honban"),
-            "{page}"
-        );
-        assert!(page.contains(".SH \"COMMAND: toy show\""), "{page}");
-        assert!(!page.contains("toy-show(1)"), "{page}");
-        assert!(!page.contains("secret"), "hidden flags stay out: {page}");
     }
 }

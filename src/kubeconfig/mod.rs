@@ -7,20 +7,20 @@
 //! under kubectl's `<file>.lock`; only the files it touches are written.
 
 pub mod edit;
+mod minify;
 mod peek;
 mod simple;
 mod upsert;
 pub mod write;
 pub mod yaml;
 
+pub use minify::Selection;
 pub use upsert::NamedEntry;
 
 use std::collections::{BTreeMap, HashSet};
 use std::fs;
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
-
-use serde_json::{Value, json};
 
 use crate::error::{Error, Result};
 use edit::Edit;
@@ -674,65 +674,6 @@ impl Kubeconfig {
         }
     }
 
-    // ---- minified copies ----
-
-    /// A one-context kubeconfig with its cluster and user, every relative path made
-    /// absolute against the file that defined it.
-    pub fn minify(&self, context: &str) -> Result<Value> {
-        let info = self.require_context(context)?;
-        self.check_all()?;
-        let ctx_item = self.named(info.file, "contexts")[info.index].1;
-        let ctx_doc = &self.files[info.file].doc;
-        let ctx_value = ctx_doc
-            .get(ctx_item, "context")
-            .map(|c| ctx_doc.to_json(c))
-            .unwrap_or(json!({}));
-        let mut out = json!({
-            "apiVersion": "v1",
-            "kind": "Config",
-            "current-context": context,
-            "contexts": [{"name": context, "context": ctx_value}],
-            "clusters": [],
-            "users": [],
-            "preferences": {},
-        });
-        if let Some(cluster) = &info.cluster
-            && let Some((fi, item)) = self.find_named("clusters", cluster)
-        {
-            let doc = &self.files[fi].doc;
-            let mut value = doc
-                .get(item, "cluster")
-                .map(|c| doc.to_json(c))
-                .unwrap_or(json!({}));
-            absolutize(&mut value, &["certificate-authority"], self.dir_of(fi));
-            out["clusters"] = json!([{"name": cluster, "cluster": value}]);
-        }
-        if let Some(user) = &info.user
-            && let Some((fi, item)) = self.find_named("users", user)
-        {
-            let doc = &self.files[fi].doc;
-            let mut value = doc
-                .get(item, "user")
-                .map(|c| doc.to_json(c))
-                .unwrap_or(json!({}));
-            let dir = self.dir_of(fi);
-            absolutize(
-                &mut value,
-                &["client-certificate", "client-key", "tokenFile"],
-                dir.clone(),
-            );
-            if let Some(cmd) = value.pointer_mut("/exec/command")
-                && let Some(s) = cmd.as_str()
-                && s.contains('/')
-                && !Path::new(s).is_absolute()
-            {
-                *cmd = Value::String(dir.join(s).to_string_lossy().into_owned());
-            }
-            out["users"] = json!([{"name": user, "user": value}]);
-        }
-        Ok(out)
-    }
-
     fn find_named(&self, list: &str, name: &str) -> Option<(usize, &Node)> {
         (0..self.files.len()).find_map(|fi| {
             self.named(fi, list)
@@ -740,16 +681,6 @@ impl Kubeconfig {
                 .find(|(n, _)| *n == name)
                 .map(|(_, item)| (fi, item))
         })
-    }
-
-    fn dir_of(&self, file: usize) -> PathBuf {
-        let path = &self.files[file].path;
-        let abs = if path.is_absolute() {
-            path.clone()
-        } else {
-            std::env::current_dir().unwrap_or_default().join(path)
-        };
-        abs.parent().map(Path::to_path_buf).unwrap_or_default()
     }
 
     // ---- committing ----
@@ -859,18 +790,6 @@ fn remove_first_of_many(text: &str, seq: &Node) -> Edit {
         anchor: 0,
     };
     edit::remove_item(text, &single, 0)
-}
-
-fn absolutize(value: &mut Value, keys: &[&str], dir: PathBuf) {
-    for key in keys {
-        if let Some(v) = value.get_mut(*key)
-            && let Some(s) = v.as_str()
-            && !s.is_empty()
-            && !Path::new(s).is_absolute()
-        {
-            *v = Value::String(dir.join(s).to_string_lossy().into_owned());
-        }
-    }
 }
 
 /// Files smaller than this are read in full: it costs less than cutting them.

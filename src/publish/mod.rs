@@ -130,11 +130,6 @@ where
     let rt = client::runtime()?;
     rt.block_on(async {
         let conn = client::connect(&kc, global).await?;
-        let server = kc.minify(&conn.context).ok().and_then(|v| {
-            v.pointer("/clusters/0/cluster/server")
-                .and_then(|s| s.as_str())
-                .map(str::to_string)
-        });
         body(Session {
             client: conn.client,
             context: conn.context,
@@ -142,7 +137,7 @@ where
             sdk: SdkOptions {
                 profile: aws.profile.clone(),
                 region: aws.region.clone(),
-                server,
+                server: Some(conn.server),
                 operation_timeout: None,
             },
         })

@@ -33,7 +33,16 @@ pub fn run(req: NsRequest) -> Result<u8> {
     for w in &kc.warnings {
         output::warn(Palette::for_stderr(req.global.color), w);
     }
-    let ctx = kc.effective_context(req.global.context.as_deref())?;
+    req.global.connection.check()?;
+    let ctx = match kc.effective_context(req.global.context.as_deref()) {
+        // `--server URL` with no context: a list needs no context, a switch does.
+        Err(Error::NoCurrentContext) if lists(&req) && req.global.connection.names_a_server() => {
+            let names = list_namespaces(&kc, &req.global)?;
+            let current = req.global.namespace.as_deref().unwrap_or("default");
+            return print_list(&names, current, &req.global);
+        }
+        other => other?,
+    };
     let current_ns = ctx
         .namespace
         .clone()
@@ -88,6 +97,10 @@ pub fn run(req: NsRequest) -> Result<u8> {
             print_list(&names, &current_ns, &req.global)
         }
     }
+}
+
+fn lists(req: &NsRequest) -> bool {
+    req.name.is_none() && !req.current && !req.unset
 }
 
 fn print_list(

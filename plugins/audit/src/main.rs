@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use honban::audit::{self, AuditRequest, FailOn, Level, OutputFormat};
-use honban::cli::GlobalArgs;
+use honban::cli::{ConnectionArgs, GlobalArgs};
 use honban::output::ColorChoice;
 
 /// Audit a live cluster or manifest files for reliability, multi-tenancy,
@@ -97,6 +97,9 @@ struct Global {
     /// Colour: auto (terminal and no NO_COLOR), always or never
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
+
+    #[command(flatten)]
+    connection: ConnectionArgs,
 }
 
 const EXAMPLES: &str = "Examples:
@@ -132,6 +135,7 @@ fn main() -> ExitCode {
             request_timeout: cli.global.request_timeout,
             output: None,
             color: cli.global.color,
+            connection: cli.global.connection,
         };
         audit::run(AuditRequest {
             files: cli.files,

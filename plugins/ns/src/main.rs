@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
-use honban::cli::GlobalArgs;
+use honban::cli::{ConnectionArgs, GlobalArgs};
 use honban::switch::ns::{self, NsRequest};
 
 /// List namespaces, or set the current context's namespace after checking it exists.
@@ -36,6 +36,9 @@ struct Cli {
 
     #[command(flatten)]
     global: GlobalArgs,
+
+    #[command(flatten)]
+    connection: ConnectionArgs,
 }
 
 const EXAMPLES: &str = "Examples:
@@ -62,7 +65,10 @@ fn main() -> ExitCode {
             unset: cli.unset,
             force: cli.force,
             no_picker: cli.no_picker,
-            global: cli.global,
+            global: GlobalArgs {
+                connection: cli.connection,
+                ..cli.global
+            },
         })
     })
 }

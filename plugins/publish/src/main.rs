@@ -5,7 +5,7 @@
 use std::process::ExitCode;
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
-use honban::cli::GlobalArgs;
+use honban::cli::{ConnectionArgs, GlobalArgs};
 use honban::publish::commands::{self, DryRunMode, Invocation, PublishFlags};
 use honban::publish::{AwsFlags, RouteApi};
 
@@ -44,6 +44,9 @@ struct Cli {
 
     #[command(flatten)]
     global: GlobalArgs,
+
+    #[command(flatten)]
+    connection: ConnectionArgs,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -212,7 +215,10 @@ fn main() -> ExitCode {
             target: cli.target,
             publish: cli.publish.into_core(),
             aws: cli.aws.flags(),
-            global: cli.global,
+            global: GlobalArgs {
+                connection: cli.connection,
+                ..cli.global
+            },
         })
     })
 }

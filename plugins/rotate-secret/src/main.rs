@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
-use honban::cli::GlobalArgs;
+use honban::cli::{ConnectionArgs, GlobalArgs};
 use honban::rotate::commands::{self, DEFAULT_TIMEOUT, DryRunMode, Invocation, MutateFlags};
 use honban::rotate::content::SourceFlags;
 
@@ -42,6 +42,9 @@ struct Cli {
 
     #[command(flatten)]
     global: GlobalArgs,
+
+    #[command(flatten)]
+    connection: ConnectionArgs,
 }
 
 #[derive(Subcommand, Debug)]
@@ -211,7 +214,10 @@ fn main() -> ExitCode {
             source: cli.source.flags(),
             create: cli.create,
             mutate: cli.mutate.flags(),
-            global: cli.global,
+            global: GlobalArgs {
+                connection: cli.connection,
+                ..cli.global
+            },
         })
     })
 }

@@ -1,8 +1,12 @@
-//! A `kube::Client` for one kubeconfig context.
+//! A `kube::Client` for one kubeconfig context and kubectl's connection flags.
 //!
 //! The context is resolved by honban's own kubeconfig engine (so the file is
-//! parsed once and kubectl's merge rules apply), minified to that context, and
-//! handed to kube, which handles TLS, tokens and exec credential plugins.
+//! parsed once and kubectl's merge rules apply), minified to that context with
+//! the cluster and user the flags select, the flags applied ([`overrides`]),
+//! and handed to kube, which handles TLS, tokens, impersonation and exec
+//! credential plugins.
+
+mod overrides;
 
 use std::time::Duration;
 
@@ -10,39 +14,72 @@ use kube::config::{KubeConfigOptions, Kubeconfig as KubeKubeconfig};
 
 use crate::cli::GlobalArgs;
 use crate::error::{Error, Result};
-use crate::kubeconfig::Kubeconfig;
+use crate::kubeconfig::{Kubeconfig, Selection};
 
 /// A connected client and what it was built from.
 pub struct Connection {
     pub client: kube::Client,
+    /// The context, or the server when flags alone name it (no kubeconfig context).
     pub context: String,
     /// The namespace in effect: `-n`, else the context's, else `default`.
     pub namespace: String,
+    /// The API server's URL in effect.
+    pub server: String,
 }
 
+/// Connects to `--context`, else the current context. With no current context,
+/// `--server` or `--cluster` alone will do, as in kubectl (a CI job's
+/// `--server URL --token T`).
 pub async fn connect(kc: &Kubeconfig, global: &GlobalArgs) -> Result<Connection> {
-    let info = kc.effective_context(global.context.as_deref())?;
-    connect_context(kc, &info.name, global).await
+    global.connection.check()?;
+    let context = match (global.context.as_deref(), kc.current_context()) {
+        (Some(name), _) | (None, Some((name, _))) => Some(kc.require_context(name)?.name),
+        (None, None) if global.connection.names_a_server() => None,
+        (None, None) => return Err(Error::NoCurrentContext),
+    };
+    connect_to(kc, context.as_deref(), global).await
 }
 
+/// Connects to one named context (`kubectl audit --all-contexts`).
 pub async fn connect_context(
     kc: &Kubeconfig,
     context: &str,
     global: &GlobalArgs,
 ) -> Result<Connection> {
-    let minified = kc.minify(context)?;
+    global.connection.check()?;
+    connect_to(kc, Some(context), global).await
+}
+
+async fn connect_to(
+    kc: &Kubeconfig,
+    context: Option<&str>,
+    global: &GlobalArgs,
+) -> Result<Connection> {
+    let flags = &global.connection;
+    let label = context
+        .or(flags.server())
+        .or(flags.cluster())
+        .unwrap_or_default()
+        .to_string();
+    let selection = Selection {
+        context,
+        cluster: flags.cluster(),
+        user: flags.user(),
+    };
+    let mut minified = kc.minify_selected(selection, &label)?;
+    let server = overrides::apply(&mut minified, flags, &label)?;
     let kube_config: KubeKubeconfig = serde_json::from_value(minified).map_err(|e| Error::Api {
-        context: context.to_string(),
+        context: label.clone(),
         message: format!("unsupported kubeconfig entry: {e}"),
     })?;
     let options = KubeConfigOptions {
-        context: Some(context.to_string()),
+        context: Some(label.clone()),
         ..Default::default()
     };
     let mut config = kube::Config::from_custom_kubeconfig(kube_config, &options)
         .await
         .map_err(|e| Error::Api {
-            context: context.to_string(),
+            context: label.clone(),
             message: e.to_string(),
         })?;
     let timeout = global.request_timeout()?.or(Some(Duration::from_secs(30)));
@@ -58,7 +95,7 @@ pub async fn connect_context(
     }
     let namespace = config.default_namespace.clone();
     let to_error = |e: kube::Error| Error::Api {
-        context: context.to_string(),
+        context: label.clone(),
         message: e.to_string(),
     };
     let client = if std::env::var_os(TRACE_ENV).is_some_and(|v| !v.is_empty() && v != "0") {
@@ -71,8 +108,9 @@ pub async fn connect_context(
     };
     Ok(Connection {
         client,
-        context: context.to_string(),
+        context: label,
         namespace,
+        server,
     })
 }
 
