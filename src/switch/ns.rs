@@ -33,7 +33,8 @@ pub fn run(req: NsRequest) -> Result<u8> {
     for w in &kc.warnings {
         output::warn(Palette::for_stderr(req.global.color), w);
     }
-    let ctx = kc.effective_context(req.global.context.as_deref())?;
+    // A failed lookup may come from a read that caught kubectl mid-rewrite: confirmed under the lock.
+    let (kc, ctx) = kc.confirm(|kc| kc.effective_context(req.global.context.as_deref()))?;
     let current_ns = ctx
         .namespace
         .clone()
