@@ -5,10 +5,13 @@
 
 mod support;
 
-use std::fs;
+use std::fs::{self, OpenOptions};
+use std::io::Write;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use support::kubectl_path;
 
@@ -414,14 +417,14 @@ fn kubectl_adds_contexts(kc: &Path, writer: usize, count: usize) -> Vec<String> 
                 written.push(name);
                 break;
             }
-            std::thread::sleep(std::time::Duration::from_millis(2));
+            std::thread::sleep(Duration::from_millis(2));
         }
     }
     written
 }
 
 #[test]
-fn switches_during_kubectl_rewrites_plan_under_the_lock() {
+fn switches_during_kubectl_rewrites_fail_never_and_lose_no_kubectl_edit() {
     let sb = Sandbox::new();
     // 40 clusters of 8 KB come before the contexts, as kubectl writes them back.
     let kc = sb.write("config", &generated_kubeconfig(40, 8 * 1024));
@@ -467,6 +470,87 @@ fn switches_during_kubectl_rewrites_plan_under_the_lock() {
         );
     }
     assert_eq!(contexts.len(), 70);
+    assert_eq!(
+        sb.leftovers(&["config", "cache", "run"]),
+        Vec::<String>::new()
+    );
+}
+
+/// Rewrites the file in place the way kubectl does (`<file>.lock` created
+/// exclusively, truncate, write, remove the lock), with the same content, but
+/// writes it in two halves with a pause between: kubectl's half-written moment
+/// lasts microseconds, this one long enough to be met every time. Returns how
+/// many rewrites it made.
+fn slow_in_place_rewrites(kc: &Path, stop: &AtomicBool) -> usize {
+    let lock = PathBuf::from(format!("{}.lock", kc.display()));
+    let mut rewrites = 0;
+    while !stop.load(Ordering::Relaxed) {
+        if OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&lock)
+            .is_ok()
+        {
+            let content = fs::read(kc).unwrap();
+            let mut f = OpenOptions::new()
+                .write(true)
+                .truncate(true)
+                .open(kc)
+                .unwrap();
+            let half = content.len() / 2;
+            f.write_all(&content[..half]).unwrap();
+            std::thread::sleep(Duration::from_millis(3));
+            f.write_all(&content[half..]).unwrap();
+            drop(f);
+            fs::remove_file(&lock).unwrap();
+            rewrites += 1;
+        }
+        std::thread::sleep(Duration::from_millis(4));
+    }
+    rewrites
+}
+
+#[test]
+fn ctx_and_ns_never_plan_from_a_half_written_file() {
+    let sb = Sandbox::new();
+    let kc = sb.write("config", &generated_kubeconfig(40, 1024));
+    let targets: Vec<String> = [26, 39, 13, 33]
+        .iter()
+        .map(|i| format!("ctx-{i}"))
+        .collect();
+    let stop = AtomicBool::new(false);
+    let (failures, rewrites) = std::thread::scope(|scope| {
+        let rewriter = scope.spawn(|| slow_in_place_rewrites(&kc, &stop));
+        // kubectl ns finds the current context on its own read, then writes.
+        let ns = scope.spawn(|| {
+            let ns = support::bin("kubectl-ns");
+            (0..40)
+                .filter_map(|i| {
+                    let out = plugin_in(&sb, &ns)
+                        .arg("--kubeconfig")
+                        .arg(&kc)
+                        .args(["--force", &format!("team-{i}")])
+                        .output()
+                        .unwrap();
+                    (!out.status.success()).then(|| text(&out.stderr))
+                })
+                .collect::<Vec<_>>()
+        });
+        let mut failures = concurrent_switches(&sb, &kc, 3, 40, &targets);
+        failures.extend(ns.join().unwrap());
+        stop.store(true, Ordering::Relaxed);
+        (failures, rewriter.join().unwrap())
+    });
+    assert!(rewrites > 10, "only {rewrites} in-place rewrites ran");
+    assert_eq!(
+        failures.len(),
+        0,
+        "runs that failed out of 160 ({rewrites} in-place rewrites); first: {:?}",
+        failures.first()
+    );
+    let view = kubectl_contexts(&kc);
+    assert_eq!(view["contexts"].as_array().unwrap().len(), 40);
+    assert!(targets.contains(&view["current-context"].as_str().unwrap().to_string()));
     assert_eq!(
         sb.leftovers(&["config", "cache", "run"]),
         Vec::<String>::new()
