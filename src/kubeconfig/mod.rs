@@ -3,8 +3,8 @@
 //!
 //! Loading: `--kubeconfig FILE`, else every file in `KUBECONFIG` (first wins on
 //! merge), else `~/.kube/config`. Files are opened read-only and each is parsed
-//! once. A change is planned as text edits per file ([`Change`]) and committed
-//! under kubectl's `<file>.lock`; only the files it touches are written.
+//! once. A change is planned as text edits per file ([`Change`]) on a read taken
+//! under kubectl's `<file>.lock` (see `commit`); only the files it touches are written.
 
 mod commit;
 pub mod edit;
