@@ -556,3 +556,43 @@ fn ctx_and_ns_never_plan_from_a_half_written_file() {
         Vec::<String>::new()
     );
 }
+
+#[test]
+fn a_file_cut_short_under_a_held_lock_is_read_again_once_the_lock_is_released() {
+    let sb = Sandbox::new();
+    // What a reader meets while kubectl rewrites in place: its empty lock, and the
+    // file cut inside a flow sequence (invalid YAML) or truncated to nothing.
+    let cut = &FIXTURE[..FIXTURE.find("args: [\"--cluster\",").unwrap() + 19];
+    for (what, partial) in [("cut", cut), ("empty", "")] {
+        let kc = sb.write("config", partial);
+        let lock = sb.write("config.lock", "");
+        let switch = plugin_in(&sb, &support::bin("kubectl-ctx"))
+            .arg("--kubeconfig")
+            .arg(&kc)
+            .arg("prod")
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let list = plugin_in(&sb, &support::bin("kubectl-ctx"))
+            .arg("--kubeconfig")
+            .arg(&kc)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The writer finishes a moment later (the readers have started by then).
+        std::thread::sleep(Duration::from_millis(300));
+        fs::write(&kc, FIXTURE).unwrap();
+        fs::remove_file(&lock).unwrap();
+        let switch = switch.wait_with_output().unwrap();
+        assert!(switch.status.success(), "{what}: {}", text(&switch.stderr));
+        let list = list.wait_with_output().unwrap();
+        assert!(list.status.success(), "{what}: {}", text(&list.stderr));
+        assert_eq!(text(&list.stdout), "ci\ndev\nprod\n", "{what}");
+        assert_eq!(
+            fs::read_to_string(&kc).unwrap(),
+            FIXTURE.replace("current-context: \"dev\"", "current-context: \"prod\""),
+            "{what}"
+        );
+    }
+}
