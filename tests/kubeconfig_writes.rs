@@ -192,7 +192,7 @@ fn a_file_the_user_may_not_write_is_refused_by_every_writer() {
     // kubectl itself, the oracle: it writes in place, so it needs the file.
     let (sb, kc) = root_owned_in_writable_dir(FIXTURE);
     let out = as_nobody(
-        Command::new(kubectl_path())
+        plugin_in(&sb, &kubectl_path())
             .args(["config", "use-context", "prod", "--kubeconfig"])
             .arg(&kc),
     )
@@ -200,7 +200,7 @@ fn a_file_the_user_may_not_write_is_refused_by_every_writer() {
     .unwrap();
     assert!(!out.status.success(), "kubectl wrote a file it may not");
     assert!(
-        text(&out.stderr).contains("permission denied"),
+        text(&out.stderr).contains(&format!("open {}: permission denied", kc.display())),
         "{}",
         text(&out.stderr)
     );
