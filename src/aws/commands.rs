@@ -194,15 +194,27 @@ pub fn run_setup(cmd: SetupCommand) -> Result<u8> {
 pub fn run_migrate(dry_run: bool, kubeconfig: Option<PathBuf>) -> Result<u8> {
     let flag = kubeconfig.as_deref();
     let kc = Kubeconfig::load(flag)?;
-    let found = setup::find_migrations(&kc);
+    // What to migrate is decided on the read taken under the lock (see `Kubeconfig::commit`).
+    let report = std::cell::RefCell::new((Vec::new(), String::new()));
+    let plan = |kc: &Kubeconfig| {
+        let found = setup::find_migrations(kc);
+        let change = setup::plan_migrations(kc, &found)?;
+        *report.borrow_mut() = (found, setup::diff(kc, &change));
+        Ok(change)
+    };
+    if dry_run {
+        plan(&kc)?;
+    } else {
+        Kubeconfig::commit(kc, plan)?;
+    }
+    let (found, diff) = report.into_inner();
     if found.is_empty() {
         output::note(
             "nothing to migrate: no user runs `aws eks get-token` or `aws-iam-authenticator token`",
         );
         return Ok(exit::OK);
     }
-    let change = setup::plan_migrations(&kc, &found)?;
-    print!("{}", setup::diff(&kc, &change));
+    print!("{diff}");
     if dry_run {
         output::note(format!(
             "{} user(s) would be migrated (dry run, nothing written)",
@@ -210,10 +222,6 @@ pub fn run_migrate(dry_run: bool, kubeconfig: Option<PathBuf>) -> Result<u8> {
         ));
         return Ok(exit::OK);
     }
-    Kubeconfig::commit(kc, |kc| {
-        let now = setup::find_migrations(kc);
-        setup::plan_migrations(kc, &now)
-    })?;
     for m in &found {
         output::note(format!(
             "migrated user {:?} ({}) in {}",

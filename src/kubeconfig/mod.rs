@@ -3,9 +3,10 @@
 //!
 //! Loading: `--kubeconfig FILE`, else every file in `KUBECONFIG` (first wins on
 //! merge), else `~/.kube/config`. Files are opened read-only and each is parsed
-//! once. A change is planned as text edits per file ([`Change`]) and committed
-//! under kubectl's `<file>.lock`; only the files it touches are written.
+//! once. A change is planned as text edits per file ([`Change`]) on a read taken
+//! under kubectl's `<file>.lock` (see `commit`); only the files it touches are written.
 
+mod commit;
 pub mod edit;
 mod minify;
 mod peek;
@@ -149,7 +150,7 @@ impl Kubeconfig {
     pub fn load_paths(paths: Vec<PathBuf>, source: Source) -> Result<Kubeconfig> {
         let mut files = Vec::with_capacity(paths.len());
         for path in paths {
-            files.push(read_file(&path, true)?);
+            files.push(commit::settled(&path, || read_file(&path, true))?);
         }
         let mut kc = Kubeconfig {
             files,
@@ -179,7 +180,7 @@ impl Kubeconfig {
         }
         let mut files = Vec::with_capacity(paths.len());
         for path in paths {
-            files.push(read_view(&path, with_contexts)?);
+            files.push(commit::settled(&path, || read_view(&path, with_contexts))?);
         }
         let mut kc = Kubeconfig {
             files,
@@ -681,96 +682,6 @@ impl Kubeconfig {
                 .find(|(n, _)| *n == name)
                 .map(|(_, item)| (fi, item))
         })
-    }
-
-    // ---- committing ----
-
-    /// Writes a planned change: each touched file is locked (sorted, like kubectl),
-    /// re-read, re-planned if someone else changed it meanwhile, then replaced atomically.
-    pub fn commit(
-        this: Kubeconfig,
-        plan: impl Fn(&Kubeconfig) -> Result<Change>,
-    ) -> Result<Kubeconfig> {
-        let mut kc = this;
-        let mut change = plan(&kc)?;
-        for _attempt in 0..5 {
-            if change.is_empty() {
-                return Ok(kc);
-            }
-            let mut touched: Vec<usize> = change
-                .edits
-                .keys()
-                .chain(change.creates.keys())
-                .copied()
-                .collect();
-            touched.sort_by(|a, b| kc.files[*a].path.cmp(&kc.files[*b].path));
-            touched.dedup();
-            let mut guards = Vec::new();
-            for &fi in &touched {
-                let path = &kc.files[fi].path;
-                if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty())
-                    && !parent.exists()
-                {
-                    fs::create_dir_all(parent).map_err(|e| Error::Unwritable {
-                        path: parent.to_path_buf(),
-                        source: e,
-                    })?;
-                }
-                guards.push(write::lock(path)?);
-            }
-            // Someone may have written between our read and the lock: re-read under
-            // the lock (nobody honouring it can write now) and plan again.
-            let changed = touched.iter().any(|&fi| {
-                let now = fs::read(&kc.files[fi].path).ok();
-                let before = kc.files[fi].exists.then(|| kc.files[fi].text.as_bytes());
-                now.as_deref() != before
-            });
-            if changed {
-                let (paths, source) =
-                    (kc.files.iter().map(|f| f.path.clone()).collect(), kc.source);
-                kc = Kubeconfig::load_paths(paths, source)?;
-                change = plan(&kc)?;
-                let now_touched: HashSet<usize> = change
-                    .edits
-                    .keys()
-                    .chain(change.creates.keys())
-                    .copied()
-                    .collect();
-                if !now_touched.iter().all(|fi| touched.contains(fi)) {
-                    drop(guards);
-                    continue;
-                }
-                touched.retain(|fi| now_touched.contains(fi));
-            }
-            for &fi in &touched {
-                let contents = match change.creates.get(&fi) {
-                    Some(text) => text.clone(),
-                    None => edit::apply(
-                        &kc.files[fi].text,
-                        change.edits.remove(&fi).unwrap_or_default(),
-                    ),
-                };
-                // Never write what we could not read back; sections the edit left
-                // alone were valid before and are not parsed again.
-                let check =
-                    Document::parse(&contents).and_then(|d| d.check(Some(&kc.files[fi].doc)));
-                if let Err(e) = check {
-                    return Err(Error::Failed(format!(
-                        "internal error: edit of {} would produce invalid YAML ({}); nothing was written",
-                        kc.files[fi].path.display(),
-                        e.message
-                    )));
-                }
-                write::atomic_write(&kc.files[fi].path, contents.as_bytes())?;
-                kc.files[fi].text = contents;
-                kc.files[fi].exists = true;
-            }
-            drop(guards);
-            return Ok(kc);
-        }
-        Err(Error::Failed(
-            "the kubeconfig kept changing while honban tried to write it; try again".into(),
-        ))
     }
 }
 

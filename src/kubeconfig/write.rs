@@ -6,7 +6,7 @@
 //! renamed over the original: a crash leaves the old file or the new one.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{ErrorKind, Write};
+use std::io::{ErrorKind, Read, Write};
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
@@ -47,22 +47,30 @@ pub fn lock(file: &Path) -> Result<LockGuard> {
                 return Ok(LockGuard { path });
             }
             Err(e) if e.kind() == ErrorKind::AlreadyExists => {
-                let holder = fs::read_to_string(&path)
-                    .ok()
-                    .and_then(|s| s.trim().parse::<u32>().ok());
-                let age = fs::metadata(&path)
-                    .and_then(|m| m.modified())
-                    .ok()
-                    .and_then(|t| SystemTime::now().duration_since(t).ok())
-                    .unwrap_or_default();
-                let dead_holder =
-                    holder.is_some_and(|pid| !Path::new(&format!("/proc/{pid}")).exists());
-                if dead_holder || Instant::now() >= deadline {
+                let Some(first) = LockLook::take(&path) else {
+                    // Released between our attempt and our look: try again at once.
+                    continue;
+                };
+                let dead_holder = first.holder().is_some_and(|pid| !process_runs(pid));
+                if dead_holder {
+                    // The holder may have unlocked and exited right after we read its PID.
+                    // Only a lock that is still the same file with the same content is stale.
+                    if LockLook::take(&path).as_ref() == Some(&first) {
+                        return Err(Error::Locked {
+                            lock: path,
+                            age_secs: first.age().as_secs(),
+                            holder: None,
+                            stale: true,
+                        });
+                    }
+                    continue;
+                }
+                if Instant::now() >= deadline {
                     return Err(Error::Locked {
                         lock: path,
-                        age_secs: age.as_secs(),
-                        holder: holder.filter(|_| !dead_holder),
-                        stale: dead_holder || age > LOCK_WAIT,
+                        age_secs: first.age().as_secs(),
+                        holder: first.holder(),
+                        stale: first.age() > LOCK_WAIT,
                     });
                 }
                 std::thread::sleep(delay);
@@ -81,6 +89,75 @@ pub fn lock(file: &Path) -> Result<LockGuard> {
     }
 }
 
+/// One look at a lock someone else holds: which file it is and what it says.
+#[derive(Debug, PartialEq, Eq)]
+struct LockLook {
+    dev: u64,
+    ino: u64,
+    ctime: (i64, i64),
+    content: Vec<u8>,
+    modified: Option<SystemTime>,
+}
+
+impl LockLook {
+    /// `None` when there is no lock (any more).
+    fn take(path: &Path) -> Option<LockLook> {
+        let mut f = File::open(path).ok()?;
+        let meta = f.metadata().ok()?;
+        let mut content = Vec::new();
+        f.read_to_end(&mut content).ok()?;
+        Some(LockLook {
+            dev: meta.dev(),
+            ino: meta.ino(),
+            ctime: (meta.ctime(), meta.ctime_nsec()),
+            content,
+            modified: meta.modified().ok(),
+        })
+    }
+
+    fn holder(&self) -> Option<u32> {
+        std::str::from_utf8(&self.content).ok()?.trim().parse().ok()
+    }
+
+    fn age(&self) -> Duration {
+        self.modified
+            .and_then(|t| SystemTime::now().duration_since(t).ok())
+            .unwrap_or_default()
+    }
+}
+
+fn process_runs(pid: u32) -> bool {
+    Path::new(&format!("/proc/{pid}")).exists()
+}
+
+/// When another writer holds `<file>.lock`, waits until it lets go (at most as
+/// long as [`lock`] would). Returns whether there was such a writer. Readers use
+/// it to tell a file caught mid-rewrite (kubectl truncates, then writes) from a
+/// broken one.
+pub fn wait_for_other_writer(file: &Path) -> bool {
+    let path = lock_path(file);
+    let deadline = Instant::now() + LOCK_WAIT;
+    let me = std::process::id();
+    let mut waited = false;
+    loop {
+        let Some(look) = LockLook::take(&path) else {
+            return waited;
+        };
+        let gone = look
+            .holder()
+            .is_some_and(|pid| pid == me || !process_runs(pid));
+        if gone || look.age() > LOCK_WAIT {
+            return waited;
+        }
+        if Instant::now() >= deadline {
+            // A writer that hangs this long is not mid-rewrite: let the read's own error stand.
+            return false;
+        }
+        waited = true;
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
 /// Replaces `file` with `contents` atomically, keeping its mode (and owner, when allowed).
 /// A symlinked kubeconfig is written through to its target, keeping the link.
 pub fn atomic_write(file: &Path, contents: &[u8]) -> Result<()> {
@@ -95,14 +172,21 @@ pub fn atomic_write(file: &Path, contents: &[u8]) -> Result<()> {
         .unwrap_or(Path::new("."))
         .to_path_buf();
     let existing = fs::metadata(&target).ok();
-    if let Some(meta) = &existing
-        && meta.permissions().mode() & 0o222 == 0
-    {
-        // Root may write anyway, but a file without write bits was made read-only on purpose.
-        return Err(Error::Unwritable {
-            path: target.clone(),
-            source: std::io::Error::from(ErrorKind::PermissionDenied),
-        });
+    if let Some(meta) = &existing {
+        // The rename below needs only the directory: check the file itself, as kubectl's
+        // in-place write does. Root may write anyway, but a file without write bits was
+        // made read-only on purpose.
+        let refused = if meta.permissions().mode() & 0o222 == 0 {
+            Some(std::io::Error::from(ErrorKind::PermissionDenied))
+        } else {
+            may_write(&target).err()
+        };
+        if let Some(source) = refused {
+            return Err(Error::Unwritable {
+                path: target.clone(),
+                source,
+            });
+        }
     }
     let file_name = target
         .file_name()
@@ -142,6 +226,32 @@ pub fn atomic_write(file: &Path, contents: &[u8]) -> Result<()> {
         });
     }
     Ok(())
+}
+
+/// Whether this process may write `path` itself (access(2) with the effective IDs).
+fn may_write(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    let c_path = std::ffi::CString::new(path.as_os_str().as_bytes())
+        .map_err(|_| std::io::Error::from(ErrorKind::InvalidInput))?;
+    // SAFETY: `c_path` is a NUL-terminated string that outlives the call; faccessat
+    // only reads it.
+    let rc = unsafe {
+        libc::faccessat(
+            libc::AT_FDCWD,
+            c_path.as_ptr(),
+            libc::W_OK,
+            libc::AT_EACCESS,
+        )
+    };
+    if rc == 0 {
+        return Ok(());
+    }
+    let e = std::io::Error::last_os_error();
+    // Plain "permission denied", as for a read-only file, without the errno suffix.
+    Err(match e.kind() {
+        ErrorKind::PermissionDenied => std::io::Error::from(ErrorKind::PermissionDenied),
+        _ => e,
+    })
 }
 
 /// Temp files of writers that were killed mid-write; their PID no longer runs.

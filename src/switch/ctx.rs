@@ -3,6 +3,7 @@
 //! Nothing here builds a client or a runtime: every operation is a kubeconfig
 //! read and at most one locked, byte-preserving write.
 
+use std::cell::{Cell, RefCell};
 use std::path::PathBuf;
 
 use serde::Serialize;
@@ -310,16 +311,17 @@ fn switch(kc: Kubeconfig, req: &CtxRequest, name: &str) -> Result<u8> {
         return Ok(exit::OK);
     }
 
-    kc.require_context(name)?;
-    let target = name.to_string();
+    // Planned, like `previous`, on the read taken under the lock (see `Kubeconfig::commit`).
+    let previous = RefCell::new(previous);
     Kubeconfig::commit(kc, |kc| {
-        let mut change = kc.plan_use_context(&target)?;
+        *previous.borrow_mut() = kc.current_context().map(|(n, _)| n.to_string());
+        let mut change = kc.plan_use_context(name)?;
         if let Some(ns) = &namespace {
-            change.merge(kc.plan_namespace(&target, Some(ns))?);
+            change.merge(kc.plan_namespace(name, Some(ns))?);
         }
         Ok(change)
     })?;
-    remember_previous(previous.as_deref(), name);
+    remember_previous(previous.into_inner().as_deref(), name);
     match namespace {
         Some(ns) => eprintln!("Switched to context {name:?}, namespace {ns:?}."),
         None => eprintln!("Switched to context {name:?}."),
@@ -340,11 +342,16 @@ fn remember_previous(previous: Option<&str>, now: &str) {
 }
 
 fn unset(kc: Kubeconfig) -> Result<u8> {
-    if kc.plan_unset_current().is_none() {
+    let was_set = Cell::new(false);
+    Kubeconfig::commit(kc, |kc| {
+        let change = kc.plan_unset_current();
+        was_set.set(change.is_some());
+        Ok(change.unwrap_or_default())
+    })?;
+    if !was_set.get() {
         eprintln!("No current context is set.");
         return Ok(exit::OK);
     }
-    Kubeconfig::commit(kc, |kc| Ok(kc.plan_unset_current().unwrap_or_default()))?;
     eprintln!("Unset the current context.");
     Ok(exit::OK)
 }
@@ -355,11 +362,14 @@ fn rename(kc: Kubeconfig, req: &CtxRequest, new: &str, old: &str) -> Result<u8> 
             "rename takes NEW=OLD (or NEW=. for the current context)".into(),
         ));
     }
-    let old = resolve_name(&kc, old)?;
-    kc.plan_rename(&old, new, req.force)?;
-    let (new_name, force) = (new.to_string(), req.force);
-    Kubeconfig::commit(kc, |kc| kc.plan_rename(&old, &new_name, force))?;
-    eprintln!("Context {old:?} renamed to {new:?}.");
+    let resolved = RefCell::new(String::new());
+    Kubeconfig::commit(kc, |kc| {
+        let old = resolve_name(kc, old)?;
+        let change = kc.plan_rename(&old, new, req.force)?;
+        *resolved.borrow_mut() = old;
+        Ok(change)
+    })?;
+    eprintln!("Context {:?} renamed to {new:?}.", resolved.into_inner());
     Ok(exit::OK)
 }
 
@@ -369,18 +379,21 @@ fn delete(kc: Kubeconfig, req: &CtxRequest) -> Result<u8> {
             "-d needs at least one context name (`.` for the current one)".into(),
         ));
     }
-    let names: Vec<String> = req
-        .args
-        .iter()
-        .map(|n| resolve_name(&kc, n))
-        .collect::<Result<_>>()?;
-    let was_current = kc
-        .current_context()
-        .map(|(c, _)| names.iter().any(|n| n == c))
-        .unwrap_or(false);
-    let (_, removed) = kc.plan_delete(&names, req.cascade)?;
-    let cascade = req.cascade;
-    Kubeconfig::commit(kc, |kc| Ok(kc.plan_delete(&names, cascade)?.0))?;
+    let outcome = RefCell::new((Vec::new(), false));
+    Kubeconfig::commit(kc, |kc| {
+        let names: Vec<String> = req
+            .args
+            .iter()
+            .map(|n| resolve_name(kc, n))
+            .collect::<Result<_>>()?;
+        let was_current = kc
+            .current_context()
+            .is_some_and(|(c, _)| names.iter().any(|n| n == c));
+        let (change, removed) = kc.plan_delete(&names, req.cascade)?;
+        *outcome.borrow_mut() = (removed, was_current);
+        Ok(change)
+    })?;
+    let (removed, was_current) = outcome.into_inner();
     for r in &removed {
         eprintln!("Deleted {r}.");
     }

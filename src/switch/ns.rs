@@ -34,15 +34,20 @@ pub fn run(req: NsRequest) -> Result<u8> {
         output::warn(Palette::for_stderr(req.global.color), w);
     }
     req.global.connection.check()?;
-    let ctx = match kc.effective_context(req.global.context.as_deref()) {
-        // `--server URL` with no context: a list needs no context, a switch does.
-        Err(Error::NoCurrentContext) if lists(&req) && req.global.connection.names_a_server() => {
-            let names = list_namespaces(&kc, &req.global)?;
-            let current = req.global.namespace.as_deref().unwrap_or("default");
-            return print_list(&names, current, &req.global);
-        }
-        other => other?,
-    };
+    // `--server URL` with no context: a list needs no context, a switch does.
+    if lists(&req)
+        && req.global.connection.names_a_server()
+        && matches!(
+            kc.effective_context(req.global.context.as_deref()),
+            Err(Error::NoCurrentContext)
+        )
+    {
+        let names = list_namespaces(&kc, &req.global)?;
+        let current = req.global.namespace.as_deref().unwrap_or("default");
+        return print_list(&names, current, &req.global);
+    }
+    // A failed lookup may come from a read that caught kubectl mid-rewrite: confirmed under the lock.
+    let (kc, ctx) = kc.confirm(|kc| kc.effective_context(req.global.context.as_deref()))?;
     let current_ns = ctx
         .namespace
         .clone()
