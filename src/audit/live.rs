@@ -612,6 +612,9 @@ async fn audit_context(
 /// Audits the context in effect, or every context concurrently.
 pub fn audit(req: &AuditRequest, settings: &Settings) -> Result<Report> {
     let kc = Kubeconfig::load(req.global.kubeconfig.as_deref())?;
+    if let Some(e) = kc.missing() {
+        return Err(e);
+    }
     if kc.contexts().is_empty() {
         return Err(Error::Failed(
             "no kubeconfig context to audit; pass --kubeconfig FILE, or audit manifests offline with -f DIR".into(),

@@ -166,7 +166,7 @@ pub fn run_setup(cmd: SetupCommand) -> Result<u8> {
     };
     if cmd.dry_run {
         let (change, _) = setup::plan_setup(&kc, &req)?;
-        print!("{}", setup::diff(&kc, &change));
+        output::print_text(&setup::diff(&kc, &change))?;
         return Ok(exit::OK);
     }
     let outcome = std::cell::RefCell::new(None);
@@ -194,6 +194,9 @@ pub fn run_setup(cmd: SetupCommand) -> Result<u8> {
 pub fn run_migrate(dry_run: bool, kubeconfig: Option<PathBuf>) -> Result<u8> {
     let flag = kubeconfig.as_deref();
     let kc = Kubeconfig::load(flag)?;
+    if let Some(e) = kc.missing() {
+        return Err(e);
+    }
     let found = setup::find_migrations(&kc);
     if found.is_empty() {
         output::note(
@@ -202,7 +205,7 @@ pub fn run_migrate(dry_run: bool, kubeconfig: Option<PathBuf>) -> Result<u8> {
         return Ok(exit::OK);
     }
     let change = setup::plan_migrations(&kc, &found)?;
-    print!("{}", setup::diff(&kc, &change));
+    output::print_text(&setup::diff(&kc, &change))?;
     if dry_run {
         output::note(format!(
             "{} user(s) would be migrated (dry run, nothing written)",

@@ -14,10 +14,12 @@
 //! Generic values need no provider: `--kubeconfig` and file-like values
 //! complete files, `--context` contexts, `-n` namespaces, enums their values.
 
+mod man;
 pub mod values;
 
+pub use man::print_man;
+
 use std::future::Future;
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -26,7 +28,7 @@ use clap::{Arg, ArgAction, Command, CommandFactory, ValueEnum, ValueHint};
 
 use crate::cli::GlobalArgs;
 use crate::client::{self, Connection};
-use crate::error::{Error, Result, exit};
+use crate::error::{Result, exit};
 use crate::kubeconfig::Kubeconfig;
 use crate::output;
 
@@ -103,8 +105,7 @@ pub fn print_script(shell: Shell, cmd: &mut Command, bin: &str) -> Result<u8> {
     // Rendered first: clap_complete panics when its writer fails (a closed pipe).
     let mut script = Vec::new();
     clap_complete::generate(shell, cmd, bin, &mut script);
-    let mut out = std::io::stdout().lock();
-    out.write_all(&script).and_then(|()| out.flush())?;
+    crate::output::write_stdout(|out| out.write_all(&script))?;
     Ok(exit::OK)
 }
 
@@ -487,83 +488,6 @@ fn finish(reply: Reply, prefix: &str, partial: &str) -> Vec<String> {
     lines
 }
 
-/// `kubectl-<plugin> __man`: one roff page for the plugin and its subcommands.
-pub fn print_man(cmd: Command, bin: &str) -> Result<u8> {
-    let page = man_page(cmd, bin)
-        .map_err(|e| Error::Failed(format!("cannot render the man page: {e}")))?;
-    let mut out = std::io::stdout().lock();
-    match out.write_all(&page).and_then(|()| out.flush()) {
-        Ok(()) => Ok(exit::OK),
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(exit::OK),
-        Err(e) => Err(Error::Failed(format!("cannot write the man page: {e}"))),
-    }
-}
-
-fn man_page(mut cmd: Command, bin: &str) -> std::io::Result<Vec<u8>> {
-    let version = cmd.get_version().unwrap_or_default().to_string();
-    cmd.build();
-    let man = |c: Command| {
-        clap_mangen::Man::new(c)
-            .title(bin.to_uppercase())
-            .section("1")
-            .source(format!("honban {version}"))
-            .manual("honban")
-    };
-    let root = man(cmd.clone());
-    let mut page = Vec::new();
-    root.render_title(&mut page)?;
-    root.render_name_section(&mut page)?;
-    root.render_synopsis_section(&mut page)?;
-    root.render_description_section(&mut page)?;
-    root.render_options_section(&mut page)?;
-    // clap_mangen's own subcommand list points at one page per subcommand;
-    // this page documents them in place instead.
-    let root_name = cmd.get_name().to_string();
-    let mut stack: Vec<(String, &Command)> = cmd
-        .get_subcommands()
-        .map(|s| (format!("{root_name} {}", s.get_name()), s))
-        .collect();
-    stack.reverse();
-    while let Some((name, sub)) = stack.pop() {
-        if sub.is_hide_set() || sub.get_name() == "help" {
-            continue;
-        }
-        writeln!(page, ".SH \"COMMAND: {}\"", roff_escape(&name))?;
-        let sub_man = man(sub.clone().bin_name(&name));
-        let mut text = Vec::new();
-        sub_man.render_description_section(&mut text)?;
-        sub_man.render_synopsis_section(&mut text)?;
-        if sub.get_arguments().any(|a| !a.is_hide_set()) {
-            sub_man.render_options_section(&mut text)?;
-        }
-        let text = String::from_utf8_lossy(&text)
-            .replace(".SH DESCRIPTION\n", "")
-            .replace(".SH SYNOPSIS\n", ".PP\n")
-            .replace(".SH OPTIONS\n", ".SS Options\n");
-        page.extend_from_slice(text.as_bytes());
-        let mut children: Vec<(String, &Command)> = sub
-            .get_subcommands()
-            .map(|s| (format!("{name} {}", s.get_name()), s))
-            .collect();
-        children.reverse();
-        stack.extend(children);
-    }
-    if cmd.get_after_long_help().is_some() || cmd.get_after_help().is_some() {
-        root.render_extra_section(&mut page)?;
-    }
-    root.render_version_section(&mut page)?;
-    // Every render_* call repeats roff's quote-string preamble; once is enough.
-    const PREAMBLE: &str = ".ie \\n(.g .ds Aq \\(aq\n.el .ds Aq '\n";
-    let page = String::from_utf8_lossy(&page).replace(PREAMBLE, "");
-    Ok(format!("{PREAMBLE}{page}").into_bytes())
-}
-
-fn roff_escape(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('-', "\\-")
-        .replace('"', "\\(dq")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -694,19 +618,5 @@ mod tests {
         };
         assert_eq!(finish(reply(), "", "dep"), ["deploy/", ":6"]);
         assert_eq!(finish(reply(), "", "doc"), ["doctor", ":4"]);
-    }
-
-    #[test]
-    fn man_page_documents_subcommands_in_place() {
-        let page = String::from_utf8(man_page(toy().version("1.2.3"), "toy").unwrap()).unwrap();
-        assert!(page.starts_with(".ie \\n(.g .ds Aq"), "{page}");
-        assert_eq!(page.matches(".ds Aq \\(aq").count(), 1, "{page}");
-        assert!(
-            page.contains(".TH TOY 1  \"honban 1.2.3\" honban"),
-            "{page}"
-        );
-        assert!(page.contains(".SH \"COMMAND: toy show\""), "{page}");
-        assert!(!page.contains("toy-show(1)"), "{page}");
-        assert!(!page.contains("secret"), "hidden flags stay out: {page}");
     }
 }
