@@ -24,8 +24,10 @@ use honban::publish::{AwsFlags, RouteApi};
     bin_name = "kubectl publish",
     version,
     arg_required_else_help = true,
-    // A subcommand or the object, never both: usage shows each form on its own.
-    args_conflicts_with_subcommands = true,
+    // A subcommand or the object, never both; clap's own usage would show
+    // `[KIND/NAME] [COMMAND]`, the object before the subcommand. Global flags
+    // may still come first, so the two are not declared in conflict.
+    override_usage = "kubectl publish [OPTIONS] <KIND/NAME>\n       kubectl publish [OPTIONS] <COMMAND>",
     after_help = EXAMPLES
 )]
 struct Cli {

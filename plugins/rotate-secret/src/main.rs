@@ -18,8 +18,10 @@ use honban::rotate::content::SourceFlags;
     bin_name = "kubectl rotate-secret",
     version,
     arg_required_else_help = true,
-    // A subcommand or the object, never both: usage shows each form on its own.
-    args_conflicts_with_subcommands = true,
+    // A subcommand or the object, never both; clap's own usage would show
+    // `[BASE] [COMMAND]`, the object before the subcommand. Global flags
+    // may still come first, so the two are not declared in conflict.
+    override_usage = "kubectl rotate-secret [OPTIONS] <[secret/|configmap/]BASE>\n       kubectl rotate-secret [OPTIONS] <COMMAND>",
     after_help = EXAMPLES
 )]
 struct Cli {
