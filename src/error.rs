@@ -75,7 +75,7 @@ pub enum Error {
     Failed(String),
 
     /// Writing stdout failed (a full disk, a closed file). A closed pipe is
-    /// not an error: [`crate::output::write_stdout`] drops the rest quietly.
+    /// not an error: output drops the rest quietly (see `output::write_stdout`).
     #[error("writing output: {}", os_message(.0))]
     Output(std::io::Error),
 

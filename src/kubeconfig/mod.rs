@@ -290,7 +290,7 @@ impl Kubeconfig {
 
     /// When none of the files looked at exists, the error that says so: an
     /// empty list is otherwise all a user sees of a mistyped KUBECONFIG.
-    pub fn missing(&self) -> Option<Error> {
+    pub(crate) fn missing(&self) -> Option<Error> {
         if self.files.iter().any(|f| f.exists) {
             return None;
         }
@@ -308,7 +308,7 @@ impl Kubeconfig {
     }
 
     /// The current context's name, or why there is none.
-    pub fn require_current(&self) -> Result<&str> {
+    pub(crate) fn require_current(&self) -> Result<&str> {
         match self.current_context() {
             Some((name, _)) => Ok(name),
             None => Err(self.missing().unwrap_or(Error::NoCurrentContext)),

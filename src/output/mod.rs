@@ -13,9 +13,8 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 
 mod table;
-pub use table::{
-    display_width, print_table, table, table_lines, terminal_width, wrap_to_terminal, wrap_words,
-};
+pub(crate) use table::{display_width, table_lines, terminal_width, wrap_to_terminal, wrap_words};
+pub use table::{print_table, table};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -109,7 +108,9 @@ static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
 /// the reader has what it wanted, and the exit code must still report the
 /// result (audit's 3 and 4 in a `pipefail` script). Any other write error
 /// names stdout, so a full disk is not mistaken for a kubeconfig problem.
-pub fn write_stdout(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<()> {
+pub(crate) fn write_stdout(
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<()> {
     if STDOUT_CLOSED.load(Ordering::Relaxed) {
         return Ok(());
     }
@@ -146,7 +147,7 @@ where
 }
 
 /// Writes text to stdout as it is.
-pub fn print_text(text: &str) -> Result<()> {
+pub(crate) fn print_text(text: &str) -> Result<()> {
     write_stdout(|out| out.write_all(text.as_bytes()))
 }
 

@@ -23,7 +23,7 @@ pub fn table(header: &[&str]) -> Table {
 /// (a free-text column); the others keep their content width. Elsewhere
 /// (a pipe, a file) the table keeps its full width, so scripts see one
 /// line per row.
-pub fn wrap_to_terminal(t: &mut Table, wrapping: usize) {
+pub(crate) fn wrap_to_terminal(t: &mut Table, wrapping: usize) {
     let Some(width) = terminal_width() else {
         return;
     };
@@ -37,7 +37,7 @@ pub fn wrap_to_terminal(t: &mut Table, wrapping: usize) {
 }
 
 /// The table's lines without trailing blanks.
-pub fn table_lines(t: &Table) -> Vec<String> {
+pub(crate) fn table_lines(t: &Table) -> Vec<String> {
     t.to_string()
         .lines()
         .map(|l| l.trim_end().to_string())
@@ -49,7 +49,7 @@ pub fn print_table(t: &Table) -> Result<()> {
 }
 
 /// Columns a line takes on a terminal: ANSI escapes take none.
-pub fn display_width(line: &str) -> usize {
+pub(crate) fn display_width(line: &str) -> usize {
     let mut width = 0;
     let mut chars = line.chars();
     while let Some(c) = chars.next() {
@@ -69,7 +69,7 @@ pub fn display_width(line: &str) -> usize {
 
 /// Splits text into lines of at most `width` columns at spaces; a word
 /// longer than that gets a line of its own.
-pub fn wrap_words(text: &str, width: usize) -> Vec<String> {
+pub(crate) fn wrap_words(text: &str, width: usize) -> Vec<String> {
     let mut lines = Vec::new();
     let mut line = String::new();
     for word in text.split_whitespace() {
@@ -89,7 +89,7 @@ pub fn wrap_words(text: &str, width: usize) -> Vec<String> {
 }
 
 /// Columns of the terminal stdout writes to; `None` when it is not one.
-pub fn terminal_width() -> Option<u16> {
+pub(crate) fn terminal_width() -> Option<u16> {
     if !super::stdout_is_terminal() {
         return None;
     }
