@@ -55,9 +55,14 @@ if [[ $uninstall -eq 1 ]]; then
   done <<<"$entries"
   rm -f "$PREFIX/$record"
   # Deepest directories first; rmdir leaves any that hold other files.
+  # "d ." is PREFIX itself, when install created it; it sorts last.
   while read -r kind path; do
     [[ $kind == d ]] || continue
-    rmdir "$PREFIX/$path" 2>/dev/null || true
+    if [[ $path == . ]]; then
+      rmdir "$PREFIX" 2>/dev/null || true
+    else
+      rmdir "$PREFIX/$path" 2>/dev/null || true
+    fi
   done < <(echo "$entries" | awk '$1 == "d"' | sort -r -k2)
   echo "removed $removed files installed under $PREFIX" >&2
   exit 0
@@ -83,7 +88,10 @@ put() {
   install -m "$1" "$2" "$PREFIX/$3"
   entries+=("f $3")
 }
-mkdir -p "$PREFIX"
+if [[ ! -d $PREFIX ]]; then
+  mkdir -p "$PREFIX"
+  entries+=("d .")
+fi
 
 binaries=()
 for dir in plugins/*/; do

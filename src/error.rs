@@ -32,6 +32,9 @@ pub enum Error {
     #[error("no context named {0:?}; run `kubectl ctx` to list contexts")]
     ContextNotFound(String),
 
+    #[error("{}", no_kubeconfig_message(.paths, *.from_env))]
+    NoKubeconfig { paths: Vec<PathBuf>, from_env: bool },
+
     #[error("no current context is set; pick one with `kubectl ctx NAME`")]
     NoCurrentContext,
 
@@ -81,9 +84,10 @@ pub enum Error {
     #[error("{0}")]
     Failed(String),
 
-    /// The reader closed stdout (`kubectl ctx | head`); not a failure.
-    #[error("broken pipe")]
-    BrokenPipe,
+    /// Writing stdout failed (a full disk, a closed file). A closed pipe is
+    /// not an error: output drops the rest quietly (see `output::write_stdout`).
+    #[error("writing output: {}", os_message(.0))]
+    Output(std::io::Error),
 
     /// rotate-secret: an object changed between reading and patching.
     #[error(
@@ -124,6 +128,38 @@ fn locked_message(lock: &Path, age: u64, holder: Option<u32>, stale: bool) -> St
     }
 }
 
+fn no_kubeconfig_message(paths: &[PathBuf], from_env: bool) -> String {
+    let list: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    if from_env {
+        let exist = if list.len() == 1 {
+            "which does not exist"
+        } else {
+            "none of which exists"
+        };
+        format!(
+            "no kubeconfig file found: KUBECONFIG names {}, {exist}; point KUBECONFIG or --kubeconfig at an existing file",
+            list.join(", ")
+        )
+    } else {
+        format!(
+            "no kubeconfig file found at {}; create it, or point KUBECONFIG or --kubeconfig at one",
+            list.join(", ")
+        )
+    }
+}
+
+/// The system's message without Rust's " (os error N)" suffix.
+fn os_message(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    match e.raw_os_error() {
+        Some(n) => text
+            .strip_suffix(&format!(" (os error {n})"))
+            .unwrap_or(&text)
+            .to_string(),
+        None => text,
+    }
+}
+
 impl Error {
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Error {
         Error::Io {
@@ -135,7 +171,6 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Usage(_) => exit::USAGE,
-            Error::BrokenPipe => exit::OK,
             _ => exit::FAILURE,
         }
     }
@@ -143,11 +178,7 @@ impl Error {
 
 impl From<std::io::Error> for Error {
     fn from(e: std::io::Error) -> Self {
-        if e.kind() == std::io::ErrorKind::BrokenPipe {
-            Error::BrokenPipe
-        } else {
-            Error::Failed(e.to_string())
-        }
+        Error::Failed(e.to_string())
     }
 }
 
@@ -156,7 +187,6 @@ impl From<std::io::Error> for Error {
 pub fn run(body: impl FnOnce() -> Result<u8>) -> std::process::ExitCode {
     match body() {
         Ok(code) => std::process::ExitCode::from(code),
-        Err(Error::BrokenPipe) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
             std::process::ExitCode::from(e.exit_code())

@@ -231,3 +231,105 @@ fn a_private_environment_starts_and_down_leaves_nothing_behind() {
         "env must fail once it is down"
     );
 }
+
+/// A copy of the files `testenv` runs from, as a second clone would have them.
+fn clone_of_testenv(into: &Path) {
+    let root = repo_root();
+    for dir in ["testenv/k8s", "testenv/etcd", "testenv/kwok", "tests/tools"] {
+        std::fs::create_dir_all(into.join(dir)).unwrap();
+        for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_file() {
+                std::fs::copy(&path, into.join(dir).join(path.file_name().unwrap())).unwrap();
+            }
+        }
+    }
+    std::fs::copy(root.join("testenv/testenv"), into.join("testenv/testenv")).unwrap();
+}
+
+/// Stops a clone's control plane (its own state only) even when the test fails.
+struct Clone {
+    dir: PathBuf,
+    runtime: PathBuf,
+}
+
+impl Clone {
+    fn testenv(&self, cmd: &str) -> std::process::Output {
+        // As a user runs it: no explicit state dir, so the default decides.
+        // The build cache is shared, so nothing is compiled.
+        let cache = std::env::var_os("HONBAN_TESTENV_CACHE")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| repo_root().join("testenv/.cache"));
+        Command::new(self.dir.join("testenv/testenv"))
+            .arg(cmd)
+            .env_remove("HONBAN_TESTENV_STATE")
+            .env("HONBAN_TESTENV_CACHE", cache)
+            .env("XDG_RUNTIME_DIR", &self.runtime)
+            .output()
+            .unwrap()
+    }
+}
+
+impl Drop for Clone {
+    fn drop(&mut self) {
+        let _ = self.testenv("down");
+    }
+}
+
+fn kubeconfig_of(up: &std::process::Output) -> String {
+    let stdout = String::from_utf8_lossy(&up.stdout);
+    assert!(
+        up.status.success(),
+        "up failed: {}",
+        String::from_utf8_lossy(&up.stderr)
+    );
+    stdout
+        .trim()
+        .strip_prefix("export KUBECONFIG=")
+        .unwrap_or_else(|| panic!("{stdout}"))
+        .to_string()
+}
+
+fn server_of(kubeconfig: &str) -> String {
+    let text = std::fs::read_to_string(kubeconfig).unwrap();
+    text.lines()
+        .find_map(|l| l.trim().strip_prefix("server: "))
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn two_clones_get_two_control_planes_by_default() {
+    // Both clones share one runtime dir, as two checkouts of one user do.
+    let base = tempfile::tempdir().unwrap();
+    let runtime = base.path().join("run");
+    std::fs::create_dir_all(&runtime).unwrap();
+    let clone = |name: &str| {
+        let dir = base.path().join(name);
+        clone_of_testenv(&dir);
+        Clone {
+            dir,
+            runtime: runtime.clone(),
+        }
+    };
+    let first = clone("first");
+    let second = clone("second");
+
+    let first_kc = kubeconfig_of(&first.testenv("up"));
+    let second_kc = kubeconfig_of(&second.testenv("up"));
+    assert_ne!(
+        first_kc, second_kc,
+        "the second clone reused the first one's control plane"
+    );
+    assert_ne!(server_of(&first_kc), server_of(&second_kc));
+
+    // Stopping the second leaves the first running.
+    let down = second.testenv("down");
+    assert!(down.status.success());
+    let status = first.testenv("status");
+    assert!(
+        String::from_utf8_lossy(&status.stdout).contains("readyz:    ok"),
+        "{}",
+        String::from_utf8_lossy(&status.stdout)
+    );
+}

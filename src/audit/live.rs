@@ -616,6 +616,9 @@ async fn audit_context(
 /// context concurrently.
 pub fn audit(req: &AuditRequest, settings: &Settings) -> Result<Report> {
     let kc = Kubeconfig::load(req.global.kubeconfig.as_deref())?;
+    if let Some(e) = kc.missing() {
+        return Err(e);
+    }
     if kc.contexts().is_empty() && !req.global.connection.names_a_server() {
         return Err(Error::Failed(
             "no kubeconfig context to audit; pass --kubeconfig FILE (or --server URL), or audit manifests offline with -f DIR".into(),

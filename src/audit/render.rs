@@ -3,12 +3,12 @@
 
 use std::fmt::Write as _;
 
-use comfy_table::Cell;
+use comfy_table::{Cell, Table};
 use serde_json::{Value, json};
 
 use super::checks::{CHECKS, CheckInfo, Severity};
 use super::report::{ClusterReport, Finding, Report};
-use crate::output::Palette;
+use crate::output::{self, Palette};
 
 fn namespace_label(ns: Option<&str>) -> &str {
     match ns {
@@ -45,48 +45,90 @@ pub fn table(report: &Report, palette: Palette) -> Vec<String> {
     lines
 }
 
+/// The findings, one row each. On a terminal too narrow for the full rows,
+/// each message (and its file:line) moves to the lines under its row, from
+/// the SEVERITY column on, so nothing wraps mid-cell; in a pipe or a file
+/// every row stays one full-width line.
+fn findings_lines(cluster: &ClusterReport, palette: Palette) -> Vec<String> {
+    let full = output::table_lines(&findings_table(cluster, palette, true));
+    let Some(width) = output::terminal_width() else {
+        return full;
+    };
+    let width = usize::from(width);
+    if full.iter().all(|l| output::display_width(l) <= width) {
+        return full;
+    }
+    let rows = output::table_lines(&findings_table(cluster, palette, false));
+    let indent = rows[0].find("SEVERITY").unwrap_or(0);
+    let text_width = width.saturating_sub(indent).max(30);
+    let mut lines = vec![rows[0].clone()];
+    for (row, f) in rows[1..].iter().zip(&cluster.findings) {
+        lines.push(row.clone());
+        let text = match location(f) {
+            at if at.is_empty() => f.message.clone(),
+            at => format!("{} ({at})", f.message),
+        };
+        for part in output::wrap_words(&text, text_width) {
+            lines.push(format!("{:indent$}{part}", ""));
+        }
+    }
+    lines
+}
+
+/// The findings table, grouped by namespace and object; `full` false leaves
+/// out MESSAGE and LOCATION.
+fn findings_table(cluster: &ClusterReport, palette: Palette, full: bool) -> Table {
+    let with_message = full;
+    let offline = full && cluster.findings.iter().any(|f| f.file.is_some());
+    let mut header = vec!["NAMESPACE", "OBJECT", "SEVERITY", "CHECK"];
+    if with_message {
+        header.push("MESSAGE");
+    }
+    if offline {
+        header.push("LOCATION");
+    }
+    let mut t = output::table(&header);
+    let mut last_ns: Option<&str> = None;
+    let mut last_obj: Option<(&str, &str, Option<&str>)> = None;
+    for f in &cluster.findings {
+        let ns = namespace_label(f.object.display_namespace());
+        let obj_key = (
+            f.object.kind.as_str(),
+            f.object.name.as_str(),
+            f.object.namespace.as_deref(),
+        );
+        let ns_cell = if last_ns == Some(ns) { "" } else { ns };
+        let obj_cell = if last_obj == Some(obj_key) {
+            String::new()
+        } else if f.object.name.is_empty() {
+            format!("{}/(unset)", f.object.kind)
+        } else {
+            format!("{}/{}", f.object.kind, f.object.name)
+        };
+        last_ns = Some(ns);
+        last_obj = Some(obj_key);
+        let mut row = vec![
+            Cell::new(ns_cell),
+            Cell::new(obj_cell),
+            Cell::new(severity_cell(f.severity, palette)),
+            Cell::new(f.check),
+        ];
+        if with_message {
+            row.push(Cell::new(&f.message));
+        }
+        if offline {
+            row.push(Cell::new(location(f)));
+        }
+        t.add_row(row);
+    }
+    t
+}
+
 fn cluster_table(cluster: &ClusterReport, palette: Palette, lines: &mut Vec<String>) {
-    let offline = cluster.findings.iter().any(|f| f.file.is_some());
     if cluster.findings.is_empty() {
         lines.push("No findings.".to_string());
     } else {
-        let mut header = vec!["NAMESPACE", "OBJECT", "SEVERITY", "CHECK", "MESSAGE"];
-        if offline {
-            header.push("LOCATION");
-        }
-        let mut t = crate::output::table(&header);
-        let mut last_ns: Option<&str> = None;
-        let mut last_obj: Option<(&str, &str, Option<&str>)> = None;
-        for f in &cluster.findings {
-            let ns = namespace_label(f.object.display_namespace());
-            let obj_key = (
-                f.object.kind.as_str(),
-                f.object.name.as_str(),
-                f.object.namespace.as_deref(),
-            );
-            let ns_cell = if last_ns == Some(ns) { "" } else { ns };
-            let obj_cell = if last_obj == Some(obj_key) {
-                String::new()
-            } else if f.object.name.is_empty() {
-                format!("{}/(unset)", f.object.kind)
-            } else {
-                format!("{}/{}", f.object.kind, f.object.name)
-            };
-            last_ns = Some(ns);
-            last_obj = Some(obj_key);
-            let mut row = vec![
-                Cell::new(ns_cell),
-                Cell::new(obj_cell),
-                Cell::new(severity_cell(f.severity, palette)),
-                Cell::new(f.check),
-                Cell::new(&f.message),
-            ];
-            if offline {
-                row.push(Cell::new(location(f)));
-            }
-            t.add_row(row);
-        }
-        lines.extend(t.to_string().lines().map(|l| l.trim_end().to_string()));
+        lines.extend(findings_lines(cluster, palette));
     }
     if !cluster.not_checked.is_empty() {
         lines.push(String::new());
@@ -389,10 +431,9 @@ pub fn checks_table() -> Vec<String> {
             c.title,
         ]);
     }
-    t.to_string()
-        .lines()
-        .map(|l| l.trim_end().to_string())
-        .collect()
+    // The title column wraps on a narrow terminal.
+    output::wrap_to_terminal(&mut t, 4);
+    output::table_lines(&t)
 }
 
 #[cfg(test)]

@@ -166,7 +166,7 @@ pub fn run_setup(cmd: SetupCommand) -> Result<u8> {
     };
     if cmd.dry_run {
         let (change, _) = setup::plan_setup(&kc, &req)?;
-        print!("{}", setup::diff(&kc, &change));
+        output::print_text(&setup::diff(&kc, &change))?;
         return Ok(exit::OK);
     }
     let outcome = std::cell::RefCell::new(None);
@@ -194,6 +194,9 @@ pub fn run_setup(cmd: SetupCommand) -> Result<u8> {
 pub fn run_migrate(dry_run: bool, kubeconfig: Option<PathBuf>) -> Result<u8> {
     let flag = kubeconfig.as_deref();
     let kc = Kubeconfig::load(flag)?;
+    if let Some(e) = kc.missing() {
+        return Err(e);
+    }
     // What to migrate is decided on the read taken under the lock (see `Kubeconfig::commit`).
     let report = std::cell::RefCell::new((Vec::new(), String::new()));
     let plan = |kc: &Kubeconfig| {
@@ -214,7 +217,7 @@ pub fn run_migrate(dry_run: bool, kubeconfig: Option<PathBuf>) -> Result<u8> {
         );
         return Ok(exit::OK);
     }
-    print!("{diff}");
+    output::print_text(&diff)?;
     if dry_run {
         output::note(format!(
             "{} user(s) would be migrated (dry run, nothing written)",

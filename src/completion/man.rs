@@ -1,5 +1,5 @@
 //! Man pages: `kubectl-<plugin> __man` renders one roff page per plugin,
-//! generated from the same clap definition as `--help`.
+//! with its subcommands documented in place.
 
 use std::io::Write;
 
@@ -11,12 +11,8 @@ use crate::error::{Error, Result, exit};
 pub fn print_man(cmd: Command, bin: &str) -> Result<u8> {
     let page = man_page(cmd, bin)
         .map_err(|e| Error::Failed(format!("cannot render the man page: {e}")))?;
-    let mut out = std::io::stdout().lock();
-    match out.write_all(&page).and_then(|()| out.flush()) {
-        Ok(()) => Ok(exit::OK),
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(exit::OK),
-        Err(e) => Err(Error::Failed(format!("cannot write the man page: {e}"))),
-    }
+    crate::output::write_stdout(|out| out.write_all(&page))?;
+    Ok(exit::OK)
 }
 
 fn man_page(mut cmd: Command, bin: &str) -> std::io::Result<Vec<u8>> {
@@ -33,7 +29,7 @@ fn man_page(mut cmd: Command, bin: &str) -> std::io::Result<Vec<u8>> {
     let mut page = Vec::new();
     root.render_title(&mut page)?;
     root.render_name_section(&mut page)?;
-    root.render_synopsis_section(&mut page)?;
+    write_synopsis(&mut page, &mut cmd)?;
     root.render_description_section(&mut page)?;
     root.render_options_section(&mut page)?;
     // clap_mangen's own subcommand list points at one page per subcommand;
@@ -78,6 +74,26 @@ fn man_page(mut cmd: Command, bin: &str) -> std::io::Result<Vec<u8>> {
     Ok(format!("{PREAMBLE}{page}").into_bytes())
 }
 
+/// The synopsis is `--help`'s usage, form for form, so the two never
+/// disagree (clap_mangen's own lists every flag and puts a subcommand after
+/// a positional that excludes it).
+fn write_synopsis(page: &mut Vec<u8>, cmd: &mut Command) -> std::io::Result<()> {
+    let name = cmd.get_bin_name().unwrap_or(cmd.get_name()).to_string();
+    let usage = cmd.render_usage().to_string();
+    writeln!(page, ".SH SYNOPSIS")?;
+    let forms = usage
+        .lines()
+        .map(|l| l.trim().trim_start_matches("Usage:").trim());
+    for (i, form) in forms.enumerate() {
+        if i > 0 {
+            writeln!(page, ".br")?;
+        }
+        let rest = form.strip_prefix(name.as_str()).unwrap_or(form);
+        writeln!(page, "\\fB{}\\fR{}", roff_escape(&name), roff_escape(rest))?;
+    }
+    Ok(())
+}
+
 fn roff_escape(text: &str) -> String {
     text.replace('\\', "\\\\")
         .replace('-', "\\-")
@@ -87,9 +103,19 @@ fn roff_escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::{Arg, ArgAction};
 
     fn toy() -> Command {
-        super::super::tests::toy()
+        Command::new("toy")
+            .arg(Arg::new("target"))
+            .arg(
+                Arg::new("all")
+                    .short('A')
+                    .long("all")
+                    .action(ArgAction::SetTrue),
+            )
+            .arg(Arg::new("secret").long("secret").hide(true))
+            .subcommand(Command::new("show").about("Show it").arg(Arg::new("name")))
     }
 
     #[test]

@@ -18,8 +18,9 @@ mod connection;
 mod man;
 pub mod values;
 
+pub use man::print_man;
+
 use std::future::Future;
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -105,8 +106,7 @@ pub fn print_script(shell: Shell, cmd: &mut Command, bin: &str) -> Result<u8> {
     // Rendered first: clap_complete panics when its writer fails (a closed pipe).
     let mut script = Vec::new();
     clap_complete::generate(shell, cmd, bin, &mut script);
-    let mut out = std::io::stdout().lock();
-    out.write_all(&script).and_then(|()| out.flush())?;
+    crate::output::write_stdout(|out| out.write_all(&script))?;
     Ok(exit::OK)
 }
 

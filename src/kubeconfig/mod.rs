@@ -289,19 +289,38 @@ impl Kubeconfig {
         }
     }
 
+    /// When none of the files looked at exists, the error that says so: an
+    /// empty list is otherwise all a user sees of a mistyped KUBECONFIG.
+    pub(crate) fn missing(&self) -> Option<Error> {
+        if self.files.iter().any(|f| f.exists) {
+            return None;
+        }
+        Some(Error::NoKubeconfig {
+            paths: self.files.iter().map(|f| f.path.clone()).collect(),
+            from_env: matches!(self.source, Source::Env(_)),
+        })
+    }
+
     pub fn require_context(&self, name: &str) -> Result<ContextInfo> {
-        self.context(name)
-            .ok_or_else(|| Error::ContextNotFound(name.to_string()))
+        self.context(name).ok_or_else(|| {
+            self.missing()
+                .unwrap_or_else(|| Error::ContextNotFound(name.to_string()))
+        })
+    }
+
+    /// The current context's name, or why there is none.
+    pub(crate) fn require_current(&self) -> Result<&str> {
+        match self.current_context() {
+            Some((name, _)) => Ok(name),
+            None => Err(self.missing().unwrap_or(Error::NoCurrentContext)),
+        }
     }
 
     /// The context a command acts on: `--context`, else the current one.
     pub fn effective_context(&self, flag: Option<&str>) -> Result<ContextInfo> {
         match flag {
             Some(name) => self.require_context(name),
-            None => {
-                let (name, _) = self.current_context().ok_or(Error::NoCurrentContext)?;
-                self.require_context(name)
-            }
+            None => self.require_context(self.require_current()?),
         }
     }
 

@@ -4,12 +4,17 @@
 //! `NO_COLOR`, then whether the stream is a terminal.
 
 use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::ValueEnum;
 use owo_colors::OwoColorize;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
+
+mod table;
+pub(crate) use table::{display_width, table_lines, terminal_width, wrap_to_terminal, wrap_words};
+pub use table::{print_table, table};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -96,20 +101,54 @@ impl Palette {
     }
 }
 
-/// Writes lines to stdout; a closed pipe ends the program quietly.
+/// Set once the reader of stdout has gone (`| head`): later output is dropped.
+static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
+
+/// Every write to stdout goes through here. A closed pipe is not an error:
+/// the reader has what it wanted, and the exit code must still report the
+/// result (audit's 3 and 4 in a `pipefail` script). Any other write error
+/// names stdout, so a full disk is not mistaken for a kubeconfig problem.
+pub(crate) fn write_stdout(
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<()> {
+    if STDOUT_CLOSED.load(Ordering::Relaxed) {
+        return Ok(());
+    }
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    match write(&mut out).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+            STDOUT_CLOSED.store(true, Ordering::Relaxed);
+            // Dropping the BufWriter would try to flush again.
+            let _ = out.into_parts();
+            Ok(())
+        }
+        Err(e) => {
+            let _ = out.into_parts();
+            Err(Error::Output(e))
+        }
+    }
+}
+
+/// Writes lines to stdout.
 pub fn print_lines<I, S>(lines: I) -> Result<()>
 where
     I: IntoIterator<Item = S>,
     S: AsRef<str>,
 {
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    for line in lines {
-        out.write_all(line.as_ref().as_bytes())?;
-        out.write_all(b"\n")?;
-    }
-    out.flush()?;
-    Ok(())
+    write_stdout(|out| {
+        for line in lines {
+            out.write_all(line.as_ref().as_bytes())?;
+            out.write_all(b"\n")?;
+        }
+        Ok(())
+    })
+}
+
+/// Writes text to stdout as it is.
+pub(crate) fn print_text(text: &str) -> Result<()> {
+    write_stdout(|out| out.write_all(text.as_bytes()))
 }
 
 pub fn print_json<T: Serialize + ?Sized>(value: &T) -> Result<()> {
@@ -118,38 +157,11 @@ pub fn print_json<T: Serialize + ?Sized>(value: &T) -> Result<()> {
 }
 
 pub fn print_yaml<T: Serialize>(value: &T) -> Result<()> {
-    let text = to_yaml(value)?;
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    out.write_all(text.as_bytes())?;
-    out.flush()?;
-    Ok(())
+    print_text(&to_yaml(value)?)
 }
 
 pub fn to_yaml<T: Serialize>(value: &T) -> Result<String> {
     serde_saphyr::to_string(value).map_err(|e| Error::Failed(e.to_string()))
-}
-
-/// A comfy-table with kubectl's borderless look.
-pub fn table(header: &[&str]) -> comfy_table::Table {
-    let mut t = comfy_table::Table::new();
-    t.load_style(comfy_table::presets::NOTHING);
-    t.set_content_arrangement(comfy_table::ContentArrangement::Disabled);
-    t.set_header(
-        header
-            .iter()
-            .map(comfy_table::Cell::new)
-            .collect::<Vec<_>>(),
-    );
-    for c in t.column_iter_mut() {
-        c.set_padding((0, 3));
-    }
-    t
-}
-
-pub fn print_table(table: &comfy_table::Table) -> Result<()> {
-    let text = table.to_string();
-    print_lines(text.lines().map(|l| l.trim_end().to_string()))
 }
 
 /// Messages for the user go to stderr.

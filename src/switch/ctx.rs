@@ -45,7 +45,7 @@ pub fn run(req: CtxRequest) -> Result<u8> {
     let flag = req.global.kubeconfig.clone();
     if req.current {
         let kc = Kubeconfig::load_current(flag.as_deref())?;
-        let (name, _) = kc.current_context().ok_or(Error::NoCurrentContext)?;
+        let name = kc.require_current()?;
         output::print_lines([name])?;
         return Ok(exit::OK);
     }
@@ -73,7 +73,7 @@ pub fn run(req: CtxRequest) -> Result<u8> {
     }
 
     if req.current {
-        let (name, _) = kc.current_context().ok_or(Error::NoCurrentContext)?;
+        let name = kc.require_current()?;
         output::print_lines([name])?;
         return Ok(exit::OK);
     }
@@ -86,11 +86,7 @@ pub fn run(req: CtxRequest) -> Result<u8> {
     if req.export {
         let name = match req.args.as_slice() {
             [name] => resolve_name(&kc, name)?,
-            [] => kc
-                .current_context()
-                .ok_or(Error::NoCurrentContext)?
-                .0
-                .to_string(),
+            [] => kc.require_current()?.to_string(),
             _ => return Err(Error::Usage("--export takes one context name".into())),
         };
         return export(&kc, &name, req.global.namespace.as_deref(), None);
@@ -149,17 +145,16 @@ fn stdin_is_terminal() -> bool {
 /// `.` stands for the current context.
 fn resolve_name(kc: &Kubeconfig, name: &str) -> Result<String> {
     if name == "." {
-        Ok(kc
-            .current_context()
-            .ok_or(Error::NoCurrentContext)?
-            .0
-            .to_string())
+        Ok(kc.require_current()?.to_string())
     } else {
         Ok(name.to_string())
     }
 }
 
 fn list(kc: &Kubeconfig, req: &CtxRequest) -> Result<u8> {
+    if let Some(e) = kc.missing() {
+        output::warn(Palette::for_stderr(req.global.color), e.to_string());
+    }
     let contexts = sorted(kc.contexts());
     let current = kc.current_context().map(|(n, _)| n);
     match req.global.output {

@@ -15,7 +15,9 @@ use honban::output::ColorChoice;
 /// 4 some kinds or inputs could not be read (listed under "not checked");
 /// 1 the audit could not run; 2 usage.
 #[derive(Parser, Debug)]
-#[command(name = "kubectl audit", version, after_help = EXAMPLES)]
+#[command(name = "kubectl audit",
+    // Usage names the command users type, not the binary kubectl runs.
+    bin_name = "kubectl audit", version, after_help = EXAMPLES)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -103,13 +105,17 @@ struct Global {
 }
 
 const EXAMPLES: &str = "Examples:
-  kubectl audit -f examples/                 audit manifests, no cluster needed
+  # Audit manifests, no cluster needed
+  kubectl audit -f examples/
   helm template app ./chart | kubectl audit -f -
   kubectl audit -f k8s/ -o sarif > audit.sarif
-  kubectl audit -n shop                      audit one namespace of the current context
-  kubectl audit -A --all-contexts            every namespace of every context
+  # One namespace of the current context
+  kubectl audit -n shop
+  # Every namespace of every context
+  kubectl audit -A --all-contexts
   kubectl audit --checks security --min-severity warning
-  kubectl audit checks -o json               the check catalogue
+  # The check catalogue
+  kubectl audit checks -o json
 
 Skip a check for one object or namespace with the annotation
   honban.io/audit-skip: \"image-tag,liveness-probe\"";

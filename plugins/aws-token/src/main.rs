@@ -15,6 +15,8 @@ use honban::output::Format;
 #[derive(Parser, Debug)]
 #[command(
     name = "kubectl aws-token",
+    // Usage names the command users type, not the binary kubectl runs.
+    bin_name = "kubectl aws-token",
     version,
     args_conflicts_with_subcommands = true,
     subcommand_negates_reqs = true,
@@ -186,10 +188,16 @@ struct VerifyArgs {
 }
 
 const EXAMPLES: &str = "Examples:
-  kubectl aws-token --cluster-name prod                    print an ExecCredential (cached)
-  kubectl aws-token setup --cluster-name prod --server https://…eks.amazonaws.com --ca-data … --set-current
-  kubectl aws-token migrate --dry-run                      show how aws eks get-token users would change
-  kubectl aws-token --cluster-name prod | kubectl aws-token verify --cluster-name prod
+  # Print an ExecCredential (cached)
+  kubectl aws-token --cluster-name prod
+  # Add a cluster, user and context for an EKS cluster, and switch to it
+  kubectl aws-token setup --cluster-name prod \\
+    --server https://…eks.amazonaws.com --ca-data … --set-current
+  # Show how `aws eks get-token` users would change
+  kubectl aws-token migrate --dry-run
+  # Check a token as EKS would
+  kubectl aws-token --cluster-name prod |
+    kubectl aws-token verify --cluster-name prod
   kubectl aws-token cache list
 
 Exit codes: 0 ok, 1 failure (or a rejected token), 2 usage.";

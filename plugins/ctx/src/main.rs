@@ -11,7 +11,9 @@ use honban::switch::ctx::{self, CtxRequest};
 /// Edits change only the bytes they must; writes take kubectl's lock and
 /// replace the file atomically.
 #[derive(Parser, Debug)]
-#[command(name = "kubectl ctx", version, after_help = EXAMPLES)]
+#[command(name = "kubectl ctx",
+    // Usage names the command users type, not the binary kubectl runs.
+    bin_name = "kubectl ctx", version, after_help = EXAMPLES)]
 struct Cli {
     /// NAME to switch, `-` for the previous context, NEW=OLD (or NEW=.) to rename;
     /// with -d, the contexts to delete
@@ -60,13 +62,19 @@ struct Cli {
 }
 
 const EXAMPLES: &str = "Examples:
-  kubectl ctx                     list contexts (a picker on a terminal)
-  kubectl ctx prod                switch to prod
-  kubectl ctx prod -n payments    switch and set prod's namespace
-  kubectl ctx -                   back to the previous context
-  kubectl ctx new=old             rename old to new (new=. renames the current)
-  kubectl ctx -d old --cascade    delete old, and its cluster and user if unused
-  eval \"$(kubectl ctx --export prod)\"   use prod in this shell only";
+  # List contexts (a picker on a terminal)
+  kubectl ctx
+  # Switch to prod, or back to the previous context
+  kubectl ctx prod
+  kubectl ctx -
+  # Switch and set prod's namespace
+  kubectl ctx prod -n payments
+  # Rename old to new (new=. renames the current context)
+  kubectl ctx new=old
+  # Delete old, and its cluster and user if nothing else uses them
+  kubectl ctx -d old --cascade
+  # Use prod in this shell only
+  eval \"$(kubectl ctx --export prod)\"";
 
 fn main() -> ExitCode {
     if let Some(code) =

@@ -8,7 +8,9 @@ use honban::switch::ns::{self, NsRequest};
 
 /// List namespaces, or set the current context's namespace after checking it exists.
 #[derive(Parser, Debug)]
-#[command(name = "kubectl ns", version, after_help = EXAMPLES)]
+#[command(name = "kubectl ns",
+    // Usage names the command users type, not the binary kubectl runs.
+    bin_name = "kubectl ns", version, after_help = EXAMPLES)]
 struct Cli {
     /// Namespace to switch to, or `-` for this context's previous one
     #[arg(value_name = "NAME")]
@@ -42,11 +44,15 @@ struct Cli {
 }
 
 const EXAMPLES: &str = "Examples:
-  kubectl ns                  list namespaces (a picker on a terminal)
-  kubectl ns payments         switch the current context to payments
-  kubectl ns -                back to this context's previous namespace
-  kubectl ns team-a --force   set it even when RBAC forbids checking
-  kubectl ns -u               drop the namespace from the context";
+  # List namespaces (a picker on a terminal)
+  kubectl ns
+  # Switch the current context to payments, or back to the previous one
+  kubectl ns payments
+  kubectl ns -
+  # Set it even when RBAC forbids checking that it exists
+  kubectl ns team-a --force
+  # Drop the namespace from the context
+  kubectl ns -u";
 
 fn main() -> ExitCode {
     if let Some(code) =

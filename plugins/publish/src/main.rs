@@ -20,8 +20,14 @@ use honban::publish::{AwsFlags, RouteApi};
 #[derive(Parser, Debug)]
 #[command(
     name = "kubectl publish",
+    // Usage names the command users type, not the binary kubectl runs.
+    bin_name = "kubectl publish",
     version,
     arg_required_else_help = true,
+    // A subcommand or the object, never both; clap's own usage would show
+    // `[KIND/NAME] [COMMAND]`, the object before the subcommand. Global flags
+    // may still come first, so the two are not declared in conflict.
+    override_usage = "kubectl publish [OPTIONS] <KIND/NAME>\n       kubectl publish [OPTIONS] <COMMAND>",
     after_help = EXAMPLES
 )]
 struct Cli {
@@ -188,16 +194,23 @@ enum DryRunArg {
 }
 
 const EXAMPLES: &str = "Examples:
-  kubectl publish deploy/web --host web.example.com             Service + Ingress, certificate from ACM
+  # Service + Ingress, certificate from ACM
+  kubectl publish deploy/web --host web.example.com
   kubectl publish deploy/web --host web.example.com --dry-run -o yaml
   kubectl publish deploy/web --host web.example.com --diff
   kubectl publish svc/api --host api.example.com --port http --group public
-  kubectl publish deploy/web --host web.example.com --api gateway --gateway public/edge
-  kubectl publish status web                                    ✓/✗ per stage (-o json)
-  kubectl publish doctor --host web.example.com                 preconditions, with fixes
-  kubectl publish unpublish web                                 delete what publish made
+  # Through a Gateway API gateway instead of an Ingress
+  kubectl publish deploy/web --host web.example.com \\
+    --api gateway --gateway public/edge
+  # ✓/✗ per stage (-o json)
+  kubectl publish status web
+  # Preconditions, with fixes
+  kubectl publish doctor --host web.example.com
+  # Delete what publish made
+  kubectl publish unpublish web
 
-Exit codes: 0 done (status/doctor: all ✓), 1 failed (status/doctor: a stage or check is ✗), 2 usage.";
+Exit codes: 0 done (status/doctor: all ✓), 1 failed (status/doctor: a stage
+or check is ✗), 2 usage.";
 
 fn main() -> ExitCode {
     if let Some(code) =

@@ -14,8 +14,14 @@ use honban::rotate::content::SourceFlags;
 #[derive(Parser, Debug)]
 #[command(
     name = "kubectl rotate-secret",
+    // Usage names the command users type, not the binary kubectl runs.
+    bin_name = "kubectl rotate-secret",
     version,
     arg_required_else_help = true,
+    // A subcommand or the object, never both; clap's own usage would show
+    // `[BASE] [COMMAND]`, the object before the subcommand. Global flags
+    // may still come first, so the two are not declared in conflict.
+    override_usage = "kubectl rotate-secret [OPTIONS] <[secret/|configmap/]BASE>\n       kubectl rotate-secret [OPTIONS] <COMMAND>",
     after_help = EXAMPLES
 )]
 struct Cli {
@@ -179,18 +185,26 @@ impl MutateArgs {
 }
 
 const EXAMPLES: &str = "Examples:
-  kubectl rotate-secret app --from-literal password=s3cret     new version, switch, wait
-  kubectl rotate-secret app --set password=s3cret --unset old  edit on top of the current version
+  # New version, switch, wait
+  kubectl rotate-secret app --from-literal password=s3cret
+  # Edit on top of the current version
+  kubectl rotate-secret app --set password=s3cret --unset old
   kubectl rotate-secret configmap/web --from-file nginx.conf
-  kubectl rotate-secret app --from-current                     version the live object as it is
-  kubectl rotate-secret new-app --create --from-literal k=v     start a new versioned object
-  kubectl rotate-secret diff app --from-env-file prod.env      what would change (values hidden)
-  kubectl rotate-secret refs app                               who uses which version
+  # Version the live object as it is
+  kubectl rotate-secret app --from-current
+  # Start a new versioned object
+  kubectl rotate-secret new-app --create --from-literal k=v
+  # What would change (values hidden)
+  kubectl rotate-secret diff app --from-env-file prod.env
+  # Who uses which version
+  kubectl rotate-secret refs app
   kubectl rotate-secret history app
-  kubectl rotate-secret undo app                               back to the previous version
+  # Back to the previous version
+  kubectl rotate-secret undo app
   kubectl rotate-secret prune app --keep 3 --dry-run
 
-Exit codes: 0 done (or nothing to do), 1 failed (a rollout failure is switched back first), 2 usage.";
+Exit codes: 0 done (or nothing to do), 1 failed (a rollout failure is
+switched back first), 2 usage.";
 
 fn main() -> ExitCode {
     if let Some(code) = honban::completion::intercept::<Cli>(
