@@ -616,7 +616,10 @@ async fn audit_context(
 /// context concurrently.
 pub fn audit(req: &AuditRequest, settings: &Settings) -> Result<Report> {
     let kc = Kubeconfig::load(req.global.kubeconfig.as_deref())?;
-    if let Some(e) = kc.missing() {
+    if let Some(e) = kc
+        .missing()
+        .filter(|_| !req.global.connection.names_a_server())
+    {
         return Err(e);
     }
     if kc.contexts().is_empty() && !req.global.connection.names_a_server() {

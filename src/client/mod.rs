@@ -35,7 +35,7 @@ pub async fn connect(kc: &Kubeconfig, global: &GlobalArgs) -> Result<Connection>
     let context = match (global.context.as_deref(), kc.current_context()) {
         (Some(name), _) | (None, Some((name, _))) => Some(kc.require_context(name)?.name),
         (None, None) if global.connection.names_a_server() => None,
-        (None, None) => return Err(Error::NoCurrentContext),
+        (None, None) => return Err(kc.missing().unwrap_or(Error::NoCurrentContext)),
     };
     connect_to(kc, context.as_deref(), global).await
 }

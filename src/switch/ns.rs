@@ -39,7 +39,7 @@ pub fn run(req: NsRequest) -> Result<u8> {
         && req.global.connection.names_a_server()
         && matches!(
             kc.effective_context(req.global.context.as_deref()),
-            Err(Error::NoCurrentContext)
+            Err(Error::NoCurrentContext | Error::NoKubeconfig { .. })
         )
     {
         let names = list_namespaces(&kc, &req.global)?;
