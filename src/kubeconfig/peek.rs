@@ -155,7 +155,7 @@ pub(super) fn key_of(line: &[u8]) -> Option<&[u8]> {
         return None;
     }
     let after = &line[colon + 1..];
-    if !(after.is_empty() || matches!(after[0], b' ' | b'\n' | b'\r')) {
+    if !(after.is_empty() || matches!(after[0], b' ' | b'\t' | b'\n' | b'\r')) {
         return None;
     }
     let value = after.trim_ascii();

@@ -175,6 +175,28 @@ impl Document {
     }
 
     fn parse_full(text: &str) -> Result<Document, SyntaxError> {
+        // saphyr refuses a tab between `:` and a value on its line (`key:\tvalue`),
+        // which YAML allows and kubectl reads. Where it does, that tab separates a
+        // key from its value, so a space means the same and keeps every offset.
+        let mut patched: Option<String> = None;
+        for _ in 0..MAX_TAB_FIXES {
+            let current = patched.as_deref().unwrap_or(text);
+            match Document::parse_events(current) {
+                Err((e, Some(at))) => {
+                    let mut fixed = current.as_bytes().to_vec();
+                    if !space_tabs_before(&mut fixed, CharOffsets::new(current).byte(at)) {
+                        return Err(e);
+                    }
+                    patched = Some(String::from_utf8(fixed).expect("tabs became spaces"));
+                }
+                other => return other.map_err(|(e, _)| e),
+            }
+        }
+        Document::parse_events(patched.as_deref().unwrap_or(text)).map_err(|(e, _)| e)
+    }
+
+    /// One parse; an error caused by a tab after `:` also gives its character index.
+    fn parse_events(text: &str) -> Result<Document, (SyntaxError, Option<usize>)> {
         let offsets = CharOffsets::new(text);
         let mut builder = Builder {
             text,
@@ -185,11 +207,7 @@ impl Document {
         let mut root = None;
         let mut documents = 0;
         while let Some(event) = parser.next_event() {
-            let (event, span) = event.map_err(|e| SyntaxError {
-                line: e.marker().line(),
-                col: e.marker().col() + 1,
-                message: e.info().to_string(),
-            })?;
+            let (event, span) = event.map_err(scan_error)?;
             match event {
                 Event::StreamEnd => break,
                 Event::DocumentStart(_) => documents += 1,
@@ -263,31 +281,43 @@ impl Document {
         }
     }
 
-    /// Looks a key up in a mapping, honouring `<<` merge keys after the map's own keys.
+    /// Looks a key up in a mapping as kubectl's YAML reader does: entries apply in
+    /// order and a later one wins, whether a repeated key or a `<<` merge after it
+    /// (within one merge list the first source wins).
     pub fn get<'a>(&'a self, map: &'a Node, key: &str) -> Option<&'a Node> {
+        self.get_depth(map, key, 0)
+    }
+
+    fn get_depth<'a>(&'a self, map: &'a Node, key: &str, depth: usize) -> Option<&'a Node> {
         let map = self.resolve(map);
         let Kind::Map { entries, .. } = &map.kind else {
             return None;
         };
-        if let Some((_, v)) = entries.iter().find(|(k, _)| k.as_str() == Some(key)) {
-            return Some(self.force(v));
-        }
-        for (k, v) in entries {
-            if k.as_str() != Some("<<") {
-                continue;
-            }
-            let merged = self.resolve(v);
-            let sources: Vec<&Node> = match &merged.kind {
-                Kind::Seq { items, .. } => items.iter().collect(),
-                _ => vec![merged],
-            };
-            for source in sources {
-                if let Some(found) = self.get(source, key) {
-                    return Some(found);
+        for (k, v) in entries.iter().rev() {
+            match k.as_str() {
+                Some(name) if name == key => return Some(self.force(v)),
+                Some("<<") if depth < 64 => {
+                    if let Some(found) = self
+                        .merge_sources(v)
+                        .into_iter()
+                        .find_map(|source| self.get_depth(source, key, depth + 1))
+                    {
+                        return Some(found);
+                    }
                 }
+                _ => {}
             }
         }
         None
+    }
+
+    /// The mappings a `<<` value merges in, in the order they take priority.
+    fn merge_sources<'a>(&'a self, value: &'a Node) -> Vec<&'a Node> {
+        let merged = self.resolve(value);
+        match &merged.kind {
+            Kind::Seq { items, .. } => items.iter().collect(),
+            _ => vec![merged],
+        }
     }
 
     /// The string value of a scalar (following aliases); `None` for null or non-scalars.
@@ -336,28 +366,18 @@ impl Document {
                     .collect(),
             ),
             Kind::Map { entries, .. } => {
+                // In order, a later entry overwriting an earlier one, as `get` reads.
                 let mut out = serde_json::Map::new();
                 for (k, v) in entries {
-                    if k.as_str() == Some("<<") {
-                        continue;
-                    }
-                    let key = self.str_of(k).unwrap_or_default().to_string();
-                    out.insert(key, self.to_json_depth(v, depth + 1));
-                }
-                for (k, v) in entries {
                     if k.as_str() != Some("<<") {
+                        let key = self.str_of(k).unwrap_or_default().to_string();
+                        out.insert(key, self.to_json_depth(v, depth + 1));
                         continue;
                     }
-                    let merged = self.resolve(v);
-                    let sources: Vec<&Node> = match &merged.kind {
-                        Kind::Seq { items, .. } => items.iter().collect(),
-                        _ => vec![merged],
-                    };
-                    for source in sources {
+                    // The first source of a merge list wins: apply them last to first.
+                    for source in self.merge_sources(v).into_iter().rev() {
                         if let Value::Object(m) = self.to_json_depth(source, depth + 1) {
-                            for (mk, mv) in m {
-                                out.entry(mk).or_insert(mv);
-                            }
+                            out.extend(m);
                         }
                     }
                 }
@@ -576,6 +596,39 @@ fn split_top_level(text: &str) -> Option<Vec<(usize, usize, usize, usize)>> {
     }
 }
 
+/// How many `key:<tab>value` lines one parse may fix (each costs a parse).
+const MAX_TAB_FIXES: usize = 256;
+
+fn scan_error(e: saphyr_parser::ScanError) -> (SyntaxError, Option<usize>) {
+    let tab_after_colon = e.info() == "':' must be followed by a valid YAML whitespace";
+    (
+        SyntaxError {
+            line: e.marker().line(),
+            col: e.marker().col() + 1,
+            message: e.info().to_string(),
+        },
+        tab_after_colon.then(|| e.marker().index()),
+    )
+}
+
+/// Turns the tabs between a `:` and the value at byte `at` into spaces; false
+/// when no `:` precedes them.
+fn space_tabs_before(text: &mut [u8], at: usize) -> bool {
+    let mut i = at.min(text.len());
+    while i > 0 && matches!(text[i - 1], b'\t' | b' ') {
+        i -= 1;
+    }
+    if i == 0 || text[i - 1] != b':' || !text[i..at].contains(&b'\t') {
+        return false;
+    }
+    for b in &mut text[i..at] {
+        if *b == b'\t' {
+            *b = b' ';
+        }
+    }
+    true
+}
+
 /// Maps the parser's character indices to byte offsets.
 struct CharOffsets {
     /// Empty when the text is ASCII, where both are equal.
@@ -618,7 +671,7 @@ impl Builder<'_> {
         start: usize,
         end: usize,
         parser: &mut Parser<'_, impl saphyr_parser::Input>,
-    ) -> Result<Node, SyntaxError> {
+    ) -> Result<Node, (SyntaxError, Option<usize>)> {
         let start = self.offsets.byte(start);
         let end = self.offsets.byte(end);
         let node = match event {
@@ -661,19 +714,16 @@ impl Builder<'_> {
                 loop {
                     let (ev, span) = match parser.next_event() {
                         Some(Ok(pair)) => pair,
-                        Some(Err(e)) => {
-                            return Err(SyntaxError {
-                                line: e.marker().line(),
-                                col: e.marker().col() + 1,
-                                message: e.info().to_string(),
-                            });
-                        }
+                        Some(Err(e)) => return Err(scan_error(e)),
                         None => {
-                            return Err(SyntaxError {
-                                line: 0,
-                                col: 0,
-                                message: "unexpected end of input".into(),
-                            });
+                            return Err((
+                                SyntaxError {
+                                    line: 0,
+                                    col: 0,
+                                    message: "unexpected end of input".into(),
+                                },
+                                None,
+                            ));
                         }
                     };
                     if matches!(ev, Event::MappingEnd | Event::SequenceEnd) {
