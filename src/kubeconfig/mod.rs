@@ -6,6 +6,7 @@
 //! once. A change is planned as text edits per file ([`Change`]) and committed
 //! under kubectl's `<file>.lock`; only the files it touches are written.
 
+mod ambiguity;
 pub mod edit;
 mod peek;
 mod simple;
@@ -811,6 +812,10 @@ impl Kubeconfig {
                 }
                 touched.retain(|fi| now_touched.contains(fi));
             }
+            // A file whose meaning hangs on which of two equal keys is read is not edited.
+            for &fi in &touched {
+                ambiguity::check_edit(&kc.files[fi])?;
+            }
             for &fi in &touched {
                 let contents = match change.creates.get(&fi) {
                     Some(text) => text.clone(),
@@ -881,13 +886,15 @@ fn read_view(path: &Path, with_contexts: bool) -> Result<ConfigFile> {
     if !big {
         return read_file(path, with_contexts);
     }
-    let wanted: &[&str] = if with_contexts {
-        &["contexts", "current-context"]
+    // kubectl refuses a file that defines a name twice, so the lists not read
+    // are still scanned for their names.
+    let (wanted, scanned): (&[&str], &[&str]) = if with_contexts {
+        (&["contexts", "current-context"], &["clusters", "users"])
     } else {
-        &["current-context"]
+        (&["current-context"], &["clusters", "users", "contexts"])
     };
-    match peek::sections(path, wanted) {
-        Ok(peek::Peeked::Sections(cuts)) if !cuts.is_empty() => {
+    match peek::sections(path, wanted, scanned) {
+        Ok(peek::Peeked::Sections(cuts, names)) if !cuts.is_empty() => {
             let doc = Document::from_cuts(cuts);
             if with_contexts {
                 doc.check_key("contexts").map_err(|e| Error::Yaml {
@@ -897,12 +904,14 @@ fn read_view(path: &Path, with_contexts: bool) -> Result<ConfigFile> {
                     message: e.message,
                 })?;
             }
-            Ok(ConfigFile {
+            let file = ConfigFile {
                 path: path.to_path_buf(),
                 text: String::new(),
                 doc,
                 exists: true,
-            })
+            };
+            ambiguity::check_load(&file, &names)?;
+            Ok(file)
         }
         Ok(_) => read_file(path, with_contexts),
         Err(e) if e.kind() == ErrorKind::InvalidData => Err(not_utf8(path)),
@@ -941,12 +950,14 @@ fn read_file(path: &Path, check_contexts: bool) -> Result<ConfigFile> {
                     message: "not a kubeconfig (the top level is not a mapping)".into(),
                 });
             }
-            Ok(ConfigFile {
+            let file = ConfigFile {
                 path: path.to_path_buf(),
                 text,
                 doc,
                 exists: true,
-            })
+            };
+            ambiguity::check_load(&file, &[])?;
+            Ok(file)
         }
         Err(e) if e.kind() == ErrorKind::NotFound => Ok(ConfigFile {
             path: path.to_path_buf(),

@@ -255,6 +255,50 @@ impl Document {
         }
     }
 
+    /// The text of a deferred section not parsed yet, and the lines before it.
+    pub(super) fn unparsed(&self, node: &Node) -> Option<(&str, usize)> {
+        match node.kind {
+            Kind::Lazy(i) if self.lazy[i].value.get().is_none() => {
+                Some((&self.lazy[i].text, self.lazy[i].line))
+            }
+            _ => None,
+        }
+    }
+
+    /// A node as parsed so far: `None` for a deferred section nobody has read.
+    pub(super) fn parsed<'a>(&'a self, node: &'a Node) -> Option<&'a Node> {
+        match node.kind {
+            Kind::Lazy(i) => self.lazy[i].value.get()?.as_ref().ok(),
+            _ => Some(node),
+        }
+    }
+
+    /// The 1-based line of a byte offset; `text` is the file (empty for a
+    /// document cut from one, whose sections carry their own text).
+    pub(super) fn line_at(&self, offset: usize, text: &str) -> usize {
+        let section = self
+            .lazy
+            .iter()
+            .find(|l| (l.offset..l.offset + l.text.len()).contains(&offset));
+        match section {
+            Some(l) => {
+                l.line
+                    + 1
+                    + l.text.as_bytes()[..offset - l.offset]
+                        .iter()
+                        .filter(|b| **b == b'\n')
+                        .count()
+            }
+            None => {
+                let end = offset.min(text.len());
+                1 + text.as_bytes()[..end]
+                    .iter()
+                    .filter(|b| **b == b'\n')
+                    .count()
+            }
+        }
+    }
+
     /// Resolves a deferred section; other nodes are returned as they are.
     pub fn force<'a>(&'a self, node: &'a Node) -> &'a Node {
         match node.kind {
