@@ -17,6 +17,7 @@
 use std::collections::HashMap;
 
 use super::ConfigFile;
+use super::edit::Edit;
 use super::yaml::{Document, Kind, Node, Style};
 use crate::error::{Error, Result};
 
@@ -187,34 +188,57 @@ fn is_yaml_float(s: &str) -> bool {
     i == b.len()
 }
 
-/// Refuses to edit a file in which a mapping sets a key twice, naming both lines.
-/// Sections nobody has parsed are not read for this; an edit parses what it changes.
-pub(super) fn check_edit(file: &ConfigFile) -> Result<()> {
+/// Refuses to edit a file whose top level sets a key twice, or in which a key is
+/// set twice inside `contexts` or inside a top-level section an edit falls in;
+/// the message names both lines. A repeat elsewhere does not change what the
+/// edit means, and large sections nobody reads are not parsed for this.
+pub(super) fn check_edit(file: &ConfigFile, edits: &[Edit]) -> Result<()> {
     let Some(root) = file.doc.root.as_ref() else {
         return Ok(());
     };
-    match repeated_key(&file.doc, root, 0) {
-        None => Ok(()),
-        Some((key, first, second)) => {
-            let (a, b) = (
-                file.doc.line_at(first, &file.text),
-                file.doc.line_at(second, &file.text),
-            );
-            let top = matches!(&root.kind, Kind::Map { entries, .. }
-                if entries.iter().any(|(k, _)| k.start == second));
-            let place = if top {
-                "at the top level"
-            } else {
-                "in one mapping"
-            };
-            Err(Error::Kubeconfig {
-                path: file.path.clone(),
-                message: format!(
-                    "{key} is set twice {place}, on lines {a} and {b}, and kubectl reads only line {b}: remove the {key} on line {a} (or the one on line {b}) and run the command again; nothing was changed"
-                ),
-            })
-        }
-    }
+    let Kind::Map { entries, .. } = &root.kind else {
+        return Ok(());
+    };
+    let touched = |v: &Node| {
+        edits
+            .iter()
+            .any(|e| e.start <= v.end && e.end >= v.start && e.start >= v.start)
+    };
+    let repeat = repeated_in(entries).map(|r| (r, true)).or_else(|| {
+        entries
+            .iter()
+            .filter(|(k, v)| k.as_str() == Some("contexts") || touched(v))
+            .find_map(|(_, v)| repeated_key(&file.doc, v, 0))
+            .map(|r| (r, false))
+    });
+    let Some(((key, first, second), top)) = repeat else {
+        return Ok(());
+    };
+    let (a, b) = (
+        file.doc.line_at(first, &file.text),
+        file.doc.line_at(second, &file.text),
+    );
+    let place = if top {
+        "at the top level"
+    } else {
+        "in one mapping"
+    };
+    Err(Error::Kubeconfig {
+        path: file.path.clone(),
+        message: format!(
+            "{key} is set twice {place}, on lines {a} and {b}, and kubectl reads only line {b}: remove the {key} on line {a} (or the one on line {b}) and run the command again; nothing was changed"
+        ),
+    })
+}
+
+/// The first key set twice among these entries: (key, first offset, second offset).
+fn repeated_in(entries: &[(Node, Node)]) -> Option<(String, usize, usize)> {
+    let mut seen: HashMap<&str, usize> = HashMap::with_capacity(entries.len());
+    entries.iter().find_map(|(k, _)| {
+        let key = k.as_str()?;
+        seen.insert(key, k.start)
+            .map(|first| (key.to_string(), first, k.start))
+    })
 }
 
 /// The first key set twice in one mapping: (key, first offset, second offset).
@@ -224,19 +248,11 @@ fn repeated_key(doc: &Document, node: &Node, depth: usize) -> Option<(String, us
         return None;
     }
     match &node.kind {
-        Kind::Map { entries, .. } => {
-            let mut seen: HashMap<&str, usize> = HashMap::with_capacity(entries.len());
-            for (k, _) in entries {
-                if let Some(key) = k.as_str()
-                    && let Some(first) = seen.insert(key, k.start)
-                {
-                    return Some((key.to_string(), first, k.start));
-                }
-            }
+        Kind::Map { entries, .. } => repeated_in(entries).or_else(|| {
             entries
                 .iter()
                 .find_map(|(_, v)| repeated_key(doc, v, depth + 1))
-        }
+        }),
         Kind::Seq { items, .. } => items.iter().find_map(|i| repeated_key(doc, i, depth + 1)),
         _ => None,
     }

@@ -814,7 +814,8 @@ impl Kubeconfig {
             }
             // A file whose meaning hangs on which of two equal keys is read is not edited.
             for &fi in &touched {
-                ambiguity::check_edit(&kc.files[fi])?;
+                let edits = change.edits.get(&fi).map(Vec::as_slice).unwrap_or_default();
+                ambiguity::check_edit(&kc.files[fi], edits)?;
             }
             for &fi in &touched {
                 let contents = match change.creates.get(&fi) {

@@ -673,6 +673,35 @@ fn space_tabs_before(text: &mut [u8], at: usize) -> bool {
     true
 }
 
+/// Where a block scalar (`|` or `>` at `start`) ends: after its last content
+/// line. The parser's span runs on over trailing blank and comment lines, up to
+/// the next token, which an edit must not swallow.
+fn block_scalar_end(text: &str, start: usize) -> usize {
+    let Some(header_end) = text[start..].find('\n').map(|i| start + i) else {
+        return text.len();
+    };
+    let mut end = header_end;
+    let mut indent = None;
+    let mut pos = header_end + 1;
+    while pos < text.len() {
+        let line_end = text[pos..]
+            .find('\n')
+            .map(|i| pos + i)
+            .unwrap_or(text.len());
+        let line = text[pos..line_end].trim_end_matches('\r');
+        let spaces = line.len() - line.trim_start_matches(' ').len();
+        if !line.trim().is_empty() {
+            let content = *indent.get_or_insert(spaces);
+            if spaces < content || spaces == 0 {
+                break;
+            }
+            end = pos + line.len();
+        }
+        pos = line_end + 1;
+    }
+    end
+}
+
 /// Maps the parser's character indices to byte offsets.
 struct CharOffsets {
     /// Empty when the text is ASCII, where both are equal.
@@ -860,7 +889,7 @@ impl Builder<'_> {
                 let trimmed = text.trim_end();
                 (start, start + trimmed.len())
             }
-            Style::Block => (start, end),
+            Style::Block => (start, block_scalar_end(&self.text[..end.max(start)], start)),
         }
     }
 }
