@@ -380,18 +380,27 @@ fn check(shape: &Shape, text: &str, size: &str) {
     );
 }
 
+/// Runs every shape and reports all that disagree, not only the first.
+fn check_all(size: &str, text_of: fn(&Shape) -> String) {
+    let failed: Vec<&str> = SHAPES
+        .iter()
+        .filter(|shape| std::panic::catch_unwind(|| check(shape, &text_of(shape), size)).is_err())
+        .map(|shape| shape.name)
+        .collect();
+    assert!(
+        failed.is_empty(),
+        "shapes that disagree with kubectl ({size}): {failed:#?}"
+    );
+}
+
 #[test]
 fn every_shape_reads_and_switches_as_kubectl_does() {
-    for shape in SHAPES {
-        check(shape, shape.text, "small");
-    }
+    check_all("small", |shape| shape.text.to_string());
 }
 
 #[test]
 fn every_shape_padded_past_128_kb_reads_and_switches_as_kubectl_does() {
-    for shape in SHAPES {
-        check(shape, &padded(shape.text), "padded past 128 KB");
-    }
+    check_all("padded past 128 KB", |shape| padded(shape.text));
 }
 
 #[test]
