@@ -46,6 +46,12 @@ const SHAPES: &[Shape] = &[
         kubectl: Kubectl::Reads,
     },
     Shape {
+        name: "a tab after a list item's dash",
+        text: "contexts:\n- name: a\n  context: {cluster: c}\n-\tname: b\n  context: {}\ncurrent-context: a\n",
+        switch_to: "b",
+        kubectl: Kubectl::Refuses,
+    },
+    Shape {
         name: "CRLF line ends",
         text: "contexts:\r\n- name: a\r\n  context:\r\n    cluster: c\r\n- name: b\r\n  context:\r\n    namespace: nb\r\ncurrent-context: a\r\n",
         switch_to: "b",

@@ -268,10 +268,11 @@ pub(super) struct NameScan {
     item_indent: Option<usize>,
     /// Column of the current item's keys, once known.
     key_col: Option<usize>,
-    /// The current item: its name so far and its first line.
+    /// The current item: its name so far and its line (else the item's first line).
     item: Option<(Option<String>, usize)>,
     /// The line just read was a `name:`; a deeper line next would continue it.
     after_name: bool,
+    line_no: usize,
     names: Vec<ScannedName>,
     unsure: bool,
 }
@@ -282,6 +283,7 @@ impl NameScan {
         if self.unsure {
             return;
         }
+        self.line_no = line_no;
         let raw = raw.strip_suffix(b"\n").unwrap_or(raw);
         let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
         if !self.started {
@@ -361,7 +363,7 @@ impl NameScan {
         match value_of(after).and_then(name_value) {
             Some(name) => {
                 if let Some(item) = self.item.as_mut() {
-                    item.0 = Some(name);
+                    *item = (Some(name), self.line_no);
                 }
                 self.after_name = true;
             }
@@ -473,7 +475,7 @@ mod tests {
             scan(text),
             Some(vec![
                 ("a".into(), 2),
-                ("it's".into(), 8),
+                ("it's".into(), 9),
                 ("q".into(), 12),
                 (String::new(), 13)
             ])
@@ -482,7 +484,7 @@ mod tests {
             "clusters:\n  - cluster:\n      server: s\n    name: c1\n  -\n    name: c2\n";
         assert_eq!(
             scan(indented),
-            Some(vec![("c1".into(), 2), ("c2".into(), 5)])
+            Some(vec![("c1".into(), 4), ("c2".into(), 6)])
         );
     }
 

@@ -347,6 +347,10 @@ mod agreement {
             "contexts: [{name: a, context: {namespace: x}}]\ncurrent-context: a\n",
             "contexts:\n- name: a\n  context:\n    namespace: x\ncurrent-context: a\ncurrent-context: b\n",
             "---\ncontexts:\n- name: a\ncurrent-context: a\n",
+            // A name defined twice is refused by both, naming the same lines.
+            "clusters:\n- name: c\n  cluster: {}\n-   cluster: {}\n    name: 'c'\ncontexts:\n- name: a\ncurrent-context: a\n",
+            "contexts:\n- name: a\n- name: b\n- name: a\ncurrent-context: a\n",
+            "current-context: a\ncontexts:\n- name: a\ncurrent-context: b\n",
             // Errors inside the contexts are the same error, at the same line.
             "contexts:\n- name: a\n  context:\n    namespace: [x\ncurrent-context: a\n",
             "contexts:\n- name: a\n   context: x\n  bad\ncurrent-context: a\n",

@@ -57,6 +57,10 @@ fn lines(text: &str) -> Option<Vec<Line<'_>>> {
                 .or_else(|| (rest == "-").then_some(""))
             {
                 let inner = after.len() - after.trim_start_matches(' ').len();
+                if after[inner..].starts_with('\t') {
+                    // kubectl refuses a tab after `-`; the full parser says where.
+                    return None;
+                }
                 let column = indent + (rest.len() - after.len()) + inner;
                 out.push(Line {
                     indent,

@@ -819,6 +819,9 @@ impl Builder<'_> {
                     }
                     Kind::Map { entries, flow }
                 } else {
+                    if !flow {
+                        self.no_tab_after_dash(&children)?;
+                    }
                     Kind::Seq {
                         items: children,
                         flow,
@@ -845,6 +848,43 @@ impl Builder<'_> {
             self.anchors.push((node.anchor, node.clone()));
         }
         Ok(node)
+    }
+
+    /// kubectl's YAML reader refuses a tab between a block item's `-` and the
+    /// item on its line; saphyr takes it, so the refusal is made here.
+    fn no_tab_after_dash(&self, items: &[Node]) -> Result<(), (SyntaxError, Option<usize>)> {
+        let bytes = self.text.as_bytes();
+        for item in items {
+            let start = item.start.min(bytes.len());
+            let mut i = start;
+            while i > 0 && matches!(bytes[i - 1], b' ' | b'\t' | b'\r' | b'\n') {
+                i -= 1;
+            }
+            if i == 0 || bytes[i - 1] != b'-' {
+                continue;
+            }
+            // The rest of the dash's line, up to the item when it is on that line.
+            let rest = &bytes[i..start];
+            let rest = &rest[..memchr::memchr(b'\n', rest).unwrap_or(rest.len())];
+            if let Some(tab) = rest.iter().position(|b| *b == b'\t') {
+                let at = i + tab;
+                let line_start = bytes[..at]
+                    .iter()
+                    .rposition(|b| *b == b'\n')
+                    .map_or(0, |p| p + 1);
+                let line = 1 + bytes[..at].iter().filter(|b| **b == b'\n').count();
+                let message = "a tab after a list item's '-', which kubectl refuses; use a space";
+                return Err((
+                    SyntaxError {
+                        line,
+                        col: self.text[line_start..at].chars().count() + 1,
+                        message: message.into(),
+                    },
+                    None,
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// The parser's scalar spans can run past the scalar (into a trailing comment),
