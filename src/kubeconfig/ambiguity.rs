@@ -40,8 +40,10 @@ pub(super) fn check_load(file: &ConfigFile, scanned: &[(String, Vec<ScannedName>
         not_typed(file, node, "current-context")?;
     }
     for (list, item_word) in LISTS {
-        let names = match scanned.iter().find(|(k, _)| k == list) {
-            Some((_, names)) => names.clone(),
+        // Scanned names come with their lines; parsed ones with byte offsets,
+        // turned into lines only for the message (counting is not free).
+        let (names, offsets) = match scanned.iter().find(|(k, _)| k == list) {
+            Some((_, names)) => (names.clone(), false),
             None => match top_level(doc, root, list) {
                 Some(node) => list_names(file, node, item_word)?,
                 None => continue,
@@ -49,12 +51,21 @@ pub(super) fn check_load(file: &ConfigFile, scanned: &[(String, Vec<ScannedName>
         };
         let mut first: HashMap<&str, usize> = HashMap::with_capacity(names.len());
         for n in &names {
-            if let Some(line) = first.insert(&n.name, n.line) {
+            if let Some(before) = first.insert(&n.name, n.line) {
+                let line = |at: usize| {
+                    if offsets {
+                        doc.line_at(at, &file.text)
+                    } else {
+                        at
+                    }
+                };
                 return Err(Error::Kubeconfig {
                     path: file.path.clone(),
                     message: format!(
-                        "{item_word} {:?} is defined twice, on lines {line} and {}; kubectl refuses the file (duplicate name in {list}): remove or rename one of them",
-                        n.name, n.line
+                        "{item_word} {:?} is defined twice, on lines {} and {}; kubectl refuses the file (duplicate name in {list}): remove or rename one of them",
+                        n.name,
+                        line(before),
+                        line(n.line)
                     ),
                 });
             }
@@ -79,7 +90,8 @@ pub(super) struct ScannedName {
     pub line: usize,
 }
 
-fn list_names(file: &ConfigFile, list: &Node, item_word: &str) -> Result<Vec<ScannedName>> {
+/// The item names of a list, and whether their `line`s are byte offsets.
+fn list_names(file: &ConfigFile, list: &Node, item_word: &str) -> Result<(Vec<ScannedName>, bool)> {
     let doc = &file.doc;
     if let Some((text, line)) = doc.unparsed(list) {
         let mut scan = NameScan::default();
@@ -87,7 +99,7 @@ fn list_names(file: &ConfigFile, list: &Node, item_word: &str) -> Result<Vec<Sca
             scan.line(l.as_bytes(), line + 1 + i);
         }
         if let Some(names) = scan.finish() {
-            return Ok(names);
+            return Ok((names, false));
         }
     }
     let mut out = Vec::new();
@@ -103,12 +115,9 @@ fn list_names(file: &ConfigFile, list: &Node, item_word: &str) -> Result<Vec<Sca
             }
             None => (String::new(), item.start),
         };
-        out.push(ScannedName {
-            name,
-            line: doc.line_at(at, &file.text),
-        });
+        out.push(ScannedName { name, line: at });
     }
-    Ok(out)
+    Ok((out, true))
 }
 
 /// A plain scalar that YAML 1.1 reads as a number or boolean is an error to kubectl.
@@ -335,6 +344,22 @@ impl NameScan {
             Some(col) if indent > col => {}
             _ => self.unsure = true,
         }
+    }
+
+    /// Whether a line indented this much (not blank) can go unread: it sits
+    /// below the items' keys, or the scan has already given up.
+    pub fn skips(&mut self, indent: usize) -> bool {
+        if self.unsure {
+            return true;
+        }
+        if !self.deeper(indent) {
+            return false;
+        }
+        // What follows a `name:` line more deeply indented continues the name.
+        if std::mem::take(&mut self.after_name) {
+            self.unsure = true;
+        }
+        true
     }
 
     fn deeper(&self, indent: usize) -> bool {

@@ -76,7 +76,16 @@ fn cut(
         let buf = reader.fill_buf()?;
         let Some(&first) = buf.first() else { break };
         let top_level = !matches!(first, b' ' | b'\n' | b'\r' | b'#');
-        if !top_level && !keeping && scanning.is_none() {
+        // A scanned section's lines below item level (most of a CA or a token)
+        // are skipped like the others, uncopied.
+        let below_items = !top_level
+            && !keeping
+            && scanning.as_mut().is_some_and(|(_, scan)| {
+                let spaces = buf.iter().take_while(|b| **b == b' ').count();
+                let content = buf.get(spaces).is_some_and(|b| !matches!(b, b'\n' | b'\r'));
+                content && scan.skips(spaces)
+            });
+        if !top_level && !keeping && (scanning.is_none() || below_items) {
             offset += skip_line(&mut reader)?;
             line_no += 1;
             continue;
