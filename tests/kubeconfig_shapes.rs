@@ -94,6 +94,12 @@ const SHAPES: &[Shape] = &[
         kubectl: Kubectl::Reads,
     },
     Shape {
+        name: "multi-document: a broken second one is not read",
+        text: "contexts:\n- name: a\n  context: {cluster: c}\n- name: b\n  context: {}\ncurrent-context: a\n---\ncontexts: [unclosed\n",
+        switch_to: "b",
+        kubectl: Kubectl::Reads,
+    },
+    Shape {
         name: "directive, markers and comments",
         text: "%YAML 1.1\n# head\n---\ncontexts:\n    # indented items\n    - name: a   # first\n      context:\n          cluster: c\n    - context:\n          namespace: nb\n      name: b\ncurrent-context: a # last used\n...\n",
         switch_to: "b",

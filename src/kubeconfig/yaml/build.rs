@@ -46,9 +46,11 @@ fn parse_events(text: &str) -> Result<Parsed, (SyntaxError, Option<usize>)> {
     while let Some(event) = parser.next_event() {
         let (event, span) = event.map_err(scan_error)?;
         match event {
-            Event::StreamEnd => break,
+            // kubectl reads the first document only, and never looks further:
+            // a broken second document is not an error to it.
+            Event::StreamEnd | Event::DocumentEnd => break,
             Event::DocumentStart(_) => documents += 1,
-            Event::StreamStart | Event::DocumentEnd | Event::Nothing => {}
+            Event::StreamStart | Event::Nothing => {}
             other => {
                 let node =
                     builder.node(other, span.start.index(), span.end.index(), &mut parser)?;
