@@ -530,6 +530,51 @@ mod tests {
         }
     }
 
+    fn file(text: &str) -> ConfigFile {
+        ConfigFile {
+            path: "config".into(),
+            text: text.to_string(),
+            doc: Document::parse(text).unwrap(),
+            exists: true,
+        }
+    }
+
+    fn edit_at(text: &str, needle: &str) -> Vec<Edit> {
+        let start = text.find(needle).unwrap();
+        vec![Edit {
+            start,
+            end: start + needle.len(),
+            text: "x".into(),
+        }]
+    }
+
+    #[test]
+    fn an_edit_is_refused_where_a_key_is_set_twice_in_what_it_changes() {
+        // A user entry with two tokens: a switch does not touch it, an edit of that user does.
+        let text = "users:\n- name: u\n  user:\n    token: one\n    token: two\ncontexts:\n- name: a\ncurrent-context: a\n";
+        let f = file(text);
+        assert!(check_edit(&f, &edit_at(text, "current-context: a")).is_ok());
+        let err = check_edit(&f, &edit_at(text, "one"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("token is set twice in one mapping, on lines 4 and 5"),
+            "{err}"
+        );
+        // Inside contexts or at the top level, every edit is refused.
+        let text = "contexts:\n- name: a\n  name: b\ncurrent-context: b\n";
+        let err = check_edit(&file(text), &edit_at(text, "b\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("name is set twice in one mapping, on lines 2 and 3"),
+            "{err}"
+        );
+        let text = "current-context: a\ncontexts: []\ncurrent-context: b\n";
+        let err = check_edit(&file(text), &[]).unwrap_err().to_string();
+        assert!(err.contains("at the top level, on lines 1 and 3"), "{err}");
+    }
+
     #[test]
     fn yaml11_types_match_go_yaml() {
         for v in [
