@@ -5,6 +5,10 @@
 //! merge), else `~/.kube/config`. Files are opened read-only and each is parsed
 //! once. A change is planned as text edits per file ([`Change`]) and committed
 //! under kubectl's `<file>.lock`; only the files it touches are written.
+//!
+//! Every reader gives a file kubectl's meaning (go-yaml, YAML 1.1): a repeated
+//! key reads as its last copy, and what kubectl refuses is refused
+//! (`ambiguity`), as is an edit of a file whose meaning hangs on a repeat.
 
 mod ambiguity;
 pub mod edit;

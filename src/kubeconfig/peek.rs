@@ -8,6 +8,10 @@
 //! style, one document, no multi-line value on a key's line); lines of other
 //! sections are skipped without being copied. Anything unusual gives up with
 //! `None`, and the caller reads the file in full.
+//!
+//! kubectl refuses a file that defines a name twice, so the lists that are not
+//! kept are still read for their item names (see `ambiguity::NameScan`); their
+//! lines below item level are skipped like the rest.
 
 use std::collections::HashSet;
 use std::fs::File;
