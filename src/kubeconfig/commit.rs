@@ -110,6 +110,11 @@ impl Kubeconfig {
 
     /// Applies a change planned on this very read; the caller holds the locks.
     fn write_change(&mut self, mut change: Change) -> Result<()> {
+        // A file whose meaning hangs on which of two equal keys is read is not edited.
+        for fi in touched(&change) {
+            let edits = change.edits.get(&fi).map(Vec::as_slice).unwrap_or_default();
+            super::ambiguity::check_edit(&self.files[fi], edits)?;
+        }
         for fi in touched(&change) {
             let contents = match change.creates.get(&fi) {
                 Some(text) => text.clone(),

@@ -5,7 +5,12 @@
 //! merge), else `~/.kube/config`. Files are opened read-only and each is parsed
 //! once. A change is planned as text edits per file ([`Change`]) on a read taken
 //! under kubectl's `<file>.lock` (see `commit`); only the files it touches are written.
+//!
+//! Every reader gives a file kubectl's meaning (go-yaml, YAML 1.1): a repeated
+//! key reads as its last copy, and what kubectl refuses is refused
+//! (`ambiguity`), as is an edit of a file whose meaning hangs on a repeat.
 
+mod ambiguity;
 mod commit;
 pub mod edit;
 mod minify;
@@ -730,13 +735,15 @@ fn read_view(path: &Path, with_contexts: bool) -> Result<ConfigFile> {
     if !big {
         return read_file(path, with_contexts);
     }
-    let wanted: &[&str] = if with_contexts {
-        &["contexts", "current-context"]
+    // kubectl refuses a file that defines a name twice, so the lists not read
+    // are still scanned for their names.
+    let (wanted, scanned): (&[&str], &[&str]) = if with_contexts {
+        (&["contexts", "current-context"], &["clusters", "users"])
     } else {
-        &["current-context"]
+        (&["current-context"], &["clusters", "users", "contexts"])
     };
-    match peek::sections(path, wanted) {
-        Ok(peek::Peeked::Sections(cuts)) if !cuts.is_empty() => {
+    match peek::sections(path, wanted, scanned) {
+        Ok(peek::Peeked::Sections(cuts, names)) if !cuts.is_empty() => {
             let doc = Document::from_cuts(cuts);
             if with_contexts {
                 doc.check_key("contexts").map_err(|e| Error::Yaml {
@@ -746,12 +753,14 @@ fn read_view(path: &Path, with_contexts: bool) -> Result<ConfigFile> {
                     message: e.message,
                 })?;
             }
-            Ok(ConfigFile {
+            let file = ConfigFile {
                 path: path.to_path_buf(),
                 text: String::new(),
                 doc,
                 exists: true,
-            })
+            };
+            ambiguity::check_load(&file, &names)?;
+            Ok(file)
         }
         Ok(_) => read_file(path, with_contexts),
         Err(e) if e.kind() == ErrorKind::InvalidData => Err(not_utf8(path)),
@@ -790,12 +799,14 @@ fn read_file(path: &Path, check_contexts: bool) -> Result<ConfigFile> {
                     message: "not a kubeconfig (the top level is not a mapping)".into(),
                 });
             }
-            Ok(ConfigFile {
+            let file = ConfigFile {
                 path: path.to_path_buf(),
                 text,
                 doc,
                 exists: true,
-            })
+            };
+            ambiguity::check_load(&file, &[])?;
+            Ok(file)
         }
         Err(e) if e.kind() == ErrorKind::NotFound => Ok(ConfigFile {
             path: path.to_path_buf(),

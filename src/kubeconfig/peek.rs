@@ -8,11 +8,17 @@
 //! style, one document, no multi-line value on a key's line); lines of other
 //! sections are skipped without being copied. Anything unusual gives up with
 //! `None`, and the caller reads the file in full.
+//!
+//! kubectl refuses a file that defines a name twice, so the lists that are not
+//! kept are still read for their item names (see `ambiguity::NameScan`); their
+//! lines below item level are skipped like the rest.
 
 use std::collections::HashSet;
 use std::fs::File;
 use std::io::{BufRead, BufReader, ErrorKind, Read};
 use std::path::Path;
+
+use super::ambiguity::{NameScan, ScannedName};
 
 /// One top-level `key: value` section as it stands in the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,36 +32,47 @@ pub struct Cut {
     pub text: String,
 }
 
-/// What a file gave: the wanted sections found, in file order.
+/// What a file gave: the wanted sections found, in file order, and the item
+/// names of the scanned ones.
 #[derive(Debug)]
 pub enum Peeked {
     Missing,
-    Sections(Vec<Cut>),
+    Sections(Vec<Cut>, Vec<(String, Vec<ScannedName>)>),
     /// Not plain block style: read it in full.
     Unusual,
 }
 
 const BUFFER: usize = 256 * 1024;
 
-/// Streams `path` and keeps the top-level sections named in `wanted`.
-pub fn sections(path: &Path, wanted: &[&str]) -> std::io::Result<Peeked> {
+/// Streams `path`, keeps the top-level sections named in `wanted` and reads
+/// the item names of those named in `scanned` (see [`NameScan`]).
+pub fn sections(path: &Path, wanted: &[&str], scanned: &[&str]) -> std::io::Result<Peeked> {
     let file = match File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == ErrorKind::NotFound => return Ok(Peeked::Missing),
         Err(e) => return Err(e),
     };
-    Ok(match cut(file, wanted)? {
-        Some(cuts) => Peeked::Sections(cuts),
+    Ok(match cut(file, wanted, scanned)? {
+        Some((cuts, names)) => Peeked::Sections(cuts, names),
         None => Peeked::Unusual,
     })
 }
 
-fn cut(reader: impl Read, wanted: &[&str]) -> std::io::Result<Option<Vec<Cut>>> {
+type Scanned = Vec<(String, Vec<ScannedName>)>;
+
+fn cut(
+    reader: impl Read,
+    wanted: &[&str],
+    scanned: &[&str],
+) -> std::io::Result<Option<(Vec<Cut>, Scanned)>> {
     let mut reader = BufReader::with_capacity(BUFFER, reader);
     let mut cuts: Vec<Cut> = Vec::new();
     let mut keys: HashSet<Vec<u8>> = HashSet::new();
     // Whether the section being read is one we keep (then `cuts.last()` is it).
     let mut keeping = false;
+    // The section being scanned for names, if any, and the names found so far.
+    let mut scanning: Option<(String, NameScan)> = None;
+    let mut names: Scanned = Vec::new();
     let mut offset = 0usize;
     let mut line_no = 0usize;
     let mut line = Vec::new();
@@ -63,7 +80,16 @@ fn cut(reader: impl Read, wanted: &[&str]) -> std::io::Result<Option<Vec<Cut>>> 
         let buf = reader.fill_buf()?;
         let Some(&first) = buf.first() else { break };
         let top_level = !matches!(first, b' ' | b'\n' | b'\r' | b'#');
-        if !top_level && !keeping {
+        // A scanned section's lines below item level (most of a CA or a token)
+        // are skipped like the others, uncopied.
+        let below_items = !top_level
+            && !keeping
+            && scanning.as_mut().is_some_and(|(_, scan)| {
+                let spaces = buf.iter().take_while(|b| **b == b' ').count();
+                let content = buf.get(spaces).is_some_and(|b| !matches!(b, b'\n' | b'\r'));
+                content && scan.skips(spaces)
+            });
+        if !top_level && !keeping && (scanning.is_none() || below_items) {
             offset += skip_line(&mut reader)?;
             line_no += 1;
             continue;
@@ -79,6 +105,9 @@ fn cut(reader: impl Read, wanted: &[&str]) -> std::io::Result<Option<Vec<Cut>>> 
                         return Ok(None);
                     }
                     keeping = false;
+                    if !finish_scan(&mut scanning, &mut names) {
+                        return Ok(None);
+                    }
                 }
                 // A block sequence at column 0 continues the key above it.
                 b'-' if !keys.is_empty() => {}
@@ -90,6 +119,12 @@ fn cut(reader: impl Read, wanted: &[&str]) -> std::io::Result<Option<Vec<Cut>>> 
                         return Ok(None);
                     }
                     keeping = wanted.iter().any(|w| w.as_bytes() == key);
+                    if !finish_scan(&mut scanning, &mut names) {
+                        return Ok(None);
+                    }
+                    if !keeping && let Some(s) = scanned.iter().find(|s| s.as_bytes() == key) {
+                        scanning = Some((s.to_string(), NameScan::default()));
+                    }
                     if keeping {
                         cuts.push(Cut {
                             key: String::from_utf8_lossy(key).into_owned(),
@@ -101,6 +136,9 @@ fn cut(reader: impl Read, wanted: &[&str]) -> std::io::Result<Option<Vec<Cut>>> 
                 }
                 _ => return Ok(None),
             }
+        }
+        if let Some((_, scan)) = scanning.as_mut() {
+            scan.line(&line, line_no + 1);
         }
         if keeping {
             let text = std::str::from_utf8(&line).map_err(|_| {
@@ -118,7 +156,24 @@ fn cut(reader: impl Read, wanted: &[&str]) -> std::io::Result<Option<Vec<Cut>>> 
     {
         return Ok(None);
     }
-    Ok(Some(cuts))
+    if !finish_scan(&mut scanning, &mut names) {
+        return Ok(None);
+    }
+    Ok(Some((cuts, names)))
+}
+
+/// Ends a scanned section; false when it needs a real parse.
+fn finish_scan(scanning: &mut Option<(String, NameScan)>, names: &mut Scanned) -> bool {
+    match scanning.take() {
+        None => true,
+        Some((key, scan)) => match scan.finish() {
+            Some(found) => {
+                names.push((key, found));
+                true
+            }
+            None => false,
+        },
+    }
 }
 
 /// Consumes one line without copying it; returns its length.
@@ -155,7 +210,7 @@ pub(super) fn key_of(line: &[u8]) -> Option<&[u8]> {
         return None;
     }
     let after = &line[colon + 1..];
-    if !(after.is_empty() || matches!(after[0], b' ' | b'\n' | b'\r')) {
+    if !(after.is_empty() || matches!(after[0], b' ' | b'\t' | b'\n' | b'\r')) {
         return None;
     }
     let value = after.trim_ascii();
@@ -190,7 +245,9 @@ mod tests {
     use super::*;
 
     fn cut_str(text: &str, wanted: &[&str]) -> Option<Vec<Cut>> {
-        cut(text.as_bytes(), wanted).unwrap()
+        cut(text.as_bytes(), wanted, &[])
+            .unwrap()
+            .map(|(cuts, _)| cuts)
     }
 
     #[test]
@@ -303,6 +360,10 @@ mod agreement {
             "contexts: [{name: a, context: {namespace: x}}]\ncurrent-context: a\n",
             "contexts:\n- name: a\n  context:\n    namespace: x\ncurrent-context: a\ncurrent-context: b\n",
             "---\ncontexts:\n- name: a\ncurrent-context: a\n",
+            // A name defined twice is refused by both, naming the same lines.
+            "clusters:\n- name: c\n  cluster: {}\n-   cluster: {}\n    name: 'c'\ncontexts:\n- name: a\ncurrent-context: a\n",
+            "contexts:\n- name: a\n- name: b\n- name: a\ncurrent-context: a\n",
+            "current-context: a\ncontexts:\n- name: a\ncurrent-context: b\n",
             // Errors inside the contexts are the same error, at the same line.
             "contexts:\n- name: a\n  context:\n    namespace: [x\ncurrent-context: a\n",
             "contexts:\n- name: a\n   context: x\n  bad\ncurrent-context: a\n",

@@ -3,7 +3,8 @@
 //! one-line scalars, comments and empty `{}`/`[]`. It builds the same
 //! [`Node`] tree (with the same spans) as the full parser, and gives up on
 //! anything else (anchors, tags, flow collections with content, multi-line
-//! or escaped scalars, tabs), which the full YAML parser then reads.
+//! or escaped scalars, tabs in indentation, repeated keys), which the full
+//! YAML parser then reads. A tab may separate a value from its `:`.
 
 use super::yaml::{Kind, Node, Style};
 
@@ -56,6 +57,10 @@ fn lines(text: &str) -> Option<Vec<Line<'_>>> {
                 .or_else(|| (rest == "-").then_some(""))
             {
                 let inner = after.len() - after.trim_start_matches(' ').len();
+                if after[inner..].starts_with('\t') {
+                    // kubectl refuses a tab after `-`; the full parser says where.
+                    return None;
+                }
                 let column = indent + (rest.len() - after.len()) + inner;
                 out.push(Line {
                     indent,
@@ -195,7 +200,8 @@ fn mapping(
                 }
             }
         } else {
-            let value_start = key_start + rest_at + (rest.len() - rest.trim_start().len());
+            let value_start =
+                key_start + rest_at + (rest.len() - rest.trim_start_matches(BLANK).len());
             scalar(value_text, value_start)?
         };
         entries.push((key, value));
@@ -225,15 +231,18 @@ fn split_key(content: &str) -> Option<(&str, &str, usize)> {
         return None;
     }
     let rest = &content[colon + 1..];
-    if !(rest.is_empty() || rest.starts_with(' ')) {
+    if !(rest.is_empty() || rest.starts_with([' ', '\t'])) {
         return None;
     }
     Some((key, rest, colon + 1))
 }
 
-/// Cuts a trailing ` # comment`, outside quotes; trims spaces.
+/// Spaces and tabs: YAML's separation whitespace (not Unicode's).
+const BLANK: [char; 2] = [' ', '\t'];
+
+/// Cuts a trailing ` # comment`, outside quotes; trims spaces and tabs.
 fn strip_comment(rest: &str) -> &str {
-    let trimmed = rest.trim_start();
+    let trimmed = rest.trim_start_matches(BLANK);
     let bytes = trimmed.as_bytes();
     let mut quote = None;
     for (i, b) in bytes.iter().enumerate() {
@@ -241,14 +250,16 @@ fn strip_comment(rest: &str) -> &str {
             (Some(q), c) if c == q => quote = None,
             (Some(_), _) => {}
             (None, b'"' | b'\'') if i == 0 => quote = Some(*b),
-            (None, b'#') if i > 0 && bytes[i - 1] == b' ' => return trimmed[..i].trim_end(),
+            (None, b'#') if i > 0 && matches!(bytes[i - 1], b' ' | b'\t') => {
+                return trimmed[..i].trim_end_matches(BLANK);
+            }
             _ => {}
         }
     }
     if trimmed.starts_with('#') {
         return "";
     }
-    trimmed.trim_end()
+    trimmed.trim_end_matches(BLANK)
 }
 
 /// A one-line scalar at byte `start`.
@@ -311,8 +322,8 @@ fn scalar(text: &str, start: usize) -> Option<Node> {
 /// (a comment): one pass, as this runs for every value of a large file.
 fn opens_mapping_or_comment(text: &[u8]) -> bool {
     memchr::memchr2_iter(b':', b'#', text).any(|i| match text[i] {
-        b':' => matches!(text.get(i + 1), None | Some(b' ')),
-        _ => i > 0 && text[i - 1] == b' ',
+        b':' => matches!(text.get(i + 1), None | Some(b' ' | b'\t')),
+        _ => i > 0 && matches!(text[i - 1], b' ' | b'\t'),
     })
 }
 

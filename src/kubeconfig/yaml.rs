@@ -4,7 +4,7 @@
 //! the spans recorded here, so comments, layout, quoting and anchors survive.
 //! Offsets are byte offsets into the source text.
 
-use saphyr_parser::{Event, Parser, ScalarStyle};
+mod build;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Style {
@@ -175,37 +175,10 @@ impl Document {
     }
 
     fn parse_full(text: &str) -> Result<Document, SyntaxError> {
-        let offsets = CharOffsets::new(text);
-        let mut builder = Builder {
-            text,
-            offsets: &offsets,
-            anchors: Vec::new(),
-        };
-        let mut parser = Parser::new_from_str(text);
-        let mut root = None;
-        let mut documents = 0;
-        while let Some(event) = parser.next_event() {
-            let (event, span) = event.map_err(|e| SyntaxError {
-                line: e.marker().line(),
-                col: e.marker().col() + 1,
-                message: e.info().to_string(),
-            })?;
-            match event {
-                Event::StreamEnd => break,
-                Event::DocumentStart(_) => documents += 1,
-                Event::StreamStart | Event::DocumentEnd | Event::Nothing => {}
-                other => {
-                    let node =
-                        builder.node(other, span.start.index(), span.end.index(), &mut parser)?;
-                    if documents <= 1 {
-                        root = Some(node);
-                    }
-                }
-            }
-        }
+        let (root, anchors) = build::parse(text)?;
         Ok(Document {
             root,
-            anchors: builder.anchors,
+            anchors,
             lazy: Vec::new(),
         })
     }
@@ -237,6 +210,50 @@ impl Document {
         }
     }
 
+    /// The text of a deferred section not parsed yet, and the lines before it.
+    pub(super) fn unparsed(&self, node: &Node) -> Option<(&str, usize)> {
+        match node.kind {
+            Kind::Lazy(i) if self.lazy[i].value.get().is_none() => {
+                Some((&self.lazy[i].text, self.lazy[i].line))
+            }
+            _ => None,
+        }
+    }
+
+    /// A node as parsed so far: `None` for a deferred section nobody has read.
+    pub(super) fn parsed<'a>(&'a self, node: &'a Node) -> Option<&'a Node> {
+        match node.kind {
+            Kind::Lazy(i) => self.lazy[i].value.get()?.as_ref().ok(),
+            _ => Some(node),
+        }
+    }
+
+    /// The 1-based line of a byte offset; `text` is the file (empty for a
+    /// document cut from one, whose sections carry their own text).
+    pub(super) fn line_at(&self, offset: usize, text: &str) -> usize {
+        let section = self
+            .lazy
+            .iter()
+            .find(|l| (l.offset..l.offset + l.text.len()).contains(&offset));
+        match section {
+            Some(l) => {
+                l.line
+                    + 1
+                    + l.text.as_bytes()[..offset - l.offset]
+                        .iter()
+                        .filter(|b| **b == b'\n')
+                        .count()
+            }
+            None => {
+                let end = offset.min(text.len());
+                1 + text.as_bytes()[..end]
+                    .iter()
+                    .filter(|b| **b == b'\n')
+                    .count()
+            }
+        }
+    }
+
     /// Resolves a deferred section; other nodes are returned as they are.
     pub fn force<'a>(&'a self, node: &'a Node) -> &'a Node {
         match node.kind {
@@ -263,31 +280,43 @@ impl Document {
         }
     }
 
-    /// Looks a key up in a mapping, honouring `<<` merge keys after the map's own keys.
+    /// Looks a key up in a mapping as kubectl's YAML reader does: entries apply in
+    /// order and a later one wins, whether a repeated key or a `<<` merge after it
+    /// (within one merge list the first source wins).
     pub fn get<'a>(&'a self, map: &'a Node, key: &str) -> Option<&'a Node> {
+        self.get_depth(map, key, 0)
+    }
+
+    fn get_depth<'a>(&'a self, map: &'a Node, key: &str, depth: usize) -> Option<&'a Node> {
         let map = self.resolve(map);
         let Kind::Map { entries, .. } = &map.kind else {
             return None;
         };
-        if let Some((_, v)) = entries.iter().find(|(k, _)| k.as_str() == Some(key)) {
-            return Some(self.force(v));
-        }
-        for (k, v) in entries {
-            if k.as_str() != Some("<<") {
-                continue;
-            }
-            let merged = self.resolve(v);
-            let sources: Vec<&Node> = match &merged.kind {
-                Kind::Seq { items, .. } => items.iter().collect(),
-                _ => vec![merged],
-            };
-            for source in sources {
-                if let Some(found) = self.get(source, key) {
-                    return Some(found);
+        for (k, v) in entries.iter().rev() {
+            match k.as_str() {
+                Some(name) if name == key => return Some(self.force(v)),
+                Some("<<") if depth < 64 => {
+                    if let Some(found) = self
+                        .merge_sources(v)
+                        .into_iter()
+                        .find_map(|source| self.get_depth(source, key, depth + 1))
+                    {
+                        return Some(found);
+                    }
                 }
+                _ => {}
             }
         }
         None
+    }
+
+    /// The mappings a `<<` value merges in, in the order they take priority.
+    fn merge_sources<'a>(&'a self, value: &'a Node) -> Vec<&'a Node> {
+        let merged = self.resolve(value);
+        match &merged.kind {
+            Kind::Seq { items, .. } => items.iter().collect(),
+            _ => vec![merged],
+        }
     }
 
     /// The string value of a scalar (following aliases); `None` for null or non-scalars.
@@ -336,28 +365,18 @@ impl Document {
                     .collect(),
             ),
             Kind::Map { entries, .. } => {
+                // In order, a later entry overwriting an earlier one, as `get` reads.
                 let mut out = serde_json::Map::new();
                 for (k, v) in entries {
-                    if k.as_str() == Some("<<") {
-                        continue;
-                    }
-                    let key = self.str_of(k).unwrap_or_default().to_string();
-                    out.insert(key, self.to_json_depth(v, depth + 1));
-                }
-                for (k, v) in entries {
                     if k.as_str() != Some("<<") {
+                        let key = self.str_of(k).unwrap_or_default().to_string();
+                        out.insert(key, self.to_json_depth(v, depth + 1));
                         continue;
                     }
-                    let merged = self.resolve(v);
-                    let sources: Vec<&Node> = match &merged.kind {
-                        Kind::Seq { items, .. } => items.iter().collect(),
-                        _ => vec![merged],
-                    };
-                    for source in sources {
+                    // The first source of a merge list wins: apply them last to first.
+                    for source in self.merge_sources(v).into_iter().rev() {
                         if let Value::Object(m) = self.to_json_depth(source, depth + 1) {
-                            for (mk, mv) in m {
-                                out.entry(mk).or_insert(mv);
-                            }
+                            out.extend(m);
                         }
                     }
                 }
@@ -573,201 +592,6 @@ fn split_top_level(text: &str) -> Option<Vec<(usize, usize, usize, usize)>> {
         None
     } else {
         Some(sections)
-    }
-}
-
-/// Maps the parser's character indices to byte offsets.
-struct CharOffsets {
-    /// Empty when the text is ASCII, where both are equal.
-    bytes: Vec<usize>,
-    len: usize,
-}
-
-impl CharOffsets {
-    fn new(text: &str) -> CharOffsets {
-        let bytes = if text.is_ascii() {
-            Vec::new()
-        } else {
-            text.char_indices().map(|(b, _)| b).collect()
-        };
-        CharOffsets {
-            bytes,
-            len: text.len(),
-        }
-    }
-
-    fn byte(&self, char_index: usize) -> usize {
-        if self.bytes.is_empty() {
-            char_index.min(self.len)
-        } else {
-            self.bytes.get(char_index).copied().unwrap_or(self.len)
-        }
-    }
-}
-
-struct Builder<'t> {
-    text: &'t str,
-    offsets: &'t CharOffsets,
-    anchors: Vec<(usize, Node)>,
-}
-
-impl Builder<'_> {
-    fn node(
-        &mut self,
-        event: Event<'_>,
-        start: usize,
-        end: usize,
-        parser: &mut Parser<'_, impl saphyr_parser::Input>,
-    ) -> Result<Node, SyntaxError> {
-        let start = self.offsets.byte(start);
-        let end = self.offsets.byte(end);
-        let node = match event {
-            Event::Scalar(value, style, anchor, _) => {
-                let style = match style {
-                    ScalarStyle::Plain => Style::Plain,
-                    ScalarStyle::SingleQuoted => Style::SingleQuoted,
-                    ScalarStyle::DoubleQuoted => Style::DoubleQuoted,
-                    _ => Style::Block,
-                };
-                let (start, end) = self.scalar_extent(start, end, style);
-                Node {
-                    kind: Kind::Scalar {
-                        value: value.into_owned(),
-                        style,
-                    },
-                    start,
-                    end,
-                    anchor,
-                }
-            }
-            Event::Alias(id) => Node {
-                kind: Kind::Alias(id),
-                start,
-                end,
-                anchor: 0,
-            },
-            Event::MappingStart(anchor, _) | Event::SequenceStart(anchor, _) => {
-                let is_map = matches!(event, Event::MappingStart(..));
-                let open = if is_map { b'{' } else { b'[' };
-                // The span may begin at an anchor or tag; the flow indicator follows it.
-                let flow_start = self.text.as_bytes()[start..end.max(start)]
-                    .iter()
-                    .position(|b| *b == open)
-                    .map(|p| start + p);
-                let flow = flow_start.is_some();
-                let own_start = flow_start.unwrap_or(start);
-                let mut children = Vec::new();
-                let close_end;
-                loop {
-                    let (ev, span) = match parser.next_event() {
-                        Some(Ok(pair)) => pair,
-                        Some(Err(e)) => {
-                            return Err(SyntaxError {
-                                line: e.marker().line(),
-                                col: e.marker().col() + 1,
-                                message: e.info().to_string(),
-                            });
-                        }
-                        None => {
-                            return Err(SyntaxError {
-                                line: 0,
-                                col: 0,
-                                message: "unexpected end of input".into(),
-                            });
-                        }
-                    };
-                    if matches!(ev, Event::MappingEnd | Event::SequenceEnd) {
-                        close_end = self.offsets.byte(span.end.index());
-                        break;
-                    }
-                    let child = self.node(ev, span.start.index(), span.end.index(), parser)?;
-                    children.push(child);
-                }
-                let node_end = if flow {
-                    close_end
-                } else {
-                    children.last().map(|c| c.end).unwrap_or(own_start)
-                };
-                let kind = if is_map {
-                    let mut entries = Vec::with_capacity(children.len() / 2);
-                    let mut it = children.into_iter();
-                    while let (Some(k), Some(v)) = (it.next(), it.next()) {
-                        entries.push((k, v));
-                    }
-                    Kind::Map { entries, flow }
-                } else {
-                    Kind::Seq {
-                        items: children,
-                        flow,
-                    }
-                };
-                Node {
-                    kind,
-                    start: own_start,
-                    end: node_end,
-                    anchor,
-                }
-            }
-            _ => Node {
-                kind: Kind::Scalar {
-                    value: String::new(),
-                    style: Style::Plain,
-                },
-                start,
-                end: start,
-                anchor: 0,
-            },
-        };
-        if node.anchor != 0 {
-            self.anchors.push((node.anchor, node.clone()));
-        }
-        Ok(node)
-    }
-
-    /// The parser's scalar spans can run past the scalar (into a trailing comment),
-    /// so quoted scalars are measured here from their opening quote.
-    fn scalar_extent(&self, start: usize, end: usize, style: Style) -> (usize, usize) {
-        let bytes = self.text.as_bytes();
-        match style {
-            Style::DoubleQuoted | Style::SingleQuoted => {
-                let quote = if style == Style::DoubleQuoted {
-                    b'"'
-                } else {
-                    b'\''
-                };
-                let Some(open) = bytes[start..].iter().position(|b| *b == quote) else {
-                    return (start, end);
-                };
-                let open = start + open;
-                let mut i = open + 1;
-                while i < bytes.len() {
-                    let b = bytes[i];
-                    if quote == b'"' && b == b'\\' {
-                        i += 2;
-                        continue;
-                    }
-                    if b == quote {
-                        if quote == b'\'' && bytes.get(i + 1) == Some(&b'\'') {
-                            i += 2;
-                            continue;
-                        }
-                        return (open, i + 1);
-                    }
-                    i += 1;
-                }
-                (open, end)
-            }
-            Style::Plain if start == end && bytes.get(start) == Some(&b':') => {
-                // An empty value is reported at its key's colon; place it after.
-                (start + 1, start + 1)
-            }
-            Style::Plain => {
-                let text = &self.text[start..end.max(start)];
-                let trimmed = text.trim_end();
-                (start, start + trimmed.len())
-            }
-            Style::Block => (start, end),
-        }
     }
 }
 
