@@ -142,9 +142,12 @@ struct MutateArgs {
     /// How long to wait for the rollouts before switching back, e.g. 90s, 5m
     #[arg(long, value_name = "DURATION", default_value = DEFAULT_TIMEOUT)]
     timeout: String,
-    /// Patch objects managed by Helm, Argo CD or Flux too
+    /// Switch even when a workload reads a key the new version lacks, and patch objects managed by Helm, Argo CD or Flux too
     #[arg(long)]
     force: bool,
+    /// Switch the other objects when some are managed by Helm, Argo CD or Flux (those are left alone)
+    #[arg(long)]
+    allow_partial: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -171,6 +174,7 @@ impl MutateArgs {
             no_wait: self.no_wait,
             timeout: self.timeout,
             force: self.force,
+            allow_partial: self.allow_partial,
         }
     }
 }
@@ -187,7 +191,9 @@ const EXAMPLES: &str = "Examples:
   kubectl rotate-secret undo app                               back to the previous version
   kubectl rotate-secret prune app --keep 3 --dry-run
 
-Exit codes: 0 done (or nothing to do), 1 failed (a rollout failure is switched back first), 2 usage.";
+Exit codes: 0 done (or nothing to do), 1 failed or refused (a rollout failure is switched back
+first; a version that lacks a key a workload reads, or objects managed by Helm, Argo CD or Flux
+that would be left behind, are refused before anything is written), 2 usage.";
 
 fn main() -> ExitCode {
     if let Some(code) = honban::completion::intercept::<Cli>(
