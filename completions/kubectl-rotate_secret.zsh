@@ -35,7 +35,8 @@ _kubectl-rotate_secret() {
 '--from-current[Version the object in use as it is (adopt an unversioned or kustomize-made object)]' \
 '--create[Start a new versioned object when BASE does not exist yet (no object, no versions)]' \
 '--no-wait[Do not wait for the rollouts (and so never switch back automatically)]' \
-'--force[Patch objects managed by Helm, Argo CD or Flux too]' \
+'--force[Switch even when a workload reads a key the new version lacks, and patch objects managed by Helm, Argo CD or Flux too]' \
+'--allow-partial[Switch the other objects when some are managed by Helm, Argo CD or Flux (those are left alone)]' \
 '-h[Print help]' \
 '--help[Print help]' \
 '-V[Print version]' \
@@ -118,7 +119,8 @@ _arguments "${_arguments_options[@]}" : \
 '--output=[Output format]:OUTPUT:(table json yaml name)' \
 '--color=[Colour\: auto (terminal and no NO_COLOR), always or never]:COLOR:(auto always never)' \
 '--no-wait[Do not wait for the rollouts (and so never switch back automatically)]' \
-'--force[Patch objects managed by Helm, Argo CD or Flux too]' \
+'--force[Switch even when a workload reads a key the new version lacks, and patch objects managed by Helm, Argo CD or Flux too]' \
+'--allow-partial[Switch the other objects when some are managed by Helm, Argo CD or Flux (those are left alone)]' \
 '-h[Print help]' \
 '--help[Print help]' \
 ':target:_default' \

@@ -199,7 +199,8 @@ fn history_hint(owner: &str, count: usize, holders: &[Holder]) -> String {
         "ControllerRevisions"
     };
     format!(
-        "hint: {owner} keeps up to {limit} old {what} for `kubectl rollout undo` (spec.revisionHistoryLimit), and {count} of them still name these versions; lower its revisionHistoryLimit to keep fewer, then prune again"
+        "hint: {owner} keeps old {what} for `kubectl rollout undo` (spec.revisionHistoryLimit: {limit}), and {count} of them still name{} these versions; lower its revisionHistoryLimit to keep fewer, then prune again",
+        if count == 1 { "s" } else { "" }
     )
 }
 
@@ -416,6 +417,44 @@ mod tests {
             vec![false, false, true]
         );
         assert_eq!(d[0].why(2), "one of the 2 newest (--keep 2)");
+    }
+
+    #[test]
+    fn the_summary_counts_why_and_names_the_history_limit() {
+        let rs = |name: &str, replicas: i64, uses_v: &str| {
+            holder(
+                HolderKind::ReplicaSet,
+                json!({"metadata": {"name": name, "ownerReferences": [{"kind": "Deployment", "name": "web", "controller": true}]},
+                       "spec": {"replicas": replicas, "template": {"spec": uses(uses_v)}}}),
+            )
+        };
+        let holders = vec![
+            holder(
+                HolderKind::Deployment,
+                json!({"metadata": {"name": "web"}, "spec": {"revisionHistoryLimit": 4, "template": {"spec": uses(V3)}}}),
+            ),
+            rs("web-3", 1, V3),
+            rs("web-2", 0, V2),
+            rs("web-1", 0, V1),
+        ];
+        let versions: Vec<Version> = [V1, V2, V3, V4]
+            .iter()
+            .enumerate()
+            .map(|(i, n)| version(n, i as u32 + 1))
+            .collect();
+        let d = decide(&versions, &holders, 1);
+        assert_eq!(
+            summary(&d, &holders, 1),
+            vec![
+                "Deleted 0, kept 4: 1 in use, 2 only by old revisions kept for rollout undo, 1 as the newest (--keep 1)".to_string(),
+                "hint: deployment.apps/web keeps old ReplicaSets for `kubectl rollout undo` (spec.revisionHistoryLimit: 4), and 2 of them still name these versions; lower its revisionHistoryLimit to keep fewer, then prune again".to_string(),
+            ]
+        );
+        let none = decide(&versions, &[], 0);
+        assert_eq!(
+            summary(&none, &[], 0),
+            vec!["Deleted 4, kept 0".to_string()]
+        );
     }
 
     #[test]

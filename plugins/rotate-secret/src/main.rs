@@ -191,9 +191,9 @@ const EXAMPLES: &str = "Examples:
   kubectl rotate-secret undo app                               back to the previous version
   kubectl rotate-secret prune app --keep 3 --dry-run
 
-Exit codes: 0 done (or nothing to do), 1 failed or refused (a rollout failure is switched back
-first; a version that lacks a key a workload reads, or objects managed by Helm, Argo CD or Flux
-that would be left behind, are refused before anything is written), 2 usage.";
+Exit codes: 0 done (or nothing to do), 1 failed (a rollout failure is switched back first) or
+refused before any write (a key a workload reads is missing, a managed object would be left
+behind), 2 usage.";
 
 fn main() -> ExitCode {
     if let Some(code) = honban::completion::intercept::<Cli>(
