@@ -64,7 +64,8 @@ pub fn split_managed(plans: Vec<Plan>, force: bool) -> (Vec<Plan>, Vec<Plan>) {
 
 /// Refuses a switch to `version` (`secret/app-…`) that would leave pods
 /// unable to start or a rotation half done; prints the missing keys as
-/// warnings when `--force` lets it through.
+/// warnings when `--force` lets it through. Managed objects count for the
+/// keys too: their source is to name the same version.
 pub fn check(
     version: &str,
     content: &Content,
@@ -72,7 +73,8 @@ pub fn check(
     plans: &[Plan],
     opts: &Options,
 ) -> Result<()> {
-    let missing = missing_keys(plans, content);
+    let mut missing = missing_keys(managed, content);
+    missing.extend(missing_keys(plans, content));
     if opts.force {
         for m in &missing {
             crate::output::warn(crate::output::Palette::for_stderr(opts.color), m.warning());
@@ -212,5 +214,36 @@ mod tests {
         );
         let (guarded, _) = split_managed(plan(&holders, "app-x"), true);
         assert!(guarded.is_empty(), "--force patches managed objects");
+    }
+
+    #[test]
+    fn a_managed_object_counts_for_missing_keys() {
+        let mut managed = reads("web", "K", false);
+        managed["metadata"]["annotations"] = json!({"meta.helm.sh/release-name": "shop"});
+        let (guarded, plans) = split_managed(
+            plan(&[holder(HolderKind::Deployment, managed)], "app-x"),
+            false,
+        );
+        let opts = Options {
+            dry_run: None,
+            wait: true,
+            timeout: std::time::Duration::from_secs(1),
+            force: false,
+            allow_partial: true,
+            output: None,
+            color: crate::output::ColorChoice::Never,
+        };
+        let refused = check(
+            "secret/app-x",
+            &content(&["other=o"]),
+            &guarded,
+            &plans,
+            &opts,
+        );
+        assert!(
+            matches!(&refused, Err(Error::Failed(m)) if m.contains("deployment.apps/web reads \"K\"")),
+            "{refused:?}"
+        );
+        assert!(check("secret/app-x", &content(&["K=k"]), &guarded, &plans, &opts).is_ok());
     }
 }
