@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_kubectl_rotate_secret_global_optspecs
-    string join \n from-literal= from-file= from-env-file= from-current set= unset= type= create dry-run= no-wait timeout= force completion= kubeconfig= context= n/namespace= request-timeout= o/output= color= as= as-group= as-uid= cluster= user= s/server= token= certificate-authority= insecure-skip-tls-verify= tls-server-name= h/help V/version
+    string join \n from-literal= from-file= from-env-file= from-current set= unset= type= create dry-run= no-wait timeout= force allow-partial completion= kubeconfig= context= n/namespace= request-timeout= o/output= color= as= as-group= as-uid= cluster= user= s/server= token= certificate-authority= insecure-skip-tls-verify= tls-server-name= h/help V/version
 end
 
 function __fish_kubectl_rotate_secret_needs_command
@@ -62,7 +62,8 @@ complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_needs_command
 complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_needs_command" -l from-current -d 'Version the object in use as it is (adopt an unversioned or kustomize-made object)'
 complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_needs_command" -l create -d 'Start a new versioned object when BASE does not exist yet (no object, no versions)'
 complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_needs_command" -l no-wait -d 'Do not wait for the rollouts (and so never switch back automatically)'
-complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_needs_command" -l force -d 'Patch objects managed by Helm, Argo CD or Flux too'
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_needs_command" -l force -d 'Switch even when a workload reads a key the new version lacks, and patch objects managed by Helm, Argo CD or Flux too'
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_needs_command" -l allow-partial -d 'Switch the other objects when some are managed by Helm, Argo CD or Flux (those are left alone)'
 complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_needs_command" -s h -l help -d 'Print help'
 complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_needs_command" -s V -l version -d 'Print version'
 complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_needs_command" -a "refs" -d 'List the objects that reference BASE or any of its versions'
@@ -177,7 +178,8 @@ complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcomm
 false\t''"
 complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand undo" -l tls-server-name -d 'Name to check the API server\'s certificate against, instead of the server\'s host' -r
 complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand undo" -l no-wait -d 'Do not wait for the rollouts (and so never switch back automatically)'
-complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand undo" -l force -d 'Patch objects managed by Helm, Argo CD or Flux too'
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand undo" -l force -d 'Switch even when a workload reads a key the new version lacks, and patch objects managed by Helm, Argo CD or Flux too'
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand undo" -l allow-partial -d 'Switch the other objects when some are managed by Helm, Argo CD or Flux (those are left alone)'
 complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand undo" -s h -l help -d 'Print help'
 complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand prune" -l keep -d 'Keep this many newest versions even when unused' -r
 complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand prune" -l dry-run -d 'Only print what would be deleted: client, or server (the API checks the deletes)' -r -f -a "none\t''

@@ -46,7 +46,8 @@ _kubectl-rotate_secret() {
 '--from-current[Version the object in use as it is (adopt an unversioned or kustomize-made object)]' \
 '--create[Start a new versioned object when BASE does not exist yet (no object, no versions)]' \
 '--no-wait[Do not wait for the rollouts (and so never switch back automatically)]' \
-'--force[Patch objects managed by Helm, Argo CD or Flux too]' \
+'--force[Switch even when a workload reads a key the new version lacks, and patch objects managed by Helm, Argo CD or Flux too]' \
+'--allow-partial[Switch the other objects when some are managed by Helm, Argo CD or Flux (those are left alone)]' \
 '-h[Print help]' \
 '--help[Print help]' \
 '-V[Print version]' \
@@ -173,7 +174,8 @@ _arguments "${_arguments_options[@]}" : \
 '--insecure-skip-tls-verify=[Do not verify the API server'\''s certificate (insecure)]::BOOL:(true false)' \
 '--tls-server-name=[Name to check the API server'\''s certificate against, instead of the server'\''s host]:NAME:_default' \
 '--no-wait[Do not wait for the rollouts (and so never switch back automatically)]' \
-'--force[Patch objects managed by Helm, Argo CD or Flux too]' \
+'--force[Switch even when a workload reads a key the new version lacks, and patch objects managed by Helm, Argo CD or Flux too]' \
+'--allow-partial[Switch the other objects when some are managed by Helm, Argo CD or Flux (those are left alone)]' \
 '-h[Print help]' \
 '--help[Print help]' \
 ':target:_default' \

@@ -78,6 +78,8 @@ pub struct MutateFlags {
     /// As given, e.g. `90s`; [`DEFAULT_TIMEOUT`] when not.
     pub timeout: String,
     pub force: bool,
+    /// Switch the others when the GitOps guard leaves some objects alone.
+    pub allow_partial: bool,
 }
 
 impl Default for MutateFlags {
@@ -87,13 +89,18 @@ impl Default for MutateFlags {
             no_wait: false,
             timeout: DEFAULT_TIMEOUT.to_string(),
             force: false,
+            allow_partial: false,
         }
     }
 }
 
 impl MutateFlags {
     fn given(&self) -> bool {
-        self.dry_run.is_some() || self.no_wait || self.force || self.timeout != DEFAULT_TIMEOUT
+        self.dry_run.is_some()
+            || self.no_wait
+            || self.force
+            || self.allow_partial
+            || self.timeout != DEFAULT_TIMEOUT
     }
 
     fn options(self, global: &GlobalArgs) -> Result<Options> {
@@ -103,6 +110,7 @@ impl MutateFlags {
             wait: !self.no_wait,
             timeout,
             force: self.force,
+            allow_partial: self.allow_partial,
             output: global.output,
             color: global.color,
         })

@@ -18,12 +18,15 @@
 //! Modules: [`commands`] (the plugin's command line), [`hash`] (kustomize's
 //! hash), [`content`] (sources and data), [`refs`] (reference graph),
 //! [`cluster`] (API calls), [`reach`] (optional kinds, what was not
-//! checked), [`switch`] (switch, wait, switch back), [`wait`]
-//! (rollout status), [`prune`], [`view`] (refs, history, diff).
+//! checked), [`guard`] (what a switch refuses before writing), [`switch`]
+//! (switch, wait, switch back), [`wait`] (rollout status), [`display`]
+//! (-o output), [`prune`], [`view`] (refs, history, diff).
 
 pub mod cluster;
 pub mod commands;
 pub mod content;
+mod display;
+mod guard;
 pub mod hash;
 pub mod prune;
 pub mod reach;
@@ -143,10 +146,6 @@ pub fn rotate(req: RotateRequest) -> Result<u8> {
             ));
             return Ok(exit::OK);
         }
-        let palette = Palette::for_stderr(req.global.color);
-        for m in switch::missing_keys(&plans, &content) {
-            output::warn(palette, m);
-        }
         let revision = match existing {
             Some(v) if v.revision > 0 => v.revision,
             _ => versions.iter().map(|v| v.revision).max().unwrap_or(0) + 1,
@@ -165,6 +164,7 @@ pub fn rotate(req: RotateRequest) -> Result<u8> {
                 failed: None,
             }),
             exists: existing.is_some(),
+            content: &content,
         };
         switch::run(&s, &holders, dest, &req.options).await
     })
@@ -303,6 +303,7 @@ pub fn undo(req: UndoRequest) -> Result<u8> {
                 failed: None,
             }),
             exists: true,
+            content: &to.content,
         };
         switch::run(&s, &holders, dest, &req.options).await
     })

@@ -105,6 +105,105 @@ pub fn usage_reason(h: &Holder) -> Option<String> {
     }
 }
 
+/// The workload whose rollout history `h` is: a ReplicaSet its Deployment
+/// scaled to zero, or a ControllerRevision. Both stay until the owner's
+/// `revisionHistoryLimit` drops them.
+fn history_owner(h: &Holder) -> Option<&str> {
+    let Role::Owned { owner } = &h.role else {
+        return None;
+    };
+    match h.kind {
+        HolderKind::ControllerRevision => Some(owner),
+        HolderKind::ReplicaSet => {
+            let replicas = h.object.pointer("/spec/replicas").and_then(Value::as_i64);
+            (replicas == Some(0)).then_some(owner.as_str())
+        }
+        _ => None,
+    }
+}
+
+/// The closing lines of a prune: what was deleted and kept, and why, and
+/// when rollout history is what keeps versions, which setting decides that.
+pub fn summary(decisions: &[Decision], holders: &[Holder], keep: usize) -> Vec<String> {
+    let users: Vec<&Holder> = holders
+        .iter()
+        .filter(|h| usage_reason(h).is_some())
+        .collect();
+    let naming = |name: &str| -> Vec<&Holder> {
+        users
+            .iter()
+            .copied()
+            .filter(|h| h.names().contains(&name))
+            .collect()
+    };
+    let (mut in_use, mut history, mut by_count) = (0, 0, 0);
+    // owner -> the history objects of it that keep versions
+    let mut owners: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for d in decisions.iter().filter(|d| !d.delete) {
+        let named_by = naming(&d.name);
+        if named_by.is_empty() {
+            by_count += 1;
+        } else if named_by.iter().all(|h| history_owner(h).is_some()) {
+            history += 1;
+            for h in named_by {
+                let of = owners
+                    .entry(history_owner(h).unwrap_or_default())
+                    .or_default();
+                if !of.contains(&h.name.as_str()) {
+                    of.push(&h.name);
+                }
+            }
+        } else {
+            in_use += 1;
+        }
+    }
+    let deleted = decisions.iter().filter(|d| d.delete).count();
+    let mut reasons = Vec::new();
+    if in_use > 0 {
+        reasons.push(format!("{in_use} in use"));
+    }
+    if history > 0 {
+        reasons.push(format!(
+            "{history} only by old revisions kept for rollout undo"
+        ));
+    }
+    if by_count > 0 {
+        reasons.push(format!("{by_count} as the newest (--keep {keep})"));
+    }
+    let mut lines = vec![format!(
+        "Deleted {deleted}, kept {}{}",
+        decisions.len() - deleted,
+        if reasons.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", reasons.join(", "))
+        }
+    )];
+    for (owner, objects) in owners {
+        lines.push(history_hint(owner, objects.len(), holders));
+    }
+    lines
+}
+
+fn history_hint(owner: &str, count: usize, holders: &[Holder]) -> String {
+    let limit = holders
+        .iter()
+        .find(|h| h.display() == owner)
+        .and_then(|h| h.object.pointer("/spec/revisionHistoryLimit"))
+        .and_then(Value::as_i64)
+        .map(|n| n.to_string())
+        .unwrap_or_else(|| "10, the default".into());
+    let what = if owner.starts_with("deployment") {
+        "ReplicaSets"
+    } else {
+        "ControllerRevisions"
+    };
+    format!(
+        "hint: {owner} keeps old {what} for `kubectl rollout undo` (spec.revisionHistoryLimit: {limit}), and {count} of them still name{} these versions; lower its revisionHistoryLimit to keep fewer, then prune again",
+        if count == 1 { "s" } else { "" }
+    )
+}
+
 /// Decides, newest first, which versions go.
 pub fn decide(versions: &[Version], holders: &[Holder], keep: usize) -> Vec<Decision> {
     let mut users: BTreeMap<&str, Vec<String>> = BTreeMap::new();
@@ -150,13 +249,14 @@ pub fn prune(req: PruneRequest) -> Result<u8> {
         let holders =
             holders.require_all(&s.context, &format!("prune {}", s.target.display()), "list")?;
         let decisions = decide(&versions, &holders, req.keep);
-        run_decisions(&s, &versions, &decisions, &req).await
+        run_decisions(&s, &versions, &holders, &decisions, &req).await
     })
 }
 
 async fn run_decisions(
     s: &Session,
     versions: &[Version],
+    holders: &[Holder],
     decisions: &[Decision],
     req: &PruneRequest,
 ) -> Result<u8> {
@@ -207,6 +307,13 @@ async fn run_decisions(
             d.why(req.keep)
         ));
         deleted.push(format!("{res}/{}", d.name));
+    }
+    if !decisions.is_empty() {
+        let lines = summary(decisions, holders, req.keep);
+        output::note(format!("{}{suffix}", lines[0]));
+        for hint in &lines[1..] {
+            output::note(hint);
+        }
     }
     match req.global.output {
         Some(Format::Json) => output::print_json(decisions)?,
@@ -310,6 +417,44 @@ mod tests {
             vec![false, false, true]
         );
         assert_eq!(d[0].why(2), "one of the 2 newest (--keep 2)");
+    }
+
+    #[test]
+    fn the_summary_counts_why_and_names_the_history_limit() {
+        let rs = |name: &str, replicas: i64, uses_v: &str| {
+            holder(
+                HolderKind::ReplicaSet,
+                json!({"metadata": {"name": name, "ownerReferences": [{"kind": "Deployment", "name": "web", "controller": true}]},
+                       "spec": {"replicas": replicas, "template": {"spec": uses(uses_v)}}}),
+            )
+        };
+        let holders = vec![
+            holder(
+                HolderKind::Deployment,
+                json!({"metadata": {"name": "web"}, "spec": {"revisionHistoryLimit": 4, "template": {"spec": uses(V3)}}}),
+            ),
+            rs("web-3", 1, V3),
+            rs("web-2", 0, V2),
+            rs("web-1", 0, V1),
+        ];
+        let versions: Vec<Version> = [V1, V2, V3, V4]
+            .iter()
+            .enumerate()
+            .map(|(i, n)| version(n, i as u32 + 1))
+            .collect();
+        let d = decide(&versions, &holders, 1);
+        assert_eq!(
+            summary(&d, &holders, 1),
+            vec![
+                "Deleted 0, kept 4: 1 in use, 2 only by old revisions kept for rollout undo, 1 as the newest (--keep 1)".to_string(),
+                "hint: deployment.apps/web keeps old ReplicaSets for `kubectl rollout undo` (spec.revisionHistoryLimit: 4), and 2 of them still name these versions; lower its revisionHistoryLimit to keep fewer, then prune again".to_string(),
+            ]
+        );
+        let none = decide(&versions, &[], 0);
+        assert_eq!(
+            summary(&none, &[], 0),
+            vec!["Deleted 4, kept 0".to_string()]
+        );
     }
 
     #[test]

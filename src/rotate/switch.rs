@@ -15,7 +15,9 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::{Value, json};
 
 use super::cluster::{Session, VersionSpec, Write};
-use super::content::{Content, TargetKind};
+use super::content::Content;
+use super::display::{for_display, print_objects};
+use super::guard;
 use super::refs::{self, Holder, HolderKind, Role};
 use super::wait::{self, Progress};
 use crate::error::{Error, Result, exit};
@@ -35,6 +37,8 @@ pub struct Options {
     pub wait: bool,
     pub timeout: Duration,
     pub force: bool,
+    /// Switch the others when the GitOps guard leaves some objects alone.
+    pub allow_partial: bool,
     pub output: Option<Format>,
     pub color: ColorChoice,
 }
@@ -144,28 +148,8 @@ pub struct Destination<'a> {
     pub apply: Option<VersionSpec<'a>>,
     /// Whether the version already exists (for the message).
     pub exists: bool,
-}
-
-/// Keys a required reference reads that the new content lacks.
-pub fn missing_keys(plans: &[Plan], content: &Content) -> Vec<String> {
-    let mut out = Vec::new();
-    for p in plans {
-        for r in &p.holder.refs {
-            if r.optional {
-                continue;
-            }
-            for key in r.keys.iter().flatten() {
-                if !content.entries.contains_key(key) {
-                    out.push(format!(
-                        "{} reads key {key:?} ({}), which the new version lacks: its new pods will not start",
-                        p.holder.display(),
-                        r.field
-                    ));
-                }
-            }
-        }
-    }
-    out
+    /// What the destination holds, to check the keys workloads read.
+    pub content: &'a Content,
 }
 
 /// Environment variable naming a shell command run after the references are
@@ -228,46 +212,6 @@ async fn conflict_detail(s: &Session, plan: &Plan, e: &kube::Error) -> String {
     }
 }
 
-/// Masks Secret values and drops managedFields, for -o output.
-pub fn for_display(mut obj: Value, kind: TargetKind) -> Value {
-    if let Some(m) = obj.get_mut("metadata").and_then(Value::as_object_mut) {
-        m.remove("managedFields");
-    }
-    if kind == TargetKind::Secret && obj["kind"] == "Secret" {
-        for field in ["data", "stringData"] {
-            if let Some(map) = obj.get_mut(field).and_then(Value::as_object_mut) {
-                for v in map.values_mut() {
-                    // Not base64, so applying this output fails loudly.
-                    *v = json!("<redacted>");
-                }
-            }
-        }
-    }
-    obj
-}
-
-/// Prints -o json|yaml|name output for the objects written.
-pub fn print_objects(format: Option<Format>, objects: &[Value]) -> Result<()> {
-    match format {
-        Some(Format::Json) | Some(Format::Yaml) => {
-            let list = json!({"apiVersion": "v1", "kind": "List", "items": objects});
-            if format == Some(Format::Json) {
-                output::print_json(&list)
-            } else {
-                output::print_yaml(&list)
-            }
-        }
-        Some(Format::Name) => output::print_lines(objects.iter().map(|o| {
-            let kind = o["kind"].as_str().unwrap_or("");
-            let res = HolderKind::from_kind(kind)
-                .map(|k| k.resource().to_string())
-                .unwrap_or_else(|| kind.to_lowercase());
-            format!("{res}/{}", o["metadata"]["name"].as_str().unwrap_or(""))
-        })),
-        _ => Ok(()),
-    }
-}
-
 /// Creates or updates the destination version, switches every plan to it,
 /// waits, and switches back on failure.
 pub async fn run(
@@ -277,10 +221,9 @@ pub async fn run(
     opts: &Options,
 ) -> Result<u8> {
     let palette = Palette::for_stderr(opts.color);
-    let all_plans = plan(holders, &dest.name);
-    let (guarded, plans): (Vec<Plan>, Vec<Plan>) = all_plans
-        .into_iter()
-        .partition(|p| !opts.force && refs::gitops_manager(&p.holder.meta).is_some());
+    let (guarded, plans) = guard::split_managed(plan(holders, &dest.name), opts.force);
+    let version = format!("{}/{}", s.target.kind.resource(), dest.name);
+    guard::check(&version, dest.content, &guarded, &plans, opts)?;
     let mut written: Vec<Value> = Vec::new();
 
     // 1. The version exists before anything points at it.
@@ -375,7 +318,11 @@ pub async fn run(
     for (plan, obj) in &switched {
         if let Some(note) = wait::manual_rollout(plan.holder.kind, obj) {
             let note = note.replace("{to}", &dest.name);
-            output::note(format!("{}: {note}", plan.holder.display()));
+            output::note(format!(
+                "{}: {note}{}",
+                plan.holder.display(),
+                opts.suffix()
+            ));
         }
     }
     written.extend(
@@ -681,7 +628,8 @@ async fn wait_rollouts(
             match wait::progress(w.kind, obj, w.generation) {
                 Progress::Done => {
                     done[i] = true;
-                    bars[i].finish_with_message("rolled out");
+                    // The printed line replaces the bar: both would show it twice.
+                    bars[i].finish_and_clear();
                     say(format!("{}/{} rolled out", w.kind.resource(), w.name));
                 }
                 Progress::Failed(reason) => {
@@ -891,29 +839,5 @@ mod tests {
         obj["spec"]["template"]["spec"]["containers"][0]["env"][0]["valueFrom"]["secretKeyRef"]["name"] =
             json!("app-h8mdbf6h8f");
         assert!(plan(&[holder(obj)], "app-h8mdbf6h8f").is_empty());
-    }
-
-    #[test]
-    fn missing_required_keys_are_named() {
-        let plans = plan(&[holder(web())], "app-x");
-        let content = crate::rotate::content::build_new(
-            TargetKind::Secret,
-            None,
-            &["user=u".into()],
-            &[],
-            &[],
-        )
-        .unwrap();
-        let missing = missing_keys(&plans, &content);
-        assert_eq!(missing.len(), 1);
-        assert!(missing[0].contains("\"password\""), "{}", missing[0]);
-    }
-
-    #[test]
-    fn secret_values_are_masked_in_output() {
-        let obj = json!({"kind": "Secret", "metadata": {"name": "a", "managedFields": []}, "data": {"k": "aHVudGVyMg=="}});
-        let shown = for_display(obj, TargetKind::Secret);
-        assert_eq!(shown["data"]["k"], "<redacted>");
-        assert!(shown["metadata"].get("managedFields").is_none());
     }
 }

@@ -9,6 +9,7 @@ use super::content::{EntryValue, SourceFlags, TargetKind};
 use super::prune::usage_reason;
 use super::reach::Holders;
 use super::refs::{self, Holder, HolderKind, Role};
+use super::{guard, switch};
 use super::{new_content, resolve_current, with_session};
 use crate::cli::GlobalArgs;
 use crate::error::{Result, exit};
@@ -351,6 +352,14 @@ pub fn diff(req: DiffRequest) -> Result<u8> {
         let current = resolve_current(&s, &holders, &versions).await?;
         let content = new_content(&s, &source, &req.source, current.as_ref())?;
         let to = s.target.version_name(&content.suffix());
+        let missing = guard::missing_keys(&switch::plan(&holders, &to), &content);
+        let palette = Palette::for_stderr(req.global.color);
+        for m in &missing {
+            output::warn(palette, m.warning());
+        }
+        if !missing.is_empty() {
+            output::note("A rotation to this content is refused unless --force.");
+        }
         let show = req.show_values || s.target.kind == TargetKind::ConfigMap;
         let empty = BTreeMap::new();
         let old = current

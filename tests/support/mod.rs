@@ -8,6 +8,7 @@
 #![allow(dead_code)]
 
 pub mod rbac;
+pub mod rotate;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

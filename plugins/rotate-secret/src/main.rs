@@ -151,9 +151,12 @@ struct MutateArgs {
     /// How long to wait for the rollouts before switching back, e.g. 90s, 5m
     #[arg(long, value_name = "DURATION", default_value = DEFAULT_TIMEOUT)]
     timeout: String,
-    /// Patch objects managed by Helm, Argo CD or Flux too
+    /// Switch even when a workload reads a key the new version lacks, and patch objects managed by Helm, Argo CD or Flux too
     #[arg(long)]
     force: bool,
+    /// Switch the other objects when some are managed by Helm, Argo CD or Flux (those are left alone)
+    #[arg(long)]
+    allow_partial: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -180,6 +183,7 @@ impl MutateArgs {
             no_wait: self.no_wait,
             timeout: self.timeout,
             force: self.force,
+            allow_partial: self.allow_partial,
         }
     }
 }
@@ -204,7 +208,8 @@ const EXAMPLES: &str = "Examples:
   kubectl rotate-secret prune app --keep 3 --dry-run
 
 Exit codes: 0 done (or nothing to do), 1 failed (a rollout failure is
-switched back first), 2 usage.";
+switched back first) or refused before any write (a key a workload reads
+is missing, a managed object would be left behind), 2 usage.";
 
 fn main() -> ExitCode {
     if let Some(code) = honban::completion::intercept::<Cli>(
