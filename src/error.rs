@@ -11,6 +11,8 @@ pub mod exit {
     pub const OK: u8 = 0;
     pub const FAILURE: u8 = 1;
     pub const USAGE: u8 = 2;
+    /// The user cancelled an interactive picker (128 + SIGINT, as fzf exits).
+    pub const CANCELLED: u8 = 130;
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -953,8 +953,18 @@ spec:
         stdout: String::from_utf8(out.stdout).unwrap(),
         stderr: String::from_utf8(out.stderr).unwrap(),
     };
-    assert_refused(env, n, &run, 1, "ACM ListCertificates: no AWS credentials");
-    assert!(run.stderr.contains("pass --profile"), "{}", run.stderr);
+    assert_refused(
+        env,
+        n,
+        &run,
+        1,
+        "no AWS credentials to look up a certificate in ACM",
+    );
+    assert!(
+        run.stderr.contains("pass --profile") && run.stderr.contains("pass --cert-arn ARN"),
+        "{}",
+        run.stderr
+    );
 
     // A foreign object with the same name is not taken over.
     env.kubectl_ok(&[

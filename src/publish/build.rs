@@ -242,6 +242,7 @@ mod tests {
                 path: "/healthz".into(),
                 port: None,
                 https: false,
+                headers: vec![],
             },
             group: None,
             waf_acl: None,
@@ -284,6 +285,7 @@ mod tests {
             path: "/ready".into(),
             port: Some(9000),
             https: true,
+            headers: vec![],
         };
         let a = annotations(&p);
         let get = |k: &str| a.get(&format!("{ALB}{k}")).map(String::as_str);

@@ -299,6 +299,43 @@ pub async fn describe(client: &aws_sdk_acm::Client, arn: &str) -> Result<CertInf
     })
 }
 
+/// The certificate ARNs for the hosts, chosen in ACM, with a reason each.
+pub async fn resolve(
+    sdk: &crate::aws::sdk::SdkOptions,
+    hosts: &[String],
+) -> Result<(Vec<String>, Vec<String>)> {
+    let cloud = super::cloud::Cloud::connect(sdk).await?;
+    if let Err(why) = cloud.credentials().await {
+        return Err(Error::Failed(format!(
+            "no AWS credentials to look up a certificate in ACM ({why}); set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, pass --profile, or pass --cert-arn ARN (or --create-cert), which needs no ACM call"
+        )));
+    }
+    let certs = list_candidates(&cloud.acm(), hosts).await?;
+    let now = crate::aws::time::now();
+    let mut arns: Vec<String> = Vec::new();
+    let mut reasons = Vec::new();
+    let mut missing = Vec::new();
+    for h in hosts {
+        match choose(&certs, h, now) {
+            Ok(c) => {
+                reasons.push(c.reason(now));
+                if !arns.contains(&c.cert.arn) {
+                    arns.push(c.cert.arn.clone());
+                }
+            }
+            Err(why) => missing.push(why),
+        }
+    }
+    if !missing.is_empty() {
+        return Err(Error::Failed(format!(
+            "{} in {}; pass --cert-arn ARN, or --create-cert to have the ALB controller request one",
+            missing.join("; "),
+            cloud.region
+        )));
+    }
+    Ok((arns, reasons))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -33,6 +33,10 @@ fn one_line(text: impl std::fmt::Display) -> String {
         .join(" ")
 }
 
+/// What to do when the credential chain finds nothing.
+pub const CREDENTIALS_FIX: &str =
+    "set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or pass --profile";
+
 /// One line for an SDK error: the service's code and message, or why the
 /// call could not be made.
 pub fn sdk_error<E, R>(what: &str, e: &SdkError<E, R>) -> String
@@ -66,9 +70,7 @@ where
                     .split(". Attempted")
                     .next()
                     .unwrap_or_default();
-                format!(
-                    "{what}: no AWS credentials ({cause}); set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or pass --profile"
-                )
+                format!("{what}: no AWS credentials ({cause}); {CREDENTIALS_FIX}")
             } else {
                 format!("{what}: {text}")
             }
@@ -99,6 +101,28 @@ impl Cloud {
         aws_sdk_elasticloadbalancingv2::Client::new(&self.config)
     }
 
+    /// The caller's credentials, or why the chain found none (the cause
+    /// alone; callers add [`CREDENTIALS_FIX`]). Lets a command that makes
+    /// several AWS calls say it once instead of once per call.
+    pub async fn credentials(
+        &self,
+    ) -> std::result::Result<aws_credential_types::Credentials, String> {
+        let provider = self
+            .config
+            .credentials_provider()
+            .ok_or_else(|| "no credentials provider".to_string())?;
+        provider.provide_credentials().await.map_err(|e| {
+            let text = one_line(DisplayErrorContext(&e));
+            // Keep the chain's summary; the attempts and the Debug form follow it.
+            let end = [". Attempted", " (CredentialsNotLoaded", " (ProviderError"]
+                .iter()
+                .filter_map(|m| text.find(m))
+                .min()
+                .unwrap_or(text.len());
+            text[..end].to_string()
+        })
+    }
+
     fn http(&self) -> std::result::Result<&net::HttpsClient, String> {
         self.http
             .get_or_init(net::client)
@@ -127,16 +151,10 @@ impl Cloud {
                 crate::aws::token::uri_encode(v)
             ));
         }
-        let provider = self
-            .config
-            .credentials_provider()
-            .ok_or_else(|| format!("{what}: no AWS credentials provider"))?;
-        let creds = provider.provide_credentials().await.map_err(|e| {
-            format!(
-                "{what}: no AWS credentials ({}); set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or pass --profile",
-                one_line(DisplayErrorContext(&e))
-            )
-        })?;
+        let creds = self
+            .credentials()
+            .await
+            .map_err(|e| format!("{what}: no AWS credentials ({e}); {CREDENTIALS_FIX}"))?;
         let identity = creds.into();
         let signing = v4::SigningParams::builder()
             .identity(&identity)
@@ -162,11 +180,11 @@ impl Cloud {
         let mut request = http::Request::post(&url)
             .header("content-type", content_type)
             .body(Full::new(Bytes::from(body)))
-            .map_err(|e| format!("{what}: {e}"))?;
+            .map_err(|e| format!("{what}: no AWS credentials ({e}); {CREDENTIALS_FIX}"))?;
         instructions.apply_to_request_http1x(&mut request);
         let (status, bytes) = net::send(self.http()?, request, Duration::from_secs(20))
             .await
-            .map_err(|e| format!("{what}: {e}"))?;
+            .map_err(|e| format!("{what}: no AWS credentials ({e}); {CREDENTIALS_FIX}"))?;
         let text = String::from_utf8_lossy(&bytes).into_owned();
         if !status.is_success() {
             return Err(format!(

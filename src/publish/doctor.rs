@@ -141,13 +141,23 @@ fn controller_check(
                 auto_mode.unwrap_or_default()
             ),
         ),
-        Ok(_) => Line::failed(NAME, "no AWS Load Balancer Controller Deployment found").with_fix(
-            "helm install aws-load-balancer-controller eks/aws-load-balancer-controller -n kube-system --set clusterName=CLUSTER (or enable EKS Auto Mode)",
-        ),
+        Ok(_) => Line::failed(NAME, "no AWS Load Balancer Controller Deployment found")
+            .with_fix(LBC_INSTALL),
         Err(why) => Line::failed(NAME, format!("not checked: {why}"))
             .with_fix("run doctor as a user who can list Deployments in all namespaces"),
     }
 }
+
+/// The controller calls ELBv2 and EC2 itself, so it needs an IAM role before
+/// the chart is useful; the chart lives in the eks-charts repository.
+const LBC_INSTALL: &str = "\
+1. an IAM policy from the controller's docs/install/iam_policy.json: aws iam create-policy --policy-name AWSLoadBalancerControllerIAMPolicy --policy-document file://iam_policy.json
+2. a role for its ServiceAccount kube-system/aws-load-balancer-controller, either
+   IRSA: eksctl create iamserviceaccount --cluster CLUSTER -n kube-system --name aws-load-balancer-controller --attach-policy-arn arn:aws:iam::ACCOUNT:policy/AWSLoadBalancerControllerIAMPolicy --approve
+   or Pod Identity (with the eks-pod-identity-agent add-on): eksctl create podidentityassociation --cluster CLUSTER --namespace kube-system --service-account-name aws-load-balancer-controller --permission-policy-arns arn:aws:iam::ACCOUNT:policy/AWSLoadBalancerControllerIAMPolicy
+3. helm repo add eks https://aws.github.io/eks-charts && helm repo update eks
+4. helm install aws-load-balancer-controller eks/aws-load-balancer-controller -n kube-system --set clusterName=CLUSTER --set serviceAccount.name=aws-load-balancer-controller (after IRSA's eksctl, which made the ServiceAccount: --set serviceAccount.create=false)
+or enable EKS Auto Mode, which runs its own load balancing";
 
 fn class_check(name: &str, classes: &std::result::Result<Vec<Class>, String>) -> Line {
     const NAME: &str = "ingress class";

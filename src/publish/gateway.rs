@@ -811,6 +811,7 @@ mod tests {
             path: "/ready".into(),
             port: Some(9000),
             https: false,
+            headers: vec![],
         };
         let v = serde_json::to_value(target_group_config("web", "shop", "web", &health)).unwrap();
         assert_eq!(v["kind"], "TargetGroupConfiguration");

@@ -328,35 +328,6 @@ async fn check_not_foreign(
     Ok(known)
 }
 
-/// The certificate ARNs for the hosts, chosen in ACM, with a reason each.
-async fn resolve_certificates(s: &Session, hosts: &[String]) -> Result<(Vec<String>, Vec<String>)> {
-    let cloud = cloud::Cloud::connect(&s.sdk).await?;
-    let certs = cert::list_candidates(&cloud.acm(), hosts).await?;
-    let now = crate::aws::time::now();
-    let mut arns: Vec<String> = Vec::new();
-    let mut reasons = Vec::new();
-    let mut missing = Vec::new();
-    for h in hosts {
-        match cert::choose(&certs, h, now) {
-            Ok(c) => {
-                reasons.push(c.reason(now));
-                if !arns.contains(&c.cert.arn) {
-                    arns.push(c.cert.arn.clone());
-                }
-            }
-            Err(why) => missing.push(why),
-        }
-    }
-    if !missing.is_empty() {
-        return Err(Error::Failed(format!(
-            "{} in {}; pass --cert-arn ARN, or --create-cert to have the ALB controller request one",
-            missing.join("; "),
-            cloud.region
-        )));
-    }
-    Ok((arns, reasons))
-}
-
 pub fn publish(req: PublishRequest) -> Result<u8> {
     let target = Target::parse(&req.target)?;
     let hosts = input::parse_hosts(&req.hosts)?;
@@ -466,7 +437,7 @@ pub fn publish(req: PublishRequest) -> Result<u8> {
             );
             Certificate::Create
         } else {
-            let (arns, reasons) = resolve_certificates(&s, &hosts).await?;
+            let (arns, reasons) = cert::resolve(&s.sdk, &hosts).await?;
             for r in reasons {
                 output::note(r);
             }
@@ -478,6 +449,9 @@ pub fn publish(req: PublishRequest) -> Result<u8> {
         match &backend.health {
             h @ HealthCheck::Probe { .. } => output::note(h.describe()),
             h @ HealthCheck::Default { .. } => output::warn(palette, h.describe()),
+        }
+        if let Some(w) = backend.health.header_warning() {
+            output::warn(palette, w);
         }
         if let Some(g) = &req.group {
             output::warn(
@@ -755,6 +729,9 @@ async fn publish_gateway(
         match &backend.health {
             h @ HealthCheck::Probe { .. } => output::note(h.describe()),
             h @ HealthCheck::Default { .. } => output::warn(palette, h.describe()),
+        }
+        if let Some(w) = backend.health.header_warning() {
+            output::warn(palette, w);
         }
         objects.push(Object::Custom(
             Box::new(gateway::target_group_config(

@@ -88,8 +88,10 @@ pub fn render(lines: &[Line], palette: Palette) -> Vec<String> {
             l.name,
             l.detail
         ));
-        if let Some(fix) = &l.fix {
-            out.push(format!("  {:width$}  fix: {fix}", ""));
+        // A fix of several steps: one step a line, under the first.
+        for (i, step) in l.fix.iter().flat_map(|f| f.lines()).enumerate() {
+            let label = if i == 0 { "fix: " } else { "     " };
+            out.push(format!("  {:width$}  {label}{step}", ""));
         }
     }
     out
@@ -105,6 +107,7 @@ mod tests {
             Line::ok("service", "web: 2 ready endpoints"),
             Line::failed("ingress class", "no IngressClass alb").with_fix("kubectl apply"),
             Line::skipped("targets", "no load balancer yet"),
+            Line::failed("dns", "none").with_fix("first\nthen"),
         ];
         let text = render(&lines, Palette { enabled: false });
         assert_eq!(
@@ -114,6 +117,9 @@ mod tests {
                 "✗ ingress class  no IngressClass alb",
                 "                 fix: kubectl apply",
                 "- targets        no load balancer yet",
+                "✗ dns            none",
+                "                 fix: first",
+                "                      then",
             ]
         );
         assert!(!all_ok(&lines));

@@ -104,10 +104,8 @@ pub fn status(req: StatusRequest) -> Result<u8> {
             }
         });
 
-        match Cloud::connect(&s.sdk).await {
-            Err(e) => {
-                stages.push(Line::failed("aws", format!("AWS stages not checked: {e}")));
-            }
+        match connect(&s.sdk).await {
+            Err(e) => stages.push(e),
             Ok(cloud) => {
                 stages.push(certificate_stage(&cloud, &annotations, &hosts).await);
                 let internal = annotations
@@ -133,6 +131,22 @@ pub fn status(req: StatusRequest) -> Result<u8> {
 
         finish(&req, &s.namespace, hosts, lb, stages)
     })
+}
+
+/// The AWS connection for the AWS stages, or the one line that says why
+/// there is none (missing credentials fail every stage the same way).
+async fn connect(sdk: &crate::aws::sdk::SdkOptions) -> std::result::Result<Cloud, Line> {
+    let not_checked = |e: String| Line::failed("aws", format!("AWS stages not checked: {e}"));
+    let cloud = Cloud::connect(sdk)
+        .await
+        .map_err(|e| not_checked(e.to_string()))?;
+    cloud.credentials().await.map_err(|cause| {
+        not_checked(format!(
+            "no AWS credentials ({cause}); {}",
+            super::cloud::CREDENTIALS_FIX
+        ))
+    })?;
+    Ok(cloud)
 }
 
 fn finish(
@@ -280,8 +294,8 @@ async fn route_status(s: &Session, req: &StatusRequest) -> Result<u8> {
         }
     };
 
-    match Cloud::connect(&s.sdk).await {
-        Err(e) => stages.push(Line::failed("aws", format!("AWS stages not checked: {e}"))),
+    match connect(&s.sdk).await {
+        Err(e) => stages.push(e),
         Ok(cloud) => {
             stages.push(discovered_certificate_stage(&cloud, &hosts).await);
             let many = hosts.len() > 1;

@@ -181,6 +181,8 @@ pub enum HealthCheck {
         /// Set when the probe's port is not the traffic port.
         port: Option<i32>,
         https: bool,
+        /// The probe's httpHeaders: an ALB health check sends none of them.
+        headers: Vec<String>,
     },
     /// No probe the ALB can copy; why, for a warning.
     Default { reason: String },
@@ -194,6 +196,7 @@ impl HealthCheck {
                 path,
                 port,
                 https,
+                ..
             } => {
                 let scheme = if *https { "HTTPS" } else { "HTTP" };
                 let port = port
@@ -207,6 +210,25 @@ impl HealthCheck {
                 format!("health check left at the ALB controller's default (GET /, 200): {reason}")
             }
         }
+    }
+
+    /// A warning when the probe needs headers the ALB's health check cannot send.
+    pub fn header_warning(&self) -> Option<String> {
+        let HealthCheck::Probe {
+            container,
+            path,
+            headers,
+            ..
+        } = self
+        else {
+            return None;
+        };
+        (!headers.is_empty()).then(|| {
+            format!(
+                "container {container:?}'s readiness probe sends httpHeaders ({}), which an ALB health check cannot send: GET {path} must answer 200-399 without them, or every target stays unhealthy",
+                headers.join(", ")
+            )
+        })
     }
 }
 
@@ -295,6 +317,12 @@ pub fn health_check(container: &Container, traffic_port: i32) -> HealthCheck {
             .scheme
             .as_deref()
             .is_some_and(|s| s.eq_ignore_ascii_case("HTTPS")),
+        headers: get
+            .http_headers
+            .iter()
+            .flatten()
+            .map(|h| h.name.clone())
+            .collect(),
     }
 }
 
@@ -415,7 +443,8 @@ mod tests {
                 container: "web".into(),
                 path: "/healthz".into(),
                 port: None,
-                https: false
+                https: false,
+                headers: vec![]
             }
         );
         let c = container(
@@ -429,7 +458,8 @@ mod tests {
                 container: "web".into(),
                 path: "/ready".into(),
                 port: Some(9000),
-                https: false
+                https: false,
+                headers: vec![]
             }
         );
         let exec = Probe {

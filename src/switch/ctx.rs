@@ -287,7 +287,7 @@ fn pick(kc: Kubeconfig, req: &CtxRequest) -> Result<u8> {
             let name = names[i].to_string();
             switch(kc, req, &name)
         }
-        None => Ok(exit::OK),
+        None => Ok(exit::CANCELLED),
     }
 }
 

@@ -97,7 +97,7 @@ pub fn run(req: NsRequest) -> Result<u8> {
                     let req = NsRequest { force: true, ..req };
                     return set(kc, &req, &ctx.name.clone(), &current_ns, &chosen);
                 }
-                return Ok(exit::OK);
+                return Ok(exit::CANCELLED);
             }
             print_list(&names, &current_ns, &req.global)
         }
