@@ -125,6 +125,40 @@ fn examples_table_groups_by_namespace_and_object() {
 }
 
 #[test]
+fn min_severity_hides_findings_but_never_changes_scores() {
+    let run = |level: &str| {
+        json_of(
+            &audit()
+                .args(["-f", "examples/", "--min-severity", level, "-o", "json"])
+                .output()
+                .unwrap(),
+        )
+    };
+    let all = run("info");
+    let all = &all["clusters"][0];
+    for level in ["warning", "error"] {
+        let filtered = run(level);
+        let filtered = &filtered["clusters"][0];
+        assert_eq!(filtered["score"], all["score"], "--min-severity {level}");
+        assert_eq!(
+            filtered["namespaces"], all["namespaces"],
+            "--min-severity {level}"
+        );
+        let shown = filtered["findings"].as_array().unwrap().len() as u64;
+        let total = all["findings"].as_array().unwrap().len() as u64;
+        assert!(shown < total, "--min-severity {level} hides some");
+        assert_eq!(filtered["summary"]["hidden"].as_u64(), Some(total - shown));
+    }
+    let out = audit()
+        .args(["-f", "examples/", "--min-severity", "error"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("Score 91/100"), "{text}");
+    assert!(text.contains("below --min-severity not listed"), "{text}");
+}
+
+#[test]
 fn fail_on_and_min_severity_and_check_selection() {
     audit()
         .args(["-f", "examples/", "--fail-on", "none"])

@@ -126,13 +126,18 @@ fn cluster_table(cluster: &ClusterReport, palette: Palette, lines: &mut Vec<Stri
         }
     ));
     lines.push(format!(
-        "{} objects: {} errors, {} warnings, {} info{}",
+        "{} objects: {} errors, {} warnings, {} info{}{}",
         s.objects,
         s.errors,
         s.warnings,
         s.info,
         if s.exempted > 0 {
             format!(", {} exempted", s.exempted)
+        } else {
+            String::new()
+        },
+        if s.hidden > 0 {
+            format!(" ({} below --min-severity not listed)", s.hidden)
         } else {
             String::new()
         }

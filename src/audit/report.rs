@@ -5,6 +5,7 @@
 //! `passed = max(evaluations - errors - warnings, 0)` and
 //! `score = floor(100 * 2*passed / (2*passed + warnings + 2*errors))`;
 //! info findings do not lower it, and nothing evaluated scores 100.
+//! `--min-severity` only hides findings: the counts and scores include them.
 
 use std::collections::BTreeMap;
 
@@ -81,6 +82,9 @@ pub struct Summary {
     pub info: u32,
     /// Findings an annotation or the config exempted.
     pub exempted: u32,
+    /// Findings `--min-severity` left out of the list; still counted above
+    /// and in the scores.
+    pub hidden: u32,
 }
 
 pub struct Filters<'a> {
@@ -101,6 +105,7 @@ pub fn score(evaluations: u32, errors: u32, warnings: u32) -> u32 {
 pub fn build(context: Option<String>, index: &Index, cx: Cx, filters: &Filters) -> ClusterReport {
     let mut findings = Vec::new();
     let mut exempted = 0;
+    let mut hidden = 0;
     let mut counts: BTreeMap<String, (u32, u32, u32)> = BTreeMap::new();
     let evaluations = cx.evaluations;
     let evaluated = cx
@@ -150,14 +155,16 @@ pub fn build(context: Option<String>, index: &Index, cx: Cx, filters: &Filters) 
             continue;
         }
         let severity = filters.config.severity_of(check);
-        if severity < filters.min_severity {
-            continue;
-        }
+        // Counted before the filter: --min-severity hides, it never scores.
         let c = counts.entry(scope).or_default();
         match severity {
             Severity::Error => c.0 += 1,
             Severity::Warning => c.1 += 1,
             Severity::Info => c.2 += 1,
+        }
+        if severity < filters.min_severity {
+            hidden += 1;
+            continue;
         }
         findings.push(Finding {
             check,
@@ -186,6 +193,7 @@ pub fn build(context: Option<String>, index: &Index, cx: Cx, filters: &Filters) 
     let mut summary = Summary {
         objects: index.objects.len() + index.pods.iter().filter(|p| p.owner.is_some()).count(),
         exempted,
+        hidden,
         ..Summary::default()
     };
     let mut total_evaluations = 0;
