@@ -618,6 +618,63 @@ rules: [{apiGroups: [''], resources: [pods], verbs: [get, list]}]
 }
 
 #[test]
+fn rbac_cluster_admin_binding_for_subjects_outside_the_control_plane() {
+    let binding = "apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: ops-admin}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}
+subjects: [{kind: SUBJECT_KIND, name: SUBJECT}]
+";
+    let bind = |kind: &str, name: &str| {
+        binding
+            .replace("SUBJECT_KIND", kind)
+            .replace("SUBJECT", name)
+    };
+    assert_eq!(
+        fired(&bind("User", "alice"), "rbac-cluster-admin-binding"),
+        ["ClusterRoleBinding/ops-admin"]
+    );
+    assert_eq!(
+        messages(&bind("Group", "ops"), "rbac-cluster-admin-binding"),
+        ["binds ClusterRole cluster-admin to Group ops: full control of everything in the cluster"]
+    );
+    // The control plane's own groups and users are not findings.
+    assert!(
+        fired(
+            &bind("Group", "system:masters"),
+            "rbac-cluster-admin-binding"
+        )
+        .is_empty()
+    );
+    // A RoleBinding to a Role with * on * is namespace-wide admin.
+    let local = "apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: all, namespace: shop}
+rules: [{apiGroups: ['*'], resources: ['*'], verbs: [VERBS]}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: deployer-all, namespace: shop}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: all}
+subjects: [{kind: ServiceAccount, name: deployer, namespace: shop}]
+";
+    assert_eq!(
+        fired(&local.replace("VERBS", "'*'"), "rbac-cluster-admin-binding"),
+        ["RoleBinding/deployer-all"]
+    );
+    // Every verb listed one by one is * too (polaris counts it so).
+    let spelled = "get, list, watch, create, update, patch, delete";
+    assert_eq!(
+        fired(
+            &local.replace("VERBS", spelled),
+            "rbac-cluster-admin-binding"
+        ),
+        ["RoleBinding/deployer-all"]
+    );
+    assert!(fired(&local.replace("VERBS", "get"), "rbac-cluster-admin-binding").is_empty());
+}
+
+#[test]
 fn config_not_versioned_for_env_refs_without_hash_or_checksum() {
     let env = deployment("api", 2, "").replace(
         "image: example/app:1.0\n",

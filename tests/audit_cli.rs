@@ -355,6 +355,7 @@ fn checks_subcommand_lists_the_catalogue() {
         "namespace-limit-range",
         "rbac-pod-create-reads-secrets",
         "rbac-wildcard",
+        "rbac-cluster-admin-binding",
         "config-not-versioned",
         "run-as-non-root",
         "privileged",

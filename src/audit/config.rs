@@ -209,6 +209,18 @@ const POLARIS: &[(&str, &[&str])] = &[
     ("notReadOnlyRootFilesystem", &["read-only-root-fs"]),
     ("automountServiceAccountToken", &["automount-sa-token"]),
     ("linuxHardening", &["seccomp"]),
+    (
+        "clusterrolebindingClusterAdmin",
+        &["rbac-cluster-admin-binding"],
+    ),
+    (
+        "rolebindingClusterAdminClusterRole",
+        &["rbac-cluster-admin-binding"],
+    ),
+    (
+        "rolebindingClusterAdminRole",
+        &["rbac-cluster-admin-binding"],
+    ),
 ];
 
 /// kube-score test ids that mean one of ours.

@@ -253,6 +253,15 @@ pub static CHECKS: &[CheckInfo] = &[
         "List the verbs and resources the subject needs."
     ),
     check!(
+        "rbac-cluster-admin-binding",
+        Tenancy,
+        Warning,
+        Both,
+        "No one outside the control plane is bound to cluster-admin",
+        "cluster-admin (or any role with * verbs on * resources in * API groups) can do anything, including granting itself more and reading every Secret. A RoleBinding to it gives the same power over its whole namespace. Subjects named system:, and service accounts of kube-system, kube-public and kube-node-lease, are the control plane's own and are skipped.",
+        "Bind a role that grants what the subject needs (the built-in admin, edit or view, or your own) and keep cluster-admin for break-glass access."
+    ),
+    check!(
         "config-not-versioned",
         Tenancy,
         Info,
