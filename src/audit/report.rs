@@ -80,7 +80,7 @@ pub struct Summary {
     pub errors: u32,
     pub warnings: u32,
     pub info: u32,
-    /// Findings an annotation or the config exempted.
+    /// Findings an annotation, the config or a built-in exemption exempted.
     pub exempted: u32,
     /// Findings `--min-severity` left out of the list; still counted above
     /// and in the scores.
@@ -131,12 +131,14 @@ pub fn build(context: Option<String>, index: &Index, cx: Cx, filters: &Filters) 
         let Some(info) = super::checks::info(check) else {
             continue;
         };
-        let (object, source, annotations) = match &target {
+        let (object, source, annotations, by_default) = match &target {
             Target::Object(i) => {
                 let o = &index.objects[*i];
-                (o.obj_ref(), o.source.as_ref(), o.annotations())
+                let by_default = filters.config.default_exemptions
+                    && super::defaults::exemption_for(check, o).is_some();
+                (o.obj_ref(), o.source.as_ref(), o.annotations(), by_default)
             }
-            Target::Other(r) => (r.clone(), None, None),
+            Target::Other(r) => (r.clone(), None, None, false),
         };
         let ns_annotations = object
             .namespace
@@ -150,7 +152,7 @@ pub fn build(context: Option<String>, index: &Index, cx: Cx, filters: &Filters) 
             .and_then(|(_, n)| n.annotations());
         let by_annotation = filters.config.annotation_exemptions
             && (annotation_skips(annotations, check) || annotation_skips(ns_annotations, check));
-        if by_annotation || filters.config.exempts(check, &object) {
+        if by_default || by_annotation || filters.config.exempts(check, &object) {
             exempted += 1;
             continue;
         }
