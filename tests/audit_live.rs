@@ -178,6 +178,17 @@ fn a_user_who_cannot_list_some_kinds_gets_exit_4_and_a_not_checked_list() {
     assert_eq!(out.status.code(), Some(4));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("Not checked"), "{text}");
+    // Forbidden kinds fold into one line; -v lists them.
+    assert!(!text.contains("Secret in team-a: forbidden"), "{text}");
+    assert!(
+        text.contains("kinds: forbidden to list (-v lists them"),
+        "{text}"
+    );
+    let out = audit(env)
+        .args(["--context", "testenv-restricted", "-v"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("Secret in team-a: forbidden"), "{text}");
     let (code, r) = report(audit(env).args(["--context", "testenv-restricted"]));
     assert_eq!(code, Some(4));
@@ -288,9 +299,13 @@ fn all_contexts_audits_every_context_and_reports_per_cluster() {
             .unwrap()
             .is_empty()
     );
-    for c in r["clusters"].as_array().unwrap() {
-        assert!(c["score"].as_u64().is_some());
-    }
+    // A score where something was judged; none where nothing could be.
+    assert!(r["clusters"][0]["score"].as_u64().is_some(), "{r}");
+    let restricted = &r["clusters"][1];
+    assert!(
+        restricted["score"].as_u64().is_some() || restricted["score"].is_null(),
+        "{r}"
+    );
 }
 
 #[test]
@@ -328,4 +343,50 @@ users: [{name: gone, user: {token: x}}]
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot reach the cluster"));
+}
+
+#[test]
+fn a_user_who_may_list_nothing_gets_no_score_and_one_forbidden_line() {
+    let env = support::testenv();
+    // The admin impersonates a user no binding names: every list is forbidden.
+    let nobody = format!("audit-nobody-{}", support::unique_suffix());
+    let run = |extra: &[&str]| {
+        audit(env)
+            .args(["--context", "testenv-admin", "--as", &nobody, "-A"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = run(&[]);
+    assert_eq!(out.status.code(), Some(4));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // -A without the right to list namespaces falls back, and says so.
+    assert!(
+        stderr.contains(
+            "you may not list namespaces, so -A audits only the context's namespace \"default\""
+        ),
+        "{stderr}"
+    );
+    assert!(text.contains("Score n/a (incomplete)"), "{text}");
+    assert!(!text.contains("Score 100"), "{text}");
+    let forbidden: Vec<&str> = text.lines().filter(|l| l.contains("forbidden")).collect();
+    assert_eq!(forbidden.len(), 1, "{text}");
+    assert!(forbidden[0].contains("kinds: forbidden to list (-v lists them"));
+    let verbose = run(&["-v"]);
+    let text = String::from_utf8_lossy(&verbose.stdout);
+    assert!(text.contains("Secret in default: forbidden"), "{text}");
+    let (code, r) = report(audit(env).args(["--context", "testenv-admin", "--as", &nobody, "-A"]));
+    assert_eq!(code, Some(4));
+    let cluster = &r["clusters"][0];
+    assert!(cluster["score"].is_null(), "{r}");
+    assert_eq!(cluster["summary"]["objects"], 0);
+    // The fallback audits the namespace, not the cluster.
+    let secret = cluster["notChecked"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["kind"] == "Secret")
+        .expect("Secret not checked");
+    assert_eq!(secret["namespace"], "default");
 }

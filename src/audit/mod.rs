@@ -222,9 +222,10 @@ pub fn print(
     format: OutputFormat,
     settings: &Settings,
     palette: Palette,
+    verbose: bool,
 ) -> Result<()> {
     match format {
-        OutputFormat::Table => output::print_lines(render::table(report, palette)),
+        OutputFormat::Table => output::print_lines(render::table(report, palette, verbose)),
         OutputFormat::Json => output::print_json(report),
         OutputFormat::Yaml => output::print_yaml(report),
         OutputFormat::Sarif => {
@@ -272,6 +273,7 @@ pub fn run(req: AuditRequest) -> Result<u8> {
         req.output,
         &settings,
         Palette::for_stdout(req.global.color),
+        req.verbose,
     )?;
     Ok(exit_code(&report, req.fail_on))
 }

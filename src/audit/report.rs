@@ -4,7 +4,8 @@
 //! Score (per namespace and per cluster), polaris' formula over our counts:
 //! `passed = max(evaluations - errors - warnings, 0)` and
 //! `score = floor(100 * 2*passed / (2*passed + warnings + 2*errors))`;
-//! info findings do not lower it, and nothing evaluated scores 100.
+//! info findings do not lower it, and nothing evaluated scores 100, unless
+//! something could not be read: then there is no score (`null`).
 //! `--min-severity` only hides findings: the counts and scores include them.
 
 use std::collections::BTreeMap;
@@ -41,7 +42,9 @@ pub struct ClusterReport {
     pub context: Option<String>,
     pub findings: Vec<Finding>,
     pub not_checked: Vec<NotChecked>,
-    pub score: u32,
+    /// `None` when the report is incomplete and nothing could be judged:
+    /// a score there would claim a clean cluster nobody could see.
+    pub score: Option<u32>,
     pub namespaces: Vec<NamespaceScore>,
     pub summary: Summary,
     /// (check, object) pairs the checks judged, when tracking was asked for.
@@ -219,9 +222,10 @@ pub fn build(context: Option<String>, index: &Index, cx: Cx, filters: &Filters) 
     let mut not_checked = index.not_checked.clone();
     not_checked.sort();
     not_checked.dedup();
+    let unjudged = total_evaluations == 0 && !not_checked.is_empty();
     ClusterReport {
         context,
-        score: score(total_evaluations, summary.errors, summary.warnings),
+        score: (!unjudged).then(|| score(total_evaluations, summary.errors, summary.warnings)),
         findings,
         not_checked,
         namespaces,
