@@ -1046,6 +1046,73 @@ spec: {{tls: [{{secretName: tls}}]}}
     );
 }
 
+/// A rotate-secret family: the original `db` and versions 1..=7, labelled
+/// as kubectl rotate-secret labels them; a pod uses the newest.
+fn rotated_family(labels: &str) -> String {
+    let mut out = String::from(
+        "---
+apiVersion: v1
+kind: Secret
+metadata: {name: db, namespace: shop}
+",
+    );
+    for revision in 1..=7 {
+        out.push_str(&format!(
+            "---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: db-v{revision}
+  namespace: shop
+  labels: {{{labels}rotate.honban.io/base: db, rotate.honban.io/revision: '{revision}'}}
+  annotations: {{rotate.honban.io/base: db}}
+"
+        ));
+    }
+    out + &pod_status("web-1", true, RUNNING).replace(
+        "  containers: [{name: app, image: x:1}]",
+        "  containers: [{name: app, image: x:1, envFrom: [{secretRef: {name: db-v7}}]}]",
+    )
+}
+
+#[test]
+fn unused_secret_spares_rotate_secret_versions_kept_for_rollback() {
+    let managed = "app.kubernetes.io/managed-by: kubectl-rotate-secret, ";
+    let family = rotated_family(managed);
+    // The 5 newest (v3..v7) are what prune keeps; v1, v2 and the original go.
+    assert_eq!(
+        live_fired(&family, "unused-secret"),
+        ["Secret/db", "Secret/db-v1", "Secret/db-v2"]
+    );
+    let values = yaml::parse_stream(&family)
+        .unwrap()
+        .into_iter()
+        .map(|d| d.value)
+        .filter(|v| !v.is_null())
+        .collect();
+    let report = audit::audit_index(
+        Some("test".into()),
+        &live::index_from_values(values, Vec::new()),
+        &audit::test_settings(&["unused-secret"], true),
+    );
+    let message = |name: &str| {
+        report
+            .findings
+            .iter()
+            .find(|f| f.object.name == name)
+            .map(|f| f.message.clone())
+            .unwrap()
+    };
+    assert!(
+        message("db-v1").contains("`kubectl rotate-secret prune db`"),
+        "{}",
+        message("db-v1")
+    );
+    assert!(message("db").contains("prune never deletes it"));
+    // Without rotate-secret's labels, they are plain unused Secrets.
+    assert_eq!(live_fired(&rotated_family(""), "unused-secret").len(), 7);
+}
+
 #[test]
 fn node_not_ready() {
     let node = "apiVersion: v1

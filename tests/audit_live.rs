@@ -390,3 +390,56 @@ fn a_user_who_may_list_nothing_gets_no_score_and_one_forbidden_line() {
         .expect("Secret not checked");
     assert_eq!(secret["namespace"], "default");
 }
+
+#[test]
+fn unused_secret_agrees_with_rotate_secret_prune_on_kept_versions() {
+    let env = support::testenv();
+    let ns = env.namespace("audit-rotated");
+    let rotate = |args: &[&str]| {
+        let out = support::plugin("kubectl-rotate_secret")
+            .args(args)
+            .arg("--kubeconfig")
+            .arg(&env.kubeconfig)
+            .args(["-n", &ns.name])
+            .timeout(Duration::from_secs(120))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    for i in 1..=7 {
+        rotate(&["app", "--create", "--from-literal", &format!("token=t{i}")]);
+    }
+    // The oracle: what prune (default --keep) would delete.
+    let dry = rotate(&["prune", "app", "--dry-run"]);
+    let mut pruned: Vec<String> = dry
+        .lines()
+        .filter(|l| l.contains(" deleted"))
+        .filter_map(|l| {
+            l.strip_prefix("secret/")?
+                .split_once(' ')
+                .map(|p| p.0.to_string())
+        })
+        .collect();
+    pruned.sort();
+    assert_eq!(pruned.len(), 2, "7 versions, 5 kept: {dry}");
+    let (_, r) = report(audit(env).args(["-n", &ns.name, "--checks", "unused-secret"]));
+    let f = findings(&r, "unused-secret");
+    let mut unused: Vec<String> = f
+        .iter()
+        .map(|f| f["object"]["name"].as_str().unwrap().to_string())
+        .collect();
+    unused.sort();
+    assert_eq!(unused, pruned, "{r}");
+    for finding in f {
+        let message = finding["message"].as_str().unwrap();
+        assert!(
+            message.contains("`kubectl rotate-secret prune app`"),
+            "{message}"
+        );
+    }
+}
