@@ -443,3 +443,40 @@ fn unused_secret_agrees_with_rotate_secret_prune_on_kept_versions() {
         );
     }
 }
+
+#[test]
+fn eks_add_ons_as_the_api_server_stores_them_audit_clean_by_default() {
+    let env = support::testenv();
+    // The API server's own defaulting, without touching the shared kube-system.
+    let path = support::repo_root().join("tests/fixtures/audit-eks/kube-system.yaml");
+    let stored = env.kubectl_ok(&[
+        "apply",
+        "--dry-run=server",
+        "-o",
+        "json",
+        "-f",
+        path.to_str().unwrap(),
+    ]);
+    assert!(stored.contains("\"name\": \"aws-node\""), "{stored}");
+    let run = |extra: &[&str]| {
+        let out = support::plugin("kubectl-audit")
+            .args(["-f", "-", "-o", "json"])
+            .args(extra)
+            .write_stdin(stored.clone())
+            .output()
+            .unwrap();
+        let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+        (out.status.code(), r)
+    };
+    let (code, r) = run(&[]);
+    assert_eq!(code, Some(0), "{r}");
+    assert_eq!(r["clusters"][0]["findings"], serde_json::json!([]), "{r}");
+    assert!(r["clusters"][0]["summary"]["exempted"].as_u64().unwrap() > 0);
+    let (code, r) = run(&["--no-default-exemptions"]);
+    assert_eq!(code, Some(3), "{r}");
+    assert!(
+        findings(&r, "host-namespaces")
+            .iter()
+            .any(|f| f["object"]["name"] == "aws-node")
+    );
+}
