@@ -123,7 +123,6 @@ const EXAMPLES: &str = "Examples:
   kubectl audit -A --all-contexts            every namespace of every context
   kubectl audit --checks security --min-severity warning
   kubectl audit checks -o json               the check catalogue
-  kubectl audit checks --exemptions          the built-in exemptions for kube-system add-ons
 
 Skip a check for one object or namespace with the annotation
   honban.io/audit-skip: \"image-tag,liveness-probe\"";
