@@ -35,7 +35,7 @@ _kubectl__audit() {
 
     case "${cmd}" in
         kubectl__audit)
-            opts="-f -A -n -o -s -h -V --filename --all-namespaces --all-contexts --checks --skip --min-severity --fail-on --config --zones --completion --kubeconfig --context --namespace --request-timeout --output --color --as --as-group --as-uid --cluster --user --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --help --version checks help"
+            opts="-f -A -v -n -o -s -h -V --filename --all-namespaces --all-contexts --checks --skip --min-severity --fail-on --config --no-default-exemptions --verbose --zones --completion --kubeconfig --context --namespace --request-timeout --output --color --as --as-group --as-uid --cluster --user --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --help --version checks help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -161,7 +161,7 @@ _kubectl__audit() {
             return 0
             ;;
         kubectl__subcmd__audit__subcmd__checks)
-            opts="-n -o -s -h --kubeconfig --context --namespace --request-timeout --output --color --as --as-group --as-uid --cluster --user --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --help"
+            opts="-n -o -s -h --exemptions --kubeconfig --context --namespace --request-timeout --output --color --as --as-group --as-uid --cluster --user --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_kubectl_audit_global_optspecs
-    string join \n f/filename= A/all-namespaces all-contexts checks= skip= min-severity= fail-on= config= zones= completion= kubeconfig= context= n/namespace= request-timeout= o/output= color= as= as-group= as-uid= cluster= user= s/server= token= certificate-authority= insecure-skip-tls-verify= tls-server-name= h/help V/version
+    string join \n f/filename= A/all-namespaces all-contexts checks= skip= min-severity= fail-on= config= no-default-exemptions v/verbose zones= completion= kubeconfig= context= n/namespace= request-timeout= o/output= color= as= as-group= as-uid= cluster= user= s/server= token= certificate-authority= insecure-skip-tls-verify= tls-server-name= h/help V/version
 end
 
 function __fish_kubectl_audit_needs_command
@@ -64,6 +64,8 @@ false\t''"
 complete -c kubectl-audit -n "__fish_kubectl_audit_needs_command" -l tls-server-name -d 'Name to check the API server\'s certificate against, instead of the server\'s host' -r
 complete -c kubectl-audit -n "__fish_kubectl_audit_needs_command" -s A -l all-namespaces -d 'Audit every namespace of the cluster'
 complete -c kubectl-audit -n "__fish_kubectl_audit_needs_command" -l all-contexts -d 'Audit every context of the kubeconfig, concurrently'
+complete -c kubectl-audit -n "__fish_kubectl_audit_needs_command" -l no-default-exemptions -d 'Audit kube-system\'s well-known add-ons (aws-node, kube-proxy, coredns, CSI drivers) too: see `kubectl audit checks --exemptions`'
+complete -c kubectl-audit -n "__fish_kubectl_audit_needs_command" -s v -l verbose -d 'List every kind that could not be read, with the API\'s message'
 complete -c kubectl-audit -n "__fish_kubectl_audit_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-audit -n "__fish_kubectl_audit_needs_command" -s V -l version -d 'Print version'
 complete -c kubectl-audit -n "__fish_kubectl_audit_needs_command" -f -a "checks" -d 'List every check: id, category, severity, rationale and fix'
@@ -91,6 +93,7 @@ complete -c kubectl-audit -n "__fish_kubectl_audit_using_subcommand checks" -l c
 complete -c kubectl-audit -n "__fish_kubectl_audit_using_subcommand checks" -l insecure-skip-tls-verify -d 'Do not verify the API server\'s certificate (insecure)' -r -f -a "true\t''
 false\t''"
 complete -c kubectl-audit -n "__fish_kubectl_audit_using_subcommand checks" -l tls-server-name -d 'Name to check the API server\'s certificate against, instead of the server\'s host' -r
+complete -c kubectl-audit -n "__fish_kubectl_audit_using_subcommand checks" -l exemptions -d 'List the built-in exemptions for system add-ons instead'
 complete -c kubectl-audit -n "__fish_kubectl_audit_using_subcommand checks" -s h -l help -d 'Print help'
 complete -c kubectl-audit -n "__fish_kubectl_audit_using_subcommand help; and not __fish_seen_subcommand_from checks help" -f -a "checks" -d 'List every check: id, category, severity, rationale and fix'
 complete -c kubectl-audit -n "__fish_kubectl_audit_using_subcommand help; and not __fish_seen_subcommand_from checks help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

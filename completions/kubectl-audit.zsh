@@ -49,6 +49,9 @@ none\:"Never exit 3"))' \
 '-A[Audit every namespace of the cluster]' \
 '--all-namespaces[Audit every namespace of the cluster]' \
 '--all-contexts[Audit every context of the kubeconfig, concurrently]' \
+'--no-default-exemptions[Audit kube-system'\''s well-known add-ons (aws-node, kube-proxy, coredns, CSI drivers) too\: see \`kubectl audit checks --exemptions\`]' \
+'-v[List every kind that could not be read, with the API'\''s message]' \
+'--verbose[List every kind that could not be read, with the API'\''s message]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
@@ -83,6 +86,7 @@ _arguments "${_arguments_options[@]}" : \
 '--certificate-authority=[CA certificate file to verify the API server with]:FILE:_files' \
 '--insecure-skip-tls-verify=[Do not verify the API server'\''s certificate (insecure)]::BOOL:(true false)' \
 '--tls-server-name=[Name to check the API server'\''s certificate against, instead of the server'\''s host]:NAME:_default' \
+'--exemptions[List the built-in exemptions for system add-ons instead]' \
 '-h[Print help]' \
 '--help[Print help]' \
 && ret=0

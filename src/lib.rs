@@ -7,7 +7,8 @@
 //! - [`cli`]: kubectl-style global and connection flags;
 //! - [`output`]: formats, colour and tables;
 //! - [`state`]: kubectx-compatible history files and the per-user runtime directory;
-//! - [`error`]: the error type and exit codes.
+//! - [`error`]: the error type and exit codes;
+//! - [`labels`]: labels one capability writes and another reads.
 //!
 //! Capabilities, one per plugin family, each using only the plumbing:
 //! - [`switch`]: `kubectl ctx` and `kubectl ns`.
@@ -23,6 +24,7 @@ pub mod client;
 pub mod completion;
 pub mod error;
 pub mod kubeconfig;
+pub mod labels;
 pub mod output;
 pub mod publish;
 pub mod rotate;

@@ -618,6 +618,63 @@ rules: [{apiGroups: [''], resources: [pods], verbs: [get, list]}]
 }
 
 #[test]
+fn rbac_cluster_admin_binding_for_subjects_outside_the_control_plane() {
+    let binding = "apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: ops-admin}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}
+subjects: [{kind: SUBJECT_KIND, name: SUBJECT}]
+";
+    let bind = |kind: &str, name: &str| {
+        binding
+            .replace("SUBJECT_KIND", kind)
+            .replace("SUBJECT", name)
+    };
+    assert_eq!(
+        fired(&bind("User", "alice"), "rbac-cluster-admin-binding"),
+        ["ClusterRoleBinding/ops-admin"]
+    );
+    assert_eq!(
+        messages(&bind("Group", "ops"), "rbac-cluster-admin-binding"),
+        ["binds ClusterRole cluster-admin to Group ops: full control of everything in the cluster"]
+    );
+    // The control plane's own groups and users are not findings.
+    assert!(
+        fired(
+            &bind("Group", "system:masters"),
+            "rbac-cluster-admin-binding"
+        )
+        .is_empty()
+    );
+    // A RoleBinding to a Role with * on * is namespace-wide admin.
+    let local = "apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: all, namespace: shop}
+rules: [{apiGroups: ['*'], resources: ['*'], verbs: [VERBS]}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: deployer-all, namespace: shop}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: all}
+subjects: [{kind: ServiceAccount, name: deployer, namespace: shop}]
+";
+    assert_eq!(
+        fired(&local.replace("VERBS", "'*'"), "rbac-cluster-admin-binding"),
+        ["RoleBinding/deployer-all"]
+    );
+    // Every verb listed one by one is * too (polaris counts it so).
+    let spelled = "get, list, watch, create, update, patch, delete";
+    assert_eq!(
+        fired(
+            &local.replace("VERBS", spelled),
+            "rbac-cluster-admin-binding"
+        ),
+        ["RoleBinding/deployer-all"]
+    );
+    assert!(fired(&local.replace("VERBS", "get"), "rbac-cluster-admin-binding").is_empty());
+}
+
+#[test]
 fn config_not_versioned_for_env_refs_without_hash_or_checksum() {
     let env = deployment("api", 2, "").replace(
         "image: example/app:1.0\n",
@@ -987,6 +1044,73 @@ spec: {{tls: [{{secretName: tls}}]}}
         live_fired(&objects, "unused-secret"),
         ["Secret/stale-token"]
     );
+}
+
+/// A rotate-secret family: the original `db` and versions 1..=7, labelled
+/// as kubectl rotate-secret labels them; a pod uses the newest.
+fn rotated_family(labels: &str) -> String {
+    let mut out = String::from(
+        "---
+apiVersion: v1
+kind: Secret
+metadata: {name: db, namespace: shop}
+",
+    );
+    for revision in 1..=7 {
+        out.push_str(&format!(
+            "---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: db-v{revision}
+  namespace: shop
+  labels: {{{labels}rotate.honban.io/base: db, rotate.honban.io/revision: '{revision}'}}
+  annotations: {{rotate.honban.io/base: db}}
+"
+        ));
+    }
+    out + &pod_status("web-1", true, RUNNING).replace(
+        "  containers: [{name: app, image: x:1}]",
+        "  containers: [{name: app, image: x:1, envFrom: [{secretRef: {name: db-v7}}]}]",
+    )
+}
+
+#[test]
+fn unused_secret_spares_rotate_secret_versions_kept_for_rollback() {
+    let managed = "app.kubernetes.io/managed-by: kubectl-rotate-secret, ";
+    let family = rotated_family(managed);
+    // The 5 newest (v3..v7) are what prune keeps; v1, v2 and the original go.
+    assert_eq!(
+        live_fired(&family, "unused-secret"),
+        ["Secret/db", "Secret/db-v1", "Secret/db-v2"]
+    );
+    let values = yaml::parse_stream(&family)
+        .unwrap()
+        .into_iter()
+        .map(|d| d.value)
+        .filter(|v| !v.is_null())
+        .collect();
+    let report = audit::audit_index(
+        Some("test".into()),
+        &live::index_from_values(values, Vec::new()),
+        &audit::test_settings(&["unused-secret"], true),
+    );
+    let message = |name: &str| {
+        report
+            .findings
+            .iter()
+            .find(|f| f.object.name == name)
+            .map(|f| f.message.clone())
+            .unwrap()
+    };
+    assert!(
+        message("db-v1").contains("`kubectl rotate-secret prune db`"),
+        "{}",
+        message("db-v1")
+    );
+    assert!(message("db").contains("prune never deletes it"));
+    // Without rotate-secret's labels, they are plain unused Secrets.
+    assert_eq!(live_fired(&rotated_family(""), "unused-secret").len(), 7);
 }
 
 #[test]

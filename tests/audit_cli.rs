@@ -125,6 +125,40 @@ fn examples_table_groups_by_namespace_and_object() {
 }
 
 #[test]
+fn min_severity_hides_findings_but_never_changes_scores() {
+    let run = |level: &str| {
+        json_of(
+            &audit()
+                .args(["-f", "examples/", "--min-severity", level, "-o", "json"])
+                .output()
+                .unwrap(),
+        )
+    };
+    let all = run("info");
+    let all = &all["clusters"][0];
+    for level in ["warning", "error"] {
+        let filtered = run(level);
+        let filtered = &filtered["clusters"][0];
+        assert_eq!(filtered["score"], all["score"], "--min-severity {level}");
+        assert_eq!(
+            filtered["namespaces"], all["namespaces"],
+            "--min-severity {level}"
+        );
+        let shown = filtered["findings"].as_array().unwrap().len() as u64;
+        let total = all["findings"].as_array().unwrap().len() as u64;
+        assert!(shown < total, "--min-severity {level} hides some");
+        assert_eq!(filtered["summary"]["hidden"].as_u64(), Some(total - shown));
+    }
+    let out = audit()
+        .args(["-f", "examples/", "--min-severity", "error"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("Score 91/100"), "{text}");
+    assert!(text.contains("below --min-severity not listed"), "{text}");
+}
+
+#[test]
 fn fail_on_and_min_severity_and_check_selection() {
     audit()
         .args(["-f", "examples/", "--fail-on", "none"])
@@ -321,6 +355,7 @@ fn checks_subcommand_lists_the_catalogue() {
         "namespace-limit-range",
         "rbac-pod-create-reads-secrets",
         "rbac-wildcard",
+        "rbac-cluster-admin-binding",
         "config-not-versioned",
         "run-as-non-root",
         "privileged",
@@ -456,4 +491,112 @@ fn junit_parses_as_xml_with_a_failure_per_finding() {
         "JUnit does not parse: {}",
         String::from_utf8_lossy(&result.stderr)
     );
+}
+
+const EKS_ADDONS: &str = "tests/fixtures/audit-eks/";
+
+#[test]
+fn a_fresh_eks_clusters_add_ons_are_exempted_by_default() {
+    let out = audit()
+        .args(["-f", EKS_ADDONS, "-o", "json"])
+        .output()
+        .unwrap();
+    let report = json_of(&out);
+    let cluster = &report["clusters"][0];
+    assert_eq!(out.status.code(), Some(0), "{cluster:#}");
+    assert_eq!(cluster["findings"], serde_json::json!([]), "{cluster:#}");
+    assert!(cluster["summary"]["exempted"].as_u64().unwrap() > 0);
+    // Switched off, the same add-ons raise errors.
+    let out = audit()
+        .args(["-f", EKS_ADDONS, "--no-default-exemptions", "-o", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let report = json_of(&out);
+    let findings = report["clusters"][0]["findings"].as_array().unwrap();
+    let fired = |check: &str, name: &str| {
+        findings
+            .iter()
+            .any(|f| f["check"] == check && f["object"]["name"] == name)
+    };
+    assert!(fired("host-namespaces", "aws-node"));
+    assert!(fired("privileged", "kube-proxy"));
+    assert!(fired(
+        "rbac-cluster-admin-binding",
+        "eks:addon-cluster-admin"
+    ));
+    assert_eq!(report["clusters"][0]["summary"]["exempted"], 0);
+    // So does a config that turns them off.
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("audit.yaml");
+    std::fs::write(&config, "defaultExemptions: false\n").unwrap();
+    audit()
+        .args(["-f", EKS_ADDONS, "--config"])
+        .arg(&config)
+        .assert()
+        .code(3);
+}
+
+#[test]
+fn default_exemptions_need_the_add_ons_own_images_and_namespace() {
+    let text = std::fs::read_to_string(
+        support::repo_root()
+            .join(EKS_ADDONS)
+            .join("kube-system.yaml"),
+    )
+    .unwrap();
+    let run = |manifest: String| {
+        let out = audit()
+            .args(["-f", "-", "-o", "json"])
+            .write_stdin(manifest)
+            .output()
+            .unwrap();
+        let report = json_of(&out);
+        let names: Vec<String> = report["clusters"][0]["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["severity"] == "error")
+            .map(|f| f["object"]["name"].as_str().unwrap().to_string())
+            .collect();
+        (out.status.code(), names)
+    };
+    // kube-proxy from another registry is not the add-on.
+    let (code, names) = run(text.replace(
+        "602401143452.dkr.ecr.us-west-2.amazonaws.com/eks/kube-proxy",
+        "registry.example/kube-proxy",
+    ));
+    assert_eq!(code, Some(3));
+    assert!(names.iter().all(|n| n == "kube-proxy"), "{names:?}");
+    assert!(!names.is_empty());
+    // Nor is aws-node outside kube-system.
+    let (code, names) = run(text.replace(
+        "{name: aws-node, namespace: kube-system,",
+        "{name: aws-node, namespace: shop,",
+    ));
+    assert_eq!(code, Some(3));
+    assert!(names.iter().all(|n| n == "aws-node"), "{names:?}");
+}
+
+#[test]
+fn checks_exemptions_lists_the_built_in_exemptions() {
+    let out = audit()
+        .args(["checks", "--exemptions", "-o", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let list = json_of(&out);
+    let names: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
+    for name in ["aws-node", "kube-proxy", "coredns", "*-csi-node"] {
+        assert!(names.contains(&name), "{names:?}");
+    }
+    assert!(list[0]["images"].as_array().is_some_and(|i| !i.is_empty()));
+    let table = audit().args(["checks", "--exemptions"]).output().unwrap();
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(text.contains("--no-default-exemptions"), "{text}");
 }

@@ -178,6 +178,17 @@ fn a_user_who_cannot_list_some_kinds_gets_exit_4_and_a_not_checked_list() {
     assert_eq!(out.status.code(), Some(4));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("Not checked"), "{text}");
+    // Forbidden kinds fold into one line; -v lists them.
+    assert!(!text.contains("Secret in team-a: forbidden"), "{text}");
+    assert!(
+        text.contains("kinds: forbidden to list (-v lists them"),
+        "{text}"
+    );
+    let out = audit(env)
+        .args(["--context", "testenv-restricted", "-v"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("Secret in team-a: forbidden"), "{text}");
     let (code, r) = report(audit(env).args(["--context", "testenv-restricted"]));
     assert_eq!(code, Some(4));
@@ -288,9 +299,13 @@ fn all_contexts_audits_every_context_and_reports_per_cluster() {
             .unwrap()
             .is_empty()
     );
-    for c in r["clusters"].as_array().unwrap() {
-        assert!(c["score"].as_u64().is_some());
-    }
+    // A score where something was judged; none where nothing could be.
+    assert!(r["clusters"][0]["score"].as_u64().is_some(), "{r}");
+    let restricted = &r["clusters"][1];
+    assert!(
+        restricted["score"].as_u64().is_some() || restricted["score"].is_null(),
+        "{r}"
+    );
 }
 
 #[test]
@@ -328,4 +343,140 @@ users: [{name: gone, user: {token: x}}]
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot reach the cluster"));
+}
+
+#[test]
+fn a_user_who_may_list_nothing_gets_no_score_and_one_forbidden_line() {
+    let env = support::testenv();
+    // The admin impersonates a user no binding names: every list is forbidden.
+    let nobody = format!("audit-nobody-{}", support::unique_suffix());
+    let run = |extra: &[&str]| {
+        audit(env)
+            .args(["--context", "testenv-admin", "--as", &nobody, "-A"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = run(&[]);
+    assert_eq!(out.status.code(), Some(4));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // -A without the right to list namespaces falls back, and says so.
+    assert!(
+        stderr.contains(
+            "you may not list namespaces, so -A audits only the context's namespace \"default\""
+        ),
+        "{stderr}"
+    );
+    assert!(text.contains("Score n/a (incomplete)"), "{text}");
+    assert!(!text.contains("Score 100"), "{text}");
+    let forbidden: Vec<&str> = text.lines().filter(|l| l.contains("forbidden")).collect();
+    assert_eq!(forbidden.len(), 1, "{text}");
+    assert!(forbidden[0].contains("kinds: forbidden to list (-v lists them"));
+    let verbose = run(&["-v"]);
+    let text = String::from_utf8_lossy(&verbose.stdout);
+    assert!(text.contains("Secret in default: forbidden"), "{text}");
+    let (code, r) = report(audit(env).args(["--context", "testenv-admin", "--as", &nobody, "-A"]));
+    assert_eq!(code, Some(4));
+    let cluster = &r["clusters"][0];
+    assert!(cluster["score"].is_null(), "{r}");
+    assert_eq!(cluster["summary"]["objects"], 0);
+    // The fallback audits the namespace, not the cluster.
+    let secret = cluster["notChecked"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["kind"] == "Secret")
+        .expect("Secret not checked");
+    assert_eq!(secret["namespace"], "default");
+}
+
+#[test]
+fn unused_secret_agrees_with_rotate_secret_prune_on_kept_versions() {
+    let env = support::testenv();
+    let ns = env.namespace("audit-rotated");
+    let rotate = |args: &[&str]| {
+        let out = support::plugin("kubectl-rotate_secret")
+            .args(args)
+            .arg("--kubeconfig")
+            .arg(&env.kubeconfig)
+            .args(["-n", &ns.name])
+            .timeout(Duration::from_secs(120))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    for i in 1..=7 {
+        rotate(&["app", "--create", "--from-literal", &format!("token=t{i}")]);
+    }
+    // The oracle: what prune (default --keep) would delete.
+    let dry = rotate(&["prune", "app", "--dry-run"]);
+    let mut pruned: Vec<String> = dry
+        .lines()
+        .filter(|l| l.contains(" deleted"))
+        .filter_map(|l| {
+            l.strip_prefix("secret/")?
+                .split_once(' ')
+                .map(|p| p.0.to_string())
+        })
+        .collect();
+    pruned.sort();
+    assert_eq!(pruned.len(), 2, "7 versions, 5 kept: {dry}");
+    let (_, r) = report(audit(env).args(["-n", &ns.name, "--checks", "unused-secret"]));
+    let f = findings(&r, "unused-secret");
+    let mut unused: Vec<String> = f
+        .iter()
+        .map(|f| f["object"]["name"].as_str().unwrap().to_string())
+        .collect();
+    unused.sort();
+    assert_eq!(unused, pruned, "{r}");
+    for finding in f {
+        let message = finding["message"].as_str().unwrap();
+        assert!(
+            message.contains("`kubectl rotate-secret prune app`"),
+            "{message}"
+        );
+    }
+}
+
+#[test]
+fn eks_add_ons_as_the_api_server_stores_them_audit_clean_by_default() {
+    let env = support::testenv();
+    // The API server's own defaulting, without touching the shared kube-system.
+    let path = support::repo_root().join("tests/fixtures/audit-eks/kube-system.yaml");
+    let stored = env.kubectl_ok(&[
+        "apply",
+        "--dry-run=server",
+        "-o",
+        "json",
+        "-f",
+        path.to_str().unwrap(),
+    ]);
+    assert!(stored.contains("\"name\": \"aws-node\""), "{stored}");
+    let run = |extra: &[&str]| {
+        let out = support::plugin("kubectl-audit")
+            .args(["-f", "-", "-o", "json"])
+            .args(extra)
+            .write_stdin(stored.clone())
+            .output()
+            .unwrap();
+        let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+        (out.status.code(), r)
+    };
+    let (code, r) = run(&[]);
+    assert_eq!(code, Some(0), "{r}");
+    assert_eq!(r["clusters"][0]["findings"], serde_json::json!([]), "{r}");
+    assert!(r["clusters"][0]["summary"]["exempted"].as_u64().unwrap() > 0);
+    let (code, r) = run(&["--no-default-exemptions"]);
+    assert_eq!(code, Some(3), "{r}");
+    assert!(
+        findings(&r, "host-namespaces")
+            .iter()
+            .any(|f| f["object"]["name"] == "aws-node")
+    );
 }

@@ -6,6 +6,7 @@
 //! severity: {liveness-probe: warning}      # per-check severity
 //! disabled: [read-only-root-fs]            # ids or categories
 //! annotationExemptions: true               # false: annotations cannot skip checks
+//! defaultExemptions: true                  # false: audit kube-system's add-ons too
 //! zones: 3                                 # offline: zones the cluster spans
 //! exemptions:
 //!   - checks: [host-path, run-as-non-root] # ids or categories; empty = all
@@ -42,6 +43,9 @@ pub struct Config {
     pub annotation_exemptions: bool,
     #[serde(default)]
     pub zones: Option<usize>,
+    /// The built-in exemptions for system add-ons ([`super::defaults`]).
+    #[serde(default = "yes")]
+    pub default_exemptions: bool,
 }
 
 fn yes() -> bool {
@@ -61,6 +65,15 @@ pub struct Exemption {
 }
 
 impl Config {
+    /// No config file: annotations and the built-in exemptions apply.
+    pub fn with_defaults() -> Config {
+        Config {
+            annotation_exemptions: true,
+            default_exemptions: true,
+            ..Config::default()
+        }
+    }
+
     pub fn load(path: &Path) -> Result<Config> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
         let docs = super::yaml::parse_stream(&text).map_err(|e| Error::Yaml {
@@ -75,10 +88,7 @@ impl Config {
             .map(|d| d.value)
             .unwrap_or(Value::Null);
         if value.is_null() {
-            return Ok(Config {
-                annotation_exemptions: true,
-                ..Config::default()
-            });
+            return Ok(Config::with_defaults());
         }
         let config: Config = serde_json::from_value(value).map_err(|e| {
             Error::Usage(format!(
@@ -143,7 +153,7 @@ fn names_check(name: &str) -> bool {
 }
 
 /// Whether an id, category or `all` covers a check.
-fn covers(name: &str, check: &str) -> bool {
+pub(crate) fn covers(name: &str, check: &str) -> bool {
     name == check
         || matches!(name, "all" | "*")
         || CHECKS
@@ -209,6 +219,18 @@ const POLARIS: &[(&str, &[&str])] = &[
     ("notReadOnlyRootFilesystem", &["read-only-root-fs"]),
     ("automountServiceAccountToken", &["automount-sa-token"]),
     ("linuxHardening", &["seccomp"]),
+    (
+        "clusterrolebindingClusterAdmin",
+        &["rbac-cluster-admin-binding"],
+    ),
+    (
+        "rolebindingClusterAdminClusterRole",
+        &["rbac-cluster-admin-binding"],
+    ),
+    (
+        "rolebindingClusterAdminRole",
+        &["rbac-cluster-admin-binding"],
+    ),
 ];
 
 /// kube-score test ids that mean one of ours.

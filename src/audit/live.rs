@@ -21,6 +21,7 @@ use super::{AuditRequest, Settings, audit_index};
 use crate::client;
 use crate::error::{Error, Result};
 use crate::kubeconfig::Kubeconfig;
+use crate::output::{self, Palette};
 
 const PAGE: u32 = 500;
 
@@ -589,6 +590,18 @@ pub async fn collect(
     })
 }
 
+/// Whether the user may list namespaces (what -A needs); only a clear
+/// "forbidden" says no, other errors surface in the audit itself.
+async fn may_list_namespaces(client: &kube::Client) -> bool {
+    let Ok(http) = Request::new("/api/v1/namespaces").list(&ListParams::default().limit(1)) else {
+        return true;
+    };
+    !matches!(
+        client.request_text(http).await.map_err(classify),
+        Err(ListError::Forbidden(_))
+    )
+}
+
 async fn audit_context(
     kc: &Kubeconfig,
     context: Option<&str>,
@@ -599,7 +612,19 @@ async fn audit_context(
         Some(context) => client::connect_context(kc, context, &req.global).await?,
         None => client::connect(kc, &req.global).await?,
     };
-    let namespace = (!req.all_namespaces).then_some(conn.namespace.as_str());
+    let mut namespace = (!req.all_namespaces).then_some(conn.namespace.as_str());
+    if req.all_namespaces && !may_list_namespaces(&conn.client).await {
+        // Every cluster-wide list would be forbidden too: audit what the
+        // user can see rather than report a cluster of nothing.
+        output::warn(
+            Palette::for_stderr(req.global.color),
+            format!(
+                "context {}: you may not list namespaces, so -A audits only the context's namespace {:?}; pass -n NS for another",
+                conn.context, conn.namespace
+            ),
+        );
+        namespace = Some(conn.namespace.as_str());
+    }
     let input = collect(&conn.client, &conn.context, namespace).await?;
     let mut index = Index::new(
         input.objects,
@@ -652,7 +677,7 @@ pub fn audit(req: &AuditRequest, settings: &Settings) -> Result<Report> {
                     namespace: None,
                     reason: e.to_string(),
                 }],
-                score: 0,
+                score: None,
                 namespaces: Vec::new(),
                 summary: Default::default(),
                 evaluated: Vec::new(),

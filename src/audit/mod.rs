@@ -21,6 +21,7 @@ use crate::output::{self, Palette};
 
 pub mod checks;
 pub mod config;
+pub mod defaults;
 pub mod files;
 pub mod index;
 pub mod live;
@@ -90,6 +91,10 @@ pub struct AuditRequest {
     pub min_severity: Level,
     pub fail_on: FailOn,
     pub config: Option<PathBuf>,
+    /// `--no-default-exemptions`: audit the system add-ons like the rest.
+    pub no_default_exemptions: bool,
+    /// `-v`: list every kind not checked, not only a summary.
+    pub verbose: bool,
     /// Offline: zones the target cluster spans (enables spread-zones at 2+).
     pub zones: Option<usize>,
     pub global: GlobalArgs,
@@ -114,13 +119,11 @@ impl Settings {
 }
 
 fn settings(req: &AuditRequest, live: bool) -> Result<Settings> {
-    let config = match &req.config {
+    let mut config = match &req.config {
         Some(path) => Config::load(path)?,
-        None => Config {
-            annotation_exemptions: true,
-            ..Config::default()
-        },
+        None => Config::with_defaults(),
     };
+    config.default_exemptions &= !req.no_default_exemptions;
     let mut skip = req.skip.clone();
     skip.extend(config.disabled.iter().cloned());
     let enabled = checks::select(&req.checks, &skip, live)?;
@@ -189,10 +192,7 @@ pub fn audit_text(text: &str, checks: &[&str], zones: Option<usize>) -> ClusterR
 pub fn test_settings(checks: &[&str], live: bool) -> Settings {
     let only: Vec<String> = checks.iter().map(|s| s.to_string()).collect();
     Settings {
-        config: Config {
-            annotation_exemptions: true,
-            ..Config::default()
-        },
+        config: Config::with_defaults(),
         enabled: checks::select(&only, &[], live).expect("known check ids"),
         min_severity: Severity::Info,
         track_evaluations: true,
@@ -222,9 +222,10 @@ pub fn print(
     format: OutputFormat,
     settings: &Settings,
     palette: Palette,
+    verbose: bool,
 ) -> Result<()> {
     match format {
-        OutputFormat::Table => output::print_lines(render::table(report, palette)),
+        OutputFormat::Table => output::print_lines(render::table(report, palette, verbose)),
         OutputFormat::Json => output::print_json(report),
         OutputFormat::Yaml => output::print_yaml(report),
         OutputFormat::Sarif => {
@@ -272,6 +273,7 @@ pub fn run(req: AuditRequest) -> Result<u8> {
         req.output,
         &settings,
         Palette::for_stdout(req.global.color),
+        req.verbose,
     )?;
     Ok(exit_code(&report, req.fail_on))
 }
@@ -282,6 +284,22 @@ pub fn list_checks(format: OutputFormat) -> Result<u8> {
         OutputFormat::Json => output::print_json(CHECKS)?,
         OutputFormat::Yaml => output::print_yaml(&CHECKS)?,
         OutputFormat::Table => output::print_lines(render::checks_table())?,
+        OutputFormat::Sarif | OutputFormat::Junit => {
+            return Err(Error::Usage(
+                "`kubectl audit checks` prints -o table, json or yaml".into(),
+            ));
+        }
+    }
+    Ok(exit::OK)
+}
+
+/// `kubectl audit checks --exemptions [-o json]`: the built-in exemptions.
+pub fn list_default_exemptions(format: OutputFormat) -> Result<u8> {
+    let list = defaults::DEFAULT_EXEMPTIONS;
+    match format {
+        OutputFormat::Json => output::print_json(list)?,
+        OutputFormat::Yaml => output::print_yaml(&list)?,
+        OutputFormat::Table => output::print_lines(defaults::exemptions_table())?,
         OutputFormat::Sarif | OutputFormat::Junit => {
             return Err(Error::Usage(
                 "`kubectl audit checks` prints -o table, json or yaml".into(),

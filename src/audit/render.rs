@@ -26,8 +26,9 @@ fn severity_cell(s: Severity, palette: Palette) -> String {
     }
 }
 
-/// The table report, one block per cluster.
-pub fn table(report: &Report, palette: Palette) -> Vec<String> {
+/// The table report, one block per cluster; `verbose` lists every kind
+/// not checked instead of folding the forbidden ones into one line.
+pub fn table(report: &Report, palette: Palette, verbose: bool) -> Vec<String> {
     let mut lines = Vec::new();
     let several = report.clusters.len() > 1;
     for (n, cluster) in report.clusters.iter().enumerate() {
@@ -40,7 +41,7 @@ pub fn table(report: &Report, palette: Palette) -> Vec<String> {
                 cluster.context.as_deref().unwrap_or("(offline)")
             ));
         }
-        cluster_table(cluster, palette, &mut lines);
+        cluster_table(cluster, palette, verbose, &mut lines);
     }
     lines
 }
@@ -124,7 +125,12 @@ fn findings_table(cluster: &ClusterReport, palette: Palette, full: bool) -> Tabl
     t
 }
 
-fn cluster_table(cluster: &ClusterReport, palette: Palette, lines: &mut Vec<String>) {
+fn cluster_table(
+    cluster: &ClusterReport,
+    palette: Palette,
+    verbose: bool,
+    lines: &mut Vec<String>,
+) {
     if cluster.findings.is_empty() {
         lines.push("No findings.".to_string());
     } else {
@@ -133,7 +139,17 @@ fn cluster_table(cluster: &ClusterReport, palette: Palette, lines: &mut Vec<Stri
     if !cluster.not_checked.is_empty() {
         lines.push(String::new());
         lines.push(palette.warning("Not checked (the report is incomplete):"));
+        let forbidden = cluster
+            .not_checked
+            .iter()
+            .filter(|n| n.reason.starts_with("forbidden:"))
+            .count();
+        // A user who may list little gets one line, not one per kind.
+        let fold = !verbose && forbidden > 1;
         for n in &cluster.not_checked {
+            if fold && n.reason.starts_with("forbidden:") {
+                continue;
+            }
             let scope = match &n.namespace {
                 Some(ns) => format!(" in {ns}"),
                 None => String::new(),
@@ -144,6 +160,11 @@ fn cluster_table(cluster: &ClusterReport, palette: Palette, lines: &mut Vec<Stri
                 n.kind.clone()
             };
             lines.push(format!("  {kind}{scope}: {}", n.reason));
+        }
+        if fold {
+            lines.push(format!(
+                "  {forbidden} kinds: forbidden to list (-v lists them with the API's messages)"
+            ));
         }
     }
     lines.push(String::new());
@@ -158,9 +179,12 @@ fn cluster_table(cluster: &ClusterReport, palette: Palette, lines: &mut Vec<Stri
         per_ns.truncate(12);
         per_ns.push(format!("… {} more in -o json", total - 12));
     }
+    let score = match cluster.score {
+        Some(score) => format!("{score}/100"),
+        None => "n/a (incomplete)".to_string(),
+    };
     lines.push(format!(
-        "Score {}/100{}",
-        cluster.score,
+        "Score {score}{}",
         if per_ns.is_empty() {
             String::new()
         } else {
@@ -168,13 +192,18 @@ fn cluster_table(cluster: &ClusterReport, palette: Palette, lines: &mut Vec<Stri
         }
     ));
     lines.push(format!(
-        "{} objects: {} errors, {} warnings, {} info{}",
+        "{} objects: {} errors, {} warnings, {} info{}{}",
         s.objects,
         s.errors,
         s.warnings,
         s.info,
         if s.exempted > 0 {
             format!(", {} exempted", s.exempted)
+        } else {
+            String::new()
+        },
+        if s.hidden > 0 {
+            format!(" ({} below --min-severity not listed)", s.hidden)
         } else {
             String::new()
         }
@@ -405,7 +434,7 @@ pub fn junit(report: &Report, enabled: &[&'static CheckInfo]) -> String {
             suites,
             "  <testsuite name=\"kubectl audit {}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\">\n    <properties>\n      <property name=\"score\" value=\"{}\"/>\n    </properties>\n{cases}  </testsuite>\n",
             xml_escape(name),
-            cluster.score
+            cluster.score.map_or("n/a".to_string(), |s| s.to_string())
         );
         all_tests += tests;
         all_failures += failures;

@@ -4,7 +4,9 @@
 //! Score (per namespace and per cluster), polaris' formula over our counts:
 //! `passed = max(evaluations - errors - warnings, 0)` and
 //! `score = floor(100 * 2*passed / (2*passed + warnings + 2*errors))`;
-//! info findings do not lower it, and nothing evaluated scores 100.
+//! info findings do not lower it, and nothing evaluated scores 100, unless
+//! something could not be read: then there is no score (`null`).
+//! `--min-severity` only hides findings: the counts and scores include them.
 
 use std::collections::BTreeMap;
 
@@ -40,7 +42,9 @@ pub struct ClusterReport {
     pub context: Option<String>,
     pub findings: Vec<Finding>,
     pub not_checked: Vec<NotChecked>,
-    pub score: u32,
+    /// `None` when the report is incomplete and nothing could be judged:
+    /// a score there would claim a clean cluster nobody could see.
+    pub score: Option<u32>,
     pub namespaces: Vec<NamespaceScore>,
     pub summary: Summary,
     /// (check, object) pairs the checks judged, when tracking was asked for.
@@ -79,8 +83,11 @@ pub struct Summary {
     pub errors: u32,
     pub warnings: u32,
     pub info: u32,
-    /// Findings an annotation or the config exempted.
+    /// Findings an annotation, the config or a built-in exemption exempted.
     pub exempted: u32,
+    /// Findings `--min-severity` left out of the list; still counted above
+    /// and in the scores.
+    pub hidden: u32,
 }
 
 pub struct Filters<'a> {
@@ -101,6 +108,7 @@ pub fn score(evaluations: u32, errors: u32, warnings: u32) -> u32 {
 pub fn build(context: Option<String>, index: &Index, cx: Cx, filters: &Filters) -> ClusterReport {
     let mut findings = Vec::new();
     let mut exempted = 0;
+    let mut hidden = 0;
     let mut counts: BTreeMap<String, (u32, u32, u32)> = BTreeMap::new();
     let evaluations = cx.evaluations;
     let evaluated = cx
@@ -126,12 +134,14 @@ pub fn build(context: Option<String>, index: &Index, cx: Cx, filters: &Filters) 
         let Some(info) = super::checks::info(check) else {
             continue;
         };
-        let (object, source, annotations) = match &target {
+        let (object, source, annotations, by_default) = match &target {
             Target::Object(i) => {
                 let o = &index.objects[*i];
-                (o.obj_ref(), o.source.as_ref(), o.annotations())
+                let by_default = filters.config.default_exemptions
+                    && super::defaults::exemption_for(check, o).is_some();
+                (o.obj_ref(), o.source.as_ref(), o.annotations(), by_default)
             }
-            Target::Other(r) => (r.clone(), None, None),
+            Target::Other(r) => (r.clone(), None, None, false),
         };
         let ns_annotations = object
             .namespace
@@ -145,19 +155,21 @@ pub fn build(context: Option<String>, index: &Index, cx: Cx, filters: &Filters) 
             .and_then(|(_, n)| n.annotations());
         let by_annotation = filters.config.annotation_exemptions
             && (annotation_skips(annotations, check) || annotation_skips(ns_annotations, check));
-        if by_annotation || filters.config.exempts(check, &object) {
+        if by_default || by_annotation || filters.config.exempts(check, &object) {
             exempted += 1;
             continue;
         }
         let severity = filters.config.severity_of(check);
-        if severity < filters.min_severity {
-            continue;
-        }
+        // Counted before the filter: --min-severity hides, it never scores.
         let c = counts.entry(scope).or_default();
         match severity {
             Severity::Error => c.0 += 1,
             Severity::Warning => c.1 += 1,
             Severity::Info => c.2 += 1,
+        }
+        if severity < filters.min_severity {
+            hidden += 1;
+            continue;
         }
         findings.push(Finding {
             check,
@@ -186,6 +198,7 @@ pub fn build(context: Option<String>, index: &Index, cx: Cx, filters: &Filters) 
     let mut summary = Summary {
         objects: index.objects.len() + index.pods.iter().filter(|p| p.owner.is_some()).count(),
         exempted,
+        hidden,
         ..Summary::default()
     };
     let mut total_evaluations = 0;
@@ -209,9 +222,10 @@ pub fn build(context: Option<String>, index: &Index, cx: Cx, filters: &Filters) 
     let mut not_checked = index.not_checked.clone();
     not_checked.sort();
     not_checked.dedup();
+    let unjudged = total_evaluations == 0 && !not_checked.is_empty();
     ClusterReport {
         context,
-        score: score(total_evaluations, summary.errors, summary.warnings),
+        score: (!unjudged).then(|| score(total_evaluations, summary.errors, summary.warnings)),
         findings,
         not_checked,
         namespaces,

@@ -19,11 +19,9 @@ use crate::error::{Error, Result};
 /// The field manager for every write.
 pub const FIELD_MANAGER: &str = "honban";
 
-pub const LABEL_MANAGED_BY: &str = "app.kubernetes.io/managed-by";
-pub const MANAGED_BY: &str = "kubectl-rotate-secret";
-pub const LABEL_BASE: &str = "rotate.honban.io/base";
-pub const LABEL_REVISION: &str = "rotate.honban.io/revision";
-pub const ANN_BASE: &str = "rotate.honban.io/base";
+pub use crate::labels::rotate::{
+    ANN_BASE, LABEL_BASE, LABEL_MANAGED_BY, LABEL_REVISION, MANAGED_BY,
+};
 /// The version that was in use before this one became current.
 pub const ANN_PREVIOUS: &str = "rotate.honban.io/previous";
 /// Set when a rollout to this version failed and was switched back.

@@ -55,6 +55,15 @@ struct Cli {
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
 
+    /// Audit kube-system's well-known add-ons (aws-node, kube-proxy, coredns,
+    /// CSI drivers) too: see `kubectl audit checks --exemptions`
+    #[arg(long)]
+    no_default_exemptions: bool,
+
+    /// List every kind that could not be read, with the API's message
+    #[arg(short = 'v', long)]
+    verbose: bool,
+
     /// Offline: zones the target cluster spans (2 or more turns spread-zones on)
     #[arg(long, value_name = "N")]
     zones: Option<usize>,
@@ -70,7 +79,11 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// List every check: id, category, severity, rationale and fix
-    Checks,
+    Checks {
+        /// List the built-in exemptions for system add-ons instead
+        #[arg(long)]
+        exemptions: bool,
+    },
 }
 
 /// The kubectl-style flags, with audit's own -o (it adds sarif and junit).
@@ -131,7 +144,10 @@ fn main() -> ExitCode {
         if let Some(shell) = cli.completion {
             return honban::completion::print_script(shell, &mut Cli::command(), "kubectl-audit");
         }
-        if let Some(Command::Checks) = cli.command {
+        if let Some(Command::Checks { exemptions }) = cli.command {
+            if exemptions {
+                return audit::list_default_exemptions(cli.global.output);
+            }
             return audit::list_checks(cli.global.output);
         }
         let global = GlobalArgs {
@@ -153,6 +169,8 @@ fn main() -> ExitCode {
             min_severity: cli.min_severity,
             fail_on: cli.fail_on,
             config: cli.config,
+            no_default_exemptions: cli.no_default_exemptions,
+            verbose: cli.verbose,
             zones: cli.zones,
             global,
         })

@@ -93,7 +93,7 @@ enum Command {
         #[arg(value_name = "[secret/|configmap/]BASE")]
         target: String,
         /// Keep this many newest versions even when unused
-        #[arg(long, value_name = "N", default_value_t = 5)]
+        #[arg(long, value_name = "N", default_value_t = honban::labels::rotate::DEFAULT_KEEP)]
         keep: usize,
         /// Only print what would be deleted: client, or server (the API checks the deletes)
         #[arg(long, value_name = "MODE", num_args = 0..=1, require_equals = true, default_missing_value = "client")]

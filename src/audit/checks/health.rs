@@ -142,18 +142,22 @@ fn unused(cx: &mut Cx, id: &'static str, kind: &'static str) {
         .filter(|(_, o)| !(kind == "Secret" && platform_secret(o)))
         .map(|(i, _)| i)
         .collect();
+    let families = super::rotated::standings(ix, kind);
     for i in candidates {
         let o = &ix.objects[i];
         let used = ix
             .references
             .contains(&(kind, o.ns().to_string(), o.name.clone()));
-        let verdict = (!used).then(|| {
-            (
-                format!("no pod, ServiceAccount or Ingress uses this {kind}"),
-                None,
-            )
-        });
-        cx.verdict(id, i, verdict);
+        let message = match families.get(&i) {
+            _ if used => None,
+            // Kept for rollback, as prune keeps it.
+            Some(s) if s.kept => None,
+            Some(s) => Some(super::rotated::message(kind, s)),
+            None => Some(format!(
+                "no pod, ServiceAccount or Ingress uses this {kind}"
+            )),
+        };
+        cx.verdict(id, i, message.map(|m| (m, None)));
     }
 }
 

@@ -12,6 +12,7 @@ use super::object::ObjRef;
 pub mod health;
 pub mod rbac;
 pub mod reliability;
+pub mod rotated;
 pub mod security;
 pub mod tenancy;
 
@@ -253,6 +254,15 @@ pub static CHECKS: &[CheckInfo] = &[
         "List the verbs and resources the subject needs."
     ),
     check!(
+        "rbac-cluster-admin-binding",
+        Tenancy,
+        Warning,
+        Both,
+        "No one outside the control plane is bound to cluster-admin",
+        "cluster-admin (or any role with * verbs on * resources in * API groups) can do anything, including granting itself more and reading every Secret. A RoleBinding to it gives the same power over its whole namespace. Subjects named system:, and service accounts of kube-system, kube-public and kube-node-lease, are the control plane's own and are skipped.",
+        "Bind a role that grants what the subject needs (the built-in admin, edit or view, or your own) and keep cluster-admin for break-glass access."
+    ),
+    check!(
         "config-not-versioned",
         Tenancy,
         Info,
@@ -377,7 +387,7 @@ pub static CHECKS: &[CheckInfo] = &[
         Info,
         Live,
         "ConfigMaps are used",
-        "Unused ConfigMaps are clutter and confuse the next person. Volumes, projected volumes, env and envFrom count as uses.",
+        "Unused ConfigMaps are clutter and confuse the next person. Volumes, projected volumes, env and envFrom count as uses; kubectl rotate-secret's versions among the 5 newest of their family are kept for rollback and count as used.",
         "Delete it once you are sure nothing outside the cluster reads it."
     ),
     check!(
@@ -386,8 +396,8 @@ pub static CHECKS: &[CheckInfo] = &[
         Info,
         Live,
         "Secrets are used",
-        "An unused Secret is a credential nobody rotates. Volumes, projected volumes, env, imagePullSecrets, ServiceAccounts and Ingress TLS count; Helm release and token Secrets are skipped.",
-        "Delete it, and revoke the credential, once you are sure nothing reads it."
+        "An unused Secret is a credential nobody rotates. Volumes, projected volumes, env, imagePullSecrets, ServiceAccounts and Ingress TLS count; Helm release and token Secrets are skipped; kubectl rotate-secret's versions among the 5 newest of their family are kept for rollback and count as used.",
+        "Delete it, and revoke the credential, once you are sure nothing reads it; for old kubectl rotate-secret versions, run `kubectl rotate-secret prune BASE`."
     ),
     check!(
         "node-not-ready",

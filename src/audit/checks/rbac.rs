@@ -1,4 +1,5 @@
-//! RBAC: who can read Secrets by creating pods, and wildcard rules.
+//! RBAC: who can read Secrets by creating pods, wildcard rules, and
+//! bindings to cluster-admin.
 //!
 //! Creating a pod (or anything that creates pods) in a namespace lets the
 //! creator mount any Secret of that namespace and print it, whatever the
@@ -30,6 +31,7 @@ const POD_CREATORS: &[(&str, &str)] = &[
 pub fn run(cx: &mut Cx) {
     pod_create_reads_secrets(cx);
     wildcard(cx);
+    cluster_admin_binding(cx);
 }
 
 fn has(list: &[Value], want: &str) -> bool {
@@ -278,6 +280,72 @@ fn wildcard(cx: &mut Cx) {
                 break;
             }
         }
+        cx.verdict(ID, i, verdict);
+    }
+}
+
+/// The verbs that, all listed, amount to `*` (as polaris counts them).
+const ALL_VERBS: &[&str] = &[
+    "get", "list", "watch", "create", "update", "patch", "delete",
+];
+
+/// Whether a rule grants every verb on every resource of every API group.
+fn grants_everything(rule: &Value) -> bool {
+    let star = |field: &str| {
+        array_at(rule, &[field])
+            .iter()
+            .any(|v| v.as_str() == Some("*"))
+    };
+    let verbs = array_at(rule, &["verbs"]);
+    let every_verb = star("verbs")
+        || ALL_VERBS
+            .iter()
+            .all(|v| verbs.iter().any(|x| x.as_str() == Some(v)));
+    every_verb && star("resources") && star("apiGroups")
+}
+
+/// The role a binding grants, when it is cluster-admin or equivalent.
+fn admin_role(ix: &Index, binding: &Object) -> Option<String> {
+    let kind = str_at(&binding.value, &["roleRef", "kind"])?;
+    let name = str_at(&binding.value, &["roleRef", "name"])?;
+    if kind == "ClusterRole" && name == "cluster-admin" {
+        return Some("ClusterRole cluster-admin".into());
+    }
+    let rules = role_rules(ix, binding)?;
+    rules
+        .iter()
+        .any(grants_everything)
+        .then(|| format!("{kind} {name}, which grants * on *,"))
+}
+
+fn cluster_admin_binding(cx: &mut Cx) {
+    const ID: &str = "rbac-cluster-admin-binding";
+    if !cx.on(ID) {
+        return;
+    }
+    let ix = cx.index;
+    let bindings: Vec<usize> = ix
+        .of_kind("ClusterRoleBinding")
+        .chain(ix.of_kind("RoleBinding"))
+        .map(|(i, _)| i)
+        .collect();
+    for i in bindings {
+        let b = &ix.objects[i];
+        let who = subjects(b);
+        let verdict = admin_role(ix, b).filter(|_| !who.is_empty()).map(|role| {
+            let reach = if b.kind == "RoleBinding" {
+                format!("everything in namespace {}", b.ns())
+            } else {
+                "everything in the cluster".to_string()
+            };
+            (
+                format!(
+                    "binds {role} to {}: full control of {reach}",
+                    who.join(", ")
+                ),
+                Some("roleRef".to_string()),
+            )
+        });
         cx.verdict(ID, i, verdict);
     }
 }
