@@ -1,14 +1,15 @@
-//! Reporters: table (grouped by namespace and object, coloured by severity),
-//! SARIF 2.1.0 and JUnit XML. JSON and YAML are the report's serde form.
+//! Reporters: table (grouped by namespace and object, coloured by severity)
+//! and JUnit XML; SARIF is in [`super::sarif`], JSON and YAML are the
+//! report's serde form. Each writes as it goes: the report is the only copy
+//! of the findings in memory.
 
-use std::fmt::Write as _;
-
-use comfy_table::Cell;
-use serde_json::{Value, json};
+use std::collections::HashSet;
+use std::io::{self, Write};
 
 use super::checks::{CHECKS, CheckInfo, Severity};
 use super::report::{ClusterReport, Finding, Report};
-use crate::output::Palette;
+use super::sarif::object_name;
+use crate::output::{Columns, Palette};
 
 fn namespace_label(ns: Option<&str>) -> &str {
     match ns {
@@ -27,84 +28,102 @@ fn severity_cell(s: Severity, palette: Palette) -> String {
 }
 
 /// The table report, one block per cluster.
-pub fn table(report: &Report, palette: Palette) -> Vec<String> {
-    let mut lines = Vec::new();
+pub fn write_table(out: &mut dyn Write, report: &Report, palette: Palette) -> io::Result<()> {
     let several = report.clusters.len() > 1;
     for (n, cluster) in report.clusters.iter().enumerate() {
         if n > 0 {
-            lines.push(String::new());
+            writeln!(out)?;
         }
         if several || cluster.context.is_some() {
-            lines.push(format!(
+            writeln!(
+                out,
                 "CONTEXT {}",
                 cluster.context.as_deref().unwrap_or("(offline)")
-            ));
+            )?;
         }
-        cluster_table(cluster, palette, &mut lines);
+        cluster_table(out, cluster, palette)?;
     }
-    lines
+    Ok(())
 }
 
-fn cluster_table(cluster: &ClusterReport, palette: Palette, lines: &mut Vec<String>) {
+/// Calls `row` with the cells of each finding's row: namespace and object
+/// only where they change.
+fn finding_rows(
+    cluster: &ClusterReport,
+    palette: Palette,
+    offline: bool,
+    mut row: impl FnMut(&[&str]) -> io::Result<()>,
+) -> io::Result<()> {
+    let mut last_ns: Option<&str> = None;
+    let mut last_obj: Option<(&str, &str, Option<&str>)> = None;
+    for f in &cluster.findings {
+        let ns = namespace_label(f.object.display_namespace());
+        let obj_key = (
+            f.object.kind.as_str(),
+            f.object.name.as_str(),
+            f.object.namespace.as_deref(),
+        );
+        let ns_cell = if last_ns == Some(ns) { "" } else { ns };
+        let obj_cell = if last_obj == Some(obj_key) {
+            String::new()
+        } else if f.object.name.is_empty() {
+            format!("{}/(unset)", f.object.kind)
+        } else {
+            format!("{}/{}", f.object.kind, f.object.name)
+        };
+        last_ns = Some(ns);
+        last_obj = Some(obj_key);
+        let severity = severity_cell(f.severity, palette);
+        let location = if offline { location(f) } else { String::new() };
+        let cells = [
+            ns_cell, &obj_cell, &severity, f.check, &f.message, &location,
+        ];
+        row(&cells[..if offline { 6 } else { 5 }])?;
+    }
+    Ok(())
+}
+
+fn cluster_table(out: &mut dyn Write, cluster: &ClusterReport, palette: Palette) -> io::Result<()> {
     let offline = cluster.findings.iter().any(|f| f.file.is_some());
     if cluster.findings.is_empty() {
-        lines.push("No findings.".to_string());
+        writeln!(out, "No findings.")?;
     } else {
         let mut header = vec!["NAMESPACE", "OBJECT", "SEVERITY", "CHECK", "MESSAGE"];
         if offline {
             header.push("LOCATION");
         }
-        let mut t = crate::output::table(&header);
-        let mut last_ns: Option<&str> = None;
-        let mut last_obj: Option<(&str, &str, Option<&str>)> = None;
-        for f in &cluster.findings {
-            let ns = namespace_label(f.object.display_namespace());
-            let obj_key = (
-                f.object.kind.as_str(),
-                f.object.name.as_str(),
-                f.object.namespace.as_deref(),
-            );
-            let ns_cell = if last_ns == Some(ns) { "" } else { ns };
-            let obj_cell = if last_obj == Some(obj_key) {
-                String::new()
-            } else if f.object.name.is_empty() {
-                format!("{}/(unset)", f.object.kind)
-            } else {
-                format!("{}/{}", f.object.kind, f.object.name)
-            };
-            last_ns = Some(ns);
-            last_obj = Some(obj_key);
-            let mut row = vec![
-                Cell::new(ns_cell),
-                Cell::new(obj_cell),
-                Cell::new(severity_cell(f.severity, palette)),
-                Cell::new(f.check),
-                Cell::new(&f.message),
-            ];
-            if offline {
-                row.push(Cell::new(location(f)));
-            }
-            t.add_row(row);
-        }
-        lines.extend(t.to_string().lines().map(|l| l.trim_end().to_string()));
+        // Two passes over the findings: column widths, then the rows.
+        let mut columns = Columns::new(&header);
+        finding_rows(cluster, palette, offline, |cells| {
+            columns.measure(cells);
+            Ok(())
+        })?;
+        columns.write_row(out, &header)?;
+        finding_rows(cluster, palette, offline, |cells| {
+            columns.write_row(out, cells)
+        })?;
     }
     if !cluster.not_checked.is_empty() {
-        lines.push(String::new());
-        lines.push(palette.warning("Not checked (the report is incomplete):"));
+        writeln!(out)?;
+        writeln!(
+            out,
+            "{}",
+            palette.warning("Not checked (the report is incomplete):")
+        )?;
         for n in &cluster.not_checked {
             let scope = match &n.namespace {
                 Some(ns) => format!(" in {ns}"),
                 None => String::new(),
             };
             let kind = if n.kind == "*" {
-                "input".to_string()
+                "input"
             } else {
-                n.kind.clone()
+                n.kind.as_str()
             };
-            lines.push(format!("  {kind}{scope}: {}", n.reason));
+            writeln!(out, "  {kind}{scope}: {}", n.reason)?;
         }
     }
-    lines.push(String::new());
+    writeln!(out)?;
     let s = &cluster.summary;
     let mut per_ns: Vec<String> = cluster
         .namespaces
@@ -116,7 +135,8 @@ fn cluster_table(cluster: &ClusterReport, palette: Palette, lines: &mut Vec<Stri
         per_ns.truncate(12);
         per_ns.push(format!("… {} more in -o json", total - 12));
     }
-    lines.push(format!(
+    writeln!(
+        out,
         "Score {}/100{}",
         cluster.score,
         if per_ns.is_empty() {
@@ -124,8 +144,9 @@ fn cluster_table(cluster: &ClusterReport, palette: Palette, lines: &mut Vec<Stri
         } else {
             format!(" (namespaces: {})", per_ns.join(", "))
         }
-    ));
-    lines.push(format!(
+    )?;
+    writeln!(
+        out,
         "{} objects: {} errors, {} warnings, {} info{}",
         s.objects,
         s.errors,
@@ -136,7 +157,7 @@ fn cluster_table(cluster: &ClusterReport, palette: Palette, lines: &mut Vec<Stri
         } else {
             String::new()
         }
-    ));
+    )
 }
 
 fn location(f: &Finding) -> String {
@@ -145,143 +166,6 @@ fn location(f: &Finding) -> String {
         (Some(file), None) => file.clone(),
         _ => String::new(),
     }
-}
-
-fn sarif_level(s: Severity) -> &'static str {
-    match s {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
-        Severity::Info => "note",
-    }
-}
-
-/// A relative path as a URI reference; absolute paths become file URIs.
-fn file_uri(path: &str) -> String {
-    let mut out = String::new();
-    let path = path.strip_prefix("./").unwrap_or(path);
-    if path.starts_with('/') {
-        out.push_str("file://");
-    }
-    for b in path.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
-                out.push(b as char)
-            }
-            other => {
-                let _ = write!(out, "%{other:02X}");
-            }
-        }
-    }
-    out
-}
-
-fn object_name(f: &Finding) -> String {
-    match &f.object.namespace {
-        Some(ns) if !ns.is_empty() => format!("{}/{}/{}", ns, f.object.kind, f.object.name),
-        _ => format!("{}/{}", f.object.kind, f.object.name),
-    }
-}
-
-/// SARIF 2.1.0: one run per cluster; offline results carry file and line.
-pub fn sarif(report: &Report, enabled: &[&'static CheckInfo]) -> Value {
-    let rules: Vec<Value> = enabled
-        .iter()
-        .map(|c| {
-            let mut properties =
-                json!({"category": c.category.as_str(), "tags": [c.category.as_str()]});
-            if c.category == super::checks::Category::Security {
-                let score = match c.severity {
-                    Severity::Error => "8.0",
-                    Severity::Warning => "5.0",
-                    Severity::Info => "2.0",
-                };
-                properties["security-severity"] = json!(score);
-            }
-            json!({
-                "id": c.id,
-                "name": c.id,
-                "shortDescription": {"text": c.title},
-                "fullDescription": {"text": c.rationale},
-                "help": {"text": c.fix},
-                "defaultConfiguration": {"level": sarif_level(c.severity)},
-                "properties": properties,
-            })
-        })
-        .collect();
-    let runs: Vec<Value> = report
-        .clusters
-        .iter()
-        .map(|cluster| {
-            let results: Vec<Value> = cluster
-                .findings
-                .iter()
-                .map(|f| {
-                    let rule_index = enabled.iter().position(|c| c.id == f.check);
-                    let logical = json!([{
-                        "fullyQualifiedName": object_name(f),
-                        "name": f.object.name,
-                        "kind": "resource",
-                    }]);
-                    let location = match (&f.file, f.line) {
-                        (Some(file), line) => json!({
-                            "physicalLocation": {
-                                "artifactLocation": {"uri": file_uri(file)},
-                                "region": {"startLine": line.unwrap_or(1).max(1)},
-                            },
-                            "logicalLocations": logical,
-                        }),
-                        _ => json!({"logicalLocations": logical}),
-                    };
-                    let mut r = json!({
-                        "ruleId": f.check,
-                        "level": sarif_level(f.severity),
-                        "message": {"text": format!("{} {}: {}", f.object.kind, f.object.name, f.message)},
-                        "locations": [location],
-                        "partialFingerprints": {"honbanObject/v1": format!("{}/{}", f.check, object_name(f))},
-                    });
-                    if let Some(i) = rule_index {
-                        r["ruleIndex"] = json!(i);
-                    }
-                    r
-                })
-                .collect();
-            let notifications: Vec<Value> = cluster
-                .not_checked
-                .iter()
-                .map(|n| {
-                    json!({
-                        "level": "warning",
-                        "message": {"text": format!(
-                            "not checked: {}{}: {}",
-                            n.kind,
-                            n.namespace.as_deref().map(|ns| format!(" in {ns}")).unwrap_or_default(),
-                            n.reason
-                        )},
-                    })
-                })
-                .collect();
-            let id = cluster.context.as_deref().unwrap_or("offline");
-            json!({
-                "tool": {"driver": {
-                    "name": "honban-audit",
-                    "version": env!("CARGO_PKG_VERSION"),
-                    "informationUri": env!("CARGO_PKG_REPOSITORY"),
-                    "rules": rules,
-                }},
-                "automationDetails": {"id": format!("kubectl-audit/{id}/")},
-                "invocations": [{
-                    "executionSuccessful": true,
-                    "toolExecutionNotifications": notifications,
-                }],
-                "results": results,
-            })
-        })
-        .collect();
-    json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": runs,
-    })
 }
 
 fn xml_escape(s: &str) -> String {
@@ -301,77 +185,108 @@ fn xml_escape(s: &str) -> String {
     out
 }
 
+/// The checks of `enabled` that found nothing in a cluster: its passing cases.
+fn passed<'a>(
+    cluster: &ClusterReport,
+    enabled: &'a [&'static CheckInfo],
+) -> impl Iterator<Item = &'static CheckInfo> + 'a {
+    let failed: HashSet<&str> = cluster.findings.iter().map(|f| f.check).collect();
+    enabled
+        .iter()
+        .copied()
+        .filter(move |c| !failed.contains(c.id))
+}
+
+/// A suite's (tests, failures, errors).
+fn suite_counts(cluster: &ClusterReport, enabled: &[&'static CheckInfo]) -> (usize, usize, usize) {
+    let (failures, errors) = (cluster.findings.len(), cluster.not_checked.len());
+    (
+        failures + passed(cluster, enabled).count() + errors,
+        failures,
+        errors,
+    )
+}
+
 /// JUnit XML: a suite per cluster, a failing case per finding, a passing
 /// case per check without findings, an error case per kind not checked.
-pub fn junit(report: &Report, enabled: &[&'static CheckInfo]) -> String {
-    let mut suites = String::new();
+/// The counts come first, so they are worked out before the cases.
+pub fn write_junit(
+    out: &mut dyn Write,
+    report: &Report,
+    enabled: &[&'static CheckInfo],
+) -> io::Result<()> {
     let (mut all_tests, mut all_failures, mut all_errors) = (0, 0, 0);
     for cluster in &report.clusters {
-        let mut cases = String::new();
-        let (mut tests, mut failures, mut errors) = (0, 0, 0);
-        for f in &cluster.findings {
-            tests += 1;
-            failures += 1;
-            let location = match (&f.file, f.line) {
-                (Some(file), Some(line)) => {
-                    format!(" file=\"{}\" line=\"{line}\"", xml_escape(file))
-                }
-                _ => String::new(),
-            };
-            let _ = writeln!(
-                cases,
-                "    <testcase classname=\"{}.{}\" name=\"{}\"{location}>\n      <failure type=\"{}\" message=\"{}\">{}</failure>\n    </testcase>",
-                f.category.as_str(),
-                f.check,
-                xml_escape(&object_name(f)),
-                f.severity.as_str(),
-                xml_escape(&f.message),
-                xml_escape(&format!("{}\nfix: {}", f.message, f.fix)),
-            );
-        }
-        for c in enabled {
-            if cluster.findings.iter().any(|f| f.check == c.id) {
-                continue;
-            }
-            tests += 1;
-            let _ = writeln!(
-                cases,
-                "    <testcase classname=\"{}.{}\" name=\"{}\"/>",
-                c.category.as_str(),
-                c.id,
-                xml_escape(c.title)
-            );
-        }
-        for n in &cluster.not_checked {
-            tests += 1;
-            errors += 1;
-            let scope = n
-                .namespace
-                .as_deref()
-                .map(|ns| format!(" in {ns}"))
-                .unwrap_or_default();
-            let _ = writeln!(
-                cases,
-                "    <testcase classname=\"not-checked\" name=\"{}{}\">\n      <error type=\"not-checked\" message=\"{}\"/>\n    </testcase>",
-                xml_escape(&n.kind),
-                xml_escape(&scope),
-                xml_escape(&n.reason)
-            );
-        }
-        let name = cluster.context.as_deref().unwrap_or("offline");
-        let _ = write!(
-            suites,
-            "  <testsuite name=\"kubectl audit {}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\">\n    <properties>\n      <property name=\"score\" value=\"{}\"/>\n    </properties>\n{cases}  </testsuite>\n",
-            xml_escape(name),
-            cluster.score
-        );
+        let (tests, failures, errors) = suite_counts(cluster, enabled);
         all_tests += tests;
         all_failures += failures;
         all_errors += errors;
     }
-    format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"kubectl audit\" tests=\"{all_tests}\" failures=\"{all_failures}\" errors=\"{all_errors}\">\n{suites}</testsuites>\n"
-    )
+    write!(
+        out,
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"kubectl audit\" tests=\"{all_tests}\" failures=\"{all_failures}\" errors=\"{all_errors}\">\n"
+    )?;
+    for cluster in &report.clusters {
+        junit_suite(out, cluster, enabled)?;
+    }
+    writeln!(out, "</testsuites>")
+}
+
+fn junit_suite(
+    out: &mut dyn Write,
+    cluster: &ClusterReport,
+    enabled: &[&'static CheckInfo],
+) -> io::Result<()> {
+    let (tests, failures, errors) = suite_counts(cluster, enabled);
+    let name = cluster.context.as_deref().unwrap_or("offline");
+    write!(
+        out,
+        "  <testsuite name=\"kubectl audit {}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\">\n    <properties>\n      <property name=\"score\" value=\"{}\"/>\n    </properties>\n",
+        xml_escape(name),
+        cluster.score
+    )?;
+    for f in &cluster.findings {
+        let location = match (&f.file, f.line) {
+            (Some(file), Some(line)) => {
+                format!(" file=\"{}\" line=\"{line}\"", xml_escape(file))
+            }
+            _ => String::new(),
+        };
+        writeln!(
+            out,
+            "    <testcase classname=\"{}.{}\" name=\"{}\"{location}>\n      <failure type=\"{}\" message=\"{}\">{}</failure>\n    </testcase>",
+            f.category.as_str(),
+            f.check,
+            xml_escape(&object_name(f)),
+            f.severity.as_str(),
+            xml_escape(&f.message),
+            xml_escape(&format!("{}\nfix: {}", f.message, f.fix)),
+        )?;
+    }
+    for c in passed(cluster, enabled) {
+        writeln!(
+            out,
+            "    <testcase classname=\"{}.{}\" name=\"{}\"/>",
+            c.category.as_str(),
+            c.id,
+            xml_escape(c.title)
+        )?;
+    }
+    for n in &cluster.not_checked {
+        let scope = n
+            .namespace
+            .as_deref()
+            .map(|ns| format!(" in {ns}"))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "    <testcase classname=\"not-checked\" name=\"{}{}\">\n      <error type=\"not-checked\" message=\"{}\"/>\n    </testcase>",
+            xml_escape(&n.kind),
+            xml_escape(&scope),
+            xml_escape(&n.reason)
+        )?;
+    }
+    writeln!(out, "  </testsuite>")
 }
 
 /// `kubectl audit checks`: the catalogue as a table.
@@ -400,9 +315,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn uris_and_xml() {
-        assert_eq!(file_uri("./examples/a b.yaml"), "examples/a%20b.yaml");
-        assert_eq!(file_uri("/tmp/x.yaml"), "file:///tmp/x.yaml");
+    fn xml() {
         assert_eq!(
             xml_escape("a<b & \"c\"\u{1}"),
             "a&lt;b &amp; &quot;c&quot; "

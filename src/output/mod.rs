@@ -11,6 +11,9 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 
+mod columns;
+pub use columns::Columns;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     Table,
@@ -112,18 +115,39 @@ where
     Ok(())
 }
 
+/// Writes to buffered stdout through `write`; a closed pipe ends the program
+/// quietly. Big reports are written as they are made, never held whole.
+pub fn write_stdout(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<()> {
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    write(&mut out)?;
+    out.flush()?;
+    Ok(())
+}
+
+/// Pretty JSON and a newline, serialized straight to stdout.
 pub fn print_json<T: Serialize + ?Sized>(value: &T) -> Result<()> {
-    let text = serde_json::to_string_pretty(value).map_err(|e| Error::Failed(e.to_string()))?;
-    print_lines([text])
+    write_stdout(|out| {
+        serde_json::to_writer_pretty(&mut *out, value).map_err(std::io::Error::from)?;
+        out.write_all(b"\n")
+    })
 }
 
 pub fn print_yaml<T: Serialize>(value: &T) -> Result<()> {
-    let text = to_yaml(value)?;
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    out.write_all(text.as_bytes())?;
-    out.flush()?;
-    Ok(())
+    let mut failed = None;
+    write_stdout(|out| {
+        serde_saphyr::to_io_writer(&mut &mut *out, value).or_else(|e| match e {
+            serde_saphyr::SerializeError::IO { error } => Err(error),
+            other => {
+                failed = Some(other.to_string());
+                Ok(())
+            }
+        })
+    })?;
+    match failed {
+        Some(message) => Err(Error::Failed(message)),
+        None => Ok(()),
+    }
 }
 
 pub fn to_yaml<T: Serialize>(value: &T) -> Result<String> {
