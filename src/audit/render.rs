@@ -28,7 +28,11 @@ fn severity_cell(s: Severity, palette: Palette) -> String {
 }
 
 /// The table report, one block per cluster.
-pub fn write_table(out: &mut dyn Write, report: &Report, palette: Palette) -> io::Result<()> {
+pub(crate) fn write_table(
+    out: &mut dyn Write,
+    report: &Report,
+    palette: Palette,
+) -> io::Result<()> {
     let several = report.clusters.len() > 1;
     for (n, cluster) in report.clusters.iter().enumerate() {
         if n > 0 {
@@ -210,7 +214,7 @@ fn suite_counts(cluster: &ClusterReport, enabled: &[&'static CheckInfo]) -> (usi
 /// JUnit XML: a suite per cluster, a failing case per finding, a passing
 /// case per check without findings, an error case per kind not checked.
 /// The counts come first, so they are worked out before the cases.
-pub fn write_junit(
+pub(crate) fn write_junit(
     out: &mut dyn Write,
     report: &Report,
     enabled: &[&'static CheckInfo],

@@ -16,7 +16,7 @@ use unicode_width::UnicodeWidthStr;
 const PADDING: usize = 3;
 
 #[derive(Debug, Clone)]
-pub struct Columns {
+pub(crate) struct Columns {
     widths: Vec<usize>,
 }
 
