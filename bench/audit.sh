@@ -3,12 +3,21 @@
 # same 300-file corpus, one run each, with wall time and peak memory from
 # /usr/bin/time -v. Goals: 50x faster, at most 60 MB.
 #
+# Then `kubectl audit -f` on a big input in every output format: BIG_DOCS
+# (10,000) documents, about 2.6 MB, written by
+# tests/tools/audit-big-manifests.py (workloads with their Services,
+# ConfigMaps, PDBs, HPAs and RBAC; comments, flow style, anchors, CRLF).
+# Goal: at most 150 MB peak in every format.
+#
 # Then, unless LIVE=0 or testenv is not running, a live `kubectl audit -A`
 # against testenv loaded with 500 namespaces, 2,000 Deployments and 10,000
 # pods (kwok, on extra fake nodes). Goals: at most 3 s and 200 MB. The load
 # is deleted afterwards (KEEP_LOAD=1 keeps it for another run). Loading and
 # deleting it keeps testenv's controllers busy for 10-15 minutes on 2 cores:
 # other tests' rollouts slow down meanwhile.
+#
+# PARTS picks the parts (default "corpus big live"); HONBAN_BIN measures
+# another kubectl-audit build instead of building one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,18 +27,27 @@ NAMESPACES=${NAMESPACES:-500}
 DEPLOYMENTS=${DEPLOYMENTS:-2000}
 PODS=${PODS:-10000}
 NODES=${NODES:-100}
+BIG_DOCS=${BIG_DOCS:-10000}
+PARTS=" ${PARTS:-corpus big live} "
 
-if [[ ! -d $CORPUS ]]; then
+if [[ ! -x /usr/bin/time ]]; then
+	echo "bench/audit.sh: needs GNU time for peak memory; install it: apt-get install time" >&2
+	exit 1
+fi
+if [[ $PARTS == *" corpus "* && ! -d $CORPUS ]]; then
 	echo "bench/audit.sh: corpus $CORPUS not found; set CORPUS=DIR" >&2
 	exit 1
 fi
-# The same build as install.sh and scripts/release (every plugin at once), so
-# one fat-LTO build serves them all and nothing is rebuilt for a different set.
-packages=()
-for dir in plugins/*/; do packages+=(-p "kubectl-$(basename "$dir")"); done
-cargo build --release --locked -q "${packages[@]}"
-HONBAN=target/release/kubectl-audit
-CHECKOV_BIN=$(tests/tools/setup-audit-python.sh checkov)
+if [[ -n ${HONBAN_BIN:-} ]]; then
+	HONBAN=$HONBAN_BIN
+else
+	# The same build as install.sh and scripts/release (every plugin at once), so
+	# one fat-LTO build serves them all and nothing is rebuilt for a different set.
+	packages=()
+	for dir in plugins/*/; do packages+=(-p "kubectl-$(basename "$dir")"); done
+	cargo build --release --locked -q "${packages[@]}"
+	HONBAN=target/release/kubectl-audit
+fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -50,6 +68,8 @@ print(f"{secs:.3f} {rss} {cpu:.3f}")
 PY
 }
 
+if [[ $PARTS == *" corpus "* ]]; then
+CHECKOV_BIN=$(tests/tools/setup-audit-python.sh checkov)
 files=$(find "$CORPUS" -type f \( -name '*.yaml' -o -name '*.yml' -o -name '*.json' \) | wc -l)
 echo "corpus: $CORPUS ($files files)"
 read -r h_wall h_rss h_cpu < <(measure honban "$HONBAN" -f "$CORPUS" -o json)
@@ -71,8 +91,23 @@ ratio = cw / max(hw, 0.001)
 print(f"time ratio checkov/honban: {ratio:.0f}x wall, {cc / max(hc, 0.01):.0f}x cpu (goal >= 50x); "
       f"honban peak {hr/1024:.1f} MB (goal <= 60 MB)")
 PY
+fi
 
-[[ $LIVE == 1 ]] || exit 0
+if [[ $PARTS == *" big "* ]]; then
+	tests/tools/audit-big-manifests.py "$work/big" "$BIG_DOCS"
+	size=$(cat "$work"/big/*.yaml | wc -c)
+	echo "big input: $BIG_DOCS documents in $(find "$work/big" -name '*.yaml' | wc -l) files," \
+		"$(awk -v b="$size" 'BEGIN { printf "%.2f", b / 1e6 }') MB; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+	printf '%-8s%10s%10s%10s%12s\n' format "wall s" "cpu s" "peak MB" "output MB"
+	for format in table json yaml sarif junit; do
+		read -r b_wall b_rss b_cpu < <(measure "big-$format" "$HONBAN" -f "$work/big" -o "$format")
+		awk -v f="$format" -v w="$b_wall" -v c="$b_cpu" -v r="$b_rss" -v o="$(wc -c <"$work/big-$format.out")" \
+			'BEGIN { printf "%-8s%10.2f%10.2f%10.1f%12.1f\n", f, w, c, r / 1024, o / 1e6 }'
+	done
+	echo "goal: every format <= 150 MB peak"
+fi
+
+[[ $LIVE == 1 && $PARTS == *" live "* ]] || exit 0
 if ! testenv/testenv status >/dev/null 2>&1; then
 	echo "live: testenv is not running (testenv/testenv up); skipped"
 	exit 0

@@ -28,6 +28,7 @@ pub mod live;
 pub mod object;
 pub mod render;
 pub mod report;
+mod sarif;
 pub mod yaml;
 
 use checks::{CHECKS, CheckInfo, CheckOptions, Severity};
@@ -225,15 +226,16 @@ pub fn print(
     verbose: bool,
 ) -> Result<()> {
     match format {
-        OutputFormat::Table => output::print_lines(render::table(report, palette, verbose)),
+        OutputFormat::Table => {
+            output::write_stdout(|out| render::write_table(out, report, palette, verbose))
+        }
         OutputFormat::Json => output::print_json(report),
         OutputFormat::Yaml => output::print_yaml(report),
         OutputFormat::Sarif => {
-            output::print_json(&render::sarif(report, &settings.enabled_infos()))
+            output::write_stdout(|out| sarif::write(out, report, &settings.enabled_infos()))
         }
         OutputFormat::Junit => {
-            let text = render::junit(report, &settings.enabled_infos());
-            output::print_lines([text.trim_end()])
+            output::write_stdout(|out| render::write_junit(out, report, &settings.enabled_infos()))
         }
     }
 }

@@ -1,14 +1,15 @@
-//! Reporters: table (grouped by namespace and object, coloured by severity),
-//! SARIF 2.1.0 and JUnit XML. JSON and YAML are the report's serde form.
+//! Reporters: table (grouped by namespace and object, coloured by severity)
+//! and JUnit XML; SARIF is in [`super::sarif`], JSON and YAML are the
+//! report's serde form. Each writes as it goes: the report is the only copy
+//! of the findings in memory.
 
-use std::fmt::Write as _;
-
-use comfy_table::{Cell, Table};
-use serde_json::{Value, json};
+use std::collections::HashSet;
+use std::io::{self, Write};
 
 use super::checks::{CHECKS, CheckInfo, Severity};
 use super::report::{ClusterReport, Finding, Report};
-use crate::output::{self, Palette};
+use super::sarif::object_name;
+use crate::output::{self, Columns, Palette};
 
 fn namespace_label(ns: Option<&str>) -> &str {
     match ns {
@@ -28,67 +29,39 @@ fn severity_cell(s: Severity, palette: Palette) -> String {
 
 /// The table report, one block per cluster; `verbose` lists every kind
 /// not checked instead of folding the forbidden ones into one line.
-pub fn table(report: &Report, palette: Palette, verbose: bool) -> Vec<String> {
-    let mut lines = Vec::new();
+pub(crate) fn write_table(
+    out: &mut dyn Write,
+    report: &Report,
+    palette: Palette,
+    verbose: bool,
+) -> io::Result<()> {
     let several = report.clusters.len() > 1;
     for (n, cluster) in report.clusters.iter().enumerate() {
         if n > 0 {
-            lines.push(String::new());
+            writeln!(out)?;
         }
         if several || cluster.context.is_some() {
-            lines.push(format!(
+            writeln!(
+                out,
                 "CONTEXT {}",
                 cluster.context.as_deref().unwrap_or("(offline)")
-            ));
+            )?;
         }
-        cluster_table(cluster, palette, verbose, &mut lines);
+        cluster_table(out, cluster, palette, verbose)?;
     }
-    lines
+    Ok(())
 }
 
-/// The findings, one row each. On a terminal too narrow for the full rows,
-/// each message (and its file:line) moves to the lines under its row, from
-/// the SEVERITY column on, so nothing wraps mid-cell; in a pipe or a file
-/// every row stays one full-width line.
-fn findings_lines(cluster: &ClusterReport, palette: Palette) -> Vec<String> {
-    let full = output::table_lines(&findings_table(cluster, palette, true));
-    let Some(width) = output::terminal_width() else {
-        return full;
-    };
-    let width = usize::from(width);
-    if full.iter().all(|l| output::display_width(l) <= width) {
-        return full;
-    }
-    let rows = output::table_lines(&findings_table(cluster, palette, false));
-    let indent = rows[0].find("SEVERITY").unwrap_or(0);
-    let text_width = width.saturating_sub(indent).max(30);
-    let mut lines = vec![rows[0].clone()];
-    for (row, f) in rows[1..].iter().zip(&cluster.findings) {
-        lines.push(row.clone());
-        let text = match location(f) {
-            at if at.is_empty() => f.message.clone(),
-            at => format!("{} ({at})", f.message),
-        };
-        for part in output::wrap_words(&text, text_width) {
-            lines.push(format!("{:indent$}{part}", ""));
-        }
-    }
-    lines
-}
-
-/// The findings table, grouped by namespace and object; `full` false leaves
-/// out MESSAGE and LOCATION.
-fn findings_table(cluster: &ClusterReport, palette: Palette, full: bool) -> Table {
-    let with_message = full;
-    let offline = full && cluster.findings.iter().any(|f| f.file.is_some());
-    let mut header = vec!["NAMESPACE", "OBJECT", "SEVERITY", "CHECK"];
-    if with_message {
-        header.push("MESSAGE");
-    }
-    if offline {
-        header.push("LOCATION");
-    }
-    let mut t = output::table(&header);
+/// Calls `row` with the cells of each finding's row (namespace and object
+/// only where they change): all six, or with `with_text` false only the first
+/// four, without MESSAGE and LOCATION.
+fn finding_rows(
+    cluster: &ClusterReport,
+    palette: Palette,
+    offline: bool,
+    with_text: bool,
+    mut row: impl FnMut(&[&str], &Finding) -> io::Result<()>,
+) -> io::Result<()> {
     let mut last_ns: Option<&str> = None;
     let mut last_obj: Option<(&str, &str, Option<&str>)> = None;
     for f in &cluster.findings {
@@ -108,37 +81,89 @@ fn findings_table(cluster: &ClusterReport, palette: Palette, full: bool) -> Tabl
         };
         last_ns = Some(ns);
         last_obj = Some(obj_key);
-        let mut row = vec![
-            Cell::new(ns_cell),
-            Cell::new(obj_cell),
-            Cell::new(severity_cell(f.severity, palette)),
-            Cell::new(f.check),
+        let severity = severity_cell(f.severity, palette);
+        let location = if offline { location(f) } else { String::new() };
+        let cells = [
+            ns_cell, &obj_cell, &severity, f.check, &f.message, &location,
         ];
-        if with_message {
-            row.push(Cell::new(&f.message));
-        }
-        if offline {
-            row.push(Cell::new(location(f)));
-        }
-        t.add_row(row);
+        let n = match (with_text, offline) {
+            (false, _) => 4,
+            (true, false) => 5,
+            (true, true) => 6,
+        };
+        row(&cells[..n], f)?;
     }
-    t
+    Ok(())
+}
+
+/// The findings, one row each, laid out in two passes (widths, then rows).
+/// On a terminal too narrow for the full rows, each message (and its
+/// file:line) moves to the lines under its row, from the SEVERITY column on,
+/// so nothing wraps mid-cell; in a pipe or a file every row stays one line.
+fn write_findings(
+    out: &mut dyn Write,
+    cluster: &ClusterReport,
+    palette: Palette,
+) -> io::Result<()> {
+    let offline = cluster.findings.iter().any(|f| f.file.is_some());
+    let mut header = vec!["NAMESPACE", "OBJECT", "SEVERITY", "CHECK", "MESSAGE"];
+    if offline {
+        header.push("LOCATION");
+    }
+    let mut columns = Columns::new(&header);
+    finding_rows(cluster, palette, offline, true, |cells, _| {
+        columns.measure(cells);
+        Ok(())
+    })?;
+    let narrow = output::terminal_width()
+        .map(usize::from)
+        .filter(|&w| columns.line_width() > w);
+    let Some(width) = narrow else {
+        columns.write_row(out, &header)?;
+        return finding_rows(cluster, palette, offline, true, |cells, _| {
+            columns.write_row(out, cells)
+        });
+    };
+    let header = &header[..4];
+    let mut columns = Columns::new(header);
+    finding_rows(cluster, palette, offline, false, |cells, _| {
+        columns.measure(cells);
+        Ok(())
+    })?;
+    let indent = columns.offset(2);
+    let text_width = width.saturating_sub(indent).max(30);
+    columns.write_row(out, header)?;
+    finding_rows(cluster, palette, offline, false, |cells, f| {
+        columns.write_row(out, cells)?;
+        let text = match location(f) {
+            at if at.is_empty() => f.message.clone(),
+            at => format!("{} ({at})", f.message),
+        };
+        for part in output::wrap_words(&text, text_width) {
+            writeln!(out, "{:indent$}{part}", "")?;
+        }
+        Ok(())
+    })
 }
 
 fn cluster_table(
+    out: &mut dyn Write,
     cluster: &ClusterReport,
     palette: Palette,
     verbose: bool,
-    lines: &mut Vec<String>,
-) {
+) -> io::Result<()> {
     if cluster.findings.is_empty() {
-        lines.push("No findings.".to_string());
+        writeln!(out, "No findings.")?;
     } else {
-        lines.extend(findings_lines(cluster, palette));
+        write_findings(out, cluster, palette)?;
     }
     if !cluster.not_checked.is_empty() {
-        lines.push(String::new());
-        lines.push(palette.warning("Not checked (the report is incomplete):"));
+        writeln!(out)?;
+        writeln!(
+            out,
+            "{}",
+            palette.warning("Not checked (the report is incomplete):")
+        )?;
         let forbidden = cluster
             .not_checked
             .iter()
@@ -155,19 +180,20 @@ fn cluster_table(
                 None => String::new(),
             };
             let kind = if n.kind == "*" {
-                "input".to_string()
+                "input"
             } else {
-                n.kind.clone()
+                n.kind.as_str()
             };
-            lines.push(format!("  {kind}{scope}: {}", n.reason));
+            writeln!(out, "  {kind}{scope}: {}", n.reason)?;
         }
         if fold {
-            lines.push(format!(
+            writeln!(
+                out,
                 "  {forbidden} kinds: forbidden to list (-v lists them with the API's messages)"
-            ));
+            )?;
         }
     }
-    lines.push(String::new());
+    writeln!(out)?;
     let s = &cluster.summary;
     let mut per_ns: Vec<String> = cluster
         .namespaces
@@ -183,15 +209,17 @@ fn cluster_table(
         Some(score) => format!("{score}/100"),
         None => "n/a (incomplete)".to_string(),
     };
-    lines.push(format!(
+    writeln!(
+        out,
         "Score {score}{}",
         if per_ns.is_empty() {
             String::new()
         } else {
             format!(" (namespaces: {})", per_ns.join(", "))
         }
-    ));
-    lines.push(format!(
+    )?;
+    writeln!(
+        out,
         "{} objects: {} errors, {} warnings, {} info{}{}",
         s.objects,
         s.errors,
@@ -207,7 +235,7 @@ fn cluster_table(
         } else {
             String::new()
         }
-    ));
+    )
 }
 
 fn location(f: &Finding) -> String {
@@ -216,143 +244,6 @@ fn location(f: &Finding) -> String {
         (Some(file), None) => file.clone(),
         _ => String::new(),
     }
-}
-
-fn sarif_level(s: Severity) -> &'static str {
-    match s {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
-        Severity::Info => "note",
-    }
-}
-
-/// A relative path as a URI reference; absolute paths become file URIs.
-fn file_uri(path: &str) -> String {
-    let mut out = String::new();
-    let path = path.strip_prefix("./").unwrap_or(path);
-    if path.starts_with('/') {
-        out.push_str("file://");
-    }
-    for b in path.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
-                out.push(b as char)
-            }
-            other => {
-                let _ = write!(out, "%{other:02X}");
-            }
-        }
-    }
-    out
-}
-
-fn object_name(f: &Finding) -> String {
-    match &f.object.namespace {
-        Some(ns) if !ns.is_empty() => format!("{}/{}/{}", ns, f.object.kind, f.object.name),
-        _ => format!("{}/{}", f.object.kind, f.object.name),
-    }
-}
-
-/// SARIF 2.1.0: one run per cluster; offline results carry file and line.
-pub fn sarif(report: &Report, enabled: &[&'static CheckInfo]) -> Value {
-    let rules: Vec<Value> = enabled
-        .iter()
-        .map(|c| {
-            let mut properties =
-                json!({"category": c.category.as_str(), "tags": [c.category.as_str()]});
-            if c.category == super::checks::Category::Security {
-                let score = match c.severity {
-                    Severity::Error => "8.0",
-                    Severity::Warning => "5.0",
-                    Severity::Info => "2.0",
-                };
-                properties["security-severity"] = json!(score);
-            }
-            json!({
-                "id": c.id,
-                "name": c.id,
-                "shortDescription": {"text": c.title},
-                "fullDescription": {"text": c.rationale},
-                "help": {"text": c.fix},
-                "defaultConfiguration": {"level": sarif_level(c.severity)},
-                "properties": properties,
-            })
-        })
-        .collect();
-    let runs: Vec<Value> = report
-        .clusters
-        .iter()
-        .map(|cluster| {
-            let results: Vec<Value> = cluster
-                .findings
-                .iter()
-                .map(|f| {
-                    let rule_index = enabled.iter().position(|c| c.id == f.check);
-                    let logical = json!([{
-                        "fullyQualifiedName": object_name(f),
-                        "name": f.object.name,
-                        "kind": "resource",
-                    }]);
-                    let location = match (&f.file, f.line) {
-                        (Some(file), line) => json!({
-                            "physicalLocation": {
-                                "artifactLocation": {"uri": file_uri(file)},
-                                "region": {"startLine": line.unwrap_or(1).max(1)},
-                            },
-                            "logicalLocations": logical,
-                        }),
-                        _ => json!({"logicalLocations": logical}),
-                    };
-                    let mut r = json!({
-                        "ruleId": f.check,
-                        "level": sarif_level(f.severity),
-                        "message": {"text": format!("{} {}: {}", f.object.kind, f.object.name, f.message)},
-                        "locations": [location],
-                        "partialFingerprints": {"honbanObject/v1": format!("{}/{}", f.check, object_name(f))},
-                    });
-                    if let Some(i) = rule_index {
-                        r["ruleIndex"] = json!(i);
-                    }
-                    r
-                })
-                .collect();
-            let notifications: Vec<Value> = cluster
-                .not_checked
-                .iter()
-                .map(|n| {
-                    json!({
-                        "level": "warning",
-                        "message": {"text": format!(
-                            "not checked: {}{}: {}",
-                            n.kind,
-                            n.namespace.as_deref().map(|ns| format!(" in {ns}")).unwrap_or_default(),
-                            n.reason
-                        )},
-                    })
-                })
-                .collect();
-            let id = cluster.context.as_deref().unwrap_or("offline");
-            json!({
-                "tool": {"driver": {
-                    "name": "honban-audit",
-                    "version": env!("CARGO_PKG_VERSION"),
-                    "informationUri": env!("CARGO_PKG_REPOSITORY"),
-                    "rules": rules,
-                }},
-                "automationDetails": {"id": format!("kubectl-audit/{id}/")},
-                "invocations": [{
-                    "executionSuccessful": true,
-                    "toolExecutionNotifications": notifications,
-                }],
-                "results": results,
-            })
-        })
-        .collect();
-    json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": runs,
-    })
 }
 
 fn xml_escape(s: &str) -> String {
@@ -372,77 +263,108 @@ fn xml_escape(s: &str) -> String {
     out
 }
 
+/// The checks of `enabled` that found nothing in a cluster: its passing cases.
+fn passed<'a>(
+    cluster: &ClusterReport,
+    enabled: &'a [&'static CheckInfo],
+) -> impl Iterator<Item = &'static CheckInfo> + 'a {
+    let failed: HashSet<&str> = cluster.findings.iter().map(|f| f.check).collect();
+    enabled
+        .iter()
+        .copied()
+        .filter(move |c| !failed.contains(c.id))
+}
+
+/// A suite's (tests, failures, errors).
+fn suite_counts(cluster: &ClusterReport, enabled: &[&'static CheckInfo]) -> (usize, usize, usize) {
+    let (failures, errors) = (cluster.findings.len(), cluster.not_checked.len());
+    (
+        failures + passed(cluster, enabled).count() + errors,
+        failures,
+        errors,
+    )
+}
+
 /// JUnit XML: a suite per cluster, a failing case per finding, a passing
 /// case per check without findings, an error case per kind not checked.
-pub fn junit(report: &Report, enabled: &[&'static CheckInfo]) -> String {
-    let mut suites = String::new();
+/// The counts come first, so they are worked out before the cases.
+pub(crate) fn write_junit(
+    out: &mut dyn Write,
+    report: &Report,
+    enabled: &[&'static CheckInfo],
+) -> io::Result<()> {
     let (mut all_tests, mut all_failures, mut all_errors) = (0, 0, 0);
     for cluster in &report.clusters {
-        let mut cases = String::new();
-        let (mut tests, mut failures, mut errors) = (0, 0, 0);
-        for f in &cluster.findings {
-            tests += 1;
-            failures += 1;
-            let location = match (&f.file, f.line) {
-                (Some(file), Some(line)) => {
-                    format!(" file=\"{}\" line=\"{line}\"", xml_escape(file))
-                }
-                _ => String::new(),
-            };
-            let _ = writeln!(
-                cases,
-                "    <testcase classname=\"{}.{}\" name=\"{}\"{location}>\n      <failure type=\"{}\" message=\"{}\">{}</failure>\n    </testcase>",
-                f.category.as_str(),
-                f.check,
-                xml_escape(&object_name(f)),
-                f.severity.as_str(),
-                xml_escape(&f.message),
-                xml_escape(&format!("{}\nfix: {}", f.message, f.fix)),
-            );
-        }
-        for c in enabled {
-            if cluster.findings.iter().any(|f| f.check == c.id) {
-                continue;
-            }
-            tests += 1;
-            let _ = writeln!(
-                cases,
-                "    <testcase classname=\"{}.{}\" name=\"{}\"/>",
-                c.category.as_str(),
-                c.id,
-                xml_escape(c.title)
-            );
-        }
-        for n in &cluster.not_checked {
-            tests += 1;
-            errors += 1;
-            let scope = n
-                .namespace
-                .as_deref()
-                .map(|ns| format!(" in {ns}"))
-                .unwrap_or_default();
-            let _ = writeln!(
-                cases,
-                "    <testcase classname=\"not-checked\" name=\"{}{}\">\n      <error type=\"not-checked\" message=\"{}\"/>\n    </testcase>",
-                xml_escape(&n.kind),
-                xml_escape(&scope),
-                xml_escape(&n.reason)
-            );
-        }
-        let name = cluster.context.as_deref().unwrap_or("offline");
-        let _ = write!(
-            suites,
-            "  <testsuite name=\"kubectl audit {}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\">\n    <properties>\n      <property name=\"score\" value=\"{}\"/>\n    </properties>\n{cases}  </testsuite>\n",
-            xml_escape(name),
-            cluster.score.map_or("n/a".to_string(), |s| s.to_string())
-        );
+        let (tests, failures, errors) = suite_counts(cluster, enabled);
         all_tests += tests;
         all_failures += failures;
         all_errors += errors;
     }
-    format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"kubectl audit\" tests=\"{all_tests}\" failures=\"{all_failures}\" errors=\"{all_errors}\">\n{suites}</testsuites>\n"
-    )
+    write!(
+        out,
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"kubectl audit\" tests=\"{all_tests}\" failures=\"{all_failures}\" errors=\"{all_errors}\">\n"
+    )?;
+    for cluster in &report.clusters {
+        junit_suite(out, cluster, enabled)?;
+    }
+    writeln!(out, "</testsuites>")
+}
+
+fn junit_suite(
+    out: &mut dyn Write,
+    cluster: &ClusterReport,
+    enabled: &[&'static CheckInfo],
+) -> io::Result<()> {
+    let (tests, failures, errors) = suite_counts(cluster, enabled);
+    let name = cluster.context.as_deref().unwrap_or("offline");
+    write!(
+        out,
+        "  <testsuite name=\"kubectl audit {}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\">\n    <properties>\n      <property name=\"score\" value=\"{}\"/>\n    </properties>\n",
+        xml_escape(name),
+        cluster.score.map_or("n/a".to_string(), |s| s.to_string())
+    )?;
+    for f in &cluster.findings {
+        let location = match (&f.file, f.line) {
+            (Some(file), Some(line)) => {
+                format!(" file=\"{}\" line=\"{line}\"", xml_escape(file))
+            }
+            _ => String::new(),
+        };
+        writeln!(
+            out,
+            "    <testcase classname=\"{}.{}\" name=\"{}\"{location}>\n      <failure type=\"{}\" message=\"{}\">{}</failure>\n    </testcase>",
+            f.category.as_str(),
+            f.check,
+            xml_escape(&object_name(f)),
+            f.severity.as_str(),
+            xml_escape(&f.message),
+            xml_escape(&format!("{}\nfix: {}", f.message, f.fix)),
+        )?;
+    }
+    for c in passed(cluster, enabled) {
+        writeln!(
+            out,
+            "    <testcase classname=\"{}.{}\" name=\"{}\"/>",
+            c.category.as_str(),
+            c.id,
+            xml_escape(c.title)
+        )?;
+    }
+    for n in &cluster.not_checked {
+        let scope = n
+            .namespace
+            .as_deref()
+            .map(|ns| format!(" in {ns}"))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "    <testcase classname=\"not-checked\" name=\"{}{}\">\n      <error type=\"not-checked\" message=\"{}\"/>\n    </testcase>",
+            xml_escape(&n.kind),
+            xml_escape(&scope),
+            xml_escape(&n.reason)
+        )?;
+    }
+    writeln!(out, "  </testsuite>")
 }
 
 /// `kubectl audit checks`: the catalogue as a table.
@@ -470,9 +392,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn uris_and_xml() {
-        assert_eq!(file_uri("./examples/a b.yaml"), "examples/a%20b.yaml");
-        assert_eq!(file_uri("/tmp/x.yaml"), "file:///tmp/x.yaml");
+    fn xml() {
         assert_eq!(
             xml_escape("a<b & \"c\"\u{1}"),
             "a&lt;b &amp; &quot;c&quot; "

@@ -106,7 +106,7 @@ pub fn score(evaluations: u32, errors: u32, warnings: u32) -> u32 {
 
 /// Turns a check run into a cluster report.
 pub fn build(context: Option<String>, index: &Index, cx: Cx, filters: &Filters) -> ClusterReport {
-    let mut findings = Vec::new();
+    let mut findings = Vec::with_capacity(cx.findings.len());
     let mut exempted = 0;
     let mut hidden = 0;
     let mut counts: BTreeMap<String, (u32, u32, u32)> = BTreeMap::new();
@@ -118,7 +118,7 @@ pub fn build(context: Option<String>, index: &Index, cx: Cx, filters: &Filters) 
         .map(|(check, target)| {
             let r = match target {
                 Target::Object(i) => index.objects[i].obj_ref(),
-                Target::Other(r) => r,
+                Target::Other(r) => *r,
             };
             (check, r)
         })
@@ -141,7 +141,7 @@ pub fn build(context: Option<String>, index: &Index, cx: Cx, filters: &Filters) 
                     && super::defaults::exemption_for(check, o).is_some();
                 (o.obj_ref(), o.source.as_ref(), o.annotations(), by_default)
             }
-            Target::Other(r) => (r.clone(), None, None, false),
+            Target::Other(r) => (ObjRef::clone(r), None, None, false),
         };
         let ns_annotations = object
             .namespace

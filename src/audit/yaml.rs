@@ -13,18 +13,56 @@ use saphyr_parser::{Event, Parser, ScalarStyle, Span};
 use serde_json::{Map, Value};
 
 /// Dotted path (`spec.template.spec.containers[0].image`) to 1-based line.
+///
+/// Every document's map is kept until the report is built, so it is packed:
+/// the paths sorted end to end in one string, each with its end and line
+/// (a hash map of boxed paths took three times the room).
 #[derive(Debug, Default)]
 pub struct LineMap {
-    lines: HashMap<Box<str>, u32>,
+    paths: String,
+    /// (end of the path in `paths`, line), in `paths`' order.
+    ends: Vec<(u32, u32)>,
 }
 
 impl LineMap {
+    fn pack(lines: HashMap<Box<str>, u32>) -> LineMap {
+        let mut sorted: Vec<(Box<str>, u32)> = lines.into_iter().collect();
+        sorted.sort_unstable();
+        let mut map = LineMap {
+            paths: String::with_capacity(sorted.iter().map(|(p, _)| p.len()).sum()),
+            ends: Vec::with_capacity(sorted.len()),
+        };
+        for (path, line) in sorted {
+            map.paths.push_str(&path);
+            map.ends.push((map.paths.len() as u32, line));
+        }
+        map
+    }
+
+    fn path(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1].0 };
+        &self.paths[start as usize..self.ends[i].0 as usize]
+    }
+
+    fn get(&self, path: &str) -> Option<u32> {
+        let (mut lo, mut hi) = (0, self.ends.len());
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            match self.path(mid).cmp(path) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return Some(self.ends[mid].1),
+            }
+        }
+        None
+    }
+
     /// The line of `path`, or of its nearest recorded ancestor.
     pub fn line_of(&self, path: &str) -> Option<u32> {
         let mut p = path;
         loop {
-            if let Some(line) = self.lines.get(p) {
-                return Some(*line);
+            if let Some(line) = self.get(p) {
+                return Some(line);
             }
             let cut = p.rfind(['.', '['])?;
             p = &p[..cut];
@@ -109,7 +147,7 @@ pub fn parse_stream(text: &str) -> Result<Vec<Doc>, SyntaxError> {
                     docs.push(Doc {
                         value: done.root.unwrap_or(Value::Null),
                         line: done.root_line,
-                        lines: Arc::new(LineMap { lines: done.lines }),
+                        lines: Arc::new(LineMap::pack(done.lines)),
                     });
                 }
             }
@@ -218,7 +256,8 @@ impl Builder {
                             }
                         }
                     }
-                    let value = Value::Object(map);
+                    // Maps grow by doubling; refit them, as every one is kept.
+                    let value = Value::Object(Map::from_iter(map));
                     if anchor > 0 {
                         self.anchors.insert(anchor, value.clone());
                     }

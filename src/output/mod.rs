@@ -13,8 +13,12 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 
 mod table;
-pub(crate) use table::{display_width, table_lines, terminal_width, wrap_to_terminal, wrap_words};
 pub use table::{print_table, table};
+pub(crate) use table::{table_lines, terminal_width, wrap_to_terminal, wrap_words};
+mod columns;
+pub(crate) use columns::Columns;
+#[cfg(test)]
+use columns::display_width;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -151,13 +155,29 @@ pub(crate) fn print_text(text: &str) -> Result<()> {
     write_stdout(|out| out.write_all(text.as_bytes()))
 }
 
+/// Pretty JSON and a newline, serialized straight to stdout.
 pub fn print_json<T: Serialize + ?Sized>(value: &T) -> Result<()> {
-    let text = serde_json::to_string_pretty(value).map_err(|e| Error::Failed(e.to_string()))?;
-    print_lines([text])
+    write_stdout(|out| {
+        serde_json::to_writer_pretty(&mut *out, value).map_err(std::io::Error::from)?;
+        out.write_all(b"\n")
+    })
 }
 
 pub fn print_yaml<T: Serialize>(value: &T) -> Result<()> {
-    print_text(&to_yaml(value)?)
+    let mut failed = None;
+    write_stdout(|out| {
+        serde_saphyr::to_io_writer(&mut &mut *out, value).or_else(|e| match e {
+            serde_saphyr::SerializeError::IO { error } => Err(error),
+            other => {
+                failed = Some(other.to_string());
+                Ok(())
+            }
+        })
+    })?;
+    match failed {
+        Some(message) => Err(Error::Failed(message)),
+        None => Ok(()),
+    }
 }
 
 pub fn to_yaml<T: Serialize>(value: &T) -> Result<String> {

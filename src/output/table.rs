@@ -48,25 +48,6 @@ pub fn print_table(t: &Table) -> Result<()> {
     super::print_lines(table_lines(t))
 }
 
-/// Columns a line takes on a terminal: ANSI escapes take none.
-pub(crate) fn display_width(line: &str) -> usize {
-    let mut width = 0;
-    let mut chars = line.chars();
-    while let Some(c) = chars.next() {
-        if c == '\u{1b}' {
-            // CSI: ESC [ parameters, ended by a letter.
-            for c in chars.by_ref() {
-                if c.is_ascii_alphabetic() {
-                    break;
-                }
-            }
-        } else {
-            width += 1;
-        }
-    }
-    width
-}
-
 /// Splits text into lines of at most `width` columns at spaces; a word
 /// longer than that gets a line of its own.
 pub(crate) fn wrap_words(text: &str, width: usize) -> Vec<String> {
@@ -104,6 +85,7 @@ pub(crate) fn terminal_width() -> Option<u16> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::output::display_width;
 
     #[test]
     fn widths_skip_escapes_and_words_wrap_at_spaces() {

@@ -428,7 +428,8 @@ pub fn info(id: &str) -> Option<&'static CheckInfo> {
 #[derive(Debug, Clone)]
 pub enum Target {
     Object(usize),
-    Other(ObjRef),
+    /// Boxed: findings are many and nearly all about input objects.
+    Other(Box<ObjRef>),
 }
 
 #[derive(Debug, Clone)]
@@ -524,7 +525,7 @@ impl<'a> Cx<'a> {
             .namespace
             .clone()
             .unwrap_or_else(|| CLUSTER.to_string());
-        self.fail_scoped(check, Target::Other(target), scope, message);
+        self.fail_scoped(check, Target::Other(Box::new(target)), scope, message);
     }
 
     /// A finding that counts in `scope` whatever its object (a namespace's

@@ -65,12 +65,12 @@ fn namespaces_for_policies(cx: &Cx) -> BTreeMap<String, Vec<usize>> {
 pub fn namespace_target(cx: &Cx, ns: &str) -> Target {
     match cx.index.of_kind("Namespace").find(|(_, o)| o.name == ns) {
         Some((i, _)) => Target::Object(i),
-        None => Target::Other(ObjRef {
+        None => Target::Other(Box::new(ObjRef {
             api_version: "v1".into(),
             kind: "Namespace".into(),
             namespace: None,
             name: ns.to_string(),
-        }),
+        })),
     }
 }
 
