@@ -420,7 +420,10 @@ fn archive_holds_every_built_binary_license_man_pages_and_completions() {
     let root = repo_root();
     for dir in ["man/man1", "completions"] {
         let Ok(listing) = fs::read_dir(root.join(dir)) else {
-            println!("{dir}/ does not exist in this checkout; nothing of it to pack");
+            support::skip(
+                "release archive contents",
+                &format!("{dir}/ does not exist in this checkout; nothing of it to pack"),
+            );
             continue;
         };
         for entry in listing {

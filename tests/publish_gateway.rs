@@ -172,36 +172,12 @@ fn resource_version(v: &Value) -> String {
 }
 
 /// Installs the Gateway API CRDs and the ALB GatewayClass once per test
-/// binary. On a cluster that has never had them (a fresh testenv, as in CI),
-/// it first checks for real that publish refuses and creates nothing.
+/// binary. The path without them runs on a control plane of its own
+/// (publish_refuses_and_creates_nothing_where_the_gateway_api_is_not_installed).
 fn gateway_api() -> &'static TestEnv {
     static READY: OnceLock<()> = OnceLock::new();
     let env = testenv();
     READY.get_or_init(|| {
-        if crds_installed(env) {
-            println!(
-                "the Gateway API CRDs were already installed in testenv: the missing-API path is checked through the library only (gateway_detection_reports_a_missing_api_from_the_real_server)"
-            );
-        } else {
-            let ns = env.namespace("gw-nocrd");
-            env.apply(&ns.name, web_deployment());
-            let run = publish(
-                env,
-                &["deploy/web", "--host", HOST, "--api", "gateway", "-n", &ns.name],
-            );
-            assert_eq!(run.code, 1, "stdout: {}\nstderr: {}", run.stdout, run.stderr);
-            assert_eq!(run.stdout, "");
-            assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
-            assert!(
-                run.stderr
-                    .contains("the Gateway API is not installed")
-                    && run.stderr.contains("kubectl apply --server-side -f"),
-                "{}",
-                run.stderr
-            );
-            let svcs = env.kubectl_ok(&["get", "services", "-n", &ns.name, "-o", "name"]);
-            assert_eq!(svcs, "", "publish created something without the Gateway API");
-        }
         let out = Command::new(support::repo_root().join("tests/tools/gateway-api-crds.sh"))
             .output()
             .expect("run tests/tools/gateway-api-crds.sh");
@@ -237,6 +213,43 @@ fn setup(prefix: &str) -> (&'static TestEnv, support::TestNamespace) {
     env.apply(&ns.name, web_deployment());
     env.apply(&ns.name, &gateway_manifest("public"));
     (env, ns)
+}
+
+/// The shared testenv keeps the Gateway API CRDs once a run installed them,
+/// so this path gets a fresh control plane that never had them.
+#[test]
+fn publish_refuses_and_creates_nothing_where_the_gateway_api_is_not_installed() {
+    let private = support::PrivateTestEnv::start();
+    let env = &private.env;
+    assert!(
+        !crds_installed(env),
+        "a fresh control plane has no Gateway API"
+    );
+    let ns = format!("gw-nocrd-{}", unique_suffix());
+    env.kubectl_ok(&["create", "namespace", &ns]);
+    env.apply(&ns, web_deployment());
+    let run = publish(
+        env,
+        &["deploy/web", "--host", HOST, "--api", "gateway", "-n", &ns],
+    );
+    assert_eq!(
+        run.code, 1,
+        "stdout: {}\nstderr: {}",
+        run.stdout, run.stderr
+    );
+    assert_eq!(run.stdout, "");
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("the Gateway API is not installed")
+            && run.stderr.contains("kubectl apply --server-side -f"),
+        "{}",
+        run.stderr
+    );
+    let svcs = env.kubectl_ok(&["get", "services", "-n", &ns, "-o", "name"]);
+    assert_eq!(
+        svcs, "",
+        "publish created something without the Gateway API"
+    );
 }
 
 #[test]
