@@ -46,7 +46,7 @@ trap cleanup EXIT
 
 # moto's server (it stops when its standard input, held by this script,
 # closes) and an issued certificate for the host.
-coproc MOTO { "$PY" tests/tools/publish_moto.py serve; }
+coproc MOTO { "$PY" tests/tools/publish_moto.py serve 2>"$work/moto.log"; }
 read -r moto_port <&"${MOTO[0]}"
 aws_env=(AWS_ENDPOINT_URL="http://127.0.0.1:$moto_port" AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
 	AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null)
