@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Side-by-side: kubectl ctx vs kubectl config on a 2000-context (~5 MB) kubeconfig.
+# The prompt rows: "prompt" is honban's cached answer vs kube-ps1's two
+# uncached kubectl calls; "prompt-cached" compares both tools' cached paths.
 # Each command runs on a fresh copy of the same file; the figure is the median
 # wall time of RUNS runs, interleaved so both see the same machine load.
 set -euo pipefail
@@ -77,6 +79,15 @@ k_prompt() {
   "$KUBECTL" config current-context --kubeconfig "$1"
   "$KUBECTL" config view --minify -o 'jsonpath={..namespace}' --kubeconfig "$1"
 }
+# kube-ps1 caches too: it runs kubectl again only when the file's mtime is
+# newer than its last read, so a settled prompt costs it one stat per render.
+k_prompt_cached() {
+  local mtime
+  mtime=$(stat -L -c %Y "$work/settled")
+  if ((mtime <= kps1_read)); then
+    printf '%s/%s\n' "$kps1_context" "${kps1_namespace:-default}"
+  fi
+}
 h_current() { "$HONBAN" --kubeconfig "$1" -c; }
 k_current() { "$KUBECTL" config current-context --kubeconfig "$1"; }
 
@@ -94,3 +105,8 @@ cp "$work/config" "$work/settled"
 sleep 2.1
 h_prompt_settled >/dev/null # keeps the answer
 bench_pair prompt h_prompt_settled k_prompt_settled
+kps1_read=$(date +%s)
+kps1_context=$("$KUBECTL" config current-context --kubeconfig "$work/settled")
+kps1_namespace=$("$KUBECTL" config view --minify -o 'jsonpath={..namespace}' --kubeconfig "$work/settled")
+[[ $(h_prompt_settled) == "$(k_prompt_cached)" ]] || { echo "cached prompts differ" >&2; exit 1; }
+bench_pair prompt-cached h_prompt_settled k_prompt_cached

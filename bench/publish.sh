@@ -8,7 +8,11 @@
 #            + kubectl create ingress web --class alb --rule ... --annotation x9
 #            (the same Service and Ingress, with every value typed in by hand)
 #
-# --cert-arn keeps AWS out: both sides only talk to the API server. The
+# --cert-arn keeps AWS out: both sides only talk to the API server. A third
+# row times honban finding the certificate itself (ACM ListCertificates and
+# DescribeCertificate, what a user without an ARN at hand pays) against moto's
+# server on loopback: it counts the calls and the SDK's cost, not AWS's
+# network latency, which adds a round trip per call in a real account. The
 # bench namespace also holds EXTRA Deployments (default 1000, replicas 0):
 # honban looks for the ALB controller and external-dns among every Deployment
 # of the cluster, which is its cost on a large cluster. The figure is the
@@ -28,6 +32,7 @@ packages=()
 for dir in plugins/*/; do packages+=(-p "kubectl-$(basename "$dir")"); done
 cargo build --release --locked -q "${packages[@]}"
 HONBAN=$PWD/target/release/kubectl-publish
+PY=$(tests/tools/setup-publish-python.sh)
 KUBECTL=$(testenv/testenv kubectl-path)
 eval "$(testenv/testenv up)"
 export KUBECONFIG
@@ -38,6 +43,14 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
+
+# moto's server (it stops when its standard input, held by this script,
+# closes) and an issued certificate for the host.
+coproc MOTO { "$PY" tests/tools/publish_moto.py serve 2>"$work/moto.log"; }
+read -r moto_port <&"${MOTO[0]}"
+aws_env=(AWS_ENDPOINT_URL="http://127.0.0.1:$moto_port" AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
+	AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null)
+env "${aws_env[@]}" "$PY" tests/tools/publish_moto.py cert "{\"names\": [\"$HOST\"]}" >/dev/null
 
 "$KUBECTL" create namespace "$NS" >/dev/null
 "$KUBECTL" apply -n "$NS" -f - >/dev/null <<'YAML'
@@ -69,7 +82,15 @@ a=alb.ingress.kubernetes.io
 
 : >"$work/h.ms"
 : >"$work/k.ms"
+: >"$work/d.ms"
 for ((r = 0; r < RUNS; r++)); do
+	gone
+	t0=$EPOCHREALTIME
+	env "${aws_env[@]}" HONBAN_TRACE_REQUESTS=1 "$HONBAN" deploy/web --host "$HOST" -n "$NS" \
+		>"$work/d.out" 2>"$work/d.err"
+	ms_since "$t0" >>"$work/d.ms"
+	grep -q 'ingress.networking.k8s.io/web created' "$work/d.out" || { cat "$work/d.out" "$work/d.err" >&2; exit 1; }
+
 	gone
 	t0=$EPOCHREALTIME
 	HONBAN_TRACE_REQUESTS=1 "$HONBAN" deploy/web --host "$HOST" --cert-arn "$ARN" -n "$NS" \
@@ -97,9 +118,12 @@ h_total=$(grep -c 'honban-trace: request' "$work/h.err" || true)
 k_total=$(grep -c '"Response" verb=' "$work/k.err" || true)
 deployments=$("$KUBECTL" get deployments -A --no-headers | wc -l)
 hm=$(median <"$work/h.ms")
+dm=$(median <"$work/d.ms")
+d_total=$(grep -c 'honban-trace: request' "$work/d.err" || true)
 km=$(median <"$work/k.ms")
 echo "publish a Deployment as Service + ALB Ingress (median of $RUNS; $deployments Deployments in the cluster)"
 printf 'honban  publish                 %6d ms   %3d requests (incl. server dry run, class and external-dns lookups)\n' "$hm" "$h_total"
+printf 'honban  publish, ACM discovery  %6d ms   %3d API server requests + ACM calls to moto on loopback\n' "$dm" "$d_total"
 printf 'kubectl expose + create ingress %4d ms   %3d requests (every value typed in by hand)\n' "$km" "$k_total"
 awk -v h="$hm" -v k="$km" 'BEGIN { printf "ratio   %.1fx (kubectl time / honban time)\n", k / h }'
 echo "honban requests of the last round:"

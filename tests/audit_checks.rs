@@ -208,6 +208,14 @@ fn spread_nodes_accepts_a_topology_spread_constraint_instead_of_anti_affinity() 
     );
     // One replica has nothing to spread.
     assert!(fired(&deployment("spread", 1, ""), "spread-nodes").is_empty());
+    // Unset replicas usually mean an autoscaler outside the file (kube-score).
+    let unset = deployment("spread", 1, "").replace("  replicas: 1\n", "");
+    assert_eq!(
+        messages(&unset, "spread-nodes"),
+        [
+            "replicas unset (an autoscaler may run several) with no topology spread or anti-affinity over nodes"
+        ]
+    );
 }
 
 #[test]
@@ -288,13 +296,18 @@ spec:
         "      initContainers: [{name: setup, image: example/setup:1}]\n      containers:",
     );
     assert!(fired(&init, "readiness-probe").is_empty());
-    // A bare pod needs readiness only when a Service targets it (kube-score).
+    // A bare pod needs readiness only when a Service targets it (kube-score);
+    // files without any Service cannot tell, so one elsewhere is assumed (polaris).
     let pod = "apiVersion: v1
 kind: Pod
 metadata: {name: solo, labels: {app: solo}}
 spec: {containers: [{name: app, image: x:1, livenessProbe: {exec: {command: [true]}}}]}
 ";
-    assert!(fired(pod, "readiness-probe").is_empty());
+    assert_eq!(fired(pod, "readiness-probe"), ["Pod/solo"]);
+    let unserved = format!(
+        "{pod}---\napiVersion: v1\nkind: Service\nmetadata: {{name: other}}\nspec: {{selector: {{app: other}}, ports: [{{port: 80}}]}}\n"
+    );
+    assert!(fired(&unserved, "readiness-probe").is_empty());
     let served = format!(
         "{pod}---\napiVersion: v1\nkind: Service\nmetadata: {{name: solo}}\nspec: {{selector: {{app: solo}}, ports: [{{port: 80}}]}}\n"
     );
@@ -307,6 +320,11 @@ fn liveness_probe_fires_for_long_running_containers() {
         fired(&deployment("nolive", 2, ""), "liveness-probe"),
         ["Deployment/nolive"]
     );
+    let live = deployment("live", 2, "").replace(
+        "image: example/app:1.0\n",
+        "image: example/app:1.0\n          livenessProbe: {httpGet: {path: /live, port: 8080}}\n",
+    );
+    assert!(fired(&live, "liveness-probe").is_empty());
 }
 
 #[test]
@@ -368,6 +386,16 @@ fn pdb_missing_covers_deployments_and_statefulsets_and_ands_match_labels() {
     assert_eq!(fired(&statefulset, "pdb-missing"), ["StatefulSet/db"]);
     // A single replica is min-replicas' business, not a PDB's.
     assert!(fired(&deployment("api", 1, ""), "pdb-missing").is_empty());
+    // Unset replicas usually mean an autoscaler outside the file (kube-score, polaris).
+    let unset = wrong.replace("  replicas: 3\n", "");
+    assert_eq!(
+        messages(&unset, "pdb-missing"),
+        [
+            "replicas unset (an autoscaler may run several) and no PodDisruptionBudget selects its pods"
+        ]
+    );
+    let unset_covered = covered.replace("  replicas: 3\n", "");
+    assert!(fired(&unset_covered, "pdb-missing").is_empty());
     // Another namespace's PDB does not cover it.
     let elsewhere = covered.replace(
         "{name: budget, namespace: shop}",
@@ -680,6 +708,10 @@ fn config_not_versioned_for_env_refs_without_hash_or_checksum() {
         "image: example/app:1.0\n",
         "image: example/app:1.0\n          envFrom: [{configMapRef: {name: CM}}]\n",
     );
+    assert_eq!(
+        fired(&env.replace("CM", "api-config"), "config-not-versioned"),
+        ["Deployment/api"]
+    );
     let msgs = messages(&env.replace("CM", "api-config"), "config-not-versioned");
     assert_eq!(msgs.len(), 1);
     assert!(msgs[0].contains("ConfigMap api-config"), "{msgs:?}");
@@ -751,14 +783,29 @@ fn run_as_non_root_inherits_the_pod_level_security_context() {
 }
 
 #[test]
-fn seccomp_accepts_runtime_default_pod_level_and_the_legacy_annotation() {
+fn seccomp_accepts_runtime_default_pod_level_and_ignores_the_legacy_annotations() {
+    assert!(fired(POD_LEVEL_CONTEXT, "seccomp").is_empty());
     let bare = POD_LEVEL_CONTEXT.replace("    seccompProfile: {type: RuntimeDefault}\n", "");
     assert_eq!(fired(&bare, "seccomp"), ["Pod/hardened"]);
-    let legacy = bare.replace(
-        "metadata: {name: hardened, namespace: shop}",
-        "metadata:\n  name: hardened\n  namespace: shop\n  annotations: {seccomp.security.alpha.kubernetes.io/pod: runtime/default}",
-    );
-    assert!(fired(&legacy, "seccomp").is_empty());
+    // Kubernetes no longer honours the alpha annotations: the pod runs unconfined.
+    for key in [
+        "seccomp.security.alpha.kubernetes.io/pod",
+        "container.seccomp.security.alpha.kubernetes.io/app",
+    ] {
+        let legacy = bare.replace(
+            "metadata: {name: hardened, namespace: shop}",
+            &format!(
+                "metadata:\n  name: hardened\n  namespace: shop\n  annotations: {{{key}: runtime/default}}"
+            ),
+        );
+        let msgs = messages(&legacy, "seccomp");
+        assert!(
+            msgs.contains(&format!(
+                "container \"app\" runs without a seccomp profile: Kubernetes ignores the annotation {key}; set securityContext.seccompProfile"
+            )),
+            "{msgs:?}"
+        );
+    }
     let unconfined = POD_LEVEL_CONTEXT.replace("RuntimeDefault", "Unconfined");
     assert_eq!(fired(&unconfined, "seccomp"), ["Pod/hardened"]);
 }
@@ -1044,6 +1091,18 @@ spec: {{tls: [{{secretName: tls}}]}}
         live_fired(&objects, "unused-secret"),
         ["Secret/stale-token"]
     );
+    // Without the two unused ones, every object is used by someone.
+    let used = objects
+        .replace(
+            "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: orphan, namespace: shop}\n",
+            "",
+        )
+        .replace(
+            "---\napiVersion: v1\nkind: Secret\nmetadata: {name: stale-token, namespace: shop}\n",
+            "",
+        );
+    assert!(live_fired(&used, "unused-configmap").is_empty());
+    assert!(live_fired(&used, "unused-secret").is_empty());
 }
 
 /// A rotate-secret family: the original `db` and versions 1..=7, labelled
@@ -1157,16 +1216,50 @@ spec: {schedule: '* * * * *', jobTemplate: {spec: {template: {spec: {containers:
 
 // ---------------------------------------------------------------- cross-cutting
 
+/// Each check needs one test that asserts both that it fires (a non-empty
+/// list of objects or messages) and that it stays silent (`is_empty()`).
 #[test]
-fn every_check_has_a_test_here() {
+fn every_check_has_a_test_that_sees_it_fire_and_stay_silent() {
     let source = include_str!("audit_checks.rs");
+    // Each test's assertions, whitespace removed.
+    let tests: Vec<Vec<String>> = source
+        .split("#[test]")
+        .skip(1)
+        .map(|t| {
+            let code: String = t
+                .lines()
+                .filter(|l| !l.trim_start().starts_with("//"))
+                .collect();
+            code.split(';')
+                .map(|s| s.split_whitespace().collect::<String>())
+                .filter_map(|s| s.find("assert").map(|i| s[i..].to_string()))
+                .collect()
+        })
+        .collect();
+    let mut missing = Vec::new();
     for c in honban::audit::checks::CHECKS {
-        assert!(
-            source.contains(&format!("\"{}\"", c.id)),
-            "check {} has no test in tests/audit_checks.rs",
-            c.id
-        );
+        let id = format!("\"{}\"", c.id);
+        let both = tests.iter().any(|asserts| {
+            let about: Vec<&String> = asserts.iter().filter(|a| a.contains(&id)).collect();
+            let fires = about.iter().any(|a| {
+                (a.starts_with("assert_eq!(") && a.contains(",[\""))
+                    || (a.starts_with("assert!(!") && a.contains(".is_empty()"))
+            });
+            let silent = about.iter().any(|a| {
+                a.starts_with("assert!(")
+                    && !a.starts_with("assert!(!")
+                    && a.contains(".is_empty()")
+            });
+            fires && silent
+        });
+        if !both {
+            missing.push(c.id);
+        }
     }
+    assert!(
+        missing.is_empty(),
+        "checks without a test in tests/audit_checks.rs that asserts both a finding and silence: {missing:?}"
+    );
 }
 
 #[test]

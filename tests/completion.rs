@@ -111,8 +111,9 @@ fn formatter() -> Option<Vec<&'static str>> {
 fn shipped_man_pages_match_the_binaries_and_render() {
     let formatter = formatter();
     if formatter.is_none() {
-        eprintln!(
-            "SKIP rendering: no man, groff or mandoc on this machine; comparing the pages only"
+        support::skip(
+            "man page rendering",
+            "no man, groff or mandoc on this machine; the pages were only compared",
         );
     }
     for (bin, plugin) in PLUGINS {

@@ -9,7 +9,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use honban::kubeconfig::yaml::Document;
 use support::{kubectl_path, path_with_plugins, plugin};
 
 const FIXTURE: &str = include_str!("fixtures/commented.yaml");
@@ -58,11 +57,27 @@ fn changed_lines(before: &str, after: &str) -> Vec<(usize, String, String)> {
         .collect()
 }
 
+/// The current context as the pinned kubectl reads it (None when unset).
 fn current_context_of(path: &Path) -> Option<String> {
-    let text = fs::read_to_string(path).unwrap();
-    let doc = Document::parse(&text).unwrap();
-    let root = doc.root.as_ref()?;
-    doc.get_str(root, "current-context").map(str::to_string)
+    let out = Command::new(kubectl_path())
+        .args(["config", "current-context", "--kubeconfig"])
+        .arg(path)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if !out.status.success() {
+        assert!(
+            stderr.contains("current-context is not set"),
+            "kubectl config current-context: {stderr}"
+        );
+        return None;
+    }
+    Some(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .trim_end()
+            .to_string(),
+    )
 }
 
 #[test]
@@ -656,8 +671,17 @@ fn concurrent_honban_and_kubectl_writers_leave_a_valid_file() {
         }
     }
     assert_eq!(honban_ok, 25);
-    let text = fs::read_to_string(&kc).unwrap();
-    Document::parse(&text).expect("valid YAML");
+    // kubectl parses what the writers left.
+    let view = Command::new(kubectl_path())
+        .args(["config", "view", "-o", "json", "--kubeconfig"])
+        .arg(&kc)
+        .output()
+        .unwrap();
+    assert!(
+        view.status.success(),
+        "kubectl config view: {}",
+        String::from_utf8_lossy(&view.stderr)
+    );
     let current = current_context_of(&kc).unwrap();
     assert!(current.starts_with("ctx-"));
     // kubectl still reads every context.
@@ -795,7 +819,15 @@ fn broken_pipe_is_not_an_error() {
 #[test]
 fn prompt_prints_context_and_namespace_without_an_api_call() {
     let sb = Sandbox::new();
-    let kc = sb.write("config", FIXTURE);
+    // Every cluster points at a listener of ours: any API call connects to it.
+    let api = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    api.set_nonblocking(true).unwrap();
+    let server = format!("https://127.0.0.1:{}", api.local_addr().unwrap().port());
+    let fixture = FIXTURE
+        .replace("https://prod.example.com:6443", &server)
+        .replace("https://dev.example.com", &server);
+    assert_eq!(fixture.matches(&server).count(), 2);
+    let kc = sb.write("config", &fixture);
     sb.ctx()
         .arg("--kubeconfig")
         .arg(&kc)
@@ -833,6 +865,10 @@ fn prompt_prints_context_and_namespace_without_an_api_call() {
         .code(1)
         .stdout("")
         .stderr("");
+    match api.accept() {
+        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+        other => panic!("ctx connected to the API server: {other:?}"),
+    }
 }
 
 #[test]

@@ -7,7 +7,6 @@ use std::fs;
 use std::path::PathBuf;
 use std::process::Command;
 
-use honban::kubeconfig::Kubeconfig;
 use support::{path_with_plugins, plugin, testenv};
 
 /// A private copy of testenv's kubeconfig with `context` as the current one.
@@ -32,9 +31,26 @@ fn ns(dir: &tempfile::TempDir, kubeconfig: &std::path::Path) -> assert_cmd::Comm
     cmd
 }
 
+/// A context's namespace as the pinned kubectl reads the file (None when unset).
 fn namespace_of(kubeconfig: &std::path::Path, context: &str) -> Option<String> {
-    let kc = Kubeconfig::load(Some(kubeconfig)).unwrap();
-    kc.context(context).unwrap().namespace
+    let out = Command::new(&testenv().kubectl)
+        .args([
+            "config",
+            "view",
+            "-o",
+            &format!("jsonpath={{.contexts[?(@.name==\"{context}\")].context.namespace}}"),
+            "--kubeconfig",
+        ])
+        .arg(kubeconfig)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "kubectl config view: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ns = String::from_utf8(out.stdout).unwrap();
+    (!ns.is_empty()).then_some(ns)
 }
 
 #[test]
@@ -55,22 +71,29 @@ fn lists_namespaces_from_the_api() {
             "{expected} missing from:\n{names}"
         );
     }
-    // The same set kubectl sees.
-    let kubectl_names = env.kubectl_ok(&["get", "ns", "-o", "name"]);
-    let ours = ns(&dir, &kc).args(["-o", "name"]).output().unwrap();
-    let mut a: Vec<String> = String::from_utf8(ours.stdout)
-        .unwrap()
-        .lines()
-        .map(String::from)
-        .collect();
-    let mut b: Vec<String> = kubectl_names.lines().map(String::from).collect();
-    a.sort();
-    b.sort();
-    // Namespaces of tests running in parallel may come and go between the two lists.
-    let common = a.iter().filter(|n| b.contains(n)).count();
+    // The same set kubectl sees, exactly. Tests running in parallel create and
+    // delete namespaces, so compare only when kubectl's lists just before and
+    // just after ours agree.
+    let sorted = |text: &str| {
+        let mut v: Vec<String> = text.lines().map(String::from).collect();
+        v.sort();
+        v
+    };
+    let mut compared = false;
+    for _ in 0..20 {
+        let before = sorted(&env.kubectl_ok(&["get", "ns", "-o", "name"]));
+        let ours = ns(&dir, &kc).args(["-o", "name"]).output().unwrap();
+        assert!(ours.status.success());
+        let after = sorted(&env.kubectl_ok(&["get", "ns", "-o", "name"]));
+        if before == after {
+            assert_eq!(sorted(&String::from_utf8(ours.stdout).unwrap()), before);
+            compared = true;
+            break;
+        }
+    }
     assert!(
-        common >= b.len().saturating_sub(4),
-        "ours {a:?} vs kubectl {b:?}"
+        compared,
+        "namespaces kept changing; kubectl's list was never stable"
     );
 
     let json = ns(&dir, &kc).args(["-o", "json"]).output().unwrap();
@@ -90,7 +113,7 @@ fn switching_checks_the_namespace_exists() {
     let env = testenv();
     let mine = env.namespace("ns-switch");
     let (dir, kc) = kubeconfig_for("testenv-admin");
-    let before = fs::read_to_string(&kc).unwrap();
+    let first_ns = namespace_of(&kc, "testenv-admin").unwrap_or_else(|| "default".into());
     ns(&dir, &kc).arg(&mine.name).assert().success();
     assert_eq!(
         namespace_of(&kc, "testenv-admin").as_deref(),
@@ -104,7 +127,6 @@ fn switching_checks_the_namespace_exists() {
 
     // The previous namespace is remembered per context, in kubens's format.
     let prev = fs::read_to_string(dir.path().join("cache/kubens/testenv-admin")).unwrap();
-    let first_ns = namespace_of_text(&before).unwrap_or_else(|| "default".into());
     assert_eq!(prev, first_ns);
     ns(&dir, &kc).arg("-").assert().success();
     assert_eq!(
@@ -124,21 +146,6 @@ fn switching_checks_the_namespace_exists() {
         "error: namespace \"does-not-exist-anywhere\" not found; run `kubectl ns` to list namespaces\n"
     );
     assert_eq!(fs::read_to_string(&kc).unwrap(), snapshot);
-}
-
-fn namespace_of_text(text: &str) -> Option<String> {
-    let doc = honban::kubeconfig::yaml::Document::parse(text).unwrap();
-    let root = doc.root.as_ref()?;
-    let contexts = doc.get(root, "contexts")?;
-    doc.items(contexts).iter().find_map(|c| {
-        if doc.get_str(c, "name") == Some("testenv-admin") {
-            doc.get(c, "context")
-                .and_then(|x| doc.get_str(x, "namespace"))
-                .map(String::from)
-        } else {
-            None
-        }
-    })
 }
 
 #[test]

@@ -2,10 +2,13 @@
 //! server, with the Gateway API standard CRDs installed from the Go module
 //! sigs.k8s.io/gateway-api (tests/tools/gateway-api-crds.sh). CRDs are
 //! cluster-wide and shared: they are applied idempotently and never deleted.
+//! The cluster without them, and the one with the ALB controller's real CRDs
+//! (from `../shared/crds`), are control planes of their own tests.
 
 mod support;
 
 use std::io::Write;
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
@@ -18,23 +21,6 @@ const CLASS: &str = "honban-test-alb";
 const ALB_CONTROLLER: &str = "gateway.k8s.aws/alb";
 const ROUTE: &str = "httproute.gateway.networking.k8s.io";
 const TGC: &str = "targetgroupconfiguration.gateway.k8s.aws";
-
-/// The test with the ALB controller's CRDs installs them for its duration,
-/// which changes what publish writes: it holds this lock for writing, and
-/// every other test that runs publish holds it for reading.
-static LBC_CRDS: std::sync::RwLock<()> = std::sync::RwLock::new(());
-
-fn without_lbc_crds() -> std::sync::RwLockReadGuard<'static, ()> {
-    LBC_CRDS
-        .read()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-fn with_lbc_crds() -> std::sync::RwLockWriteGuard<'static, ()> {
-    LBC_CRDS
-        .write()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
 
 struct Run {
     code: i32,
@@ -172,62 +158,41 @@ fn resource_version(v: &Value) -> String {
 }
 
 /// Installs the Gateway API CRDs and the ALB GatewayClass once per test
-/// binary. On a cluster that has never had them (a fresh testenv, as in CI),
-/// it first checks for real that publish refuses and creates nothing.
+/// binary. The path without them runs on a control plane of its own
+/// (publish_refuses_and_creates_nothing_where_the_gateway_api_is_not_installed).
 fn gateway_api() -> &'static TestEnv {
     static READY: OnceLock<()> = OnceLock::new();
     let env = testenv();
-    READY.get_or_init(|| {
-        if crds_installed(env) {
-            println!(
-                "the Gateway API CRDs were already installed in testenv: the missing-API path is checked through the library only (gateway_detection_reports_a_missing_api_from_the_real_server)"
-            );
-        } else {
-            let ns = env.namespace("gw-nocrd");
-            env.apply(&ns.name, web_deployment());
-            let run = publish(
-                env,
-                &["deploy/web", "--host", HOST, "--api", "gateway", "-n", &ns.name],
-            );
-            assert_eq!(run.code, 1, "stdout: {}\nstderr: {}", run.stdout, run.stderr);
-            assert_eq!(run.stdout, "");
-            assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
-            assert!(
-                run.stderr
-                    .contains("the Gateway API is not installed")
-                    && run.stderr.contains("kubectl apply --server-side -f"),
-                "{}",
-                run.stderr
-            );
-            let svcs = env.kubectl_ok(&["get", "services", "-n", &ns.name, "-o", "name"]);
-            assert_eq!(svcs, "", "publish created something without the Gateway API");
-        }
-        let out = Command::new(support::repo_root().join("tests/tools/gateway-api-crds.sh"))
-            .output()
-            .expect("run tests/tools/gateway-api-crds.sh");
-        assert!(
-            out.status.success(),
-            "gateway-api-crds.sh failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let path = String::from_utf8(out.stdout).unwrap().trim().to_string();
-        env.kubectl_ok(&["apply", "--server-side", "--force-conflicts", "-f", &path]);
-        env.kubectl_ok(&[
-            "wait",
-            "--for=condition=Established",
-            "--timeout=60s",
-            "crd/httproutes.gateway.networking.k8s.io",
-            "crd/gateways.gateway.networking.k8s.io",
-            "crd/gatewayclasses.gateway.networking.k8s.io",
-        ]);
-        env.apply(
-            "default",
-            &format!(
-                "apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {{name: {CLASS}}}\nspec: {{controllerName: {ALB_CONTROLLER}}}\n"
-            ),
-        );
-    });
+    READY.get_or_init(|| install_gateway_api(env));
     env
+}
+
+/// The Gateway API standard CRDs, applied idempotently, and the ALB GatewayClass.
+fn install_gateway_api(env: &TestEnv) {
+    let out = Command::new(support::repo_root().join("tests/tools/gateway-api-crds.sh"))
+        .output()
+        .expect("run tests/tools/gateway-api-crds.sh");
+    assert!(
+        out.status.success(),
+        "gateway-api-crds.sh failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let path = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    env.kubectl_ok(&["apply", "--server-side", "--force-conflicts", "-f", &path]);
+    env.kubectl_ok(&[
+        "wait",
+        "--for=condition=Established",
+        "--timeout=60s",
+        "crd/httproutes.gateway.networking.k8s.io",
+        "crd/gateways.gateway.networking.k8s.io",
+        "crd/gatewayclasses.gateway.networking.k8s.io",
+    ]);
+    env.apply(
+        "default",
+        &format!(
+            "apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {{name: {CLASS}}}\nspec: {{controllerName: {ALB_CONTROLLER}}}\n"
+        ),
+    );
 }
 
 /// A namespace with the web Deployment and an ALB Gateway `public`.
@@ -239,9 +204,45 @@ fn setup(prefix: &str) -> (&'static TestEnv, support::TestNamespace) {
     (env, ns)
 }
 
+/// The shared testenv keeps the Gateway API CRDs once a run installed them,
+/// so this path gets a fresh control plane that never had them.
+#[test]
+fn publish_refuses_and_creates_nothing_where_the_gateway_api_is_not_installed() {
+    let private = support::PrivateTestEnv::start();
+    let env = &private.env;
+    assert!(
+        !crds_installed(env),
+        "a fresh control plane has no Gateway API"
+    );
+    let ns = format!("gw-nocrd-{}", unique_suffix());
+    env.kubectl_ok(&["create", "namespace", &ns]);
+    env.apply(&ns, web_deployment());
+    let run = publish(
+        env,
+        &["deploy/web", "--host", HOST, "--api", "gateway", "-n", &ns],
+    );
+    assert_eq!(
+        run.code, 1,
+        "stdout: {}\nstderr: {}",
+        run.stdout, run.stderr
+    );
+    assert_eq!(run.stdout, "");
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("the Gateway API is not installed")
+            && run.stderr.contains("kubectl apply --server-side -f"),
+        "{}",
+        run.stderr
+    );
+    let svcs = env.kubectl_ok(&["get", "services", "-n", &ns, "-o", "name"]);
+    assert_eq!(
+        svcs, "",
+        "publish created something without the Gateway API"
+    );
+}
+
 #[test]
 fn gateway_detection_reports_a_missing_api_from_the_real_server() {
-    let _lock = without_lbc_crds();
     let env = gateway_api();
     let kc = honban::kubeconfig::Kubeconfig::load(Some(&env.kubeconfig)).unwrap();
     let rt = honban::client::runtime().unwrap();
@@ -274,7 +275,6 @@ fn gateway_detection_reports_a_missing_api_from_the_real_server() {
 
 #[test]
 fn gateway_publish_creates_service_and_routes_then_changes_nothing() {
-    let _lock = without_lbc_crds();
     let (env, ns) = setup("gw-create");
     let args = [
         "deploy/web",
@@ -371,7 +371,6 @@ fn gateway_publish_creates_service_and_routes_then_changes_nothing() {
 
 #[test]
 fn gateway_dry_run_yaml_is_accepted_by_the_api_server_and_diff_creates_nothing() {
-    let _lock = without_lbc_crds();
     let (env, ns) = setup("gw-dry");
     let run = ok(publish(
         env,
@@ -465,7 +464,6 @@ fn accept(env: &TestEnv, ns: &str, route: &str, section: &str) {
 
 #[test]
 fn gateway_status_is_red_until_the_controller_accepts_the_route() {
-    let _lock = without_lbc_crds();
     let (env, ns) = setup("gw-status");
     ok(publish(
         env,
@@ -550,7 +548,6 @@ fn squash(text: &str) -> String {
 
 #[test]
 fn gateway_unpublish_removes_exactly_what_publish_made() {
-    let _lock = without_lbc_crds();
     let (env, ns) = setup("gw-unpub");
     env.apply(
         &ns.name,
@@ -583,7 +580,6 @@ fn gateway_unpublish_removes_exactly_what_publish_made() {
 
 #[test]
 fn gateway_mode_refuses_what_a_route_cannot_carry_and_creates_nothing() {
-    let _lock = without_lbc_crds();
     let (env, ns) = setup("gw-bad");
     let cases: [(&[&str], i32, &str); 4] = [
         (
@@ -649,7 +645,6 @@ fn gateway_mode_refuses_what_a_route_cannot_carry_and_creates_nothing() {
 
 #[test]
 fn doctor_reports_the_gateway_api_and_the_alb_gateway_class() {
-    let _lock = without_lbc_crds();
     let env = gateway_api();
     let run = publish(env, &["doctor", "--api", "gateway"]);
     let out = squash(&run.stdout);
@@ -675,7 +670,6 @@ fn doctor_reports_the_gateway_api_and_the_alb_gateway_class() {
 
 #[test]
 fn a_user_without_route_rights_gets_one_line_and_nothing_is_created() {
-    let _lock = without_lbc_crds();
     let env = gateway_api();
     // team-a: the restricted user may manage Deployments and Services there,
     // but has no rights on Gateway API objects.
@@ -720,103 +714,72 @@ fn a_user_without_route_rights_gets_one_line_and_nothing_is_created() {
     assert!(!exists.status.success(), "a Service was created");
 }
 
-/// Stand-ins for the ALB controller's TargetGroupConfiguration and
-/// LoadBalancerConfiguration CRDs (its gateway-crds.yaml is in no package
-/// registry): same group, version, kinds and scope, schema left open. They
-/// check that publish finds them and that the API server takes its objects;
-/// the field names are checked against the controller's docs in unit tests.
-const LBC_CRDS_YAML: &str = r#"
-apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: targetgroupconfigurations.gateway.k8s.aws
-spec:
-  group: gateway.k8s.aws
-  scope: Namespaced
-  names: {plural: targetgroupconfigurations, singular: targetgroupconfiguration, kind: TargetGroupConfiguration, listKind: TargetGroupConfigurationList}
-  versions:
-  - name: v1beta1
-    served: true
-    storage: true
-    schema:
-      openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}
----
-apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: loadbalancerconfigurations.gateway.k8s.aws
-spec:
-  group: gateway.k8s.aws
-  scope: Namespaced
-  names: {plural: loadbalancerconfigurations, singular: loadbalancerconfiguration, kind: LoadBalancerConfiguration, listKind: LoadBalancerConfigurationList}
-  versions:
-  - name: v1beta1
-    served: true
-    storage: true
-    schema:
-      openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}
-"#;
-
-/// Deletes the stand-in CRDs (and so their objects) when the test ends, and
-/// waits, so the next test sees a cluster without them.
-struct LbcCrdGuard(&'static TestEnv);
-
-impl Drop for LbcCrdGuard {
-    fn drop(&mut self) {
-        let _ = self
-            .0
-            .kubectl()
-            .args([
-                "delete",
-                "crd",
-                "targetgroupconfigurations.gateway.k8s.aws",
-                "loadbalancerconfigurations.gateway.k8s.aws",
-                "--ignore-not-found",
-                "--timeout=60s",
-            ])
-            .output();
-    }
+/// The ALB controller's real gateway CRDs, from `../shared/crds` (never
+/// copied into the repository); None when absent (a failure under CI=true).
+fn lbc_gateway_crds() -> Option<Vec<PathBuf>> {
+    let dir = support::shared_dir(
+        "HONBAN_SHARED_CRDS",
+        "crds",
+        "aws-load-balancer-controller/gateway.k8s.aws_targetgroupconfigurations.yaml",
+    )?
+    .join("aws-load-balancer-controller");
+    Some(
+        [
+            "targetgroupconfigurations",
+            "loadbalancerconfigurations",
+            "listenerruleconfigurations",
+        ]
+        .iter()
+        .map(|kind| dir.join(format!("gateway.k8s.aws_{kind}.yaml")))
+        .collect(),
+    )
 }
 
 #[test]
 fn with_the_controllers_crds_the_probe_becomes_the_target_group_health_check() {
-    let _lock = with_lbc_crds();
-    let env = gateway_api();
-    let _guard = LbcCrdGuard(env);
-    env.apply("default", LBC_CRDS_YAML);
+    let Some(crds) = lbc_gateway_crds() else {
+        support::skip(
+            "publish gateway with the ALB controller's CRDs",
+            "../shared/crds/aws-load-balancer-controller not found (set HONBAN_SHARED_CRDS)",
+        );
+        return;
+    };
+    // A control plane of its own: the other tests need one without these CRDs.
+    let private = support::PrivateTestEnv::start();
+    let env = &private.env;
+    install_gateway_api(env);
+    let mut apply = vec!["apply", "--server-side"];
+    for crd in &crds {
+        apply.extend(["-f", crd.to_str().unwrap()]);
+    }
+    env.kubectl_ok(&apply);
     env.kubectl_ok(&[
         "wait",
         "--for=condition=Established",
         "--timeout=60s",
         "crd/targetgroupconfigurations.gateway.k8s.aws",
         "crd/loadbalancerconfigurations.gateway.k8s.aws",
+        "crd/listenerruleconfigurations.gateway.k8s.aws",
     ]);
-    let ns = env.namespace("gw-tgc");
-    env.apply(&ns.name, web_deployment());
+    let ns = format!("gw-tgc-{}", unique_suffix());
+    env.kubectl_ok(&["create", "namespace", &ns]);
+    env.apply(&ns, web_deployment());
     let cert =
         "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555";
     env.apply(
-        &ns.name,
+        &ns,
         &format!(
             "apiVersion: gateway.k8s.aws/v1beta1\nkind: LoadBalancerConfiguration\nmetadata: {{name: lb}}\nspec:\n  scheme: internet-facing\n  listenerConfigurations:\n  - {{protocolPort: 'HTTPS:443', defaultCertificate: '{cert}'}}\n"
         ),
     );
     env.apply(
-        &ns.name,
+        &ns,
         &gateway_manifest("public").replace(
             "  listeners:",
             "  infrastructure:\n    parametersRef: {group: gateway.k8s.aws, kind: LoadBalancerConfiguration, name: lb}\n  listeners:",
         ),
     );
-    let args = [
-        "deploy/web",
-        "--host",
-        HOST,
-        "--api",
-        "gateway",
-        "-n",
-        &ns.name,
-    ];
+    let args = ["deploy/web", "--host", HOST, "--api", "gateway", "-n", &ns];
     let run = ok(publish(env, &args));
     assert_eq!(
         run.stdout,
@@ -827,11 +790,11 @@ fn with_the_controllers_crds_the_probe_becomes_the_target_group_health_check() {
     for says in [
         format!(
             "scheme: internet-facing (LoadBalancerConfiguration {0}/lb of Gateway {0}/public)",
-            ns.name
+            ns
         ),
         format!(
             "certificates: pinned by LoadBalancerConfiguration (HTTPS:443 in {}/lb)",
-            ns.name
+            ns
         ),
         "health check HTTP GET /ready".to_string(),
     ] {
@@ -851,8 +814,12 @@ fn with_the_controllers_crds_the_probe_becomes_the_target_group_health_check() {
             .join("\n")
     );
 
-    let tgc = get_json(env, &ns.name, "targetgroupconfiguration/web");
-    assert_eq!(tgc["spec"]["targetReference"], json!({"name": "web"}));
+    let tgc = get_json(env, &ns, "targetgroupconfiguration/web");
+    // The real CRD defaults the reference's group and kind.
+    assert_eq!(
+        tgc["spec"]["targetReference"],
+        json!({"group": "", "kind": "Service", "name": "web"})
+    );
     assert_eq!(
         tgc["spec"]["defaultConfiguration"],
         json!({"targetType": "ip", "healthCheckConfig": {
@@ -868,10 +835,10 @@ fn with_the_controllers_crds_the_probe_becomes_the_target_group_health_check() {
     );
     assert_eq!(
         version,
-        resource_version(&get_json(env, &ns.name, "targetgroupconfiguration/web"))
+        resource_version(&get_json(env, &ns, "targetgroupconfiguration/web"))
     );
 
-    let gone = ok(publish(env, &["unpublish", "web", "-n", &ns.name]));
+    let gone = ok(publish(env, &["unpublish", "web", "-n", &ns]));
     assert!(
         gone.stdout.contains(&format!("{TGC} \"web\" deleted")),
         "{}",
@@ -881,7 +848,7 @@ fn with_the_controllers_crds_the_probe_becomes_the_target_group_health_check() {
         "get",
         "targetgroupconfigurations,loadbalancerconfigurations",
         "-n",
-        &ns.name,
+        &ns,
         "-o",
         "name",
     ]);

@@ -700,8 +700,21 @@ fn status_reports_no_load_balancer_then_the_hostname_the_controller_sets() {
         "{report}"
     );
     assert_eq!(stage("certificate")["status"], "ok", "{report}");
-    // Nothing in this sandbox resolves web.example.com, so the run is not all ✓.
-    assert_eq!(after.code, if report["ready"] == true { 0 } else { 1 });
+    // web.example.com is no host of ours: whatever DNS answers, the reach
+    // stages fail, every other stage is ✓, and the run says not ready.
+    assert_eq!(report["ready"], false, "{report}");
+    assert_eq!(after.code, 1, "{report}");
+    let failed: Vec<&str> = report["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["status"] != "ok")
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        !failed.is_empty() && failed.iter().all(|n| matches!(*n, "resolve" | "https")),
+        "{report}"
+    );
 
     // Through kubectl, as users run it: kubectl finds kubectl-publish on PATH.
     let mut through_kubectl = env.kubectl();
@@ -1033,25 +1046,12 @@ fn a_user_without_ingress_rights_gets_one_line_and_nothing_is_created() {
     assert!(!exists.status.success(), "a Service was created");
 }
 
-/// The IngressClassParams CRD, reduced to what the test needs.
-const PARAMS_CRD: &str = r#"
-apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: ingressclassparams.elbv2.k8s.aws
-spec:
-  group: elbv2.k8s.aws
-  scope: Cluster
-  names: {plural: ingressclassparams, singular: ingressclassparams, kind: IngressClassParams, listKind: IngressClassParamsList}
-  versions:
-  - name: v1beta1
-    served: true
-    storage: true
-    schema:
-      openAPIV3Schema:
-        type: object
-        x-kubernetes-preserve-unknown-fields: true
-"#;
+/// The ALB controller's real IngressClassParams CRD, from `../shared/crds`
+/// (never copied into the repository); None when absent (a failure under CI=true).
+fn ingress_class_params_crd() -> Option<std::path::PathBuf> {
+    let file = "aws-load-balancer-controller/elbv2.k8s.aws_ingressclassparams.yaml";
+    support::shared_dir("HONBAN_SHARED_CRDS", "crds", file).map(|d| d.join(file))
+}
 
 /// Deletes the IngressClassParams CRD (and so its objects) when the test ends.
 struct CrdGuard(&'static TestEnv);
@@ -1383,47 +1383,54 @@ spec:
     );
 
     // IngressClassParams that override publish's settings: doctor says which, publish warns.
-    let _crd = CrdGuard(env);
-    env.apply(&ns.name, PARAMS_CRD);
-    env.kubectl_ok(&[
-        "wait",
-        "--for=condition=established",
-        "--timeout=30s",
-        "crd/ingressclassparams.elbv2.k8s.aws",
-    ]);
-    env.apply(
+    if let Some(crd) = ingress_class_params_crd() {
+        let _crd = CrdGuard(env);
+        env.kubectl_ok(&["apply", "--server-side", "-f", crd.to_str().unwrap()]);
+        env.kubectl_ok(&[
+            "wait",
+            "--for=condition=established",
+            "--timeout=30s",
+            "crd/ingressclassparams.elbv2.k8s.aws",
+        ]);
+        env.apply(
         &ns.name,
         &format!(
             "apiVersion: elbv2.k8s.aws/v1beta1\nkind: IngressClassParams\nmetadata: {{name: {class}}}\nspec: {{scheme: internal, group: {{name: everyone}}}}\n"
         ),
     );
-    env.kubectl_ok(&[
+        env.kubectl_ok(&[
         "patch", "ingressclass", &class, "--type=merge", "-p",
         &json!({"spec": {"parameters": {"apiGroup": "elbv2.k8s.aws", "kind": "IngressClassParams", "name": class}}}).to_string(),
     ]);
-    let params = doctor(&moto);
-    assert_eq!(params.code, 1, "{}", params.stdout);
-    let text = squash(&params.stdout);
-    assert!(
+        let params = doctor(&moto);
+        assert_eq!(params.code, 1, "{}", params.stdout);
+        let text = squash(&params.stdout);
+        assert!(
         text.contains(&format!(
             "✗ class params elbv2.k8s.aws/{class} overrides publish: scheme=internal (the ALB is internal, not internet-facing); group.name=everyone"
         )),
         "{text}"
     );
-    assert!(
-        text.contains(&format!(
-            "fix: kubectl edit ingressclassparams {class} # remove scheme, group.name"
-        )),
-        "{text}"
-    );
-    let warned = ok(create(&moto));
-    assert!(
+        assert!(
+            text.contains(&format!(
+                "fix: kubectl edit ingressclassparams {class} # remove scheme, group.name"
+            )),
+            "{text}"
+        );
+        let warned = ok(create(&moto));
+        assert!(
         warned.stderr.contains(&format!(
             "warning: IngressClassParams elbv2.k8s.aws/{class} sets scheme=internal: the ALB is internal, not internet-facing"
         )),
         "{}",
         warned.stderr
     );
+    } else {
+        support::skip(
+            "publish with IngressClassParams",
+            "../shared/crds/aws-load-balancer-controller not found (set HONBAN_SHARED_CRDS)",
+        );
+    }
 
     // unpublish warns that upsert-only leaves the DNS record behind.
     ok(publish(

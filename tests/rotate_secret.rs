@@ -725,6 +725,11 @@ fn worker_ref(env: &TestEnv, ns: &str) -> String {
 /// so the change lands exactly between read and write, every time.
 #[test]
 fn a_workload_changed_between_read_and_patch_gets_a_conflict_not_an_overwrite() {
+    if !cfg!(feature = "test-hooks") {
+        panic!(
+            "this test needs the test-only seam: cargo test --features honban/test-hooks (test.sh does)"
+        );
+    }
     let env = testenv();
     let ns = env.namespace("rot-race");
     env.apply(&ns.name, TWO_DEPLOYMENTS);

@@ -155,8 +155,12 @@ pub struct Destination<'a> {
 /// Environment variable naming a shell command run after the references are
 /// read and before the first patch. Tests use it to change a workload
 /// concurrently and check that the switch refuses to overwrite the change.
-pub const HOOK_BEFORE_SWITCH: &str = "HONBAN_ROTATE_HOOK_BEFORE_SWITCH";
+/// Only in builds with the test-only `test-hooks` feature: a release binary
+/// must not run commands from its environment.
+#[cfg(feature = "test-hooks")]
+const HOOK_BEFORE_SWITCH: &str = "HONBAN_ROTATE_HOOK_BEFORE_SWITCH";
 
+#[cfg(feature = "test-hooks")]
 fn run_hook() -> Result<()> {
     if let Ok(cmd) = std::env::var(HOOK_BEFORE_SWITCH)
         && !cmd.is_empty()
@@ -172,6 +176,11 @@ fn run_hook() -> Result<()> {
             )));
         }
     }
+    Ok(())
+}
+
+#[cfg(not(feature = "test-hooks"))]
+fn run_hook() -> Result<()> {
     Ok(())
 }
 

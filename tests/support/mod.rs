@@ -230,3 +230,88 @@ pub fn admin_kubeconfig_copy(dir: &Path) -> PathBuf {
     std::fs::copy(&env.kubeconfig, &dest).expect("copy testenv kubeconfig");
     dest
 }
+
+/// Records that part of a test did not run, and why. A passing test's output
+/// is hidden, so test.sh names every skip in its closing line from the file
+/// `HONBAN_SKIP_LOG` points to.
+pub fn skip(what: &str, why: &str) {
+    use std::io::Write;
+    eprintln!("SKIPPED {what}: {why}");
+    if let Some(path) = std::env::var_os("HONBAN_SKIP_LOG") {
+        let mut log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .unwrap_or_else(|e| panic!("HONBAN_SKIP_LOG {}: {e}", path.display()));
+        // One write per line: tests run in parallel and in several processes.
+        log.write_all(format!("{what}: {why}\n").as_bytes())
+            .expect("write HONBAN_SKIP_LOG");
+    }
+}
+
+/// Whether this run is CI, where shared test data must be present.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true")
+}
+
+/// A directory of `../shared` (test data kept beside the clone, never copied
+/// in): `var` names it when set, else `../shared/<name>` next to the repo.
+/// None when absent; the caller skips with `skip`, and under CI=true fails.
+pub fn shared_dir(var: &str, name: &str, marker: &str) -> Option<PathBuf> {
+    let dir = std::env::var_os(var)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("../shared").join(name));
+    if dir.join(marker).exists() {
+        return Some(dir);
+    }
+    assert!(
+        !in_ci(),
+        "CI=true but {} is missing: set {var} or put shared/ beside the clone",
+        dir.join(marker).display()
+    );
+    None
+}
+
+/// A control plane of the test's own, in a private state directory, for a
+/// test that must see a cluster in a state the shared one has left behind
+/// (such as one that never had some CRDs). Stopped again on drop.
+pub struct PrivateTestEnv {
+    pub env: TestEnv,
+    state: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl PrivateTestEnv {
+    pub fn start() -> PrivateTestEnv {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let state = dir.path().join("testenv");
+        let out = Command::new(repo_root().join("testenv/testenv"))
+            .arg("up")
+            .env("HONBAN_TESTENV_STATE", &state)
+            .output()
+            .expect("run testenv up");
+        let started = PrivateTestEnv {
+            env: TestEnv {
+                kubeconfig: state.join("kubeconfig"),
+                kubectl: kubectl_path(),
+            },
+            state,
+            _dir: dir,
+        };
+        assert!(
+            out.status.success(),
+            "private testenv up failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        started
+    }
+}
+
+impl Drop for PrivateTestEnv {
+    fn drop(&mut self) {
+        let _ = Command::new(repo_root().join("testenv/testenv"))
+            .arg("down")
+            .env("HONBAN_TESTENV_STATE", &self.state)
+            .output();
+    }
+}

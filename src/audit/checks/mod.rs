@@ -167,7 +167,7 @@ pub static CHECKS: &[CheckInfo] = &[
         Reliability,
         Warning,
         Both,
-        "Workloads with 2+ replicas have a PodDisruptionBudget",
+        "Workloads with 2+ replicas (or unset ones) have a PodDisruptionBudget",
         "Without a PDB, a node drain or cluster upgrade may evict every replica at once.",
         "Add a PodDisruptionBudget (maxUnavailable: 1) whose selector matches the pod labels."
     ),

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use serde_json::{Map, Value};
 
 use super::Cx;
-use crate::audit::index::{Workload, autoscaler_min, containers_indexed};
+use crate::audit::index::{Index, Workload, autoscaler_min, containers_indexed};
 use crate::audit::object::{
     Object, array_at, as_int, at, int_at, selector_matches, str_at, value_text,
 };
@@ -33,6 +33,19 @@ pub fn run(cx: &mut Cx) {
 
 fn long_running_scalable(w: &Workload) -> bool {
     w.scalable && !w.batch
+}
+
+/// The replicas the spread and budget checks plan for, and how a message
+/// says it. A file that leaves spec.replicas unset, with no autoscaler in the
+/// input, usually has one outside it (autoscaled workloads should not set
+/// replicas): it may run several, so those checks apply, as kube-score reads it.
+fn planned_replicas(ix: &Index, w: &Workload) -> Option<(i64, String)> {
+    let n = ix.effective_replicas(w)?;
+    let unset = ix.objects[w.obj].get(&["spec", "replicas"]).is_none();
+    if !ix.live && w.hpa.is_none() && unset {
+        return Some((2, "replicas unset (an autoscaler may run several)".into()));
+    }
+    Some((n, format!("{n} replicas")))
 }
 
 fn min_replicas(cx: &mut Cx) {
@@ -156,7 +169,7 @@ fn spread(cx: &mut Cx, id: &'static str, keys: &[&str]) {
     }
     let ix = cx.index;
     for w in ix.workloads.iter().filter(|w| long_running_scalable(w)) {
-        let Some(replicas) = ix.effective_replicas(w) else {
+        let Some((replicas, said)) = planned_replicas(ix, w) else {
             continue;
         };
         if replicas < 2 {
@@ -171,8 +184,7 @@ fn spread(cx: &mut Cx, id: &'static str, keys: &[&str]) {
             } else {
                 "nodes"
             };
-            let mut msg =
-                format!("{replicas} replicas with no topology spread or anti-affinity over {what}");
+            let mut msg = format!("{said} with no topology spread or anti-affinity over {what}");
             if id == "spread-zones" {
                 if let Some(pinned) = pinned_zone(spec) {
                     msg.push_str(&format!("; its nodeSelector pins it to zone {pinned}"));
@@ -233,8 +245,11 @@ fn probes(cx: &mut Cx) {
         let Some(spec) = ix.pod_spec(w) else { continue };
         let o = &ix.objects[w.obj];
         // A bare pod only needs readiness when a Service sends it traffic;
-        // controllers also gate rollouts on it.
-        let readiness_applies = o.kind != "Pod" || !ix.services_selecting(w).is_empty();
+        // controllers also gate rollouts on it. Files without any Service
+        // cannot tell, so a Service elsewhere is assumed.
+        let readiness_applies = o.kind != "Pod"
+            || !ix.services_selecting(w).is_empty()
+            || (!ix.live && ix.of_kind("Service").next().is_none());
         for (i, c) in array_at(spec, &["containers"]).iter().enumerate() {
             let name = str_at(c, &["name"]).unwrap_or("?");
             let path = format!("{}.containers[{i}]", w.spec_prefix());
@@ -355,7 +370,7 @@ fn pdb_missing(cx: &mut Cx) {
         if !ix.readable("PodDisruptionBudget", Some(o.ns())) {
             continue;
         }
-        let Some(replicas) = ix.effective_replicas(w) else {
+        let Some((replicas, said)) = planned_replicas(ix, w) else {
             continue;
         };
         if replicas < 2 {
@@ -363,7 +378,7 @@ fn pdb_missing(cx: &mut Cx) {
         }
         let verdict = ix.pdbs_selecting(w).is_empty().then(|| {
             (
-                format!("{replicas} replicas and no PodDisruptionBudget selects its pods"),
+                format!("{said} and no PodDisruptionBudget selects its pods"),
                 None,
             )
         });

@@ -109,15 +109,16 @@ fn pod_level(cx: &mut Cx, w: &Workload, spec: &Value) {
     }
 }
 
-fn legacy_seccomp_annotation(cx: &Cx, w: &Workload, o: &Object, container: &str) -> Option<bool> {
+/// The legacy seccomp annotation a pod carries, if any. Kubernetes no longer
+/// honours these annotations (we target 1.36), so they count as absent; the
+/// message names the one found so its owner knows why.
+fn legacy_seccomp_annotation(cx: &Cx, w: &Workload, o: &Object, container: &str) -> Option<String> {
     let ann = cx.index.pod_annotations(w).or_else(|| o.annotations())?;
-    let value = ann
-        .get(&format!(
-            "container.seccomp.security.alpha.kubernetes.io/{container}"
-        ))
-        .or_else(|| ann.get("seccomp.security.alpha.kubernetes.io/pod"))?
-        .as_str()?;
-    Some(value == "runtime/default" || value == "docker/default" || value.starts_with("localhost/"))
+    let own = format!("container.seccomp.security.alpha.kubernetes.io/{container}");
+    [own.as_str(), "seccomp.security.alpha.kubernetes.io/pod"]
+        .into_iter()
+        .find(|k| ann.contains_key(*k))
+        .map(str::to_string)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -238,15 +239,14 @@ fn container_level(
         let profile = effective(spec, c, "seccompProfile")
             .and_then(|p| p.get("type"))
             .and_then(Value::as_str);
-        let ok = match profile {
-            Some("RuntimeDefault") | Some("Localhost") => true,
-            Some(_) => false,
-            None => legacy_seccomp_annotation(cx, w, o, name).unwrap_or(false),
-        };
+        let ok = matches!(profile, Some("RuntimeDefault") | Some("Localhost"));
         let verdict = (!ok).then(|| {
-            let why = match profile {
-                Some(p) => format!("runs with seccomp profile {p}"),
-                None => "runs without a seccomp profile".to_string(),
+            let why = match (profile, legacy_seccomp_annotation(cx, w, o, name)) {
+                (Some(p), _) => format!("runs with seccomp profile {p}"),
+                (None, Some(a)) => format!(
+                    "runs without a seccomp profile: Kubernetes ignores the annotation {a}; set securityContext.seccompProfile"
+                ),
+                (None, None) => "runs without a seccomp profile".to_string(),
             };
             (
                 format!("container {name:?} {why}"),
