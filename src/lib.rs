@@ -8,7 +8,8 @@
 //! - [`output`]: formats, colour and tables;
 //! - [`state`]: kubectx-compatible history files and the per-user runtime directory;
 //! - [`error`]: the error type and exit codes;
-//! - [`labels`]: labels one capability writes and another reads.
+//! - [`labels`]: labels one capability writes and another reads;
+//! - [`plugin`]: the frame every plugin binary runs in ([`plugin::Plugin`]).
 //!
 //! Capabilities, one per plugin family, each using only the plumbing:
 //! - [`switch`]: `kubectl ctx` and `kubectl ns`.
@@ -26,6 +27,7 @@ pub mod error;
 pub mod kubeconfig;
 pub mod labels;
 pub mod output;
+pub mod plugin;
 pub mod publish;
 pub mod rotate;
 pub mod state;

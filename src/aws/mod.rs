@@ -23,6 +23,7 @@ pub mod exec;
 pub mod profile;
 pub mod sdk;
 pub mod setup;
+pub mod sigv4;
 pub mod time;
 pub mod token;
 pub mod verify;

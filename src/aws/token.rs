@@ -19,6 +19,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use super::endpoint::StsEndpoint;
+use super::sigv4::uri_encode;
 use super::time;
 use crate::error::{Error, Result};
 
@@ -88,19 +89,6 @@ pub fn expiration(signed_at: i64, credentials_expire_at: Option<i64>) -> i64 {
         Some(exp) => by_token.min(exp - CREDENTIAL_MARGIN_SECS),
         None => by_token,
     }
-}
-
-/// RFC 3986 unreserved characters stay; everything else is `%XX`, as SigV4 wants.
-pub fn uri_encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len() * 3 / 2);
-    for b in value.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 /// Presigns `GetCallerIdentity` at `signed_at` (seconds since the epoch) and

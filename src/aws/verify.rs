@@ -23,8 +23,9 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::endpoint;
+use super::sigv4::uri_encode;
 use super::time;
-use super::token::{CLUSTER_HEADER, PREFIX, SERVER_VALIDITY_SECS, SigningCredentials, uri_encode};
+use super::token::{CLUSTER_HEADER, PREFIX, SERVER_VALIDITY_SECS, SigningCredentials};
 
 pub const MAX_TOKEN_BYTES: usize = 4096;
 const ALLOWED_KEYS: &[&str] = &[

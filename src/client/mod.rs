@@ -165,6 +165,21 @@ mod trace {
 }
 
 /// A single-threaded runtime: the plugins do a few requests and exit.
+/// Loads the kubeconfig (its warnings go to stderr), connects, and runs `body`
+/// on a single-threaded runtime: the frame of every command that talks to one
+/// cluster once.
+pub fn with_connection<T, F, Fut>(global: &GlobalArgs, body: F) -> Result<T>
+where
+    F: FnOnce(Connection) -> Fut,
+    Fut: std::future::Future<Output = Result<T>>,
+{
+    let kc = Kubeconfig::load(global.kubeconfig.as_deref())?;
+    for w in &kc.warnings {
+        crate::output::warn(crate::output::Palette::for_stderr(global.color), w);
+    }
+    runtime()?.block_on(async { body(connect(&kc, global).await?).await })
+}
+
 pub fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -30,13 +30,6 @@ pub fn ctx(req: &Request, arg: &Arg) -> Option<Reply> {
         .or_else(|| super::cluster_flags(req, arg))
 }
 
-/// `kubectl ns NAME`: namespaces.
-pub fn ns(req: &Request, arg: &Arg) -> Option<Reply> {
-    (id(arg) == "name")
-        .then(|| super::namespaces(req))
-        .or_else(|| super::cluster_flags(req, arg))
-}
-
 /// `kubectl aws-token`: profile names from the shared AWS config files.
 pub fn aws_token(_req: &Request, arg: &Arg) -> Option<Reply> {
     (id(arg) == "profile").then(aws_profiles)

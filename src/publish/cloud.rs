@@ -147,8 +147,8 @@ impl Cloud {
         for (k, v) in params {
             body.push_str(&format!(
                 "&{}={}",
-                crate::aws::token::uri_encode(k),
-                crate::aws::token::uri_encode(v)
+                crate::aws::sigv4::uri_encode(k),
+                crate::aws::sigv4::uri_encode(v)
             ));
         }
         let creds = self

@@ -4,21 +4,83 @@ use k8s_openapi::api::core::v1::Namespace;
 use kube::api::{Api, ListParams};
 use serde::Serialize;
 
-use crate::cli::GlobalArgs;
+use clap::{Arg, Parser};
+
+use crate::cli::{ConnectionArgs, GlobalArgs};
 use crate::client;
+use crate::completion::{self, Reply, Request, Shell};
 use crate::error::{Error, Result, exit};
 use crate::kubeconfig::Kubeconfig;
 use crate::output::{self, Format, Palette};
+use crate::plugin::Plugin;
 use crate::state;
 
-#[derive(Debug, Default)]
-pub struct NsRequest {
-    pub name: Option<String>,
-    pub current: bool,
-    pub unset: bool,
-    pub force: bool,
-    pub no_picker: bool,
-    pub global: GlobalArgs,
+/// List namespaces, or set the current context's namespace after checking it exists.
+#[derive(Parser, Debug, Default)]
+#[command(name = "kubectl ns",
+    // Usage names the command users type, not the binary kubectl runs.
+    bin_name = "kubectl ns", version, after_help = EXAMPLES)]
+pub struct NsArgs {
+    /// Namespace to switch to, or `-` for this context's previous one
+    #[arg(value_name = "NAME")]
+    name: Option<String>,
+
+    /// Print the current namespace
+    #[arg(short = 'c', long, conflicts_with_all = ["unset", "name"])]
+    current: bool,
+
+    /// Remove the namespace from the current context (back to the cluster default)
+    #[arg(short = 'u', long, conflicts_with = "name")]
+    unset: bool,
+
+    /// Set the namespace without checking it with the API
+    #[arg(short = 'f', long)]
+    force: bool,
+
+    /// Never open the interactive picker
+    #[arg(long, env = "HONBAN_NO_PICKER", value_parser = clap::builder::BoolishValueParser::new(), default_value_t = false)]
+    no_picker: bool,
+
+    /// Print a completion script for bash, zsh or fish
+    #[arg(long, value_name = "SHELL", hide = true)]
+    completion: Option<Shell>,
+
+    #[command(flatten)]
+    global: GlobalArgs,
+
+    #[command(flatten)]
+    connection: ConnectionArgs,
+}
+
+const EXAMPLES: &str = "Examples:
+  # List namespaces (a picker on a terminal)
+  kubectl ns
+  # Switch the current context to payments, or back to the previous one
+  kubectl ns payments
+  kubectl ns -
+  # Set it even when RBAC forbids checking that it exists
+  kubectl ns team-a --force
+  # Drop the namespace from the context
+  kubectl ns -u";
+
+impl Plugin for NsArgs {
+    const BIN: &'static str = "kubectl-ns";
+
+    fn complete(req: &Request, arg: &Arg) -> Option<Reply> {
+        (arg.get_id() == "name")
+            .then(|| completion::namespaces(req))
+            .or_else(|| completion::cluster_flags(req, arg))
+    }
+
+    fn completion_shell(&self) -> Option<Shell> {
+        self.completion
+    }
+
+    fn run(mut self) -> Result<u8> {
+        // The connection flags are flattened beside the globals; the client reads them from there.
+        self.global.connection = std::mem::take(&mut self.connection);
+        ns(self)
+    }
 }
 
 #[derive(Serialize)]
@@ -28,7 +90,7 @@ struct NamespaceRow<'a> {
     status: Option<&'a str>,
 }
 
-pub fn run(req: NsRequest) -> Result<u8> {
+fn ns(req: NsArgs) -> Result<u8> {
     let kc = Kubeconfig::load(req.global.kubeconfig.as_deref())?;
     for w in &kc.warnings {
         output::warn(Palette::for_stderr(req.global.color), w);
@@ -94,7 +156,7 @@ pub fn run(req: NsRequest) -> Result<u8> {
                 if let Some(i) = crate::switch::picker("namespace", &items, default)? {
                     let chosen = items[i].to_string();
                     // The list came from the API, so the choice needs no second check.
-                    let req = NsRequest { force: true, ..req };
+                    let req = NsArgs { force: true, ..req };
                     return set(kc, &req, &ctx.name.clone(), &current_ns, &chosen);
                 }
                 return Ok(exit::CANCELLED);
@@ -104,7 +166,7 @@ pub fn run(req: NsRequest) -> Result<u8> {
     }
 }
 
-fn lists(req: &NsRequest) -> bool {
+fn lists(req: &NsArgs) -> bool {
     req.name.is_none() && !req.current && !req.unset
 }
 
@@ -208,7 +270,7 @@ fn is_forbidden(e: &kube::Error) -> bool {
     matches!(e, kube::Error::Api(s) if s.code == 403)
 }
 
-fn set(kc: Kubeconfig, req: &NsRequest, context: &str, current: &str, name: &str) -> Result<u8> {
+fn set(kc: Kubeconfig, req: &NsArgs, context: &str, current: &str, name: &str) -> Result<u8> {
     if !req.force {
         verify(&kc, &req.global, context, name)?;
     }
