@@ -198,8 +198,10 @@ fn long_functions(rel: &str, code: &str) -> Vec<String> {
         }
         let indent = &line[..line.len() - trimmed.len()];
         let close = format!("{indent}}}");
-        if let Some(len) = lines[start + 1..].iter().position(|l| *l == close) {
-            if len + 2 > MAX_FN_LINES {
+        if let Some(len) = lines[start + 1..].iter().position(|l| *l == close)
+            && len + 2 > MAX_FN_LINES
+        {
+            {
                 let name: String = trimmed
                     .split("fn ")
                     .nth(1)
