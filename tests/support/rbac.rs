@@ -1,4 +1,4 @@
-//! Users that hold exactly the permissions a README section documents: its
+//! Users that hold exactly the permissions a plugin's guide documents: its
 //! `yaml` blocks granted to a fresh ServiceAccount, with a kubeconfig that
 //! holds the account's token (`kubectl create token`), as a user's would.
 
@@ -8,17 +8,37 @@ use std::time::Duration;
 
 use super::{TestEnv, plugin, repo_root, unique_suffix};
 
-/// The `yaml` blocks of one README section, in order (`## kubectl NAME` up
-/// to the next `## `).
+/// The `yaml` blocks a plugin's guide documents as its permissions: the
+/// `## Permissions` section of `docs/<plugin>.md` (`section` is `kubectl
+/// NAME`), in order.
 pub fn readme_yaml(section: &str) -> Vec<String> {
-    let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
-    let start = readme
-        .find(&format!("\n## {section}\n"))
-        .unwrap_or_else(|| panic!("README has no section {section}"));
-    let body = &readme[start + 1..];
+    let plugin = section.trim_start_matches("kubectl ");
+    let path = repo_root().join("docs").join(format!("{plugin}.md"));
+    let guide = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        // Until the guide exists, the README's `## kubectl NAME` section.
+        Err(_) => return yaml_blocks(&section_of(&read_readme(), section)),
+    };
+    yaml_blocks(&section_of(&guide, "Permissions"))
+}
+
+fn read_readme() -> String {
+    std::fs::read_to_string(repo_root().join("README.md")).unwrap()
+}
+
+/// `## heading` up to the next `## `.
+fn section_of(text: &str, heading: &str) -> String {
+    let start = text
+        .find(&format!("\n## {heading}\n"))
+        .unwrap_or_else(|| panic!("no section `## {heading}`"));
+    let body = &text[start + 1..];
     let end = body[3..].find("\n## ").map_or(body.len(), |e| e + 3);
+    body[..end].to_string()
+}
+
+fn yaml_blocks(section: &str) -> Vec<String> {
     let mut blocks = Vec::new();
-    let mut rest = &body[..end];
+    let mut rest = section;
     while let Some(i) = rest.find("```yaml\n") {
         let text = &rest[i + 8..];
         let close = text.find("\n```").expect("closed yaml block");
