@@ -11,107 +11,49 @@
 //! report is incomplete); 1 the audit could not run; 2 usage.
 
 use std::collections::HashSet;
-use std::path::PathBuf;
 
-use clap::ValueEnum;
-
-use crate::cli::GlobalArgs;
 use crate::error::{Error, Result};
 use crate::output::{self, Palette};
 
+mod annotations;
+mod args;
 pub mod checks;
-pub mod config;
-pub mod defaults;
-pub mod files;
-pub mod index;
+mod config;
+mod defaults;
+mod files;
+mod index;
 pub mod live;
-pub mod object;
-pub mod render;
-pub mod report;
+mod matching;
+mod object;
+mod render;
+mod report;
 mod sarif;
 pub mod yaml;
 
+pub use args::AuditArgs;
+use args::{FailOn, OutputFormat};
 use checks::{CHECKS, CheckInfo, CheckOptions, Severity};
 use config::Config;
 use report::{ClusterReport, Filters, Report};
 
 /// Exit codes of `kubectl audit`.
-pub mod exit {
-    pub const OK: u8 = 0;
-    pub const FAILURE: u8 = 1;
-    pub const USAGE: u8 = 2;
-    pub const FINDINGS: u8 = 3;
-    pub const NOT_CHECKED: u8 = 4;
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
-pub enum OutputFormat {
-    #[default]
-    Table,
-    Json,
-    Yaml,
-    Sarif,
-    Junit,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Level {
-    Info,
-    Warning,
-    Error,
-}
-
-impl Level {
-    pub fn severity(self) -> Severity {
-        match self {
-            Level::Info => Severity::Info,
-            Level::Warning => Severity::Warning,
-            Level::Error => Severity::Error,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum FailOn {
-    Info,
-    Warning,
-    Error,
-    /// Never exit 3.
-    None,
-}
-
-#[derive(Debug, Clone)]
-pub struct AuditRequest {
-    /// `-f`: files, directories, `-` for stdin. Empty = live.
-    pub files: Vec<PathBuf>,
-    pub all_namespaces: bool,
-    pub all_contexts: bool,
-    pub output: OutputFormat,
-    pub checks: Vec<String>,
-    pub skip: Vec<String>,
-    pub min_severity: Level,
-    pub fail_on: FailOn,
-    pub config: Option<PathBuf>,
-    /// `--no-default-exemptions`: audit the system add-ons like the rest.
-    pub no_default_exemptions: bool,
-    /// `-v`: list every kind not checked, not only a summary.
-    pub verbose: bool,
-    /// Offline: zones the target cluster spans (enables spread-zones at 2+).
-    pub zones: Option<usize>,
-    pub global: GlobalArgs,
+mod exit {
+    pub(crate) const OK: u8 = 0;
+    pub(crate) const FINDINGS: u8 = 3;
+    pub(crate) const NOT_CHECKED: u8 = 4;
 }
 
 /// The settings one audit applies to every cluster.
 pub struct Settings {
-    pub config: Config,
-    pub enabled: HashSet<&'static str>,
-    pub min_severity: Severity,
+    pub(crate) config: Config,
+    pub(crate) enabled: HashSet<&'static str>,
+    pub(crate) min_severity: Severity,
     /// Keep which (check, object) pairs were judged (conformance tests).
-    pub track_evaluations: bool,
+    pub(crate) track_evaluations: bool,
 }
 
 impl Settings {
-    pub fn enabled_infos(&self) -> Vec<&'static CheckInfo> {
+    pub(crate) fn enabled_infos(&self) -> Vec<&'static CheckInfo> {
         CHECKS
             .iter()
             .filter(|c| self.enabled.contains(c.id))
@@ -119,7 +61,7 @@ impl Settings {
     }
 }
 
-fn settings(req: &AuditRequest, live: bool) -> Result<Settings> {
+fn settings(req: &AuditArgs, live: bool) -> Result<Settings> {
     let mut config = match &req.config {
         Some(path) => Config::load(path)?,
         None => Config::with_defaults(),
@@ -136,7 +78,7 @@ fn settings(req: &AuditRequest, live: bool) -> Result<Settings> {
     })
 }
 
-pub fn now_secs() -> i64 {
+pub(crate) fn now_secs() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
@@ -159,7 +101,7 @@ pub fn audit_index(
 }
 
 /// Offline: reads the inputs and audits them as one cluster.
-pub fn audit_files(req: &AuditRequest, settings: &Settings) -> Result<Report> {
+fn audit_files(req: &AuditArgs, settings: &Settings) -> Result<Report> {
     let default_ns = req.global.namespace.clone().unwrap_or_default();
     let input = files::read(&req.files, &default_ns)?;
     if input.objects.is_empty() {
@@ -200,7 +142,7 @@ pub fn test_settings(checks: &[&str], live: bool) -> Settings {
     }
 }
 
-pub fn exit_code(report: &Report, fail_on: FailOn) -> u8 {
+fn exit_code(report: &Report, fail_on: FailOn) -> u8 {
     if report.clusters.iter().any(|c| !c.not_checked.is_empty()) {
         return exit::NOT_CHECKED;
     }
@@ -218,7 +160,7 @@ pub fn exit_code(report: &Report, fail_on: FailOn) -> u8 {
     if failing { exit::FINDINGS } else { exit::OK }
 }
 
-pub fn print(
+fn print(
     report: &Report,
     format: OutputFormat,
     settings: &Settings,
@@ -240,9 +182,8 @@ pub fn print(
     }
 }
 
-/// `kubectl audit [-f …]`: returns the exit code.
-pub fn run(req: AuditRequest) -> Result<u8> {
-    let live = req.files.is_empty();
+/// Flag combinations clap cannot refuse on its own.
+fn check_flags(req: &AuditArgs, live: bool) -> Result<()> {
     req.global.connection.check()?;
     if !live && (req.all_contexts || req.all_namespaces) {
         return Err(Error::Usage(
@@ -264,15 +205,22 @@ pub fn run(req: AuditRequest) -> Result<u8> {
     if req.all_namespaces && req.global.namespace.is_some() {
         return Err(Error::Usage("-n and -A exclude each other".into()));
     }
-    let settings = settings(&req, live)?;
+    Ok(())
+}
+
+/// `kubectl audit [-f …]`: returns the exit code.
+fn run(req: &AuditArgs) -> Result<u8> {
+    let live = req.files.is_empty();
+    check_flags(req, live)?;
+    let settings = settings(req, live)?;
     let report = if live {
-        live::audit(&req, &settings)?
+        live::audit(req, &settings)?
     } else {
-        audit_files(&req, &settings)?
+        audit_files(req, &settings)?
     };
     print(
         &report,
-        req.output,
+        req.global.output,
         &settings,
         Palette::for_stdout(req.global.color),
         req.verbose,
@@ -281,7 +229,7 @@ pub fn run(req: AuditRequest) -> Result<u8> {
 }
 
 /// `kubectl audit checks [-o json]`.
-pub fn list_checks(format: OutputFormat) -> Result<u8> {
+fn list_checks(format: OutputFormat) -> Result<u8> {
     match format {
         OutputFormat::Json => output::print_json(CHECKS)?,
         OutputFormat::Yaml => output::print_yaml(&CHECKS)?,
@@ -296,7 +244,7 @@ pub fn list_checks(format: OutputFormat) -> Result<u8> {
 }
 
 /// `kubectl audit checks --exemptions [-o json]`: the built-in exemptions.
-pub fn list_default_exemptions(format: OutputFormat) -> Result<u8> {
+fn list_default_exemptions(format: OutputFormat) -> Result<u8> {
     let list = defaults::DEFAULT_EXEMPTIONS;
     match format {
         OutputFormat::Json => output::print_json(list)?,
