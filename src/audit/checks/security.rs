@@ -140,6 +140,9 @@ struct Container<'a> {
 /// A failed check's message and field path; `None` passes.
 type Verdict = Option<(String, Option<String>)>;
 
+/// A container-level check that reads only the container and its pod spec.
+type ContainerCheck = fn(&Container) -> Verdict;
+
 fn container_level(cx: &mut Cx, w: &Workload, ct: &Container, windows: bool) {
     if cx.on("privileged") {
         cx.verdict("privileged", w.obj, privileged(ct));
@@ -148,7 +151,7 @@ fn container_level(cx: &mut Cx, w: &Workload, ct: &Container, windows: bool) {
     if windows {
         return;
     }
-    let checks: [(&'static str, fn(&Container) -> Verdict); 4] = [
+    let checks: [(&'static str, ContainerCheck); 4] = [
         ("run-as-non-root", run_as_non_root),
         ("privilege-escalation", privilege_escalation),
         ("capabilities", capabilities),
