@@ -214,10 +214,7 @@ impl Plugin for AuditArgs {
 
     fn run(self) -> Result<u8> {
         match self.command {
-            Some(Command::Checks { exemptions: true }) => {
-                super::list_default_exemptions(self.global.output)
-            }
-            Some(Command::Checks { exemptions: false }) => super::list_checks(self.global.output),
+            Some(Command::Checks { exemptions }) => super::list(self.global.output, exemptions),
             None => super::run(&self),
         }
     }

@@ -1,14 +1,22 @@
 //! `kubectl audit`: best-practice and health audits of a live cluster or of
 //! manifest files, with the same check ids in both modes.
 //!
-//! Flow: a source ([`files`] or [`live`]) yields objects; [`index::Index`]
-//! indexes them for the cross-object checks; [`checks`] run over it and
-//! report raw findings with evaluation counts; [`report`] applies
-//! exemptions, severities and filters and computes scores; [`render`] prints.
+//! Flow: [`args::AuditArgs`] is the command line; a source ([`files`] or
+//! [`live`]) yields objects; [`index::Index`] indexes them for the
+//! cross-object checks; [`checks`] run over it and report raw findings with
+//! evaluation counts; [`report`] applies exemptions ([`config`],
+//! [`annotations`], [`defaults`]), severities and filters and computes
+//! scores; [`render`] and [`sarif`] print.
 //!
 //! Exit codes: 0 nothing at or above `--fail-on`; 3 findings at or above it;
 //! 4 some kinds or inputs could not be read (this wins over 3, because the
 //! report is incomplete); 1 the audit could not run; 2 usage.
+//!
+//! Public beyond the crate: [`AuditArgs`] for the plugin binary, and what the
+//! integration tests drive the checks through without a binary:
+//! [`audit_text`], [`audit_index`] with [`test_settings`],
+//! [`live::index_from_values`], [`yaml::parse_stream`] and
+//! [`checks::CHECKS`]. Everything else is crate-private.
 
 use std::collections::HashSet;
 
@@ -228,28 +236,29 @@ fn run(req: &AuditArgs) -> Result<u8> {
     Ok(exit_code(&report, req.fail_on))
 }
 
-/// `kubectl audit checks [-o json]`.
-fn list_checks(format: OutputFormat) -> Result<u8> {
-    match format {
-        OutputFormat::Json => output::print_json(CHECKS)?,
-        OutputFormat::Yaml => output::print_yaml(&CHECKS)?,
-        OutputFormat::Table => output::print_lines(render::checks_table())?,
-        OutputFormat::Sarif | OutputFormat::Junit => {
-            return Err(Error::Usage(
-                "`kubectl audit checks` prints -o table, json or yaml".into(),
-            ));
-        }
+/// `kubectl audit checks [--exemptions] [-o json]`: the check catalogue, or
+/// the built-in exemptions for system add-ons.
+fn list(format: OutputFormat, exemptions: bool) -> Result<u8> {
+    if exemptions {
+        print_list(
+            format,
+            &defaults::DEFAULT_EXEMPTIONS,
+            defaults::exemptions_table,
+        )
+    } else {
+        print_list(format, &CHECKS, render::checks_table)
     }
-    Ok(exit::OK)
 }
 
-/// `kubectl audit checks --exemptions [-o json]`: the built-in exemptions.
-fn list_default_exemptions(format: OutputFormat) -> Result<u8> {
-    let list = defaults::DEFAULT_EXEMPTIONS;
+fn print_list<T: serde::Serialize>(
+    format: OutputFormat,
+    list: &T,
+    table: fn() -> Vec<String>,
+) -> Result<u8> {
     match format {
         OutputFormat::Json => output::print_json(list)?,
-        OutputFormat::Yaml => output::print_yaml(&list)?,
-        OutputFormat::Table => output::print_lines(defaults::exemptions_table())?,
+        OutputFormat::Yaml => output::print_yaml(list)?,
+        OutputFormat::Table => output::print_lines(table())?,
         OutputFormat::Sarif | OutputFormat::Junit => {
             return Err(Error::Usage(
                 "`kubectl audit checks` prints -o table, json or yaml".into(),

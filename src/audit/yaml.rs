@@ -19,7 +19,7 @@ use serde_json::{Map, Value};
 /// the paths sorted end to end in one string, each with its end and line
 /// (a hash map of boxed paths took three times the room).
 #[derive(Debug, Default)]
-pub struct LineMap {
+pub(crate) struct LineMap {
     paths: String,
     /// (end of the path in `paths`, line), in `paths`' order.
     ends: Vec<(u32, u32)>,
