@@ -1,4 +1,4 @@
-//! `--config` and the exemption annotations.
+//! `--config`: per-check severity, disabled checks and exemptions.
 //!
 //! ```yaml
 //! apiVersion: honban.io/v1
@@ -20,32 +20,36 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::Deserialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use super::checks::{self, CHECKS, Category, Severity};
+use super::checks::{self, Severity};
+use super::matching::{covers, glob, names_check};
 use super::object::ObjRef;
 use crate::error::{Error, Result};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Config {
+pub(crate) struct Config {
+    /// Accepted so the file can say what it is; never read.
     #[serde(default)]
-    pub api_version: Option<String>,
+    #[allow(dead_code)]
+    api_version: Option<String>,
     #[serde(default)]
-    pub kind: Option<String>,
+    #[allow(dead_code)]
+    kind: Option<String>,
     #[serde(default)]
-    pub severity: BTreeMap<String, String>,
+    pub(crate) severity: BTreeMap<String, String>,
     #[serde(default)]
-    pub disabled: Vec<String>,
+    pub(crate) disabled: Vec<String>,
     #[serde(default)]
-    pub exemptions: Vec<Exemption>,
+    pub(crate) exemptions: Vec<Exemption>,
     #[serde(default = "yes")]
-    pub annotation_exemptions: bool,
+    pub(crate) annotation_exemptions: bool,
     #[serde(default)]
-    pub zones: Option<usize>,
+    pub(crate) zones: Option<usize>,
     /// The built-in exemptions for system add-ons ([`super::defaults`]).
     #[serde(default = "yes")]
-    pub default_exemptions: bool,
+    pub(crate) default_exemptions: bool,
 }
 
 fn yes() -> bool {
@@ -54,19 +58,21 @@ fn yes() -> bool {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Exemption {
+pub(crate) struct Exemption {
     #[serde(default)]
-    pub checks: Vec<String>,
-    pub namespace: Option<String>,
-    pub kind: Option<String>,
-    pub name: Option<String>,
+    pub(crate) checks: Vec<String>,
+    pub(crate) namespace: Option<String>,
+    pub(crate) kind: Option<String>,
+    pub(crate) name: Option<String>,
+    /// For the file's readers; the audit does not print it.
     #[serde(default)]
-    pub reason: Option<String>,
+    #[allow(dead_code)]
+    pub(crate) reason: Option<String>,
 }
 
 impl Config {
     /// No config file: annotations and the built-in exemptions apply.
-    pub fn with_defaults() -> Config {
+    pub(crate) fn with_defaults() -> Config {
         Config {
             annotation_exemptions: true,
             default_exemptions: true,
@@ -74,7 +80,7 @@ impl Config {
         }
     }
 
-    pub fn load(path: &Path) -> Result<Config> {
+    pub(crate) fn load(path: &Path) -> Result<Config> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
         let docs = super::yaml::parse_stream(&text).map_err(|e| Error::Yaml {
             path: path.to_path_buf(),
@@ -123,7 +129,7 @@ impl Config {
         Ok(config)
     }
 
-    pub fn severity_of(&self, id: &str) -> Severity {
+    pub(crate) fn severity_of(&self, id: &str) -> Severity {
         self.severity
             .get(id)
             .and_then(|s| Severity::parse(s))
@@ -132,7 +138,7 @@ impl Config {
     }
 
     /// Whether a configured exemption covers this check on this object.
-    pub fn exempts(&self, check: &str, obj: &ObjRef) -> bool {
+    pub(crate) fn exempts(&self, check: &str, obj: &ObjRef) -> bool {
         self.exemptions.iter().any(|e| {
             (e.checks.is_empty() || e.checks.iter().any(|c| covers(c, check)))
                 && e.namespace
@@ -146,183 +152,9 @@ impl Config {
     }
 }
 
-fn names_check(name: &str) -> bool {
-    matches!(name, "all" | "*")
-        || checks::info(name).is_some()
-        || Category::ALL.iter().any(|c| c.as_str() == name)
-}
-
-/// Whether an id, category or `all` covers a check.
-pub(crate) fn covers(name: &str, check: &str) -> bool {
-    name == check
-        || matches!(name, "all" | "*")
-        || CHECKS
-            .iter()
-            .any(|c| c.id == check && c.category.as_str() == name)
-}
-
-/// `*` matches any run of characters; everything else matches itself.
-pub fn glob(pattern: &str, text: &str) -> bool {
-    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
-    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
-    while ti < t.len() {
-        if pi < p.len() && p[pi] != '*' && p[pi] == t[ti] {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some(pi);
-            mark = ti;
-            pi += 1;
-        } else if let Some(s) = star {
-            pi = s + 1;
-            mark += 1;
-            ti = mark;
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|c| *c == '*')
-}
-
-pub const SKIP_ANNOTATION: &str = "honban.io/audit-skip";
-
-/// polaris check names that mean one of ours.
-const POLARIS: &[(&str, &[&str])] = &[
-    ("deploymentMissingReplicas", &["min-replicas"]),
-    ("readinessProbeMissing", &["readiness-probe"]),
-    ("livenessProbeMissing", &["liveness-probe"]),
-    ("missingPodDisruptionBudget", &["pdb-missing"]),
-    ("pdbDisruptionsIsZero", &["pdb-blocks-eviction"]),
-    (
-        "pdbMinAvailableGreaterThanHPAMinReplicas",
-        &["pdb-blocks-eviction"],
-    ),
-    (
-        "topologySpreadConstraint",
-        &["spread-nodes", "spread-zones"],
-    ),
-    ("tagNotSpecified", &["image-tag"]),
-    ("cpuRequestsMissing", &["resources"]),
-    ("memoryRequestsMissing", &["resources"]),
-    ("memoryLimitsMissing", &["resources"]),
-    ("missingNetworkPolicy", &["namespace-network-policy"]),
-    ("runAsRootAllowed", &["run-as-non-root"]),
-    ("runAsPrivileged", &["privileged"]),
-    ("hostProcess", &["privileged"]),
-    ("privilegeEscalationAllowed", &["privilege-escalation"]),
-    ("hostNetworkSet", &["host-namespaces"]),
-    ("hostPIDSet", &["host-namespaces"]),
-    ("hostIPCSet", &["host-namespaces"]),
-    ("hostPathSet", &["host-path"]),
-    ("dangerousCapabilities", &["capabilities"]),
-    ("insecureCapabilities", &["capabilities"]),
-    ("notReadOnlyRootFilesystem", &["read-only-root-fs"]),
-    ("automountServiceAccountToken", &["automount-sa-token"]),
-    ("linuxHardening", &["seccomp"]),
-    (
-        "clusterrolebindingClusterAdmin",
-        &["rbac-cluster-admin-binding"],
-    ),
-    (
-        "rolebindingClusterAdminClusterRole",
-        &["rbac-cluster-admin-binding"],
-    ),
-    (
-        "rolebindingClusterAdminRole",
-        &["rbac-cluster-admin-binding"],
-    ),
-];
-
-/// kube-score test ids that mean one of ours.
-const KUBE_SCORE: &[(&str, &[&str])] = &[
-    ("deployment-replicas", &["min-replicas"]),
-    ("statefulset-replicas", &["min-replicas"]),
-    ("horizontalpodautoscaler-replicas", &["min-replicas"]),
-    (
-        "deployment-targeted-by-hpa-does-not-have-replicas-configured",
-        &["min-replicas"],
-    ),
-    ("deployment-has-host-podantiaffinity", &["spread-nodes"]),
-    ("statefulset-has-host-podantiaffinity", &["spread-nodes"]),
-    ("pod-probes", &["readiness-probe", "liveness-probe"]),
-    ("deployment-has-poddisruptionbudget", &["pdb-missing"]),
-    ("statefulset-has-poddisruptionbudget", &["pdb-missing"]),
-    ("container-resources", &["resources"]),
-    ("container-image-tag", &["image-tag"]),
-    (
-        "container-security-context-user-group-id",
-        &["run-as-non-root"],
-    ),
-    ("container-security-context-privileged", &["privileged"]),
-    (
-        "container-security-context-readonlyrootfilesystem",
-        &["read-only-root-fs"],
-    ),
-    ("container-seccomp-profile", &["seccomp"]),
-    ("pod-networkpolicy", &["namespace-network-policy"]),
-    ("stable-version", &["deprecated-api"]),
-];
-
-/// Whether an object's (or its namespace's) annotations skip a check.
-pub fn annotation_skips(annotations: Option<&Map<String, Value>>, check: &str) -> bool {
-    let Some(a) = annotations else { return false };
-    let text = |k: &str| a.get(k).and_then(Value::as_str);
-    if let Some(list) = text(SKIP_ANNOTATION)
-        && list.split(',').map(str::trim).any(|n| covers(n, check))
-    {
-        return true;
-    }
-    let truthy = |k: &str| text(k).is_some_and(|v| v.eq_ignore_ascii_case("true"));
-    if truthy("polaris.fairwinds.com/exempt") {
-        return true;
-    }
-    if POLARIS.iter().any(|(p, ours)| {
-        ours.contains(&check) && truthy(&format!("polaris.fairwinds.com/{p}-exempt"))
-    }) {
-        return true;
-    }
-    if let Some(list) = text("kube-score/ignore") {
-        return list.split(',').map(str::trim).any(|ks| {
-            KUBE_SCORE
-                .iter()
-                .any(|(k, ours)| *k == ks && ours.contains(&check))
-        });
-    }
-    false
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn globs() {
-        assert!(glob("node-exporter*", "node-exporter-abc"));
-        assert!(glob("*", ""));
-        assert!(glob("a*c*e", "abcde"));
-        assert!(!glob("a*c", "abd"));
-        assert!(glob("team-?", "team-?"));
-    }
-
-    #[test]
-    fn annotations_of_three_tools() {
-        let a = json!({
-            "honban.io/audit-skip": "image-tag, security",
-            "polaris.fairwinds.com/readinessProbeMissing-exempt": "true",
-            "kube-score/ignore": "container-resources,pod-networkpolicy"
-        });
-        let a = a.as_object();
-        assert!(annotation_skips(a, "image-tag"));
-        assert!(annotation_skips(a, "privileged"));
-        assert!(annotation_skips(a, "readiness-probe"));
-        assert!(!annotation_skips(a, "liveness-probe"));
-        assert!(annotation_skips(a, "resources"));
-        assert!(annotation_skips(a, "namespace-network-policy"));
-        assert!(!annotation_skips(a, "min-replicas"));
-        let all = json!({"polaris.fairwinds.com/exempt": "true"});
-        assert!(annotation_skips(all.as_object(), "min-replicas"));
-    }
 
     #[test]
     fn config_exemptions_match_by_glob() {

@@ -10,23 +10,23 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use super::config::glob;
 use super::index::{SPEC_TEMPLATE, containers_all};
+use super::matching::{covers, glob};
 use super::object::{Object, at};
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct DefaultExemption {
-    pub namespace: Option<&'static str>,
-    pub kind: &'static str,
+pub(crate) struct DefaultExemption {
+    pub(crate) namespace: Option<&'static str>,
+    pub(crate) kind: &'static str,
     /// A glob on the object's name.
-    pub name: &'static str,
+    pub(crate) name: &'static str,
     /// Globs on image repositories (without tag or digest); every container
     /// must match one. Empty for objects without containers.
-    pub images: &'static [&'static str],
+    pub(crate) images: &'static [&'static str],
     /// Check ids or categories.
-    pub checks: &'static [&'static str],
-    pub reason: &'static str,
+    pub(crate) checks: &'static [&'static str],
+    pub(crate) reason: &'static str,
 }
 
 /// EKS serves its add-ons from a regional ECR registry per partition.
@@ -54,7 +54,7 @@ const CSI_IMAGES: &[&str] = &[
     "registry.k8s.io/sig-storage/*",
 ];
 
-pub static DEFAULT_EXEMPTIONS: &[DefaultExemption] = &[
+pub(crate) static DEFAULT_EXEMPTIONS: &[DefaultExemption] = &[
     DefaultExemption {
         namespace: Some("kube-system"),
         kind: "DaemonSet",
@@ -130,7 +130,7 @@ pub static DEFAULT_EXEMPTIONS: &[DefaultExemption] = &[
 ];
 
 /// An image's repository: the reference without tag or digest.
-pub fn repository(image: &str) -> &str {
+pub(crate) fn repository(image: &str) -> &str {
     let image = image.split('@').next().unwrap_or(image);
     match image.rfind(':') {
         Some(i) if !image[i..].contains('/') => &image[..i],
@@ -140,7 +140,7 @@ pub fn repository(image: &str) -> &str {
 
 impl DefaultExemption {
     fn matches(&self, check: &str, obj: &Object) -> bool {
-        if !self.checks.iter().any(|c| super::config::covers(c, check))
+        if !self.checks.iter().any(|c| covers(c, check))
             || !self.kind.eq_ignore_ascii_case(&obj.kind)
             || self.namespace != obj.namespace.as_deref()
             || !glob(self.name, &obj.name)
@@ -165,12 +165,12 @@ impl DefaultExemption {
 }
 
 /// The built-in exemption that covers this check on this object, if any.
-pub fn exemption_for(check: &str, obj: &Object) -> Option<&'static DefaultExemption> {
+pub(crate) fn exemption_for(check: &str, obj: &Object) -> Option<&'static DefaultExemption> {
     DEFAULT_EXEMPTIONS.iter().find(|e| e.matches(check, obj))
 }
 
 /// `kubectl audit checks --exemptions`: the built-in exemptions as a table.
-pub fn exemptions_table() -> Vec<String> {
+pub(crate) fn exemptions_table() -> Vec<String> {
     let mut t = crate::output::table(&["NAMESPACE", "KIND", "NAME", "CHECKS", "IMAGES", "WHY"]);
     for e in DEFAULT_EXEMPTIONS {
         let images = if e.images.is_empty() {

@@ -15,14 +15,14 @@ use super::yaml::{self, LineMap};
 use crate::error::{Error, Result};
 
 #[derive(Debug, Default)]
-pub struct FileInput {
-    pub objects: Vec<Object>,
-    pub not_checked: Vec<NotChecked>,
-    pub files: usize,
+pub(crate) struct FileInput {
+    pub(crate) objects: Vec<Object>,
+    pub(crate) not_checked: Vec<NotChecked>,
+    pub(crate) files: usize,
 }
 
 /// Reads every input; `default_namespace` is `-n` (or "").
-pub fn read(inputs: &[PathBuf], default_namespace: &str) -> Result<FileInput> {
+pub(crate) fn read(inputs: &[PathBuf], default_namespace: &str) -> Result<FileInput> {
     let mut out = FileInput::default();
     let mut files = Vec::new();
     let mut stdin_done = false;
@@ -109,7 +109,7 @@ fn walk(dir: &Path, depth: usize, found: &mut Vec<PathBuf>) -> Result<()> {
 }
 
 /// Parses one file's text into objects (public for tests and the conformance run).
-pub fn parse_text(name: &str, text: &str, default_namespace: &str, out: &mut FileInput) {
+pub(crate) fn parse_text(name: &str, text: &str, default_namespace: &str, out: &mut FileInput) {
     let file: Arc<str> = Arc::from(name);
     let trimmed = text.trim_start();
     let looks_json = trimmed.starts_with('{') || trimmed.starts_with('[');

@@ -12,77 +12,77 @@ use super::object::{Object, array_at, at, int_at, map_selector_matches, selector
 /// A kind that could not be read (RBAC, API error); the report lists it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 pub struct NotChecked {
-    pub kind: String,
+    pub(crate) kind: String,
     /// `None`: cluster-wide (or a cluster-scoped kind).
-    pub namespace: Option<String>,
-    pub reason: String,
+    pub(crate) namespace: Option<String>,
+    pub(crate) reason: String,
 }
 
 /// What the checks need from a live pod. Controller-owned pods are kept only
 /// as summaries: their spec is their controller's template, already checked.
 #[derive(Debug, Clone)]
-pub struct PodSummary {
-    pub namespace: String,
-    pub name: String,
-    pub labels: Map<String, Value>,
-    pub owner: Option<(String, String)>,
-    pub node: Option<String>,
-    pub phase: String,
-    pub created: Option<i64>,
+pub(crate) struct PodSummary {
+    pub(crate) namespace: String,
+    pub(crate) name: String,
+    pub(crate) labels: Map<String, Value>,
+    pub(crate) owner: Option<(String, String)>,
+    pub(crate) node: Option<String>,
+    pub(crate) phase: String,
+    pub(crate) created: Option<i64>,
     /// PodScheduled=False: why.
-    pub unschedulable: Option<String>,
+    pub(crate) unschedulable: Option<String>,
     /// Containers waiting in CrashLoopBackOff and friends: (name, reason, restarts).
-    pub crashing: Vec<(String, String, i64)>,
+    pub(crate) crashing: Vec<(String, String, i64)>,
 }
 
 /// An object that carries a pod template (or is a pod).
 #[derive(Debug, Clone)]
-pub struct Workload {
-    pub obj: usize,
+pub(crate) struct Workload {
+    pub(crate) obj: usize,
     /// Field path of the pod spec, e.g. `spec.template.spec`.
-    pub spec_path: &'static [&'static str],
-    pub meta_path: &'static [&'static str],
+    pub(crate) spec_path: &'static [&'static str],
+    pub(crate) meta_path: &'static [&'static str],
     /// Deployment, StatefulSet, ReplicaSet, ReplicationController, DeploymentConfig.
-    pub scalable: bool,
+    pub(crate) scalable: bool,
     /// Runs to completion: Job, CronJob, or a pod that does not restart.
-    pub batch: bool,
+    pub(crate) batch: bool,
     /// The HorizontalPodAutoscaler that scales it.
-    pub hpa: Option<usize>,
+    pub(crate) hpa: Option<usize>,
 }
 
 impl Workload {
-    pub fn spec_prefix(&self) -> String {
+    pub(crate) fn spec_prefix(&self) -> String {
         self.spec_path.join(".")
     }
 }
 
 #[derive(Debug, Default)]
 pub struct Index {
-    pub objects: Vec<Object>,
-    pub live: bool,
-    pub pods: Vec<PodSummary>,
-    pub not_checked: Vec<NotChecked>,
+    pub(crate) objects: Vec<Object>,
+    pub(crate) live: bool,
+    pub(crate) pods: Vec<PodSummary>,
+    pub(crate) not_checked: Vec<NotChecked>,
     /// Zones the cluster's nodes span (live), or `--zones` offline.
-    pub zones: Option<usize>,
-    pub node_zones: HashMap<String, String>,
-    pub workloads: Vec<Workload>,
+    pub(crate) zones: Option<usize>,
+    pub(crate) node_zones: HashMap<String, String>,
+    pub(crate) workloads: Vec<Workload>,
     by_kind: HashMap<String, Vec<usize>>,
     by_kind_ns: HashMap<(String, String), Vec<usize>>,
     /// Live pod summaries by namespace.
     pods_by_ns: HashMap<String, Vec<usize>>,
     /// Secrets and ConfigMaps referenced from anywhere: (kind, namespace, name).
-    pub references: BTreeSet<(&'static str, String, String)>,
+    pub(crate) references: BTreeSet<(&'static str, String, String)>,
 }
 
-pub const SPEC_POD: &[&str] = &["spec"];
-pub const META_POD: &[&str] = &["metadata"];
-pub const SPEC_TEMPLATE: &[&str] = &["spec", "template", "spec"];
-pub const META_TEMPLATE: &[&str] = &["spec", "template", "metadata"];
-pub const SPEC_CRONJOB: &[&str] = &["spec", "jobTemplate", "spec", "template", "spec"];
-pub const META_CRONJOB: &[&str] = &["spec", "jobTemplate", "spec", "template", "metadata"];
+pub(crate) const SPEC_POD: &[&str] = &["spec"];
+pub(crate) const META_POD: &[&str] = &["metadata"];
+pub(crate) const SPEC_TEMPLATE: &[&str] = &["spec", "template", "spec"];
+pub(crate) const META_TEMPLATE: &[&str] = &["spec", "template", "metadata"];
+pub(crate) const SPEC_CRONJOB: &[&str] = &["spec", "jobTemplate", "spec", "template", "spec"];
+pub(crate) const META_CRONJOB: &[&str] = &["spec", "jobTemplate", "spec", "template", "metadata"];
 
 impl Index {
-    pub fn new(
+    pub(crate) fn new(
         objects: Vec<Object>,
         pods: Vec<PodSummary>,
         live: bool,
@@ -119,7 +119,7 @@ impl Index {
         index
     }
 
-    pub fn of_kind(&self, kind: &str) -> impl Iterator<Item = (usize, &Object)> + '_ {
+    pub(crate) fn of_kind(&self, kind: &str) -> impl Iterator<Item = (usize, &Object)> + '_ {
         self.by_kind
             .get(kind)
             .map(Vec::as_slice)
@@ -128,7 +128,7 @@ impl Index {
             .map(|&i| (i, &self.objects[i]))
     }
 
-    pub fn of_kind_in<'a>(
+    pub(crate) fn of_kind_in<'a>(
         &'a self,
         kind: &str,
         namespace: &str,
@@ -142,7 +142,10 @@ impl Index {
     }
 
     /// Live pod summaries of one namespace.
-    pub fn pods_in<'a>(&'a self, namespace: &str) -> impl Iterator<Item = &'a PodSummary> + 'a {
+    pub(crate) fn pods_in<'a>(
+        &'a self,
+        namespace: &str,
+    ) -> impl Iterator<Item = &'a PodSummary> + 'a {
         self.pods_by_ns
             .get(namespace)
             .map(Vec::as_slice)
@@ -152,19 +155,19 @@ impl Index {
     }
 
     /// Whether `kind` could be read in `namespace` (always, offline).
-    pub fn readable(&self, kind: &str, namespace: Option<&str>) -> bool {
+    pub(crate) fn readable(&self, kind: &str, namespace: Option<&str>) -> bool {
         !self.not_checked.iter().any(|n| {
             n.kind == kind && (n.namespace.is_none() || n.namespace.as_deref() == namespace)
         })
     }
 
-    pub fn pod_spec(&self, w: &Workload) -> Option<&Value> {
+    pub(crate) fn pod_spec(&self, w: &Workload) -> Option<&Value> {
         at(&self.objects[w.obj].value, w.spec_path)
     }
 
     /// The pods' labels: the template's, or (for a template-less fragment)
     /// what the controller's selector requires.
-    pub fn pod_labels(&self, w: &Workload) -> Option<&Map<String, Value>> {
+    pub(crate) fn pod_labels(&self, w: &Workload) -> Option<&Map<String, Value>> {
         let mut path: Vec<&str> = w.meta_path.to_vec();
         path.push("labels");
         let o = &self.objects[w.obj];
@@ -173,7 +176,7 @@ impl Index {
             .or_else(|| at(&o.value, &["spec", "selector", "matchLabels"])?.as_object())
     }
 
-    pub fn pod_annotations(&self, w: &Workload) -> Option<&Map<String, Value>> {
+    pub(crate) fn pod_annotations(&self, w: &Workload) -> Option<&Map<String, Value>> {
         let mut path: Vec<&str> = w.meta_path.to_vec();
         path.push("annotations");
         at(&self.objects[w.obj].value, &path)?.as_object()
@@ -181,7 +184,7 @@ impl Index {
 
     /// Replicas the workload runs with: the HPA's minimum when one scales it,
     /// else `spec.replicas` (default 1). `None` for kinds without replicas.
-    pub fn effective_replicas(&self, w: &Workload) -> Option<i64> {
+    pub(crate) fn effective_replicas(&self, w: &Workload) -> Option<i64> {
         if !w.scalable {
             return None;
         }
@@ -192,7 +195,7 @@ impl Index {
     }
 
     /// Services in the workload's namespace whose selector picks its pods.
-    pub fn services_selecting(&self, w: &Workload) -> Vec<usize> {
+    pub(crate) fn services_selecting(&self, w: &Workload) -> Vec<usize> {
         let o = &self.objects[w.obj];
         let labels = self.pod_labels(w);
         self.of_kind_in("Service", o.ns())
@@ -205,7 +208,7 @@ impl Index {
     }
 
     /// PodDisruptionBudgets in the workload's namespace that select its pods.
-    pub fn pdbs_selecting(&self, w: &Workload) -> Vec<usize> {
+    pub(crate) fn pdbs_selecting(&self, w: &Workload) -> Vec<usize> {
         let o = &self.objects[w.obj];
         let labels = self.pod_labels(w);
         self.of_kind_in("PodDisruptionBudget", o.ns())
@@ -327,7 +330,7 @@ impl Index {
 
 /// The fewest replicas an autoscaler keeps: an HPA's minReplicas (default
 /// 1) or a KEDA ScaledObject's minReplicaCount (default 0).
-pub fn autoscaler_min(a: &Object) -> i64 {
+pub(crate) fn autoscaler_min(a: &Object) -> i64 {
     if a.kind == "ScaledObject" {
         int_at(&a.value, &["spec", "minReplicaCount"]).unwrap_or(0)
     } else {
@@ -337,7 +340,7 @@ pub fn autoscaler_min(a: &Object) -> i64 {
 
 /// Every Secret and ConfigMap a pod spec uses: volumes (also projected),
 /// env and envFrom (containers and init containers), image pull secrets.
-pub fn pod_spec_references(
+pub(crate) fn pod_spec_references(
     spec: &Value,
     ns: &str,
     refs: &mut BTreeSet<(&'static str, String, String)>,
@@ -374,14 +377,16 @@ pub fn pod_spec_references(
 }
 
 /// Containers then init containers, with the field each sits under.
-pub fn containers_all(spec: &Value) -> impl Iterator<Item = &Value> {
+pub(crate) fn containers_all(spec: &Value) -> impl Iterator<Item = &Value> {
     array_at(spec, &["containers"])
         .iter()
         .chain(array_at(spec, &["initContainers"]))
 }
 
 /// (field, index, container) for containers and init containers.
-pub fn containers_indexed(spec: &Value) -> impl Iterator<Item = (&'static str, usize, &Value)> {
+pub(crate) fn containers_indexed(
+    spec: &Value,
+) -> impl Iterator<Item = (&'static str, usize, &Value)> {
     array_at(spec, &["containers"])
         .iter()
         .enumerate()

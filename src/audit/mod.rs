@@ -1,117 +1,67 @@
 //! `kubectl audit`: best-practice and health audits of a live cluster or of
 //! manifest files, with the same check ids in both modes.
 //!
-//! Flow: a source ([`files`] or [`live`]) yields objects; [`index::Index`]
-//! indexes them for the cross-object checks; [`checks`] run over it and
-//! report raw findings with evaluation counts; [`report`] applies
-//! exemptions, severities and filters and computes scores; [`render`] prints.
+//! Flow: [`args::AuditArgs`] is the command line; a source ([`files`] or
+//! [`live`]) yields objects; [`index::Index`] indexes them for the
+//! cross-object checks; [`checks`] run over it and report raw findings with
+//! evaluation counts; [`report`] applies exemptions ([`config`],
+//! [`annotations`], [`defaults`]), severities and filters and computes
+//! scores; [`render`] and [`sarif`] print.
 //!
 //! Exit codes: 0 nothing at or above `--fail-on`; 3 findings at or above it;
 //! 4 some kinds or inputs could not be read (this wins over 3, because the
 //! report is incomplete); 1 the audit could not run; 2 usage.
+//!
+//! Public beyond the crate: [`AuditArgs`] for the plugin binary, and what the
+//! integration tests drive the checks through without a binary:
+//! [`audit_text`], [`audit_index`] with [`test_settings`],
+//! [`live::index_from_values`], [`yaml::parse_stream`] and
+//! [`checks::CHECKS`]. Everything else is crate-private.
 
 use std::collections::HashSet;
-use std::path::PathBuf;
 
-use clap::ValueEnum;
-
-use crate::cli::GlobalArgs;
 use crate::error::{Error, Result};
 use crate::output::{self, Palette};
 
+mod annotations;
+mod args;
 pub mod checks;
-pub mod config;
-pub mod defaults;
-pub mod files;
-pub mod index;
+mod config;
+mod defaults;
+mod files;
+mod index;
 pub mod live;
-pub mod object;
-pub mod render;
-pub mod report;
+mod matching;
+mod object;
+mod render;
+mod report;
 mod sarif;
 pub mod yaml;
 
+pub use args::AuditArgs;
+use args::{FailOn, OutputFormat};
 use checks::{CHECKS, CheckInfo, CheckOptions, Severity};
 use config::Config;
 use report::{ClusterReport, Filters, Report};
 
 /// Exit codes of `kubectl audit`.
-pub mod exit {
-    pub const OK: u8 = 0;
-    pub const FAILURE: u8 = 1;
-    pub const USAGE: u8 = 2;
-    pub const FINDINGS: u8 = 3;
-    pub const NOT_CHECKED: u8 = 4;
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
-pub enum OutputFormat {
-    #[default]
-    Table,
-    Json,
-    Yaml,
-    Sarif,
-    Junit,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Level {
-    Info,
-    Warning,
-    Error,
-}
-
-impl Level {
-    pub fn severity(self) -> Severity {
-        match self {
-            Level::Info => Severity::Info,
-            Level::Warning => Severity::Warning,
-            Level::Error => Severity::Error,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum FailOn {
-    Info,
-    Warning,
-    Error,
-    /// Never exit 3.
-    None,
-}
-
-#[derive(Debug, Clone)]
-pub struct AuditRequest {
-    /// `-f`: files, directories, `-` for stdin. Empty = live.
-    pub files: Vec<PathBuf>,
-    pub all_namespaces: bool,
-    pub all_contexts: bool,
-    pub output: OutputFormat,
-    pub checks: Vec<String>,
-    pub skip: Vec<String>,
-    pub min_severity: Level,
-    pub fail_on: FailOn,
-    pub config: Option<PathBuf>,
-    /// `--no-default-exemptions`: audit the system add-ons like the rest.
-    pub no_default_exemptions: bool,
-    /// `-v`: list every kind not checked, not only a summary.
-    pub verbose: bool,
-    /// Offline: zones the target cluster spans (enables spread-zones at 2+).
-    pub zones: Option<usize>,
-    pub global: GlobalArgs,
+mod exit {
+    pub(crate) const OK: u8 = 0;
+    pub(crate) const FINDINGS: u8 = 3;
+    pub(crate) const NOT_CHECKED: u8 = 4;
 }
 
 /// The settings one audit applies to every cluster.
 pub struct Settings {
-    pub config: Config,
-    pub enabled: HashSet<&'static str>,
-    pub min_severity: Severity,
+    pub(crate) config: Config,
+    pub(crate) enabled: HashSet<&'static str>,
+    pub(crate) min_severity: Severity,
     /// Keep which (check, object) pairs were judged (conformance tests).
-    pub track_evaluations: bool,
+    pub(crate) track_evaluations: bool,
 }
 
 impl Settings {
-    pub fn enabled_infos(&self) -> Vec<&'static CheckInfo> {
+    pub(crate) fn enabled_infos(&self) -> Vec<&'static CheckInfo> {
         CHECKS
             .iter()
             .filter(|c| self.enabled.contains(c.id))
@@ -119,7 +69,7 @@ impl Settings {
     }
 }
 
-fn settings(req: &AuditRequest, live: bool) -> Result<Settings> {
+fn settings(req: &AuditArgs, live: bool) -> Result<Settings> {
     let mut config = match &req.config {
         Some(path) => Config::load(path)?,
         None => Config::with_defaults(),
@@ -136,7 +86,7 @@ fn settings(req: &AuditRequest, live: bool) -> Result<Settings> {
     })
 }
 
-pub fn now_secs() -> i64 {
+pub(crate) fn now_secs() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
@@ -159,7 +109,7 @@ pub fn audit_index(
 }
 
 /// Offline: reads the inputs and audits them as one cluster.
-pub fn audit_files(req: &AuditRequest, settings: &Settings) -> Result<Report> {
+fn audit_files(req: &AuditArgs, settings: &Settings) -> Result<Report> {
     let default_ns = req.global.namespace.clone().unwrap_or_default();
     let input = files::read(&req.files, &default_ns)?;
     if input.objects.is_empty() {
@@ -200,7 +150,7 @@ pub fn test_settings(checks: &[&str], live: bool) -> Settings {
     }
 }
 
-pub fn exit_code(report: &Report, fail_on: FailOn) -> u8 {
+fn exit_code(report: &Report, fail_on: FailOn) -> u8 {
     if report.clusters.iter().any(|c| !c.not_checked.is_empty()) {
         return exit::NOT_CHECKED;
     }
@@ -218,7 +168,7 @@ pub fn exit_code(report: &Report, fail_on: FailOn) -> u8 {
     if failing { exit::FINDINGS } else { exit::OK }
 }
 
-pub fn print(
+fn print(
     report: &Report,
     format: OutputFormat,
     settings: &Settings,
@@ -240,9 +190,8 @@ pub fn print(
     }
 }
 
-/// `kubectl audit [-f …]`: returns the exit code.
-pub fn run(req: AuditRequest) -> Result<u8> {
-    let live = req.files.is_empty();
+/// Flag combinations clap cannot refuse on its own.
+fn check_flags(req: &AuditArgs, live: bool) -> Result<()> {
     req.global.connection.check()?;
     if !live && (req.all_contexts || req.all_namespaces) {
         return Err(Error::Usage(
@@ -264,15 +213,22 @@ pub fn run(req: AuditRequest) -> Result<u8> {
     if req.all_namespaces && req.global.namespace.is_some() {
         return Err(Error::Usage("-n and -A exclude each other".into()));
     }
-    let settings = settings(&req, live)?;
+    Ok(())
+}
+
+/// `kubectl audit [-f …]`: returns the exit code.
+fn run(req: &AuditArgs) -> Result<u8> {
+    let live = req.files.is_empty();
+    check_flags(req, live)?;
+    let settings = settings(req, live)?;
     let report = if live {
-        live::audit(&req, &settings)?
+        live::audit(req, &settings)?
     } else {
-        audit_files(&req, &settings)?
+        audit_files(req, &settings)?
     };
     print(
         &report,
-        req.output,
+        req.global.output,
         &settings,
         Palette::for_stdout(req.global.color),
         req.verbose,
@@ -280,28 +236,29 @@ pub fn run(req: AuditRequest) -> Result<u8> {
     Ok(exit_code(&report, req.fail_on))
 }
 
-/// `kubectl audit checks [-o json]`.
-pub fn list_checks(format: OutputFormat) -> Result<u8> {
-    match format {
-        OutputFormat::Json => output::print_json(CHECKS)?,
-        OutputFormat::Yaml => output::print_yaml(&CHECKS)?,
-        OutputFormat::Table => output::print_lines(render::checks_table())?,
-        OutputFormat::Sarif | OutputFormat::Junit => {
-            return Err(Error::Usage(
-                "`kubectl audit checks` prints -o table, json or yaml".into(),
-            ));
-        }
+/// `kubectl audit checks [--exemptions] [-o json]`: the check catalogue, or
+/// the built-in exemptions for system add-ons.
+fn list(format: OutputFormat, exemptions: bool) -> Result<u8> {
+    if exemptions {
+        print_list(
+            format,
+            &defaults::DEFAULT_EXEMPTIONS,
+            defaults::exemptions_table,
+        )
+    } else {
+        print_list(format, &CHECKS, render::checks_table)
     }
-    Ok(exit::OK)
 }
 
-/// `kubectl audit checks --exemptions [-o json]`: the built-in exemptions.
-pub fn list_default_exemptions(format: OutputFormat) -> Result<u8> {
-    let list = defaults::DEFAULT_EXEMPTIONS;
+fn print_list<T: serde::Serialize>(
+    format: OutputFormat,
+    list: &T,
+    table: fn() -> Vec<String>,
+) -> Result<u8> {
     match format {
         OutputFormat::Json => output::print_json(list)?,
-        OutputFormat::Yaml => output::print_yaml(&list)?,
-        OutputFormat::Table => output::print_lines(defaults::exemptions_table())?,
+        OutputFormat::Yaml => output::print_yaml(list)?,
+        OutputFormat::Table => output::print_lines(table())?,
         OutputFormat::Sarif | OutputFormat::Junit => {
             return Err(Error::Usage(
                 "`kubectl audit checks` prints -o table, json or yaml".into(),

@@ -10,18 +10,18 @@ use super::yaml::LineMap;
 
 /// Where an object was read from (offline mode).
 #[derive(Debug, Clone)]
-pub struct Source {
+pub(crate) struct Source {
     /// Path as the user gave it (or `-` for stdin), relative where possible.
-    pub file: Arc<str>,
-    pub line: u32,
-    pub lines: Arc<LineMap>,
+    pub(crate) file: Arc<str>,
+    pub(crate) line: u32,
+    pub(crate) lines: Arc<LineMap>,
     /// Path prefix of this object inside its document (`items[3].` for a List item).
-    pub prefix: Arc<str>,
+    pub(crate) prefix: Arc<str>,
 }
 
 impl Source {
     /// The line of a field path inside the object, or the object's own line.
-    pub fn line_of(&self, path: Option<&str>) -> u32 {
+    pub(crate) fn line_of(&self, path: Option<&str>) -> u32 {
         match path {
             Some(p) if !p.is_empty() => {
                 let full = format!("{}{p}", self.prefix);
@@ -38,7 +38,7 @@ impl Source {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ObjRef {
-    pub api_version: String,
+    pub(crate) api_version: String,
     pub kind: String,
     pub namespace: Option<String>,
     pub name: String,
@@ -46,7 +46,7 @@ pub struct ObjRef {
 
 impl ObjRef {
     /// The namespace a finding is shown under: a Namespace's own name.
-    pub fn display_namespace(&self) -> Option<&str> {
+    pub(crate) fn display_namespace(&self) -> Option<&str> {
         if self.kind == "Namespace" {
             Some(self.name.as_str())
         } else {
@@ -56,19 +56,23 @@ impl ObjRef {
 }
 
 #[derive(Debug)]
-pub struct Object {
-    pub value: Value,
-    pub api_version: String,
-    pub kind: String,
+pub(crate) struct Object {
+    pub(crate) value: Value,
+    pub(crate) api_version: String,
+    pub(crate) kind: String,
     /// `None` for cluster-scoped kinds. Offline, an object without a namespace
     /// gets `-n`'s value, or "" (unset: it lands wherever it is applied).
-    pub namespace: Option<String>,
-    pub name: String,
-    pub source: Option<Source>,
+    pub(crate) namespace: Option<String>,
+    pub(crate) name: String,
+    pub(crate) source: Option<Source>,
 }
 
 impl Object {
-    pub fn new(value: Value, default_namespace: &str, source: Option<Source>) -> Option<Object> {
+    pub(crate) fn new(
+        value: Value,
+        default_namespace: &str,
+        source: Option<Source>,
+    ) -> Option<Object> {
         let kind = value.get("kind")?.as_str()?.to_string();
         let api_version = str_at(&value, &["apiVersion"]).unwrap_or("").to_string();
         let name = str_at(&value, &["metadata", "name"])
@@ -95,7 +99,7 @@ impl Object {
         })
     }
 
-    pub fn obj_ref(&self) -> ObjRef {
+    pub(crate) fn obj_ref(&self) -> ObjRef {
         ObjRef {
             api_version: self.api_version.clone(),
             kind: self.kind.clone(),
@@ -104,28 +108,28 @@ impl Object {
         }
     }
 
-    pub fn ns(&self) -> &str {
+    pub(crate) fn ns(&self) -> &str {
         self.namespace.as_deref().unwrap_or("")
     }
 
-    pub fn labels(&self) -> Option<&Map<String, Value>> {
+    pub(crate) fn labels(&self) -> Option<&Map<String, Value>> {
         at(&self.value, &["metadata", "labels"])?.as_object()
     }
 
-    pub fn annotations(&self) -> Option<&Map<String, Value>> {
+    pub(crate) fn annotations(&self) -> Option<&Map<String, Value>> {
         at(&self.value, &["metadata", "annotations"])?.as_object()
     }
 
-    pub fn annotation(&self, key: &str) -> Option<&str> {
+    pub(crate) fn annotation(&self, key: &str) -> Option<&str> {
         self.annotations()?.get(key)?.as_str()
     }
 
-    pub fn get(&self, path: &[&str]) -> Option<&Value> {
+    pub(crate) fn get(&self, path: &[&str]) -> Option<&Value> {
         at(&self.value, path)
     }
 
     /// The controller that owns this object (live mode), if any.
-    pub fn controller_owner(&self) -> Option<(&str, &str)> {
+    pub(crate) fn controller_owner(&self) -> Option<(&str, &str)> {
         let owners = self.get(&["metadata", "ownerReferences"])?.as_array()?;
         owners
             .iter()
@@ -139,7 +143,7 @@ impl Object {
     }
 }
 
-pub fn is_cluster_scoped(kind: &str) -> bool {
+pub(crate) fn is_cluster_scoped(kind: &str) -> bool {
     matches!(
         kind,
         "Namespace"
@@ -165,7 +169,7 @@ pub fn is_cluster_scoped(kind: &str) -> bool {
     )
 }
 
-pub fn at<'a>(value: &'a Value, path: &[&str]) -> Option<&'a Value> {
+pub(crate) fn at<'a>(value: &'a Value, path: &[&str]) -> Option<&'a Value> {
     let mut v = value;
     for key in path {
         v = v.as_object()?.get(*key)?;
@@ -173,20 +177,20 @@ pub fn at<'a>(value: &'a Value, path: &[&str]) -> Option<&'a Value> {
     Some(v)
 }
 
-pub fn str_at<'a>(value: &'a Value, path: &[&str]) -> Option<&'a str> {
+pub(crate) fn str_at<'a>(value: &'a Value, path: &[&str]) -> Option<&'a str> {
     at(value, path)?.as_str()
 }
 
-pub fn bool_at(value: &Value, path: &[&str]) -> Option<bool> {
+pub(crate) fn bool_at(value: &Value, path: &[&str]) -> Option<bool> {
     at(value, path)?.as_bool()
 }
 
 /// An integer field; quoted digits count too (hand-written manifests do that).
-pub fn int_at(value: &Value, path: &[&str]) -> Option<i64> {
+pub(crate) fn int_at(value: &Value, path: &[&str]) -> Option<i64> {
     as_int(at(value, path)?)
 }
 
-pub fn as_int(v: &Value) -> Option<i64> {
+pub(crate) fn as_int(v: &Value) -> Option<i64> {
     match v {
         Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
         Value::String(s) => s.trim().parse().ok(),
@@ -194,7 +198,7 @@ pub fn as_int(v: &Value) -> Option<i64> {
     }
 }
 
-pub fn array_at<'a>(value: &'a Value, path: &[&str]) -> &'a [Value] {
+pub(crate) fn array_at<'a>(value: &'a Value, path: &[&str]) -> &'a [Value] {
     at(value, path)
         .and_then(Value::as_array)
         .map(Vec::as_slice)
@@ -203,7 +207,10 @@ pub fn array_at<'a>(value: &'a Value, path: &[&str]) -> &'a [Value] {
 
 /// A `LabelSelector` (matchLabels AND matchExpressions) against labels.
 /// An empty selector matches everything; `None` matches nothing.
-pub fn selector_matches(selector: Option<&Value>, labels: Option<&Map<String, Value>>) -> bool {
+pub(crate) fn selector_matches(
+    selector: Option<&Value>,
+    labels: Option<&Map<String, Value>>,
+) -> bool {
     let Some(selector) = selector.and_then(Value::as_object) else {
         return false;
     };
@@ -244,7 +251,7 @@ pub fn selector_matches(selector: Option<&Value>, labels: Option<&Map<String, Va
 
 /// A plain `map[string]string` selector (Service, ReplicationController):
 /// every pair must match; an empty or missing one selects nothing.
-pub fn map_selector_matches(
+pub(crate) fn map_selector_matches(
     selector: Option<&Map<String, Value>>,
     labels: Option<&Map<String, Value>>,
 ) -> bool {
@@ -259,7 +266,7 @@ pub fn map_selector_matches(
 }
 
 /// A scalar as label text (`true` and `1` appear unquoted in hand-written YAML).
-pub fn value_text(v: &Value) -> String {
+pub(crate) fn value_text(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
         Value::Null => String::new(),
@@ -268,7 +275,7 @@ pub fn value_text(v: &Value) -> String {
 }
 
 /// RFC 3339 timestamp to seconds since the epoch.
-pub fn parse_timestamp(s: &str) -> Option<i64> {
+pub(crate) fn parse_timestamp(s: &str) -> Option<i64> {
     let b = s.as_bytes();
     if b.len() < 19 {
         return None;

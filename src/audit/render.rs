@@ -158,42 +158,58 @@ fn cluster_table(
         write_findings(out, cluster, palette)?;
     }
     if !cluster.not_checked.is_empty() {
-        writeln!(out)?;
-        writeln!(
-            out,
-            "{}",
-            palette.warning("Not checked (the report is incomplete):")
-        )?;
-        let forbidden = cluster
-            .not_checked
-            .iter()
-            .filter(|n| n.reason.starts_with("forbidden:"))
-            .count();
-        // A user who may list little gets one line, not one per kind.
-        let fold = !verbose && forbidden > 1;
-        for n in &cluster.not_checked {
-            if fold && n.reason.starts_with("forbidden:") {
-                continue;
-            }
-            let scope = match &n.namespace {
-                Some(ns) => format!(" in {ns}"),
-                None => String::new(),
-            };
-            let kind = if n.kind == "*" {
-                "input"
-            } else {
-                n.kind.as_str()
-            };
-            writeln!(out, "  {kind}{scope}: {}", n.reason)?;
-        }
-        if fold {
-            writeln!(
-                out,
-                "  {forbidden} kinds: forbidden to list (-v lists them with the API's messages)"
-            )?;
-        }
+        write_not_checked(out, cluster, palette, verbose)?;
     }
     writeln!(out)?;
+    write_score(out, cluster)
+}
+
+/// What could not be read, under a warning that the report is incomplete.
+fn write_not_checked(
+    out: &mut dyn Write,
+    cluster: &ClusterReport,
+    palette: Palette,
+    verbose: bool,
+) -> io::Result<()> {
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{}",
+        palette.warning("Not checked (the report is incomplete):")
+    )?;
+    let forbidden = cluster
+        .not_checked
+        .iter()
+        .filter(|n| n.reason.starts_with("forbidden:"))
+        .count();
+    // A user who may list little gets one line, not one per kind.
+    let fold = !verbose && forbidden > 1;
+    for n in &cluster.not_checked {
+        if fold && n.reason.starts_with("forbidden:") {
+            continue;
+        }
+        let scope = match &n.namespace {
+            Some(ns) => format!(" in {ns}"),
+            None => String::new(),
+        };
+        let kind = if n.kind == "*" {
+            "input"
+        } else {
+            n.kind.as_str()
+        };
+        writeln!(out, "  {kind}{scope}: {}", n.reason)?;
+    }
+    if fold {
+        writeln!(
+            out,
+            "  {forbidden} kinds: forbidden to list (-v lists them with the API's messages)"
+        )?;
+    }
+    Ok(())
+}
+
+/// The score line (per namespace, the first 12) and the counts.
+fn write_score(out: &mut dyn Write, cluster: &ClusterReport) -> io::Result<()> {
     let s = &cluster.summary;
     let mut per_ns: Vec<String> = cluster
         .namespaces
@@ -368,7 +384,7 @@ fn junit_suite(
 }
 
 /// `kubectl audit checks`: the catalogue as a table.
-pub fn checks_table() -> Vec<String> {
+pub(crate) fn checks_table() -> Vec<String> {
     let mut t = crate::output::table(&["ID", "CATEGORY", "SEVERITY", "MODE", "CHECKS THAT"]);
     for c in CHECKS {
         t.add_row(vec![

@@ -12,21 +12,22 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::annotations::annotation_skips;
 use super::checks::{CLUSTER, Category, Cx, RawFinding, Severity, Target};
-use super::config::{Config, annotation_skips};
+use super::config::Config;
 use super::index::{Index, NotChecked};
-use super::object::ObjRef;
+use super::object::{ObjRef, Source};
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Report {
-    pub api_version: &'static str,
-    pub kind: &'static str,
-    pub clusters: Vec<ClusterReport>,
+pub(crate) struct Report {
+    pub(crate) api_version: &'static str,
+    pub(crate) kind: &'static str,
+    pub(crate) clusters: Vec<ClusterReport>,
 }
 
 impl Report {
-    pub fn new(clusters: Vec<ClusterReport>) -> Report {
+    pub(crate) fn new(clusters: Vec<ClusterReport>) -> Report {
         Report {
             api_version: "honban.io/v1",
             kind: "AuditReport",
@@ -39,13 +40,13 @@ impl Report {
 #[serde(rename_all = "camelCase")]
 pub struct ClusterReport {
     /// `None` offline.
-    pub context: Option<String>,
+    pub(crate) context: Option<String>,
     pub findings: Vec<Finding>,
     pub not_checked: Vec<NotChecked>,
     /// `None` when the report is incomplete and nothing could be judged:
     /// a score there would claim a clean cluster nobody could see.
-    pub score: Option<u32>,
-    pub namespaces: Vec<NamespaceScore>,
+    pub(crate) score: Option<u32>,
+    pub(crate) namespaces: Vec<NamespaceScore>,
     pub summary: Summary,
     /// (check, object) pairs the checks judged, when tracking was asked for.
     #[serde(skip)]
@@ -56,46 +57,46 @@ pub struct ClusterReport {
 #[serde(rename_all = "camelCase")]
 pub struct Finding {
     pub check: &'static str,
-    pub severity: Severity,
-    pub category: Category,
+    pub(crate) severity: Severity,
+    pub(crate) category: Category,
     pub object: ObjRef,
     pub message: String,
-    pub fix: &'static str,
-    pub file: Option<String>,
-    pub line: Option<u32>,
+    pub(crate) fix: &'static str,
+    pub(crate) file: Option<String>,
+    pub(crate) line: Option<u32>,
 }
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct NamespaceScore {
+pub(crate) struct NamespaceScore {
     /// `None` for cluster-scoped objects; "" for objects with no namespace (offline).
-    pub namespace: Option<String>,
-    pub score: u32,
-    pub errors: u32,
-    pub warnings: u32,
-    pub info: u32,
+    pub(crate) namespace: Option<String>,
+    pub(crate) score: u32,
+    pub(crate) errors: u32,
+    pub(crate) warnings: u32,
+    pub(crate) info: u32,
 }
 
 #[derive(Debug, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Summary {
-    pub objects: usize,
-    pub errors: u32,
-    pub warnings: u32,
-    pub info: u32,
+    pub(crate) objects: usize,
+    pub(crate) errors: u32,
+    pub(crate) warnings: u32,
+    pub(crate) info: u32,
     /// Findings an annotation, the config or a built-in exemption exempted.
     pub exempted: u32,
     /// Findings `--min-severity` left out of the list; still counted above
     /// and in the scores.
-    pub hidden: u32,
+    pub(crate) hidden: u32,
 }
 
-pub struct Filters<'a> {
-    pub config: &'a Config,
-    pub min_severity: Severity,
+pub(crate) struct Filters<'a> {
+    pub(crate) config: &'a Config,
+    pub(crate) min_severity: Severity,
 }
 
-pub fn score(evaluations: u32, errors: u32, warnings: u32) -> u32 {
+pub(crate) fn score(evaluations: u32, errors: u32, warnings: u32) -> u32 {
     let passed = evaluations.saturating_sub(errors + warnings) as u64;
     let denominator = 2 * passed + warnings as u64 + 2 * errors as u64;
     if denominator == 0 {
@@ -104,12 +105,23 @@ pub fn score(evaluations: u32, errors: u32, warnings: u32) -> u32 {
     (100 * 2 * passed / denominator) as u32
 }
 
+/// Findings kept after exemptions and `--min-severity`, with the counts
+/// per score key (errors, warnings, info), which include hidden findings.
+#[derive(Default)]
+struct Kept {
+    findings: Vec<Finding>,
+    counts: BTreeMap<String, (u32, u32, u32)>,
+    exempted: u32,
+    hidden: u32,
+}
+
 /// Turns a check run into a cluster report.
-pub fn build(context: Option<String>, index: &Index, cx: Cx, filters: &Filters) -> ClusterReport {
-    let mut findings = Vec::with_capacity(cx.findings.len());
-    let mut exempted = 0;
-    let mut hidden = 0;
-    let mut counts: BTreeMap<String, (u32, u32, u32)> = BTreeMap::new();
+pub(crate) fn build(
+    context: Option<String>,
+    index: &Index,
+    cx: Cx,
+    filters: &Filters,
+) -> ClusterReport {
     let evaluations = cx.evaluations;
     let evaluated = cx
         .evaluated
@@ -123,7 +135,39 @@ pub fn build(context: Option<String>, index: &Index, cx: Cx, filters: &Filters) 
             (check, r)
         })
         .collect();
-    for raw in cx.findings {
+    let mut kept = keep(index, cx.findings, filters);
+    sort(&mut kept.findings);
+    let mut summary = Summary {
+        objects: index.objects.len() + index.pods.iter().filter(|p| p.owner.is_some()).count(),
+        exempted: kept.exempted,
+        hidden: kept.hidden,
+        ..Summary::default()
+    };
+    let (namespaces, total_evaluations) =
+        namespace_scores(&evaluations, &kept.counts, &mut summary);
+    let mut not_checked = index.not_checked.clone();
+    not_checked.sort();
+    not_checked.dedup();
+    let unjudged = total_evaluations == 0 && !not_checked.is_empty();
+    ClusterReport {
+        context,
+        score: (!unjudged).then(|| score(total_evaluations, summary.errors, summary.warnings)),
+        findings: kept.findings,
+        not_checked,
+        namespaces,
+        summary,
+        evaluated,
+    }
+}
+
+/// Applies exemptions (built-in, annotations, config) and severities, and
+/// counts what `--min-severity` hides.
+fn keep(index: &Index, raw: Vec<RawFinding>, filters: &Filters) -> Kept {
+    let mut kept = Kept {
+        findings: Vec::with_capacity(raw.len()),
+        ..Kept::default()
+    };
+    for raw in raw {
         let RawFinding {
             check,
             target,
@@ -134,44 +178,24 @@ pub fn build(context: Option<String>, index: &Index, cx: Cx, filters: &Filters) 
         let Some(info) = super::checks::info(check) else {
             continue;
         };
-        let (object, source, annotations, by_default) = match &target {
-            Target::Object(i) => {
-                let o = &index.objects[*i];
-                let by_default = filters.config.default_exemptions
-                    && super::defaults::exemption_for(check, o).is_some();
-                (o.obj_ref(), o.source.as_ref(), o.annotations(), by_default)
-            }
-            Target::Other(r) => (ObjRef::clone(r), None, None, false),
-        };
-        let ns_annotations = object
-            .namespace
-            .as_deref()
-            .or(if object.kind == "Namespace" {
-                Some(object.name.as_str())
-            } else {
-                None
-            })
-            .and_then(|ns| index.of_kind("Namespace").find(|(_, n)| n.name == ns))
-            .and_then(|(_, n)| n.annotations());
-        let by_annotation = filters.config.annotation_exemptions
-            && (annotation_skips(annotations, check) || annotation_skips(ns_annotations, check));
-        if by_default || by_annotation || filters.config.exempts(check, &object) {
-            exempted += 1;
+        let (object, source, exempt) = exemption(index, check, &target, filters);
+        if exempt {
+            kept.exempted += 1;
             continue;
         }
         let severity = filters.config.severity_of(check);
         // Counted before the filter: --min-severity hides, it never scores.
-        let c = counts.entry(scope).or_default();
+        let c = kept.counts.entry(scope).or_default();
         match severity {
             Severity::Error => c.0 += 1,
             Severity::Warning => c.1 += 1,
             Severity::Info => c.2 += 1,
         }
         if severity < filters.min_severity {
-            hidden += 1;
+            kept.hidden += 1;
             continue;
         }
-        findings.push(Finding {
+        kept.findings.push(Finding {
             check,
             severity,
             category: info.category,
@@ -182,6 +206,43 @@ pub fn build(context: Option<String>, index: &Index, cx: Cx, filters: &Filters) 
             line: source.map(|s| s.line_of(path.as_deref())),
         });
     }
+    kept
+}
+
+/// The finding's object, its source, and whether an exemption covers it.
+fn exemption<'a>(
+    index: &'a Index,
+    check: &str,
+    target: &Target,
+    filters: &Filters,
+) -> (ObjRef, Option<&'a Source>, bool) {
+    let (object, source, annotations, by_default) = match target {
+        Target::Object(i) => {
+            let o = &index.objects[*i];
+            let by_default = filters.config.default_exemptions
+                && super::defaults::exemption_for(check, o).is_some();
+            (o.obj_ref(), o.source.as_ref(), o.annotations(), by_default)
+        }
+        Target::Other(r) => (ObjRef::clone(r), None, None, false),
+    };
+    let ns_annotations = object
+        .namespace
+        .as_deref()
+        .or(if object.kind == "Namespace" {
+            Some(object.name.as_str())
+        } else {
+            None
+        })
+        .and_then(|ns| index.of_kind("Namespace").find(|(_, n)| n.name == ns))
+        .and_then(|(_, n)| n.annotations());
+    let by_annotation = filters.config.annotation_exemptions
+        && (annotation_skips(annotations, check) || annotation_skips(ns_annotations, check));
+    let exempt = by_default || by_annotation || filters.config.exempts(check, &object);
+    (object, source, exempt)
+}
+
+/// Namespace, then object, then the most severe first.
+fn sort(findings: &mut [Finding]) {
     findings.sort_by(|a, b| {
         let key = |f: &Finding| {
             (
@@ -194,13 +255,16 @@ pub fn build(context: Option<String>, index: &Index, cx: Cx, filters: &Filters) 
         };
         key(a).cmp(&key(b))
     });
+}
+
+/// A score per namespace (and [`CLUSTER`]); adds the counts to `summary`
+/// and returns the scores with the total of evaluations.
+fn namespace_scores(
+    evaluations: &BTreeMap<String, u32>,
+    counts: &BTreeMap<String, (u32, u32, u32)>,
+    summary: &mut Summary,
+) -> (Vec<NamespaceScore>, u32) {
     let mut namespaces = Vec::new();
-    let mut summary = Summary {
-        objects: index.objects.len() + index.pods.iter().filter(|p| p.owner.is_some()).count(),
-        exempted,
-        hidden,
-        ..Summary::default()
-    };
     let mut total_evaluations = 0;
     let keys: std::collections::BTreeSet<&String> =
         evaluations.keys().chain(counts.keys()).collect();
@@ -219,19 +283,7 @@ pub fn build(context: Option<String>, index: &Index, cx: Cx, filters: &Filters) 
             info,
         });
     }
-    let mut not_checked = index.not_checked.clone();
-    not_checked.sort();
-    not_checked.dedup();
-    let unjudged = total_evaluations == 0 && !not_checked.is_empty();
-    ClusterReport {
-        context,
-        score: (!unjudged).then(|| score(total_evaluations, summary.errors, summary.warnings)),
-        findings,
-        not_checked,
-        namespaces,
-        summary,
-        evaluated,
-    }
+    (namespaces, total_evaluations)
 }
 
 #[cfg(test)]

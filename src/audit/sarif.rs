@@ -352,7 +352,7 @@ impl Serialize for ResultOwner<'_> {
 }
 
 /// Writes the SARIF log of a report, pretty-printed, and a newline.
-pub fn write(
+pub(crate) fn write(
     out: &mut dyn std::io::Write,
     report: &Report,
     enabled: &[&'static CheckInfo],

@@ -6,6 +6,7 @@
 //! Anchors, aliases and `<<` merge keys are expanded; expansion is capped so an
 //! alias bomb cannot exhaust memory.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -18,7 +19,7 @@ use serde_json::{Map, Value};
 /// the paths sorted end to end in one string, each with its end and line
 /// (a hash map of boxed paths took three times the room).
 #[derive(Debug, Default)]
-pub struct LineMap {
+pub(crate) struct LineMap {
     paths: String,
     /// (end of the path in `paths`, line), in `paths`' order.
     ends: Vec<(u32, u32)>,
@@ -58,7 +59,7 @@ impl LineMap {
     }
 
     /// The line of `path`, or of its nearest recorded ancestor.
-    pub fn line_of(&self, path: &str) -> Option<u32> {
+    pub(crate) fn line_of(&self, path: &str) -> Option<u32> {
         let mut p = path;
         loop {
             if let Some(line) = self.get(p) {
@@ -77,15 +78,15 @@ impl LineMap {
 pub struct Doc {
     pub value: Value,
     /// Line of the document's first node.
-    pub line: u32,
-    pub lines: Arc<LineMap>,
+    pub(crate) line: u32,
+    pub(crate) lines: Arc<LineMap>,
 }
 
 #[derive(Debug, Clone)]
 pub struct SyntaxError {
-    pub line: u32,
-    pub col: u32,
-    pub message: String,
+    pub(crate) line: u32,
+    pub(crate) col: u32,
+    pub(crate) message: String,
 }
 
 /// Nodes produced (including alias copies) before a document is refused.
@@ -173,48 +174,10 @@ impl Builder {
         let line = span.start.line() as u32;
         match event {
             Event::Scalar(text, style, anchor, tag) => {
-                // A plain scalar in key position is a key: remember its line.
-                if let Some(Frame::Map {
-                    key: key @ None,
-                    key_node: false,
-                    ..
-                }) = self.stack.last_mut()
-                {
-                    let k = text.into_owned();
-                    let seg_path = join_key(&self.path, &k);
-                    self.lines.entry(seg_path.into()).or_insert(line);
-                    *key = Some(k);
-                    if anchor > 0 {
-                        let value = Value::String(key.clone().unwrap_or_default());
-                        self.anchors.insert(anchor, value);
-                    }
-                    return Ok(());
-                }
                 let tag_suffix = tag.as_ref().map(|t| t.suffix.as_str());
-                let value = resolve_scalar(&text, style, tag_suffix);
-                if anchor > 0 {
-                    self.anchors.insert(anchor, value.clone());
-                }
-                self.finish(value, line);
+                self.scalar(text, style, anchor, tag_suffix, line);
             }
-            Event::Alias(id) => {
-                // Count before copying, so an alias bomb fails before it allocates.
-                self.nodes += self.anchors.get(&id).map(count_nodes).unwrap_or(1);
-                if self.nodes > MAX_NODES {
-                    return Err(self.error(span, "document too large (alias expansion)"));
-                }
-                let value = self.anchors.get(&id).cloned().unwrap_or(Value::Null);
-                if let Some(Frame::Map {
-                    key: key @ None,
-                    key_node: false,
-                    ..
-                }) = self.stack.last_mut()
-                {
-                    *key = Some(value_to_key(&value));
-                    return Ok(());
-                }
-                self.finish(value, line);
-            }
+            Event::Alias(id) => self.alias(id, span, line)?,
             Event::MappingStart(anchor, _) => {
                 let path_len = self.enter(line);
                 self.stack.push(Frame::Map {
@@ -234,55 +197,112 @@ impl Builder {
                     path_len,
                 });
             }
-            Event::MappingEnd => {
-                if let Some(Frame::Map {
-                    mut map,
-                    merges,
-                    anchor,
-                    path_len,
-                    ..
-                }) = self.stack.pop()
-                {
-                    for merged in merges {
-                        let sources = match merged {
-                            Value::Array(items) => items,
-                            other => vec![other],
-                        };
-                        for source in sources {
-                            if let Value::Object(m) = source {
-                                for (k, v) in m {
-                                    map.entry(k).or_insert(v);
-                                }
-                            }
-                        }
-                    }
-                    // Maps grow by doubling; refit them, as every one is kept.
-                    let value = Value::Object(Map::from_iter(map));
-                    if anchor > 0 {
-                        self.anchors.insert(anchor, value.clone());
-                    }
-                    self.path.truncate(path_len);
-                    self.finish(value, line);
-                }
-            }
-            Event::SequenceEnd => {
-                if let Some(Frame::Seq {
-                    items,
-                    anchor,
-                    path_len,
-                }) = self.stack.pop()
-                {
-                    let value = Value::Array(items);
-                    if anchor > 0 {
-                        self.anchors.insert(anchor, value.clone());
-                    }
-                    self.path.truncate(path_len);
-                    self.finish(value, line);
-                }
-            }
+            Event::MappingEnd => self.mapping_end(line),
+            Event::SequenceEnd => self.sequence_end(line),
             _ => {}
         }
         Ok(())
+    }
+
+    fn scalar(
+        &mut self,
+        text: Cow<'_, str>,
+        style: ScalarStyle,
+        anchor: usize,
+        tag: Option<&str>,
+        line: u32,
+    ) {
+        // A plain scalar in key position is a key: remember its line.
+        if let Some(Frame::Map {
+            key: key @ None,
+            key_node: false,
+            ..
+        }) = self.stack.last_mut()
+        {
+            let k = text.into_owned();
+            let seg_path = join_key(&self.path, &k);
+            self.lines.entry(seg_path.into()).or_insert(line);
+            *key = Some(k);
+            if anchor > 0 {
+                let value = Value::String(key.clone().unwrap_or_default());
+                self.anchors.insert(anchor, value);
+            }
+            return;
+        }
+        let value = resolve_scalar(&text, style, tag);
+        if anchor > 0 {
+            self.anchors.insert(anchor, value.clone());
+        }
+        self.finish(value, line);
+    }
+
+    fn alias(&mut self, id: usize, span: Span, line: u32) -> Result<(), SyntaxError> {
+        // Count before copying, so an alias bomb fails before it allocates.
+        self.nodes += self.anchors.get(&id).map(count_nodes).unwrap_or(1);
+        if self.nodes > MAX_NODES {
+            return Err(self.error(span, "document too large (alias expansion)"));
+        }
+        let value = self.anchors.get(&id).cloned().unwrap_or(Value::Null);
+        if let Some(Frame::Map {
+            key: key @ None,
+            key_node: false,
+            ..
+        }) = self.stack.last_mut()
+        {
+            *key = Some(value_to_key(&value));
+            return Ok(());
+        }
+        self.finish(value, line);
+        Ok(())
+    }
+
+    /// A mapping ends: apply its `<<` merges (its own keys win).
+    fn mapping_end(&mut self, line: u32) {
+        if let Some(Frame::Map {
+            mut map,
+            merges,
+            anchor,
+            path_len,
+            ..
+        }) = self.stack.pop()
+        {
+            for merged in merges {
+                let sources = match merged {
+                    Value::Array(items) => items,
+                    other => vec![other],
+                };
+                for source in sources {
+                    if let Value::Object(m) = source {
+                        for (k, v) in m {
+                            map.entry(k).or_insert(v);
+                        }
+                    }
+                }
+            }
+            // Maps grow by doubling; refit them, as every one is kept.
+            let value = Value::Object(Map::from_iter(map));
+            if anchor > 0 {
+                self.anchors.insert(anchor, value.clone());
+            }
+            self.path.truncate(path_len);
+            self.finish(value, line);
+        }
+    }
+
+    fn sequence_end(&mut self, line: u32) {
+        if let Some(Frame::Seq {
+            items,
+            anchor,
+            path_len,
+        }) = self.stack.pop()
+        {
+            let value = Value::Array(items);
+            if anchor > 0 {
+                self.anchors.insert(anchor, value.clone());
+            }
+            self.path.truncate(path_len);
+            self.finish(value, line);
+        }
     }
 
     /// A collection starts: extend the path to where it sits; returns the

@@ -251,21 +251,3 @@ fn ingress_classes(req: &Request) -> Reply {
     });
     Reply::names(listed.unwrap_or_default())
 }
-
-/// `kubectl audit --checks/--skip`: check ids (with what they check) and categories.
-pub fn audit(req: &Request, arg: &Arg) -> Option<Reply> {
-    use crate::audit::checks::{CHECKS, Category};
-    if !matches!(id(arg), "checks" | "skip") {
-        return super::cluster_flags(req, arg);
-    }
-    let categories = Category::ALL.iter().map(|c| {
-        (
-            c.as_str().to_string(),
-            "every check in this category".to_string(),
-        )
-    });
-    let ids = CHECKS
-        .iter()
-        .map(|c| (c.id.to_string(), c.title.to_string()));
-    Some(Reply::values(categories.chain(ids)))
-}

@@ -10,9 +10,9 @@ use crate::audit::index::PodSummary;
 use crate::audit::object::{ObjRef, Object, array_at, map_selector_matches, str_at};
 
 /// How long a pod may stay Pending before it is reported.
-pub const PENDING_GRACE_SECS: i64 = 300;
+pub(crate) const PENDING_GRACE_SECS: i64 = 300;
 
-pub fn run(cx: &mut Cx) {
+pub(crate) fn run(cx: &mut Cx) {
     if cx.index.live {
         pods(cx);
         services(cx);
@@ -306,7 +306,7 @@ const REMOVED: &[(&str, &str, &str, &str)] = &[
     ),
 ];
 
-pub fn removed_api(api_version: &str, kind: &str) -> Option<(&'static str, &'static str)> {
+pub(crate) fn removed_api(api_version: &str, kind: &str) -> Option<(&'static str, &'static str)> {
     REMOVED
         .iter()
         .find(|(v, k, _, _)| *v == api_version && (*k == kind || *k == "*"))

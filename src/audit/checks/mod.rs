@@ -4,468 +4,63 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use serde::Serialize;
-
 use super::index::Index;
 use super::object::ObjRef;
 
-pub mod health;
-pub mod rbac;
-pub mod reliability;
-pub mod rotated;
-pub mod security;
-pub mod tenancy;
+mod catalog;
+mod health;
+mod rbac;
+mod reliability;
+mod rotated;
+mod security;
+mod tenancy;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Info,
-    Warning,
-    Error,
-}
-
-impl Severity {
-    pub fn parse(s: &str) -> Option<Severity> {
-        match s {
-            "info" => Some(Severity::Info),
-            "warning" | "warn" => Some(Severity::Warning),
-            "error" => Some(Severity::Error),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Info => "info",
-            Severity::Warning => "warning",
-            Severity::Error => "error",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Category {
-    Reliability,
-    Tenancy,
-    Security,
-    Health,
-}
-
-impl Category {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Category::Reliability => "reliability",
-            Category::Tenancy => "tenancy",
-            Category::Security => "security",
-            Category::Health => "health",
-        }
-    }
-
-    pub const ALL: [Category; 4] = [
-        Category::Reliability,
-        Category::Tenancy,
-        Category::Security,
-        Category::Health,
-    ];
-}
-
-/// Which audits a check runs in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Mode {
-    /// Live clusters and files alike.
-    Both,
-    /// Needs cluster state (pod status, endpoints, nodes, all Secrets).
-    Live,
-}
-
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct CheckInfo {
-    pub id: &'static str,
-    pub category: Category,
-    pub severity: Severity,
-    pub mode: Mode,
-    pub title: &'static str,
-    pub rationale: &'static str,
-    pub fix: &'static str,
-}
-
-macro_rules! check {
-    ($id:literal, $cat:ident, $sev:ident, $mode:ident, $title:literal, $why:literal, $fix:literal) => {
-        CheckInfo {
-            id: $id,
-            category: Category::$cat,
-            severity: Severity::$sev,
-            mode: Mode::$mode,
-            title: $title,
-            rationale: $why,
-            fix: $fix,
-        }
-    };
-}
-
-pub static CHECKS: &[CheckInfo] = &[
-    // Reliability
-    check!(
-        "min-replicas",
-        Reliability,
-        Warning,
-        Both,
-        "Deployments and StatefulSets run at least 2 replicas",
-        "One replica means downtime on every node drain, eviction or crash. An HPA's minReplicas counts instead of replicas; a workload an HPA manages must not set replicas, or every apply resets the HPA's choice.",
-        "Set spec.replicas (or the HPA's minReplicas) to 2 or more; remove spec.replicas from HPA-managed workloads."
-    ),
-    check!(
-        "spread-nodes",
-        Reliability,
-        Warning,
-        Both,
-        "Replicas are spread across nodes",
-        "Replicas the scheduler packs onto one node all die with it. Either a hostname pod anti-affinity or a hostname topology spread constraint whose selector matches the pods' own labels spreads them.",
-        "Add a topologySpreadConstraint with topologyKey kubernetes.io/hostname and a labelSelector matching the pod labels (or a preferred podAntiAffinity term)."
-    ),
-    check!(
-        "spread-zones",
-        Reliability,
-        Warning,
-        Both,
-        "Replicas are spread across zones",
-        "On a cluster spanning several zones, replicas left to chance can all land in one zone and share its outage. Applies when the nodes span 2 or more zones (live) or with --zones N offline.",
-        "Add a topologySpreadConstraint with topologyKey topology.kubernetes.io/zone, maxSkew 1 and a labelSelector matching the pod labels."
-    ),
-    check!(
-        "readiness-probe",
-        Reliability,
-        Warning,
-        Both,
-        "Long-running containers have a readiness probe",
-        "Without one, a pod gets traffic and counts as available during a rollout before it can serve. Jobs, CronJobs and init containers are exempt; a bare pod only needs one when a Service targets it.",
-        "Add readinessProbe (httpGet, tcpSocket, grpc or exec) to each container."
-    ),
-    check!(
-        "liveness-probe",
-        Reliability,
-        Info,
-        Both,
-        "Long-running containers have a liveness probe",
-        "A hung process that never exits is never restarted without one. Jobs, CronJobs and init containers are exempt.",
-        "Add a livenessProbe that fails only when a restart would help (not on dependency outages)."
-    ),
-    check!(
-        "graceful-stop",
-        Reliability,
-        Warning,
-        Both,
-        "Pods stop without cutting requests",
-        "terminationGracePeriodSeconds 0 kills at once; a preStop sleep as long as the grace period gets the pod killed mid-drain; and a pod behind a Service with no preStop delay stops before load balancers and kube-proxy stop sending it traffic.",
-        "Add lifecycle.preStop (sleep: {seconds: 5-15}) to serving containers and keep terminationGracePeriodSeconds above the preStop time plus your drain time."
-    ),
-    check!(
-        "pdb-missing",
-        Reliability,
-        Warning,
-        Both,
-        "Workloads with 2+ replicas (or unset ones) have a PodDisruptionBudget",
-        "Without a PDB, a node drain or cluster upgrade may evict every replica at once.",
-        "Add a PodDisruptionBudget (maxUnavailable: 1) whose selector matches the pod labels."
-    ),
-    check!(
-        "pdb-blocks-eviction",
-        Reliability,
-        Error,
-        Both,
-        "PodDisruptionBudgets allow at least one disruption",
-        "A PDB with maxUnavailable 0, or minAvailable at or above the replica count, blocks every voluntary eviction: node drains and upgrades hang.",
-        "Use maxUnavailable: 1 (or a percentage), or raise replicas above minAvailable."
-    ),
-    check!(
-        "image-tag",
-        Reliability,
-        Warning,
-        Both,
-        "Images are pinned to a tag or digest",
-        "`:latest` or no tag means two nodes may run different code and a rollback restores nothing.",
-        "Use an immutable version tag or a digest (image@sha256:...)."
-    ),
-    check!(
-        "resources",
-        Reliability,
-        Warning,
-        Both,
-        "Containers request CPU and memory and limit memory",
-        "Without requests the scheduler overcommits nodes; without a memory limit one leak takes the node's other pods down with it. A namespace LimitRange default counts. CPU limits are not required (they throttle).",
-        "Set resources.requests.cpu, resources.requests.memory and resources.limits.memory."
-    ),
-    // Tenancy
-    check!(
-        "default-namespace",
-        Tenancy,
-        Warning,
-        Both,
-        "Workloads do not run in the default namespace",
-        "`default` gets no quota, policy or RBAC boundary of its own. Offline, only an explicit `namespace: default` (or -n default) counts.",
-        "Create a namespace per team or app and deploy there."
-    ),
-    check!(
-        "namespace-network-policy",
-        Tenancy,
-        Warning,
-        Both,
-        "Namespaces with workloads have a default-deny NetworkPolicy",
-        "Without a policy selecting every pod (podSelector: {}) that denies ingress by default, any pod in the cluster can reach every pod here.",
-        "Add a NetworkPolicy with podSelector: {} and policyTypes [Ingress, Egress], then allow what each app needs."
-    ),
-    check!(
-        "namespace-resource-quota",
-        Tenancy,
-        Warning,
-        Both,
-        "Namespaces with workloads have a ResourceQuota",
-        "Without a quota one namespace can take the whole cluster's capacity.",
-        "Add a ResourceQuota (requests.cpu, requests.memory, limits.memory, pods) to the namespace."
-    ),
-    check!(
-        "namespace-limit-range",
-        Tenancy,
-        Info,
-        Both,
-        "Namespaces with workloads have a LimitRange",
-        "A LimitRange gives containers default requests and limits, so one missing field does not escape the quota.",
-        "Add a LimitRange with default and defaultRequest for containers."
-    ),
-    check!(
-        "rbac-pod-create-reads-secrets",
-        Tenancy,
-        Warning,
-        Both,
-        "Whoever can create pods in a namespace is meant to read its Secrets",
-        "Anyone who can create a pod (or a Deployment, Job, ...) can mount any Secret of the namespace and read it, whatever the RBAC rules on secrets say.",
-        "Move the Secrets to a namespace the subject cannot create pods in, or accept that the subject can read them (grant it explicitly)."
-    ),
-    check!(
-        "rbac-wildcard",
-        Tenancy,
-        Warning,
-        Both,
-        "Roles do not use * for verbs or resources",
-        "A wildcard grants every current and future verb or resource, including ones added by CRDs later.",
-        "List the verbs and resources the subject needs."
-    ),
-    check!(
-        "rbac-cluster-admin-binding",
-        Tenancy,
-        Warning,
-        Both,
-        "No one outside the control plane is bound to cluster-admin",
-        "cluster-admin (or any role with * verbs on * resources in * API groups) can do anything, including granting itself more and reading every Secret. A RoleBinding to it gives the same power over its whole namespace. Subjects named system:, and service accounts of kube-system, kube-public and kube-node-lease, are the control plane's own and are skipped.",
-        "Bind a role that grants what the subject needs (the built-in admin, edit or view, or your own) and keep cluster-admin for break-glass access."
-    ),
-    check!(
-        "config-not-versioned",
-        Tenancy,
-        Info,
-        Both,
-        "ConfigMaps and Secrets read through env roll out on change",
-        "Env values are read at container start: editing the ConfigMap or Secret changes nothing until some unrelated restart, and pods then disagree. A content-hashed name or a checksum annotation on the pod template makes every change roll out.",
-        "Use `kubectl rotate-secret` (or a kustomize generator) to give each version a hashed name, or add a checksum/config annotation to the pod template."
-    ),
-    // Security
-    check!(
-        "run-as-non-root",
-        Security,
-        Warning,
-        Both,
-        "Containers run as a non-root user",
-        "A root process that escapes its container is root on the node. runAsNonRoot: true or a runAsUser above 0 (container or pod level) passes.",
-        "Set securityContext.runAsNonRoot: true and a non-zero runAsUser (pod level covers every container)."
-    ),
-    check!(
-        "privileged",
-        Security,
-        Error,
-        Both,
-        "Containers are not privileged",
-        "A privileged container has every capability and every device of the node.",
-        "Remove securityContext.privileged (or set it to false); grant only the capabilities needed."
-    ),
-    check!(
-        "privilege-escalation",
-        Security,
-        Warning,
-        Both,
-        "Containers forbid privilege escalation",
-        "allowPrivilegeEscalation defaults to true: setuid binaries can gain privileges inside the container.",
-        "Set securityContext.allowPrivilegeEscalation: false."
-    ),
-    check!(
-        "host-namespaces",
-        Security,
-        Error,
-        Both,
-        "Pods do not share the node's network, PID or IPC namespace",
-        "hostNetwork, hostPID and hostIPC let a pod see and reach the node's processes and traffic.",
-        "Remove hostNetwork, hostPID and hostIPC from the pod spec."
-    ),
-    check!(
-        "host-path",
-        Security,
-        Warning,
-        Both,
-        "Pods do not mount host paths",
-        "A hostPath volume exposes the node's files; / , /etc, /proc, /var/lib/kubelet and container runtime sockets give control of the node.",
-        "Use a PersistentVolumeClaim, emptyDir, ConfigMap or CSI volume instead."
-    ),
-    check!(
-        "capabilities",
-        Security,
-        Warning,
-        Both,
-        "Containers drop all capabilities and add none dangerous",
-        "Default capabilities include NET_RAW (spoofing) and more; SYS_ADMIN, NET_ADMIN, SYS_PTRACE and ALL are near-root.",
-        "Set securityContext.capabilities.drop: [ALL] and add back only what is needed (e.g. NET_BIND_SERVICE)."
-    ),
-    check!(
-        "read-only-root-fs",
-        Security,
-        Info,
-        Both,
-        "Containers have a read-only root filesystem",
-        "A writable root filesystem lets an intruder drop tools and persist changes.",
-        "Set securityContext.readOnlyRootFilesystem: true and mount emptyDir where the app writes."
-    ),
-    check!(
-        "automount-sa-token",
-        Security,
-        Info,
-        Both,
-        "Pods that do not call the API do not mount a token",
-        "A mounted service account token lets anyone inside the pod act as that account.",
-        "Set automountServiceAccountToken: false on the pod (or its ServiceAccount) unless it talks to the API."
-    ),
-    check!(
-        "seccomp",
-        Security,
-        Warning,
-        Both,
-        "Containers run with a seccomp profile",
-        "Without RuntimeDefault (or a Localhost profile), every syscall is open. The pod-level profile and the legacy annotation count.",
-        "Set securityContext.seccompProfile.type: RuntimeDefault at pod level."
-    ),
-    // Health
-    check!(
-        "pod-crashloop",
-        Health,
-        Error,
-        Live,
-        "No pod is crash-looping",
-        "A container in CrashLoopBackOff serves nothing and hides behind restarts.",
-        "Read `kubectl logs --previous` for the container and fix the crash."
-    ),
-    check!(
-        "pod-pending",
-        Health,
-        Error,
-        Live,
-        "No pod stays Pending",
-        "A pod Pending for more than 5 minutes is unscheduled or cannot start: capacity, affinity, quota or volume trouble.",
-        "Run `kubectl describe pod` and read its events."
-    ),
-    check!(
-        "service-no-endpoints",
-        Health,
-        Warning,
-        Live,
-        "Services with a selector have ready endpoints",
-        "A Service with no ready endpoint drops every request.",
-        "Check the selector matches running pods, and that they pass readiness."
-    ),
-    check!(
-        "unused-configmap",
-        Health,
-        Info,
-        Live,
-        "ConfigMaps are used",
-        "Unused ConfigMaps are clutter and confuse the next person. Volumes, projected volumes, env and envFrom count as uses; kubectl rotate-secret's versions among the 5 newest of their family are kept for rollback and count as used.",
-        "Delete it once you are sure nothing outside the cluster reads it."
-    ),
-    check!(
-        "unused-secret",
-        Health,
-        Info,
-        Live,
-        "Secrets are used",
-        "An unused Secret is a credential nobody rotates. Volumes, projected volumes, env, imagePullSecrets, ServiceAccounts and Ingress TLS count; Helm release and token Secrets are skipped; kubectl rotate-secret's versions among the 5 newest of their family are kept for rollback and count as used.",
-        "Delete it, and revoke the credential, once you are sure nothing reads it; for old kubectl rotate-secret versions, run `kubectl rotate-secret prune BASE`."
-    ),
-    check!(
-        "node-not-ready",
-        Health,
-        Error,
-        Live,
-        "Nodes are Ready",
-        "A NotReady node runs no new pods and its pods are evicted after the toleration timeout.",
-        "Run `kubectl describe node` and check the kubelet."
-    ),
-    check!(
-        "deprecated-api",
-        Health,
-        Warning,
-        Both,
-        "Objects use API versions the cluster still serves",
-        "Removed API versions fail on the next apply after an upgrade. Offline, the manifest's apiVersion is checked; live, the version last applied.",
-        "Move the manifest to the apiVersion named in the finding."
-    ),
-];
-
-pub fn info(id: &str) -> Option<&'static CheckInfo> {
-    CHECKS.iter().find(|c| c.id == id)
-}
+pub use catalog::{CHECKS, CheckInfo};
+pub(crate) use catalog::{Category, Mode, Severity, info, select};
 
 /// What a finding is about: an object of the input, or one that is not
 /// (a namespace seen only through its objects, a live pod summary).
 #[derive(Debug, Clone)]
-pub enum Target {
+pub(crate) enum Target {
     Object(usize),
     /// Boxed: findings are many and nearly all about input objects.
     Other(Box<ObjRef>),
 }
 
 #[derive(Debug, Clone)]
-pub struct RawFinding {
-    pub check: &'static str,
-    pub target: Target,
-    pub message: String,
+pub(crate) struct RawFinding {
+    pub(crate) check: &'static str,
+    pub(crate) target: Target,
+    pub(crate) message: String,
     /// Field path inside the object, for file:line.
-    pub path: Option<String>,
+    pub(crate) path: Option<String>,
     /// The namespace whose score it counts in ([`CLUSTER`] for cluster-scoped).
-    pub scope: String,
+    pub(crate) scope: String,
 }
 
 /// Score key of cluster-scoped objects (not a valid namespace name).
-pub const CLUSTER: &str = "*cluster*";
+pub(crate) const CLUSTER: &str = "*cluster*";
 
-pub struct CheckOptions {
+pub(crate) struct CheckOptions {
     /// Seconds since the epoch (pod-pending ages).
-    pub now: i64,
+    pub(crate) now: i64,
 }
 
 /// The context checks run in: the index, which checks are on, and the sink
 /// for findings and evaluation counts (the score's denominator).
-pub struct Cx<'a> {
-    pub index: &'a Index,
-    pub opts: &'a CheckOptions,
+pub(crate) struct Cx<'a> {
+    pub(crate) index: &'a Index,
+    pub(crate) opts: &'a CheckOptions,
     enabled: &'a HashSet<&'static str>,
-    pub findings: Vec<RawFinding>,
+    pub(crate) findings: Vec<RawFinding>,
     /// Evaluations per namespace ([`CLUSTER`] for cluster-scoped objects).
-    pub evaluations: BTreeMap<String, u32>,
+    pub(crate) evaluations: BTreeMap<String, u32>,
     /// (check, object) pairs evaluated, when tracking is on (conformance).
-    pub evaluated: Option<Vec<(&'static str, Target)>>,
+    pub(crate) evaluated: Option<Vec<(&'static str, Target)>>,
 }
 
 impl<'a> Cx<'a> {
-    pub fn new(
+    pub(crate) fn new(
         index: &'a Index,
         opts: &'a CheckOptions,
         enabled: &'a HashSet<&'static str>,
@@ -487,29 +82,35 @@ impl<'a> Cx<'a> {
     }
 
     /// Records that a check judged a namespace (seen as `target`).
-    pub fn checked_target(&mut self, check: &'static str, scope: &str, target: Target) {
+    pub(crate) fn checked_target(&mut self, check: &'static str, scope: &str, target: Target) {
         self.checked(scope);
         self.track(check, target);
     }
 
-    pub fn on(&self, id: &str) -> bool {
+    pub(crate) fn on(&self, id: &str) -> bool {
         self.enabled.contains(id)
     }
 
     /// One check evaluated on one object (or container) of a namespace.
-    pub fn checked(&mut self, namespace: &str) {
+    pub(crate) fn checked(&mut self, namespace: &str) {
         *self.evaluations.entry(namespace.to_string()).or_default() += 1;
     }
 
     /// The score key of an object: its namespace, or [`CLUSTER`].
-    pub fn scope_of(&self, obj: usize) -> String {
+    pub(crate) fn scope_of(&self, obj: usize) -> String {
         self.index.objects[obj]
             .namespace
             .clone()
             .unwrap_or_else(|| CLUSTER.to_string())
     }
 
-    pub fn fail(&mut self, check: &'static str, obj: usize, message: String, path: Option<String>) {
+    pub(crate) fn fail(
+        &mut self,
+        check: &'static str,
+        obj: usize,
+        message: String,
+        path: Option<String>,
+    ) {
         let scope = self.scope_of(obj);
         self.findings.push(RawFinding {
             check,
@@ -520,7 +121,7 @@ impl<'a> Cx<'a> {
         });
     }
 
-    pub fn fail_other(&mut self, check: &'static str, target: ObjRef, message: String) {
+    pub(crate) fn fail_other(&mut self, check: &'static str, target: ObjRef, message: String) {
         let scope = target
             .namespace
             .clone()
@@ -530,7 +131,7 @@ impl<'a> Cx<'a> {
 
     /// A finding that counts in `scope` whatever its object (a namespace's
     /// findings count in that namespace).
-    pub fn fail_scoped(
+    pub(crate) fn fail_scoped(
         &mut self,
         check: &'static str,
         target: Target,
@@ -547,7 +148,7 @@ impl<'a> Cx<'a> {
     }
 
     /// Records an evaluation and, when `failed`, a finding.
-    pub fn verdict(
+    pub(crate) fn verdict(
         &mut self,
         check: &'static str,
         obj: usize,
@@ -563,7 +164,7 @@ impl<'a> Cx<'a> {
 }
 
 /// Runs every enabled check over the index.
-pub fn run_all<'a>(
+pub(crate) fn run_all<'a>(
     index: &'a Index,
     opts: &'a CheckOptions,
     enabled: &'a HashSet<&'static str>,
@@ -579,42 +180,4 @@ pub fn run_all<'a>(
     security::run(&mut cx);
     health::run(&mut cx);
     cx
-}
-
-/// The checks a selection of ids and categories names.
-pub fn select(
-    only: &[String],
-    skip: &[String],
-    live: bool,
-) -> crate::Result<HashSet<&'static str>> {
-    let expand = |names: &[String]| -> crate::Result<HashSet<&'static str>> {
-        let mut out = HashSet::new();
-        for name in names.iter().flat_map(|n| n.split(',')).map(str::trim) {
-            if name.is_empty() {
-                continue;
-            }
-            if let Some(cat) = Category::ALL.iter().find(|c| c.as_str() == name) {
-                out.extend(CHECKS.iter().filter(|c| c.category == *cat).map(|c| c.id));
-            } else if let Some(c) = info(name) {
-                out.insert(c.id);
-            } else {
-                return Err(crate::Error::Usage(format!(
-                    "unknown check or category {name:?}; run `kubectl audit checks` to list them"
-                )));
-            }
-        }
-        Ok(out)
-    };
-    let mut set: HashSet<&'static str> = if only.is_empty() {
-        CHECKS.iter().map(|c| c.id).collect()
-    } else {
-        expand(only)?
-    };
-    for id in expand(skip)? {
-        set.remove(id);
-    }
-    if !live {
-        set.retain(|id| info(id).is_some_and(|c| c.mode == Mode::Both));
-    }
-    Ok(set)
 }

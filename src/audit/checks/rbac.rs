@@ -28,7 +28,7 @@ const POD_CREATORS: &[(&str, &str)] = &[
     ("batch", "cronjobs"),
 ];
 
-pub fn run(cx: &mut Cx) {
+pub(crate) fn run(cx: &mut Cx) {
     pod_create_reads_secrets(cx);
     wildcard(cx);
     cluster_admin_binding(cx);
@@ -112,14 +112,23 @@ fn role_rules<'a>(ix: &'a Index, binding: &Object) -> Option<&'a [Value]> {
     Some(array_at(&role.1.value, &["rules"]))
 }
 
-fn pod_create_reads_secrets(cx: &mut Cx) {
-    const ID: &str = "rbac-pod-create-reads-secrets";
-    if !cx.on(ID) {
-        return;
+const POD_SECRETS: &str = "rbac-pod-create-reads-secrets";
+
+/// A subject's powers in one scope, and the first binding that lets it create pods.
+type Grant = (Powers, Option<usize>);
+
+/// Adds one binding's powers to a subject's.
+fn grant(entry: &mut Grant, p: Powers, binding: usize) {
+    entry.0.read_secrets |= p.read_secrets;
+    if p.create_pods && !entry.0.create_pods {
+        entry.0.create_pods = true;
+        entry.1 = Some(binding);
     }
-    let ix = cx.index;
-    // Cluster-wide powers per subject, with the binding that grants them.
-    let mut cluster: BTreeMap<String, (Powers, Option<usize>)> = BTreeMap::new();
+}
+
+/// Cluster-wide powers per subject, with the binding that grants them.
+fn cluster_grants(ix: &Index) -> BTreeMap<String, Grant> {
+    let mut cluster: BTreeMap<String, Grant> = BTreeMap::new();
     for (i, b) in ix.of_kind("ClusterRoleBinding") {
         if is_system(b) {
             continue;
@@ -129,16 +138,15 @@ fn pod_create_reads_secrets(cx: &mut Cx) {
         };
         let p = powers(rules);
         for s in subjects(b) {
-            let e = cluster.entry(s).or_insert((Powers::default(), None));
-            e.0.read_secrets |= p.read_secrets;
-            if p.create_pods && !e.0.create_pods {
-                e.0.create_pods = true;
-                e.1 = Some(i);
-            }
+            grant(cluster.entry(s).or_insert((Powers::default(), None)), p, i);
         }
     }
-    // Namespaced powers per (subject, namespace).
-    let mut local: BTreeMap<(String, String), (Powers, Option<usize>)> = BTreeMap::new();
+    cluster
+}
+
+/// Namespaced powers per (subject, namespace).
+fn namespace_grants(ix: &Index) -> BTreeMap<(String, String), Grant> {
+    let mut local: BTreeMap<(String, String), Grant> = BTreeMap::new();
     for (i, b) in ix.of_kind("RoleBinding") {
         if is_system(b) || SYSTEM_NAMESPACES.contains(&b.ns()) {
             continue;
@@ -148,22 +156,40 @@ fn pod_create_reads_secrets(cx: &mut Cx) {
         };
         let p = powers(rules);
         for s in subjects(b) {
-            let e = local
+            let entry = local
                 .entry((s, b.ns().to_string()))
                 .or_insert((Powers::default(), None));
-            e.0.read_secrets |= p.read_secrets;
-            if p.create_pods && !e.0.create_pods {
-                e.0.create_pods = true;
-                e.1 = Some(i);
-            }
+            grant(entry, p, i);
         }
     }
+    local
+}
+
+fn pod_create_reads_secrets(cx: &mut Cx) {
+    if !cx.on(POD_SECRETS) {
+        return;
+    }
+    let ix = cx.index;
+    let cluster = cluster_grants(ix);
+    let local = namespace_grants(ix);
     // Namespaces known to hold Secrets (live), or every namespace offline.
     let secret_namespaces: BTreeSet<String> = ix
         .of_kind("Secret")
         .map(|(_, s)| s.ns().to_string())
         .filter(|ns| !SYSTEM_NAMESPACES.contains(&ns.as_str()))
         .collect();
+    namespaced_findings(cx, &local, &cluster, &secret_namespaces);
+    cluster_findings(cx, &local, &cluster, &secret_namespaces);
+}
+
+/// Subjects that may create pods in a namespace through a RoleBinding.
+fn namespaced_findings(
+    cx: &mut Cx,
+    local: &BTreeMap<(String, String), Grant>,
+    cluster: &BTreeMap<String, Grant>,
+    secret_namespaces: &BTreeSet<String>,
+) {
+    let ix = cx.index;
     let holds_secrets = |ns: &str| -> Option<&'static str> {
         if !ix.live {
             Some("")
@@ -175,7 +201,7 @@ fn pod_create_reads_secrets(cx: &mut Cx) {
             None
         }
     };
-    for ((subject, ns), (p, binding)) in &local {
+    for ((subject, ns), (p, binding)) in local {
         let cluster_p = cluster.get(subject).map(|c| c.0).unwrap_or_default();
         let Some(b) = *binding else { continue };
         cx.checked(ns);
@@ -186,7 +212,7 @@ fn pod_create_reads_secrets(cx: &mut Cx) {
         {
             let bname = &ix.objects[b].name;
             cx.fail(
-                ID,
+                POD_SECRETS,
                 b,
                 format!(
                     "{subject} can create pods in {ns} through RoleBinding {bname} but may not read Secrets: it can read every Secret in {ns} by mounting it{note}"
@@ -195,7 +221,17 @@ fn pod_create_reads_secrets(cx: &mut Cx) {
             );
         }
     }
-    for (subject, (p, binding)) in &cluster {
+}
+
+/// Subjects that may create pods everywhere through a ClusterRoleBinding.
+fn cluster_findings(
+    cx: &mut Cx,
+    local: &BTreeMap<(String, String), Grant>,
+    cluster: &BTreeMap<String, Grant>,
+    secret_namespaces: &BTreeSet<String>,
+) {
+    let ix = cx.index;
+    for (subject, (p, binding)) in cluster {
         let Some(b) = *binding else { continue };
         cx.checked(super::CLUSTER);
         if !p.create_pods || p.read_secrets {
@@ -229,7 +265,7 @@ fn pod_create_reads_secrets(cx: &mut Cx) {
         };
         let bname = &ix.objects[b].name;
         cx.fail(
-            ID,
+            POD_SECRETS,
             b,
             format!(
                 "{subject} can create pods in every namespace through ClusterRoleBinding {bname} but may not read Secrets: it can read {scope} by mounting them"

@@ -11,13 +11,13 @@ use crate::audit::object::{
     Object, array_at, as_int, at, int_at, selector_matches, str_at, value_text,
 };
 
-pub const HOSTNAME_KEYS: &[&str] = &["kubernetes.io/hostname"];
-pub const ZONE_KEYS: &[&str] = &[
+pub(crate) const HOSTNAME_KEYS: &[&str] = &["kubernetes.io/hostname"];
+pub(crate) const ZONE_KEYS: &[&str] = &[
     "topology.kubernetes.io/zone",
     "failure-domain.beta.kubernetes.io/zone",
 ];
 
-pub fn run(cx: &mut Cx) {
+pub(crate) fn run(cx: &mut Cx) {
     min_replicas(cx);
     spread(cx, "spread-nodes", HOSTNAME_KEYS);
     if cx.index.zones.is_some_and(|z| z >= 2) {
@@ -128,7 +128,12 @@ fn min_replicas(cx: &mut Cx) {
 /// Whether a pod spec spreads its own pods over one of `keys`, through a
 /// topology spread constraint or a pod anti-affinity term (required or
 /// preferred) whose selector matches the pods' own labels.
-pub fn spreads(spec: &Value, labels: Option<&Map<String, Value>>, ns: &str, keys: &[&str]) -> bool {
+pub(crate) fn spreads(
+    spec: &Value,
+    labels: Option<&Map<String, Value>>,
+    ns: &str,
+    keys: &[&str],
+) -> bool {
     let key_ok = |v: &Value| str_at(v, &["topologyKey"]).is_some_and(|k| keys.contains(&k));
     let tsc = array_at(spec, &["topologySpreadConstraints"])
         .iter()
@@ -276,7 +281,7 @@ fn probes(cx: &mut Cx) {
 }
 
 /// Seconds a preStop hook waits: the `sleep` action, or `sleep N` run by exec.
-pub fn prestop_seconds(c: &Value) -> Option<i64> {
+pub(crate) fn prestop_seconds(c: &Value) -> Option<i64> {
     let pre = at(c, &["lifecycle", "preStop"])?;
     if let Some(s) = at(pre, &["sleep", "seconds"]).and_then(as_int) {
         return Some(s);
@@ -465,7 +470,7 @@ fn pdb_blocks_eviction(cx: &mut Cx) {
 }
 
 /// Whether an image reference is pinned: a digest, or a tag other than latest.
-pub fn image_pinned(image: &str) -> Result<(), &'static str> {
+pub(crate) fn image_pinned(image: &str) -> Result<(), &'static str> {
     if image.contains('@') {
         return Ok(());
     }
@@ -560,7 +565,7 @@ fn resources(cx: &mut Cx) {
     }
 }
 
-pub fn join_words(items: &[&str]) -> String {
+pub(crate) fn join_words(items: &[&str]) -> String {
     match items {
         [] => String::new(),
         [one] => (*one).to_string(),

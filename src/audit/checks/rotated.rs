@@ -11,16 +11,16 @@ use crate::labels::rotate::{
 };
 
 /// Where one Secret or ConfigMap stands in its rotate-secret family.
-pub struct Standing {
-    pub base: String,
+pub(crate) struct Standing {
+    pub(crate) base: String,
     /// Among the [`DEFAULT_KEEP`] newest of its family.
-    pub kept: bool,
+    pub(crate) kept: bool,
     /// The unversioned original `BASE`, which prune never deletes.
-    pub original: bool,
+    pub(crate) original: bool,
 }
 
 /// The family standing of every object of `kind` that belongs to one.
-pub fn standings(ix: &Index, kind: &str) -> HashMap<usize, Standing> {
+pub(crate) fn standings(ix: &Index, kind: &str) -> HashMap<usize, Standing> {
     // (namespace, base) -> [(revision, object)]
     let mut families: BTreeMap<(String, String), Vec<(u64, usize)>> = BTreeMap::new();
     for (i, o) in ix.of_kind(kind) {
@@ -63,7 +63,7 @@ pub fn standings(ix: &Index, kind: &str) -> HashMap<usize, Standing> {
 }
 
 /// Why an unused member of a family past the kept history can go.
-pub fn message(kind: &str, s: &Standing) -> String {
+pub(crate) fn message(kind: &str, s: &Standing) -> String {
     let target = if kind == "ConfigMap" {
         format!("configmap/{}", s.base)
     } else {

@@ -8,9 +8,9 @@ use serde_json::Value;
 use super::{Cx, Target};
 use crate::audit::object::{ObjRef, array_at, at, bool_at, selector_matches, str_at};
 
-pub const SYSTEM_NAMESPACES: &[&str] = &["kube-system", "kube-public", "kube-node-lease"];
+pub(crate) const SYSTEM_NAMESPACES: &[&str] = &["kube-system", "kube-public", "kube-node-lease"];
 
-pub fn run(cx: &mut Cx) {
+pub(crate) fn run(cx: &mut Cx) {
     default_namespace(cx);
     namespaces(cx);
     config_not_versioned(cx);
@@ -62,7 +62,7 @@ fn namespaces_for_policies(cx: &Cx) -> BTreeMap<String, Vec<usize>> {
 }
 
 /// The finding's target for a namespace: its object when we have it.
-pub fn namespace_target(cx: &Cx, ns: &str) -> Target {
+pub(crate) fn namespace_target(cx: &Cx, ns: &str) -> Target {
     match cx.index.of_kind("Namespace").find(|(_, o)| o.name == ns) {
         Some((i, _)) => Target::Object(i),
         None => Target::Other(Box::new(ObjRef {
@@ -214,7 +214,7 @@ fn network_policy_gap(cx: &Cx, ns: &str, workload_objs: &[usize]) -> Option<Stri
 }
 
 /// kustomize's generator suffix: 10 characters of its hash alphabet.
-pub fn is_content_hashed(name: &str) -> bool {
+pub(crate) fn is_content_hashed(name: &str) -> bool {
     let Some((_, suffix)) = name.rsplit_once('-') else {
         return false;
     };

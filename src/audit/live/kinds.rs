@@ -1,0 +1,150 @@
+//! The kinds a live audit lists, and where the API serves each.
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum How {
+    Full,
+    /// Metadata only: Secrets never leave the API server with their data.
+    Metadata,
+    /// Pods: summarized page by page.
+    Pods,
+}
+
+pub(crate) struct Kind {
+    pub(crate) kind: &'static str,
+    group: &'static str,
+    version: &'static str,
+    plural: &'static str,
+    pub(crate) namespaced: bool,
+    pub(crate) how: How,
+}
+
+macro_rules! kind {
+    ($kind:literal, $group:literal, $version:literal, $plural:literal, $ns:literal, $how:ident) => {
+        Kind {
+            kind: $kind,
+            group: $group,
+            version: $version,
+            plural: $plural,
+            namespaced: $ns,
+            how: How::$how,
+        }
+    };
+}
+
+pub(crate) const KINDS: &[Kind] = &[
+    kind!("Node", "", "v1", "nodes", false, Full),
+    kind!("Pod", "", "v1", "pods", true, Pods),
+    kind!("Service", "", "v1", "services", true, Full),
+    kind!("ConfigMap", "", "v1", "configmaps", true, Metadata),
+    kind!("Secret", "", "v1", "secrets", true, Metadata),
+    kind!("ServiceAccount", "", "v1", "serviceaccounts", true, Full),
+    kind!("ResourceQuota", "", "v1", "resourcequotas", true, Full),
+    kind!("LimitRange", "", "v1", "limitranges", true, Full),
+    kind!(
+        "ReplicationController",
+        "",
+        "v1",
+        "replicationcontrollers",
+        true,
+        Full
+    ),
+    kind!("Deployment", "apps", "v1", "deployments", true, Full),
+    kind!("StatefulSet", "apps", "v1", "statefulsets", true, Full),
+    kind!("DaemonSet", "apps", "v1", "daemonsets", true, Full),
+    kind!("Job", "batch", "v1", "jobs", true, Full),
+    kind!("CronJob", "batch", "v1", "cronjobs", true, Full),
+    kind!(
+        "HorizontalPodAutoscaler",
+        "autoscaling",
+        "v2",
+        "horizontalpodautoscalers",
+        true,
+        Full
+    ),
+    kind!(
+        "PodDisruptionBudget",
+        "policy",
+        "v1",
+        "poddisruptionbudgets",
+        true,
+        Full
+    ),
+    kind!(
+        "NetworkPolicy",
+        "networking.k8s.io",
+        "v1",
+        "networkpolicies",
+        true,
+        Full
+    ),
+    kind!(
+        "Ingress",
+        "networking.k8s.io",
+        "v1",
+        "ingresses",
+        true,
+        Full
+    ),
+    kind!(
+        "EndpointSlice",
+        "discovery.k8s.io",
+        "v1",
+        "endpointslices",
+        true,
+        Full
+    ),
+    kind!(
+        "Role",
+        "rbac.authorization.k8s.io",
+        "v1",
+        "roles",
+        true,
+        Full
+    ),
+    kind!(
+        "RoleBinding",
+        "rbac.authorization.k8s.io",
+        "v1",
+        "rolebindings",
+        true,
+        Full
+    ),
+    kind!(
+        "ClusterRole",
+        "rbac.authorization.k8s.io",
+        "v1",
+        "clusterroles",
+        false,
+        Full
+    ),
+    kind!(
+        "ClusterRoleBinding",
+        "rbac.authorization.k8s.io",
+        "v1",
+        "clusterrolebindings",
+        false,
+        Full
+    ),
+];
+
+impl Kind {
+    pub(crate) fn api_version(&self) -> String {
+        if self.group.is_empty() {
+            self.version.to_string()
+        } else {
+            format!("{}/{}", self.group, self.version)
+        }
+    }
+
+    pub(crate) fn url(&self, namespace: Option<&str>) -> String {
+        let base = if self.group.is_empty() {
+            format!("/api/{}", self.version)
+        } else {
+            format!("/apis/{}/{}", self.group, self.version)
+        };
+        match namespace {
+            Some(ns) if self.namespaced => format!("{base}/namespaces/{ns}/{}", self.plural),
+            _ => format!("{base}/{}", self.plural),
+        }
+    }
+}
