@@ -227,40 +227,13 @@ pub(crate) fn run_verify(args: VerifyArgs) -> Result<u8> {
     match args.output {
         Some(Format::Json) => output::print_json(&report)?,
         Some(Format::Yaml) => output::print_yaml(&report)?,
-        _ => {
-            let mut lines = Vec::new();
-            if let Some(c) = &claims {
-                let left = c.signed_at_secs + token::SERVER_VALIDITY_SECS - now;
-                lines.push(format!("access key:     {}", c.access_key_id));
-                lines.push(format!("region:         {}", c.region));
-                lines.push(format!("host:           {}", c.host));
-                lines.push(format!("signed at:      {}", c.signed_at));
-                lines.push(format!(
-                    "expires at:     {} ({})",
-                    c.expires_at,
-                    if left >= 0 {
-                        format!("in {}", time::human(left))
-                    } else {
-                        format!("{} ago", time::human(-left))
-                    }
-                ));
-                lines.push(format!("signed headers: {}", c.signed_headers.join(";")));
-                lines.push(format!(
-                    "session token:  {}",
-                    if c.session_token { "yes" } else { "no" }
-                ));
-            }
-            lines.push(format!(
-                "signature:      {}",
-                match signature {
-                    SignatureCheck::Valid => format!("valid for cluster {cluster:?} (re-signed with your credentials)"),
-                    SignatureCheck::Mismatch => "MISMATCH".to_string(),
-                    SignatureCheck::Unchecked if failure.is_some() => "not checked".to_string(),
-                    SignatureCheck::Unchecked => "not checked: no credentials for this access key here (EKS checks it with STS)".to_string(),
-                }
-            ));
-            output::print_lines(lines)?;
-        }
+        _ => output::print_lines(report_lines(
+            claims.as_ref(),
+            &signature,
+            failure.is_some(),
+            &cluster,
+            now,
+        ))?,
     }
     match failure {
         Some(f) => Err(Error::Failed(format!("token rejected: {f}"))),
@@ -269,6 +242,51 @@ pub(crate) fn run_verify(args: VerifyArgs) -> Result<u8> {
             Ok(exit::OK)
         }
     }
+}
+
+/// `verify`'s text report: what the token claims, then the signature verdict.
+fn report_lines(
+    claims: Option<&verify::Claims>,
+    signature: &SignatureCheck,
+    failed: bool,
+    cluster: &str,
+    now: i64,
+) -> Vec<String> {
+    let mut lines = Vec::new();
+    if let Some(c) = claims {
+        let left = c.signed_at_secs + token::SERVER_VALIDITY_SECS - now;
+        lines.push(format!("access key:     {}", c.access_key_id));
+        lines.push(format!("region:         {}", c.region));
+        lines.push(format!("host:           {}", c.host));
+        lines.push(format!("signed at:      {}", c.signed_at));
+        lines.push(format!(
+            "expires at:     {} ({})",
+            c.expires_at,
+            if left >= 0 {
+                format!("in {}", time::human(left))
+            } else {
+                format!("{} ago", time::human(-left))
+            }
+        ));
+        lines.push(format!("signed headers: {}", c.signed_headers.join(";")));
+        lines.push(format!(
+            "session token:  {}",
+            if c.session_token { "yes" } else { "no" }
+        ));
+    }
+    lines.push(format!(
+        "signature:      {}",
+        match signature {
+            SignatureCheck::Valid =>
+                format!("valid for cluster {cluster:?} (re-signed with your credentials)"),
+            SignatureCheck::Mismatch => "MISMATCH".to_string(),
+            SignatureCheck::Unchecked if failed => "not checked".to_string(),
+            SignatureCheck::Unchecked =>
+                "not checked: no credentials for this access key here (EKS checks it with STS)"
+                    .to_string(),
+        }
+    ));
+    lines
 }
 
 /// Credentials for `verify`'s signature check: env keys, or `--profile` when given.
