@@ -2,13 +2,13 @@
 //! `publish`): credentials, SDK configuration, the region, STS endpoints and
 //! partitions, SigV4 encoding and time formats. Nothing here knows a plugin.
 //!
-//! - [`credentials`]: env keys (no SDK), profiles and the default chain through
+//! - `credentials`: env keys (no SDK), profiles and the default chain through
 //!   aws-config, STS AssumeRole (also for MFA profiles);
-//! - [`sdk`]: an aws-config `SdkConfig` for SDK clients;
-//! - [`region`]: the region, by honban's order, never IMDS;
-//! - [`endpoint`]: partitions and STS endpoints;
-//! - [`profile`]: the shared config and credentials files;
-//! - [`sigv4`], [`time`]: encodings and dates as AWS writes them.
+//! - `sdk`: an aws-config `SdkConfig` for SDK clients;
+//! - `region`: the region, by honban's order, never IMDS;
+//! - `endpoint`: partitions and STS endpoints;
+//! - `profile`: the shared config and credentials files;
+//! - `sigv4`, [`time`]: encodings and dates as AWS writes them.
 
 pub(crate) mod credentials;
 pub(crate) mod endpoint;

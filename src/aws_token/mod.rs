@@ -1,21 +1,21 @@
 //! `kubectl aws-token`: EKS IAM exec credentials in milliseconds, cached across
 //! kubectl runs, verifiable offline. This file is the plugin's command line
-//! ([`AwsTokenArgs`]); each subcommand lands in [`commands`].
+//! ([`AwsTokenArgs`]); each subcommand lands in `commands`.
 //!
-//! A token request runs in this order, stopping as soon as it can ([`mint`]):
-//! 1. read `KUBERNETES_EXEC_INFO` (apiVersion to echo, interactivity, server URL; [`exec`]);
+//! A token request runs in this order, stopping as soon as it can (`mint`):
+//! 1. read `KUBERNETES_EXEC_INFO` (apiVersion to echo, interactivity, server URL; `exec`);
 //! 2. resolve the region without IMDS: `--region`, `AWS_REGION`,
 //!    `AWS_DEFAULT_REGION`, the profile's `region`, the EKS server URL, `us-east-1`;
 //! 3. pick the STS endpoint (`crate::aws::endpoint`);
-//! 4. look the token up in the cache ([`cache`], [`entries`]); for env credentials
+//! 4. look the token up in the cache (`cache`, `entries`); for env credentials
 //!    the key includes their access key id, read from the environment at no cost;
-//! 5. on a miss, under the entry's lock: get credentials ([`role`]): env keys
+//! 5. on a miss, under the entry's lock: get credentials (`role`): env keys
 //!    directly (the fast path, no SDK), otherwise aws-config; assume a role
 //!    with aws-sdk-sts when asked (assumed credentials are cached too);
-//! 6. presign ([`token`]), store, print.
+//! 6. presign (`token`), store, print.
 //!
-//! `setup` and `migrate` write kubeconfig entries ([`setup`]);
-//! `verify` applies EKS's rules offline ([`verify`]).
+//! `setup` and `migrate` write kubeconfig entries (`setup`);
+//! `verify` applies EKS's rules offline (`verify`).
 
 mod cache;
 mod commands;
