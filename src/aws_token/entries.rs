@@ -54,30 +54,38 @@ pub(crate) struct CacheRow {
     pub(crate) status: String,
 }
 
+/// What `cache list` shows of an entry, of either kind.
+trait Listed: serde::de::DeserializeOwned {
+    const REUSE_MARGIN_SECS: i64;
+    /// The key fields, the access key id and the expiry.
+    fn into_listed(self) -> (BTreeMap<String, String>, String, i64);
+}
+
+impl Listed for TokenEntry {
+    const REUSE_MARGIN_SECS: i64 = TOKEN_REUSE_MARGIN_SECS;
+    fn into_listed(self) -> (BTreeMap<String, String>, String, i64) {
+        (self.key, self.access_key_id, self.expires_at)
+    }
+}
+
+impl Listed for CredentialsEntry {
+    const REUSE_MARGIN_SECS: i64 = CREDENTIALS_REUSE_MARGIN_SECS;
+    fn into_listed(self) -> (BTreeMap<String, String>, String, i64) {
+        (self.key, self.access_key_id, self.expires_at)
+    }
+}
+
 /// The key fields, access key id, expiry and reuse margin of a readable entry,
 /// or the status of one that is not.
 type Read = std::result::Result<(BTreeMap<String, String>, String, i64, i64), String>;
 
-fn read_entry(cache: &Cache, kind: Kind, path: &std::path::Path) -> Read {
-    match kind {
-        Kind::Token => match cache.lookup::<TokenEntry>(path) {
-            Lookup::Hit(e) => Ok((
-                e.key,
-                e.access_key_id,
-                e.expires_at,
-                TOKEN_REUSE_MARGIN_SECS,
-            )),
-            other => Err(lookup_status(&other)),
-        },
-        Kind::Credentials => match cache.lookup::<CredentialsEntry>(path) {
-            Lookup::Hit(e) => Ok((
-                e.key,
-                e.access_key_id,
-                e.expires_at,
-                CREDENTIALS_REUSE_MARGIN_SECS,
-            )),
-            other => Err(lookup_status(&other)),
-        },
+fn read<T: Listed>(cache: &Cache, path: &std::path::Path) -> Read {
+    match cache.lookup::<T>(path) {
+        Lookup::Hit(e) => {
+            let (key, access_key_id, expires_at) = e.into_listed();
+            Ok((key, access_key_id, expires_at, T::REUSE_MARGIN_SECS))
+        }
+        other => Err(lookup_status(&other)),
     }
 }
 
@@ -103,7 +111,11 @@ pub(crate) fn cache_rows(cache: &Cache) -> Result<Vec<CacheRow>> {
             expires_at: None,
             status: String::new(),
         };
-        let (fields, akid, expires_at, margin) = match read_entry(cache, kind, &path) {
+        let read = match kind {
+            Kind::Token => read::<TokenEntry>(cache, &path),
+            Kind::Credentials => read::<CredentialsEntry>(cache, &path),
+        };
+        let (fields, akid, expires_at, margin) = match read {
             Ok(read) => read,
             Err(status) => {
                 row.status = status;
