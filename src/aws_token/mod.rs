@@ -16,6 +16,9 @@
 //!
 //! `setup` and `migrate` write kubeconfig entries (`setup`);
 //! `verify` applies EKS's rules offline (`verify`).
+//!
+//! A new flag is a field of its subcommand's struct below, read where that
+//! subcommand lands in `commands` (the token's flags also in `mint` and `role`).
 
 mod cache;
 mod commands;
