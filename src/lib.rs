@@ -9,17 +9,19 @@
 //! - [`state`]: kubectx-compatible history files and the per-user runtime directory;
 //! - [`error`]: the error type and exit codes;
 //! - [`labels`]: labels one capability writes and another reads;
-//! - [`plugin`]: the frame every plugin binary runs in ([`plugin::Plugin`]).
+//! - [`plugin`]: the frame every plugin binary runs in ([`plugin::Plugin`]);
+//! - [`aws`]: AWS credentials, SDK configuration, region, STS endpoints, SigV4.
 //!
 //! Capabilities, one per plugin family, each using only the plumbing:
 //! - [`switch`]: `kubectl ctx` and `kubectl ns`.
-//! - [`aws`]: `kubectl aws-token` (EKS tokens), and AWS credentials for any plugin.
+//! - [`aws_token`]: `kubectl aws-token`, EKS tokens (cached, verifiable), kubeconfig setup and migration.
 //! - [`rotate`]: `kubectl rotate-secret`, versioned Secrets and ConfigMaps.
 //! - [`audit`]: `kubectl audit`, best-practice and health audits, live and offline.
 //! - [`publish`]: `kubectl publish`, a workload on the internet on AWS (Service, ALB Ingress, ACM, DNS).
 
 pub mod audit;
 pub mod aws;
+pub mod aws_token;
 pub mod cli;
 pub mod client;
 pub mod completion;

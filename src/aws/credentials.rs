@@ -10,24 +10,64 @@
 //!   `mfa_serial`, which aws-config does not support: the code is prompted on
 //!   stderr when kubectl allows interaction.
 
+use std::fmt;
 use std::io::{BufRead, IsTerminal, Write};
 
 use aws_config::Region;
 use aws_config::provider_config::ProviderConfig;
+use aws_credential_types::Credentials;
 use aws_credential_types::provider::ProvideCredentials;
 use aws_sdk_sts::config::BehaviorVersion;
 use aws_sdk_sts::error::{DisplayErrorContext, ProvideErrorMetadata};
 
 use super::profile::{Profiles, env_nonempty};
 use super::time;
-use super::token::SigningCredentials;
 use crate::error::{Error, Result};
 
+/// Credentials used to sign. The secret never appears in `Debug` output.
+#[derive(Clone)]
+pub(crate) struct SigningCredentials {
+    pub(crate) access_key_id: String,
+    pub(crate) secret_access_key: String,
+    pub(crate) session_token: Option<String>,
+    /// When the credentials stop working (seconds since the epoch), if they do.
+    pub(crate) expires_at: Option<i64>,
+    /// Where they came from, for messages: `environment`, `profile prod`, `role …`.
+    pub(crate) source: String,
+}
+
+impl fmt::Debug for SigningCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SigningCredentials")
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &"** redacted **")
+            .field(
+                "session_token",
+                &self.session_token.as_ref().map(|_| "** redacted **"),
+            )
+            .field("expires_at", &self.expires_at)
+            .field("source", &self.source)
+            .finish()
+    }
+}
+
+impl SigningCredentials {
+    pub(crate) fn to_sdk(&self) -> Credentials {
+        Credentials::new(
+            &self.access_key_id,
+            &self.secret_access_key,
+            self.session_token.clone(),
+            self.expires_at.map(time::to_system),
+            "honban",
+        )
+    }
+}
+
 /// Default `RoleSessionName` (CloudTrail shows it).
-pub const DEFAULT_SESSION_NAME: &str = "honban-aws-token";
+pub(crate) const DEFAULT_SESSION_NAME: &str = "honban-aws-token";
 
 /// Static credentials in the environment, when both keys are set.
-pub fn from_env() -> Option<SigningCredentials> {
+pub(crate) fn from_env() -> Option<SigningCredentials> {
     let access_key_id = env_nonempty("AWS_ACCESS_KEY_ID")?;
     let secret_access_key = env_nonempty("AWS_SECRET_ACCESS_KEY")?;
     let session_token =
@@ -61,7 +101,7 @@ fn convert(c: aws_credential_types::Credentials, source: String) -> SigningCrede
 }
 
 /// Credentials of one named profile (`--profile`), via aws-config.
-pub async fn from_profile(profile: &str, region: &str) -> Result<SigningCredentials> {
+pub(crate) async fn from_profile(profile: &str, region: &str) -> Result<SigningCredentials> {
     let conf = ProviderConfig::default().with_region(Some(Region::new(region.to_string())));
     let provider = aws_config::profile::ProfileFileCredentialsProvider::builder()
         .profile_name(profile)
@@ -77,7 +117,7 @@ pub async fn from_profile(profile: &str, region: &str) -> Result<SigningCredenti
 }
 
 /// Credentials from aws-config's default chain (no `--profile`, no env keys).
-pub async fn from_default_chain(region: &str) -> Result<SigningCredentials> {
+pub(crate) async fn from_default_chain(region: &str) -> Result<SigningCredentials> {
     let chain = aws_config::default_provider::credentials::DefaultCredentialsChain::builder()
         .region(Region::new(region.to_string()))
         .build()
@@ -92,7 +132,10 @@ pub async fn from_default_chain(region: &str) -> Result<SigningCredentials> {
 }
 
 /// Credentials from a profile's `credential_source` (for MFA role profiles).
-pub async fn from_credential_source(source: &str, region: &str) -> Result<SigningCredentials> {
+pub(crate) async fn from_credential_source(
+    source: &str,
+    region: &str,
+) -> Result<SigningCredentials> {
     let conf = ProviderConfig::default().with_region(Some(Region::new(region.to_string())));
     let creds = match source {
         "Environment" => {
@@ -169,18 +212,18 @@ where
 
 /// What to ask STS AssumeRole for.
 #[derive(Debug, Clone, Default)]
-pub struct RoleRequest {
-    pub role_arn: String,
-    pub external_id: Option<String>,
-    pub session_name: Option<String>,
+pub(crate) struct RoleRequest {
+    pub(crate) role_arn: String,
+    pub(crate) external_id: Option<String>,
+    pub(crate) session_name: Option<String>,
     /// `--forward-session-name`: reuse the caller's own role session name.
-    pub forward_session_name: bool,
-    pub duration_secs: Option<i32>,
-    pub mfa_serial: Option<String>,
+    pub(crate) forward_session_name: bool,
+    pub(crate) duration_secs: Option<i32>,
+    pub(crate) mfa_serial: Option<String>,
 }
 
 /// Assumes a role with `base`. `mfa_code` is asked for only when the request has a serial.
-pub async fn assume_role(
+pub(crate) async fn assume_role(
     base: &SigningCredentials,
     region: &str,
     endpoint: Option<&str>,
@@ -245,17 +288,17 @@ pub async fn assume_role(
 
 /// A profile that assumes a role with MFA, which aws-config cannot do.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MfaProfile {
-    pub role_arn: String,
-    pub mfa_serial: String,
-    pub source_profile: Option<String>,
-    pub credential_source: Option<String>,
-    pub external_id: Option<String>,
-    pub session_name: Option<String>,
-    pub duration_secs: Option<i32>,
+pub(crate) struct MfaProfile {
+    pub(crate) role_arn: String,
+    pub(crate) mfa_serial: String,
+    pub(crate) source_profile: Option<String>,
+    pub(crate) credential_source: Option<String>,
+    pub(crate) external_id: Option<String>,
+    pub(crate) session_name: Option<String>,
+    pub(crate) duration_secs: Option<i32>,
 }
 
-pub fn mfa_profile(profiles: &Profiles, profile: &str) -> Option<MfaProfile> {
+pub(crate) fn mfa_profile(profiles: &Profiles, profile: &str) -> Option<MfaProfile> {
     let role_arn = profiles.get(profile, "role_arn")?.to_string();
     let mfa_serial = profiles.get(profile, "mfa_serial")?.to_string();
     Some(MfaProfile {
@@ -276,7 +319,7 @@ pub fn mfa_profile(profiles: &Profiles, profile: &str) -> Option<MfaProfile> {
 }
 
 /// Reads an MFA code from stdin after a prompt on stderr, when allowed.
-pub fn prompt_mfa(serial: &str, interactive: bool) -> Result<String> {
+pub(crate) fn prompt_mfa(serial: &str, interactive: bool) -> Result<String> {
     if !interactive {
         return Err(Error::Failed(format!(
             "an MFA code for {serial} is needed but this run cannot prompt (kubectl ran the plugin non-interactively); run `kubectl aws-token` with the same flags in a terminal once to cache the session, or set interactiveMode: IfAvailable in the kubeconfig"
@@ -300,7 +343,7 @@ pub fn prompt_mfa(serial: &str, interactive: bool) -> Result<String> {
 }
 
 /// Whether prompting is possible: kubectl's `spec.interactive`, else a terminal on stdin.
-pub fn interactive(exec_interactive: Option<bool>) -> bool {
+pub(crate) fn interactive(exec_interactive: Option<bool>) -> bool {
     exec_interactive.unwrap_or_else(|| std::io::stdin().is_terminal())
 }
 
@@ -325,5 +368,19 @@ mod tests {
     fn non_interactive_mfa_says_what_to_do() {
         let e = prompt_mfa("arn:aws:iam::1:mfa/me", false).unwrap_err();
         assert!(e.to_string().contains("in a terminal once"), "{e}");
+    }
+
+    #[test]
+    fn debug_redacts_secrets() {
+        let creds = SigningCredentials {
+            access_key_id: "AKIDEXAMPLE".into(),
+            secret_access_key: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY".into(),
+            session_token: Some("session-secret".into()),
+            expires_at: None,
+            source: "test".into(),
+        };
+        let text = format!("{creds:?}");
+        assert!(!text.contains("EXAMPLEKEY"));
+        assert!(!text.contains("session-secret"));
     }
 }

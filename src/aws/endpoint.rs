@@ -5,10 +5,10 @@
 use crate::error::{Error, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Partition {
-    pub name: &'static str,
-    pub dns_suffix: &'static str,
-    pub dual_stack_suffix: &'static str,
+pub(crate) struct Partition {
+    pub(crate) name: &'static str,
+    pub(crate) dns_suffix: &'static str,
+    pub(crate) dual_stack_suffix: &'static str,
 }
 
 const AWS: Partition = Partition {
@@ -98,7 +98,7 @@ const LEGACY_GLOBAL_REGIONS: &[&str] = &[
     "us-west-2",
 ];
 
-pub const GLOBAL_HOST: &str = "sts.amazonaws.com";
+pub(crate) const GLOBAL_HOST: &str = "sts.amazonaws.com";
 
 /// `<prefix>-<word>-<digits>` with the prefix's own dashes.
 fn region_has_prefix(region: &str, prefix: &str) -> bool {
@@ -119,7 +119,7 @@ fn region_has_prefix(region: &str, prefix: &str) -> bool {
 }
 
 /// The partition a region belongs to; unknown shapes fall back to `aws`, as in the SDKs.
-pub fn partition_of(region: &str) -> Partition {
+pub(crate) fn partition_of(region: &str) -> Partition {
     PARTITIONS
         .iter()
         .filter(|(prefix, _)| region_has_prefix(region, prefix))
@@ -131,7 +131,7 @@ pub fn partition_of(region: &str) -> Partition {
 }
 
 /// Checks that a region is safe to place in a host name.
-pub fn validate_region(region: &str) -> Result<()> {
+pub(crate) fn validate_region(region: &str) -> Result<()> {
     let ok = !region.is_empty()
         && region.len() <= 64
         && region
@@ -149,23 +149,23 @@ pub fn validate_region(region: &str) -> Result<()> {
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct EndpointOptions {
-    pub fips: bool,
-    pub dual_stack: bool,
+pub(crate) struct EndpointOptions {
+    pub(crate) fips: bool,
+    pub(crate) dual_stack: bool,
     /// `AWS_STS_REGIONAL_ENDPOINTS=legacy`.
-    pub legacy_global: bool,
+    pub(crate) legacy_global: bool,
 }
 
 /// Where a token is signed for: the host in the presigned URL and the SigV4 region.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StsEndpoint {
-    pub host: String,
-    pub signing_region: String,
-    pub partition: &'static str,
+pub(crate) struct StsEndpoint {
+    pub(crate) host: String,
+    pub(crate) signing_region: String,
+    pub(crate) partition: &'static str,
 }
 
 /// Resolves the STS endpoint for a region, as the AWS SDKs do.
-pub fn resolve(region: &str, opts: EndpointOptions) -> StsEndpoint {
+pub(crate) fn resolve(region: &str, opts: EndpointOptions) -> StsEndpoint {
     let p = partition_of(region);
     let global = || StsEndpoint {
         host: GLOBAL_HOST.to_string(),
@@ -196,7 +196,7 @@ pub fn resolve(region: &str, opts: EndpointOptions) -> StsEndpoint {
 }
 
 /// An explicit `--sts-endpoint URL`: an https URL with a host and nothing else.
-pub fn from_override(url: &str, region: &str) -> Result<StsEndpoint> {
+pub(crate) fn from_override(url: &str, region: &str) -> Result<StsEndpoint> {
     let bad = |why: &str| {
         Error::Usage(format!(
             "invalid --sts-endpoint {url:?}: {why}; give a URL like https://sts.us-east-1.amazonaws.com"
@@ -222,7 +222,7 @@ pub fn from_override(url: &str, region: &str) -> Result<StsEndpoint> {
 
 /// Hosts the EKS verifier accepts for tokens signed in `region`: the regional,
 /// FIPS, dual-stack and FIPS dual-stack hosts, and the global host in `aws`.
-pub fn verifier_hosts(region: &str) -> Vec<String> {
+pub(crate) fn verifier_hosts(region: &str) -> Vec<String> {
     let p = partition_of(region);
     let mut hosts = vec![
         format!("sts.{region}.{}", p.dns_suffix),
@@ -238,7 +238,7 @@ pub fn verifier_hosts(region: &str) -> Vec<String> {
 }
 
 /// The region in an EKS API server URL, e.g. `https://ABC.gr7.us-west-2.eks.amazonaws.com`.
-pub fn region_from_eks_server(server: &str) -> Option<String> {
+pub(crate) fn region_from_eks_server(server: &str) -> Option<String> {
     let rest = server.split_once("://").map(|(_, r)| r).unwrap_or(server);
     let host = rest.split(['/', ':', '?']).next()?.to_ascii_lowercase();
     let labels: Vec<&str> = host.split('.').collect();

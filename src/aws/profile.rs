@@ -11,21 +11,21 @@ use std::path::PathBuf;
 use crate::kubeconfig::home_dir;
 
 #[derive(Debug, Default, Clone)]
-pub struct Profiles {
+pub(crate) struct Profiles {
     /// `[default]` / `[profile NAME]` sections of the config file.
     config: HashMap<String, HashMap<String, String>>,
     /// `[NAME]` sections of the credentials file.
     credentials: HashMap<String, HashMap<String, String>>,
 }
 
-pub fn config_path() -> PathBuf {
+pub(crate) fn config_path() -> PathBuf {
     std::env::var_os("AWS_CONFIG_FILE")
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)
         .unwrap_or_else(|| home_dir().join(".aws").join("config"))
 }
 
-pub fn credentials_path() -> PathBuf {
+pub(crate) fn credentials_path() -> PathBuf {
     std::env::var_os("AWS_SHARED_CREDENTIALS_FILE")
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)
@@ -33,19 +33,19 @@ pub fn credentials_path() -> PathBuf {
 }
 
 /// The profile in effect: `--profile`, else `AWS_PROFILE`, else `default`.
-pub fn selected(flag: Option<&str>) -> String {
+pub(crate) fn selected(flag: Option<&str>) -> String {
     flag.map(str::to_string)
         .or_else(|| env_nonempty("AWS_PROFILE"))
         .or_else(|| env_nonempty("AWS_DEFAULT_PROFILE"))
         .unwrap_or_else(|| "default".to_string())
 }
 
-pub fn env_nonempty(name: &str) -> Option<String> {
+pub(crate) fn env_nonempty(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 
 impl Profiles {
-    pub fn load() -> Profiles {
+    pub(crate) fn load() -> Profiles {
         let read = |p: PathBuf| std::fs::read_to_string(p).unwrap_or_default();
         Profiles {
             config: parse(&read(config_path()), true),
@@ -53,7 +53,8 @@ impl Profiles {
         }
     }
 
-    pub fn from_text(config: &str, credentials: &str) -> Profiles {
+    #[cfg(test)]
+    pub(crate) fn from_text(config: &str, credentials: &str) -> Profiles {
         Profiles {
             config: parse(config, true),
             credentials: parse(credentials, false),
@@ -61,7 +62,7 @@ impl Profiles {
     }
 
     /// A setting of a profile: the config file first, then the credentials file.
-    pub fn get(&self, profile: &str, key: &str) -> Option<&str> {
+    pub(crate) fn get(&self, profile: &str, key: &str) -> Option<&str> {
         self.config
             .get(profile)
             .and_then(|s| s.get(key))
@@ -71,7 +72,7 @@ impl Profiles {
     }
 
     /// Every profile name, sorted.
-    pub fn names(&self) -> Vec<String> {
+    pub(crate) fn names(&self) -> Vec<String> {
         let mut names: Vec<String> = self
             .config
             .keys()
@@ -83,16 +84,17 @@ impl Profiles {
         names
     }
 
-    pub fn exists(&self, profile: &str) -> bool {
+    #[cfg(test)]
+    fn exists(&self, profile: &str) -> bool {
         self.config.contains_key(profile) || self.credentials.contains_key(profile)
     }
 
-    pub fn flag(&self, profile: &str, key: &str) -> Option<bool> {
+    pub(crate) fn flag(&self, profile: &str, key: &str) -> Option<bool> {
         self.get(profile, key).and_then(parse_bool)
     }
 }
 
-pub fn parse_bool(value: &str) -> Option<bool> {
+pub(crate) fn parse_bool(value: &str) -> Option<bool> {
     match value.trim().to_ascii_lowercase().as_str() {
         "true" => Some(true),
         "false" => Some(false),

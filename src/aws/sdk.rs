@@ -1,6 +1,6 @@
 //! An aws-config `SdkConfig` for AWS SDK clients (ACM, Route 53, ELBv2, …).
 //!
-//! The region follows honban's order ([`super::resolve_region`], never IMDS);
+//! The region follows honban's order ([`super::region::resolve_region`], never IMDS);
 //! credentials come from aws-config's chain, or from `--profile` alone.
 //! Endpoints: aws-config honours `AWS_ENDPOINT_URL` and the per-service
 //! `AWS_ENDPOINT_URL_<SERVICE>` (and a profile's `endpoint_url`), which is how
@@ -15,22 +15,23 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use super::profile::{self, Profiles, env_nonempty};
 use crate::error::Result;
 
+// `pub` while publish's public items still name it; the module is crate-private.
 /// What shapes the SDK configuration, from a plugin's flags.
 #[derive(Debug, Clone, Default)]
 pub struct SdkOptions {
-    pub profile: Option<String>,
-    pub region: Option<String>,
+    pub(crate) profile: Option<String>,
+    pub(crate) region: Option<String>,
     /// The cluster's API server URL: an EKS URL names the region.
-    pub server: Option<String>,
+    pub(crate) server: Option<String>,
     /// Bound on one whole operation, retries included.
-    pub operation_timeout: Option<Duration>,
+    pub(crate) operation_timeout: Option<Duration>,
 }
 
 /// The region these options resolve to, without loading anything else.
-pub fn region(opts: &SdkOptions) -> Result<String> {
+pub(crate) fn region(opts: &SdkOptions) -> Result<String> {
     let profiles = Profiles::load();
     let name = profile::selected(opts.profile.as_deref());
-    super::resolve_region(
+    super::region::resolve_region(
         opts.region.as_deref(),
         &profiles,
         &name,
@@ -40,7 +41,7 @@ pub fn region(opts: &SdkOptions) -> Result<String> {
 
 /// Loads the shared configuration. Credentials are resolved lazily, on the
 /// first call a client makes.
-pub async fn load(opts: &SdkOptions) -> Result<SdkConfig> {
+pub(crate) async fn load(opts: &SdkOptions) -> Result<SdkConfig> {
     let region = region(opts)?;
     let timeouts = TimeoutConfig::builder()
         .connect_timeout(Duration::from_secs(5))
@@ -60,7 +61,7 @@ pub async fn load(opts: &SdkOptions) -> Result<SdkConfig> {
 /// The endpoint for a service that has no SDK client here (signed by hand):
 /// `AWS_ENDPOINT_URL_<SERVICE>`, then the configuration's endpoint URL, then
 /// the regional default.
-pub fn endpoint_url(config: &SdkConfig, service_env_id: &str, default_host: &str) -> String {
+pub(crate) fn endpoint_url(config: &SdkConfig, service_env_id: &str, default_host: &str) -> String {
     env_nonempty(&format!("AWS_ENDPOINT_URL_{service_env_id}"))
         .or_else(|| config.endpoint_url().map(str::to_string))
         .unwrap_or_else(|| format!("https://{default_host}"))

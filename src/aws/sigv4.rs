@@ -10,7 +10,7 @@ const SIGV4_ENCODE: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'~');
 
 /// Encodes a query key or value for a SigV4 canonical query string.
-pub fn uri_encode(value: &str) -> String {
+pub(crate) fn uri_encode(value: &str) -> String {
     utf8_percent_encode(value, SIGV4_ENCODE).to_string()
 }
 

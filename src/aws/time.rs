@@ -4,18 +4,18 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Seconds since the Unix epoch, now.
-pub fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     to_unix(SystemTime::now())
 }
 
-pub fn to_unix(t: SystemTime) -> i64 {
+pub(crate) fn to_unix(t: SystemTime) -> i64 {
     match t.duration_since(UNIX_EPOCH) {
         Ok(d) => d.as_secs() as i64,
         Err(e) => -(e.duration().as_secs() as i64),
     }
 }
 
-pub fn to_system(secs: i64) -> SystemTime {
+pub(crate) fn to_system(secs: i64) -> SystemTime {
     if secs >= 0 {
         UNIX_EPOCH + std::time::Duration::from_secs(secs as u64)
     } else {
@@ -89,7 +89,7 @@ pub fn rfc3339(secs: i64) -> String {
 }
 
 /// SigV4's `X-Amz-Date` form: `20240102T030405Z`.
-pub fn amz_date(secs: i64) -> String {
+pub(crate) fn amz_date(secs: i64) -> String {
     let p = parts(secs);
     format!(
         "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
@@ -103,7 +103,7 @@ fn num(s: &str) -> Option<i64> {
         .flatten()
 }
 
-pub fn parse_amz_date(s: &str) -> Option<i64> {
+pub(crate) fn parse_amz_date(s: &str) -> Option<i64> {
     if s.len() != 16 || !s.is_ascii() || &s[8..9] != "T" || &s[15..] != "Z" {
         return None;
     }
@@ -161,7 +161,7 @@ pub fn parse_rfc3339(s: &str) -> Option<i64> {
 }
 
 /// A short human duration: `13m20s`, `2h5m`, `45s`.
-pub fn human(secs: i64) -> String {
+pub(crate) fn human(secs: i64) -> String {
     let sign = if secs < 0 { "-" } else { "" };
     let s = secs.abs();
     if s >= 3600 {

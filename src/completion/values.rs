@@ -30,11 +30,6 @@ pub fn ctx(req: &Request, arg: &Arg) -> Option<Reply> {
         .or_else(|| super::cluster_flags(req, arg))
 }
 
-/// `kubectl aws-token`: profile names from the shared AWS config files.
-pub fn aws_token(_req: &Request, arg: &Arg) -> Option<Reply> {
-    (id(arg) == "profile").then(aws_profiles)
-}
-
 fn aws_profiles() -> Reply {
     Reply::names(crate::aws::profile::Profiles::load().names())
 }

@@ -4,20 +4,20 @@
 use serde::Deserialize;
 use serde_json::json;
 
-use super::time;
+use crate::aws::time;
 use crate::error::{Error, Result};
 
-pub const V1: &str = "client.authentication.k8s.io/v1";
-pub const V1BETA1: &str = "client.authentication.k8s.io/v1beta1";
+pub(crate) const V1: &str = "client.authentication.k8s.io/v1";
+pub(crate) const V1BETA1: &str = "client.authentication.k8s.io/v1beta1";
 
 /// What kubectl told the plugin about this run.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ExecInfo {
-    pub api_version: String,
+pub(crate) struct ExecInfo {
+    pub(crate) api_version: String,
     /// `spec.interactive`: whether stdin may be used for prompts.
-    pub interactive: Option<bool>,
+    pub(crate) interactive: Option<bool>,
     /// `spec.cluster.server`, sent when the kubeconfig sets `provideClusterInfo: true`.
-    pub server: Option<String>,
+    pub(crate) server: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -40,14 +40,14 @@ struct Cluster {
 }
 
 /// Reads `KUBERNETES_EXEC_INFO`; `None` when kubectl did not set it.
-pub fn from_env() -> Result<Option<ExecInfo>> {
+pub(crate) fn from_env() -> Result<Option<ExecInfo>> {
     match std::env::var("KUBERNETES_EXEC_INFO") {
         Ok(text) if !text.trim().is_empty() => parse(&text).map(Some),
         _ => Ok(None),
     }
 }
 
-pub fn parse(text: &str) -> Result<ExecInfo> {
+pub(crate) fn parse(text: &str) -> Result<ExecInfo> {
     let input: Input = serde_json::from_str(text).map_err(|e| {
         Error::Failed(format!(
             "KUBERNETES_EXEC_INFO is not a valid ExecCredential ({e}); check the kubeconfig's exec entry"
@@ -67,7 +67,7 @@ pub fn parse(text: &str) -> Result<ExecInfo> {
 }
 
 /// The `ExecCredential` kubectl reads from stdout.
-pub fn credential_json(api_version: &str, token: &str, expires_at: i64) -> String {
+pub(crate) fn credential_json(api_version: &str, token: &str, expires_at: i64) -> String {
     json!({
         "kind": "ExecCredential",
         "apiVersion": api_version,

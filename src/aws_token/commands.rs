@@ -1,106 +1,38 @@
-//! `kubectl aws-token`'s commands: the plugin's flags arrive here as plain
-//! requests, and everything from parsing values to printing happens here.
+//! `kubectl aws-token`'s commands: each subcommand's parsed flags arrive here,
+//! and everything from checking values to printing happens here.
 
 use std::io::{IsTerminal, Read};
-use std::path::PathBuf;
+use std::path::Path;
 
+use super::cache::{self, Cache};
+use super::setup;
+use super::verify::{self, SignatureCheck};
+use super::{SetupArgs, TokenArgs, VerifyArgs, entries, mint, token};
+use crate::aws::credentials::{self, SigningCredentials};
+use crate::aws::{endpoint, time};
 use crate::error::{Error, Result, exit};
 use crate::kubeconfig::{Kubeconfig, Source};
 use crate::output::{self, Format};
 
-use super::cache::Cache;
-use super::setup::{self, SetupRequest};
-use super::verify::{self, SignatureCheck};
-use super::{TokenRequest, time};
-
-/// One invocation of `kubectl aws-token`.
-#[derive(Debug)]
-pub enum AwsTokenCommand {
-    /// Print an ExecCredential.
-    Token(TokenCommand),
-    /// `cache list`.
-    CacheList { output: Option<Format> },
-    /// `cache clear`.
-    CacheClear,
-    /// `setup`.
-    Setup(SetupCommand),
-    /// `migrate`.
-    Migrate {
-        dry_run: bool,
-        kubeconfig: Option<PathBuf>,
-    },
-    /// `verify`.
-    Verify(VerifyCommand),
-}
-
-/// The token flags as given: `duration` is still text, checked before any call.
-#[derive(Debug, Default)]
-pub struct TokenCommand {
-    /// Every other flag; its `duration_secs` is filled from `duration`.
-    pub request: TokenRequest,
-    pub duration: Option<String>,
-}
-
-/// `setup`'s flags; the CA comes from a file or base64 text.
-#[derive(Debug, Default)]
-pub struct SetupCommand {
-    pub cluster_name: String,
-    pub cluster_id: Option<String>,
-    pub server: String,
-    pub ca_file: Option<PathBuf>,
-    pub ca_data: Option<String>,
-    pub region: Option<String>,
-    pub role_arn: Option<String>,
-    pub profile: Option<String>,
-    pub alias: Option<String>,
-    pub set_current: bool,
-    pub dry_run: bool,
-    pub kubeconfig: Option<PathBuf>,
-}
-
-/// `verify`'s flags; `token` is the argument (absent or `-` reads stdin).
-#[derive(Debug, Default)]
-pub struct VerifyCommand {
-    pub token: Option<String>,
-    pub cluster_name: Option<String>,
-    pub cluster_id: Option<String>,
-    pub region: Option<String>,
-    pub profile: Option<String>,
-    pub output: Option<Format>,
-}
-
-pub fn run(command: AwsTokenCommand) -> Result<u8> {
-    match command {
-        AwsTokenCommand::Token(cmd) => run_token(cmd),
-        AwsTokenCommand::CacheList { output } => run_cache_list(output),
-        AwsTokenCommand::CacheClear => run_cache_clear(),
-        AwsTokenCommand::Setup(cmd) => run_setup(cmd),
-        AwsTokenCommand::Migrate {
-            dry_run,
-            kubeconfig,
-        } => run_migrate(dry_run, kubeconfig),
-        AwsTokenCommand::Verify(cmd) => run_verify(cmd),
-    }
-}
-
-pub fn run_token(cmd: TokenCommand) -> Result<u8> {
-    let mut request = cmd.request;
-    if let Some(d) = &cmd.duration {
+/// Prints an ExecCredential. `--duration` is checked before any call.
+pub(crate) fn run_token(args: &TokenArgs) -> Result<u8> {
+    let mut duration_secs = None;
+    if let Some(d) = &args.duration {
         let secs = crate::cli::parse_duration(d)?.as_secs();
         if !(900..=43_200).contains(&secs) {
             return Err(Error::Usage(format!(
                 "--duration {d} is outside what STS allows (15m to 12h)"
             )));
         }
-        request.duration_secs = Some(secs as i32);
+        duration_secs = Some(secs as i32);
     }
-    let minted = super::get_token(&request)?;
+    let minted = mint::get_token(args, duration_secs)?;
     output::print_lines([minted.exec_credential()])?;
     Ok(exit::OK)
 }
 
-pub fn run_cache_clear() -> Result<u8> {
-    let cache = Cache::at(super::cache::default_dir());
+pub(crate) fn run_cache_clear() -> Result<u8> {
+    let cache = Cache::at(cache::default_dir());
     let n = cache.clear()?;
     output::note(format!(
         "removed {n} cache entr{} from {}",
@@ -110,9 +42,9 @@ pub fn run_cache_clear() -> Result<u8> {
     Ok(exit::OK)
 }
 
-pub fn run_cache_list(format: Option<Format>) -> Result<u8> {
-    let cache = Cache::at(super::cache::default_dir());
-    let rows = super::cache_rows(&cache)?;
+pub(crate) fn run_cache_list(format: Option<Format>) -> Result<u8> {
+    let cache = Cache::at(cache::default_dir());
+    let rows = entries::cache_rows(&cache)?;
     match format {
         Some(Format::Json) => output::print_json(&rows)?,
         Some(Format::Yaml) => output::print_yaml(&rows)?,
@@ -143,20 +75,9 @@ pub fn run_cache_list(format: Option<Format>) -> Result<u8> {
     Ok(exit::OK)
 }
 
-pub fn run_setup(cmd: SetupCommand) -> Result<u8> {
-    let ca_data = setup::ca_data(cmd.ca_file.as_deref(), cmd.ca_data.as_deref())?;
-    let req = SetupRequest {
-        cluster_name: cmd.cluster_name,
-        cluster_id: cmd.cluster_id,
-        server: cmd.server,
-        ca_data,
-        region: cmd.region,
-        role_arn: cmd.role_arn,
-        profile: cmd.profile,
-        alias: cmd.alias,
-        set_current: cmd.set_current,
-    };
-    let flag = cmd.kubeconfig.as_deref();
+pub(crate) fn run_setup(args: &SetupArgs) -> Result<u8> {
+    let ca_data = setup::ca_data(args.ca_file.as_deref(), args.ca_data.as_deref())?;
+    let flag = args.kubeconfig.as_deref();
     // Like `kubectl config set-cluster`, setup may create the file it is given.
     let kc = match flag {
         Some(path) if !path.exists() => {
@@ -164,14 +85,14 @@ pub fn run_setup(cmd: SetupCommand) -> Result<u8> {
         }
         _ => Kubeconfig::load(flag)?,
     };
-    if cmd.dry_run {
-        let (change, _) = setup::plan_setup(&kc, &req)?;
+    if args.dry_run {
+        let (change, _) = setup::plan_setup(&kc, args, &ca_data)?;
         output::print_text(&setup::diff(&kc, &change))?;
         return Ok(exit::OK);
     }
     let outcome = std::cell::RefCell::new(None);
     Kubeconfig::commit(kc, |kc| {
-        let (change, o) = setup::plan_setup(kc, &req)?;
+        let (change, o) = setup::plan_setup(kc, args, &ca_data)?;
         *outcome.borrow_mut() = Some(o);
         Ok(change)
     })?;
@@ -191,9 +112,8 @@ pub fn run_setup(cmd: SetupCommand) -> Result<u8> {
     Ok(exit::OK)
 }
 
-pub fn run_migrate(dry_run: bool, kubeconfig: Option<PathBuf>) -> Result<u8> {
-    let flag = kubeconfig.as_deref();
-    let kc = Kubeconfig::load(flag)?;
+pub(crate) fn run_migrate(dry_run: bool, kubeconfig: Option<&Path>) -> Result<u8> {
+    let kc = Kubeconfig::load(kubeconfig)?;
     if let Some(e) = kc.missing() {
         return Err(e);
     }
@@ -271,20 +191,20 @@ fn read_token(arg: Option<String>) -> Result<String> {
     Ok(text.to_string())
 }
 
-pub fn run_verify(cmd: VerifyCommand) -> Result<u8> {
-    let token = read_token(cmd.token)?;
-    let cluster = cmd
+pub(crate) fn run_verify(args: VerifyArgs) -> Result<u8> {
+    let token = read_token(args.token)?;
+    let cluster = args
         .cluster_id
-        .or(cmd.cluster_name)
+        .or(args.cluster_name)
         .ok_or_else(|| Error::Usage("give --cluster-name NAME".into()))?;
-    if let Some(r) = &cmd.region {
-        super::endpoint::validate_region(r)?;
+    if let Some(r) = &args.region {
+        endpoint::validate_region(r)?;
     }
     let now = time::now();
-    let (claims, failure) = verify::check(&token, cmd.region.as_deref(), now);
+    let (claims, failure) = verify::check(&token, args.region.as_deref(), now);
     let signature = match (&claims, &failure) {
         (Some(c), None) => {
-            let creds = super::verify_credentials(cmd.profile.as_deref(), &c.region)?;
+            let creds = verify_credentials(args.profile.as_deref(), &c.region)?;
             verify::check_signature(c, creds.as_ref(), &cluster)
         }
         _ => SignatureCheck::Unchecked,
@@ -304,49 +224,78 @@ pub fn run_verify(cmd: VerifyCommand) -> Result<u8> {
         "signature": signature,
         "rejection": failure,
     });
-    match cmd.output {
+    match args.output {
         Some(Format::Json) => output::print_json(&report)?,
         Some(Format::Yaml) => output::print_yaml(&report)?,
-        _ => {
-            let mut lines = Vec::new();
-            if let Some(c) = &claims {
-                let left = c.signed_at_secs + super::token::SERVER_VALIDITY_SECS - now;
-                lines.push(format!("access key:     {}", c.access_key_id));
-                lines.push(format!("region:         {}", c.region));
-                lines.push(format!("host:           {}", c.host));
-                lines.push(format!("signed at:      {}", c.signed_at));
-                lines.push(format!(
-                    "expires at:     {} ({})",
-                    c.expires_at,
-                    if left >= 0 {
-                        format!("in {}", time::human(left))
-                    } else {
-                        format!("{} ago", time::human(-left))
-                    }
-                ));
-                lines.push(format!("signed headers: {}", c.signed_headers.join(";")));
-                lines.push(format!(
-                    "session token:  {}",
-                    if c.session_token { "yes" } else { "no" }
-                ));
-            }
-            lines.push(format!(
-                "signature:      {}",
-                match signature {
-                    SignatureCheck::Valid => format!("valid for cluster {cluster:?} (re-signed with your credentials)"),
-                    SignatureCheck::Mismatch => "MISMATCH".to_string(),
-                    SignatureCheck::Unchecked if failure.is_some() => "not checked".to_string(),
-                    SignatureCheck::Unchecked => "not checked: no credentials for this access key here (EKS checks it with STS)".to_string(),
-                }
-            ));
-            output::print_lines(lines)?;
-        }
+        _ => output::print_lines(report_lines(
+            claims.as_ref(),
+            &signature,
+            failure.is_some(),
+            &cluster,
+            now,
+        ))?,
     }
     match failure {
         Some(f) => Err(Error::Failed(format!("token rejected: {f}"))),
         None => {
             output::note(format!("token OK for cluster {cluster:?}"));
             Ok(exit::OK)
+        }
+    }
+}
+
+/// `verify`'s text report: what the token claims, then the signature verdict.
+fn report_lines(
+    claims: Option<&verify::Claims>,
+    signature: &SignatureCheck,
+    failed: bool,
+    cluster: &str,
+    now: i64,
+) -> Vec<String> {
+    let mut lines = Vec::new();
+    if let Some(c) = claims {
+        let left = c.signed_at_secs + token::SERVER_VALIDITY_SECS - now;
+        lines.push(format!("access key:     {}", c.access_key_id));
+        lines.push(format!("region:         {}", c.region));
+        lines.push(format!("host:           {}", c.host));
+        lines.push(format!("signed at:      {}", c.signed_at));
+        lines.push(format!(
+            "expires at:     {} ({})",
+            c.expires_at,
+            if left >= 0 {
+                format!("in {}", time::human(left))
+            } else {
+                format!("{} ago", time::human(-left))
+            }
+        ));
+        lines.push(format!("signed headers: {}", c.signed_headers.join(";")));
+        lines.push(format!(
+            "session token:  {}",
+            if c.session_token { "yes" } else { "no" }
+        ));
+    }
+    lines.push(format!(
+        "signature:      {}",
+        match signature {
+            SignatureCheck::Valid =>
+                format!("valid for cluster {cluster:?} (re-signed with your credentials)"),
+            SignatureCheck::Mismatch => "MISMATCH".to_string(),
+            SignatureCheck::Unchecked if failed => "not checked".to_string(),
+            SignatureCheck::Unchecked =>
+                "not checked: no credentials for this access key here (EKS checks it with STS)"
+                    .to_string(),
+        }
+    ));
+    lines
+}
+
+/// Credentials for `verify`'s signature check: env keys, or `--profile` when given.
+fn verify_credentials(profile: Option<&str>, region: &str) -> Result<Option<SigningCredentials>> {
+    match (profile, credentials::from_env()) {
+        (None, env) => Ok(env),
+        (Some(p), _) => {
+            let rt = crate::client::runtime()?;
+            rt.block_on(credentials::from_profile(p, region)).map(Some)
         }
     }
 }
@@ -364,16 +313,18 @@ mod tests {
 
     #[test]
     fn a_duration_sts_refuses_is_a_usage_error_before_any_call() {
+        use clap::Parser;
         for d in ["5m", "13h"] {
-            let cmd = TokenCommand {
-                request: TokenRequest {
-                    cluster_name: Some("prod".into()),
-                    role_arn: Some("arn:aws:iam::111122223333:role/x".into()),
-                    ..Default::default()
-                },
-                duration: Some(d.into()),
-            };
-            assert!(usage_message(run_token(cmd)).contains("outside what STS allows"));
+            let args = super::super::AwsTokenArgs::parse_from([
+                "kubectl-aws_token",
+                "--cluster-name",
+                "prod",
+                "--role-arn",
+                "arn:aws:iam::111122223333:role/x",
+                "--duration",
+                d,
+            ]);
+            assert!(usage_message(run_token(&args.token)).contains("outside what STS allows"));
         }
     }
 

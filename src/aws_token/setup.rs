@@ -9,33 +9,34 @@ use std::path::Path;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
-use super::endpoint;
+use super::SetupArgs;
 use super::exec::V1;
+use crate::aws::endpoint;
 use crate::error::{Error, Result};
 use crate::kubeconfig::{Change, Kubeconfig, NamedEntry, edit};
 
 /// The command kubectl runs: found on PATH, as krew installs it.
-pub const COMMAND: &str = "kubectl-aws_token";
-pub const INSTALL_HINT: &str =
+pub(crate) const COMMAND: &str = "kubectl-aws_token";
+pub(crate) const INSTALL_HINT: &str =
     "kubectl-aws_token is part of honban; install it with `kubectl krew install honban/aws-token`";
 
 /// What honban's exec entry carries.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ExecSettings {
-    pub cluster_name: Option<String>,
-    pub cluster_id: Option<String>,
-    pub region: Option<String>,
-    pub role_arn: Option<String>,
-    pub external_id: Option<String>,
-    pub session_name: Option<String>,
-    pub forward_session_name: bool,
-    pub profile_arg: Option<String>,
+pub(crate) struct ExecSettings {
+    pub(crate) cluster_name: Option<String>,
+    pub(crate) cluster_id: Option<String>,
+    pub(crate) region: Option<String>,
+    pub(crate) role_arn: Option<String>,
+    pub(crate) external_id: Option<String>,
+    pub(crate) session_name: Option<String>,
+    pub(crate) forward_session_name: bool,
+    pub(crate) profile_arg: Option<String>,
     /// `env` entries to keep or set (name, value).
-    pub env: Vec<(String, String)>,
+    pub(crate) env: Vec<(String, String)>,
 }
 
 impl ExecSettings {
-    pub fn args(&self) -> Vec<String> {
+    pub(crate) fn args(&self) -> Vec<String> {
         let mut args = Vec::new();
         let mut push = |flag: &str, v: &Option<String>| {
             if let Some(v) = v {
@@ -57,7 +58,7 @@ impl ExecSettings {
     }
 
     /// The kubeconfig `exec` stanza.
-    pub fn exec(&self) -> Value {
+    pub(crate) fn exec(&self) -> Value {
         let mut exec = Map::new();
         exec.insert("apiVersion".into(), json!(V1));
         exec.insert("command".into(), json!(COMMAND));
@@ -80,32 +81,19 @@ impl ExecSettings {
     }
 }
 
-#[derive(Debug, Clone, Default)]
-pub struct SetupRequest {
-    pub cluster_name: String,
-    pub cluster_id: Option<String>,
-    pub server: String,
-    pub ca_data: String,
-    pub region: Option<String>,
-    pub role_arn: Option<String>,
-    pub profile: Option<String>,
-    pub alias: Option<String>,
-    pub set_current: bool,
-}
-
 /// What setup did, per entry.
 #[derive(Debug, Clone, Serialize)]
-pub struct SetupOutcome {
-    pub name: String,
-    pub file: String,
-    pub cluster: &'static str,
-    pub user: &'static str,
-    pub context: &'static str,
-    pub current: bool,
+pub(crate) struct SetupOutcome {
+    pub(crate) name: String,
+    pub(crate) file: String,
+    pub(crate) cluster: &'static str,
+    pub(crate) user: &'static str,
+    pub(crate) context: &'static str,
+    pub(crate) current: bool,
 }
 
 /// Reads `--ca-file` (PEM) or checks `--ca-data` (base64 PEM).
-pub fn ca_data(file: Option<&Path>, data: Option<&str>) -> Result<String> {
+pub(crate) fn ca_data(file: Option<&Path>, data: Option<&str>) -> Result<String> {
     use base64::Engine;
     use base64::engine::general_purpose::STANDARD;
     match (file, data) {
@@ -146,7 +134,13 @@ fn validate_server(server: &str) -> Result<()> {
     Ok(())
 }
 
-pub fn plan_setup(kc: &Kubeconfig, req: &SetupRequest) -> Result<(Change, SetupOutcome)> {
+/// The cluster, user and context `setup` writes; `ca_data` is the checked
+/// base64 PEM from [`ca_data`].
+pub(crate) fn plan_setup(
+    kc: &Kubeconfig,
+    req: &SetupArgs,
+    ca_data: &str,
+) -> Result<(Change, SetupOutcome)> {
     validate_server(&req.server)?;
     if let Some(r) = &req.region {
         endpoint::validate_region(r)?;
@@ -176,7 +170,7 @@ pub fn plan_setup(kc: &Kubeconfig, req: &SetupRequest) -> Result<(Change, SetupO
             "clusters",
             &name,
             "cluster",
-            json!({"server": req.server, "certificate-authority-data": req.ca_data}),
+            json!({"server": req.server, "certificate-authority-data": ca_data}),
         ),
         NamedEntry::new("users", &name, "user", json!({"exec": settings.exec()})),
         NamedEntry::new(
@@ -208,14 +202,14 @@ pub fn plan_setup(kc: &Kubeconfig, req: &SetupRequest) -> Result<(Change, SetupO
 
 /// An exec entry recognised for migration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Migration {
-    pub user: String,
-    pub file: String,
-    pub from: &'static str,
+pub(crate) struct Migration {
+    pub(crate) user: String,
+    pub(crate) file: String,
+    pub(crate) from: &'static str,
     #[serde(skip)]
-    pub file_index: usize,
+    pub(crate) file_index: usize,
     #[serde(skip)]
-    pub exec: Value,
+    pub(crate) exec: Value,
 }
 
 fn flag_value(args: &[String], names: &[&str]) -> Option<String> {
@@ -243,7 +237,7 @@ fn command_name(command: &str) -> &str {
 }
 
 /// The honban exec stanza equivalent to an existing one, if it is one we migrate.
-pub fn migrate_exec(exec: &Value) -> Option<(&'static str, Value)> {
+pub(crate) fn migrate_exec(exec: &Value) -> Option<(&'static str, Value)> {
     let command = exec.get("command")?.as_str()?;
     let args: Vec<String> = exec
         .get("args")
@@ -318,7 +312,7 @@ pub fn migrate_exec(exec: &Value) -> Option<(&'static str, Value)> {
 }
 
 /// Every user entry that `migrate` would rewrite (first definition of each name).
-pub fn find_migrations(kc: &Kubeconfig) -> Vec<Migration> {
+pub(crate) fn find_migrations(kc: &Kubeconfig) -> Vec<Migration> {
     let mut seen = std::collections::HashSet::new();
     let mut out = Vec::new();
     for fi in 0..kc.files.len() {
@@ -343,7 +337,7 @@ pub fn find_migrations(kc: &Kubeconfig) -> Vec<Migration> {
     out
 }
 
-pub fn plan_migrations(kc: &Kubeconfig, migrations: &[Migration]) -> Result<Change> {
+pub(crate) fn plan_migrations(kc: &Kubeconfig, migrations: &[Migration]) -> Result<Change> {
     let mut change = Change::default();
     for m in migrations {
         change.merge(kc.plan_replace_field(
@@ -358,7 +352,7 @@ pub fn plan_migrations(kc: &Kubeconfig, migrations: &[Migration]) -> Result<Chan
 }
 
 /// A unified diff of a planned change, per file, with a little context.
-pub fn diff(kc: &Kubeconfig, change: &Change) -> String {
+pub(crate) fn diff(kc: &Kubeconfig, change: &Change) -> String {
     let mut out = String::new();
     for (fi, text) in &change.creates {
         let path = kc.files[*fi].path.display();

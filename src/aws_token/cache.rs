@@ -31,11 +31,11 @@ use crate::error::{Error, Result};
 use crate::state::current_uid;
 
 const LOCK_WAIT: Duration = Duration::from_secs(3);
-pub const FORMAT_VERSION: u32 = 1;
+pub(crate) const FORMAT_VERSION: u32 = 1;
 
 /// What a cache entry is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub(crate) enum Kind {
     Token,
     Credentials,
 }
@@ -51,28 +51,28 @@ impl Kind {
 
 /// The inputs an entry depends on, as ordered name/value pairs.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Key {
-    pub fields: BTreeMap<String, String>,
+pub(crate) struct Key {
+    pub(crate) fields: BTreeMap<String, String>,
 }
 
 impl Key {
-    pub fn new() -> Key {
+    pub(crate) fn new() -> Key {
         Key::default()
     }
 
-    pub fn with(mut self, name: &str, value: impl Into<String>) -> Key {
+    pub(crate) fn with(mut self, name: &str, value: impl Into<String>) -> Key {
         self.fields.insert(name.to_string(), value.into());
         self
     }
 
-    pub fn with_opt(self, name: &str, value: Option<&str>) -> Key {
+    pub(crate) fn with_opt(self, name: &str, value: Option<&str>) -> Key {
         match value {
             Some(v) => self.with(name, v),
             None => self,
         }
     }
 
-    pub fn digest(&self) -> String {
+    pub(crate) fn digest(&self) -> String {
         let mut h = Sha256::new();
         for (k, v) in &self.fields {
             // Length-prefixed, so no two field sets hash the same text.
@@ -87,7 +87,7 @@ impl Key {
 
 /// Why a cache file was not used.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Refusal {
+pub(crate) enum Refusal {
     /// Group or others can access it: its secret may have leaked.
     Exposed {
         mode: u32,
@@ -99,7 +99,7 @@ pub enum Refusal {
 }
 
 impl Refusal {
-    pub fn explain(&self, path: &Path) -> String {
+    pub(crate) fn explain(&self, path: &Path) -> String {
         match self {
             Refusal::Exposed { mode } => format!(
                 "refusing cache file {}: its mode {mode:04o} lets group or others read it, so the token in it may have leaked; a new private entry replaces it",
@@ -117,7 +117,7 @@ impl Refusal {
     }
 }
 
-pub enum Lookup<T> {
+pub(crate) enum Lookup<T> {
     Hit(T),
     Miss,
     Corrupt,
@@ -125,16 +125,16 @@ pub enum Lookup<T> {
 }
 
 #[derive(Debug, Clone)]
-pub struct Cache {
-    pub dir: PathBuf,
+pub(crate) struct Cache {
+    pub(crate) dir: PathBuf,
 }
 
-pub fn default_dir() -> PathBuf {
+pub(crate) fn default_dir() -> PathBuf {
     crate::state::cache_dir("aws-token")
 }
 
 /// Checks that a file is ours, regular, and private.
-pub fn check_private(meta: &fs::Metadata) -> Option<Refusal> {
+pub(crate) fn check_private(meta: &fs::Metadata) -> Option<Refusal> {
     if !meta.file_type().is_file() {
         return Some(Refusal::NotRegular);
     }
@@ -149,17 +149,17 @@ pub fn check_private(meta: &fs::Metadata) -> Option<Refusal> {
 }
 
 /// Holds an entry's lock until dropped.
-pub struct EntryLock {
+pub(crate) struct EntryLock {
     _file: File,
 }
 
 impl Cache {
-    pub fn at(dir: PathBuf) -> Cache {
+    pub(crate) fn at(dir: PathBuf) -> Cache {
         Cache { dir }
     }
 
     /// Creates the directory (0700) when it is missing and tightens it when it is ours.
-    pub fn prepare(&self) -> Result<()> {
+    pub(crate) fn prepare(&self) -> Result<()> {
         // One stat on the usual path, where the directory is already there.
         let meta = match fs::symlink_metadata(&self.dir) {
             Err(e) if e.kind() == ErrorKind::NotFound => {
@@ -186,14 +186,14 @@ impl Cache {
         Ok(())
     }
 
-    pub fn path(&self, kind: Kind, key: &Key) -> PathBuf {
+    pub(crate) fn path(&self, kind: Kind, key: &Key) -> PathBuf {
         self.dir
             .join(format!("{}-{}.json", kind.prefix(), key.digest()))
     }
 
     /// Reads an entry. `matches` rejects an entry whose stored key differs (a
     /// hash collision or a format change).
-    pub fn lookup<T: DeserializeOwned>(&self, path: &Path) -> Lookup<T> {
+    pub(crate) fn lookup<T: DeserializeOwned>(&self, path: &Path) -> Lookup<T> {
         let file = match OpenOptions::new()
             .read(true)
             .custom_flags(libc_o_nofollow())
@@ -223,7 +223,7 @@ impl Cache {
 
     /// Takes the entry's lock, waiting a little for another writer; `None` when it
     /// stays busy, in which case the caller goes on without writing.
-    pub fn lock(&self, path: &Path) -> Option<EntryLock> {
+    pub(crate) fn lock(&self, path: &Path) -> Option<EntryLock> {
         let mut lock_path = path.as_os_str().to_owned();
         lock_path.push(".lock");
         let file = OpenOptions::new()
@@ -249,7 +249,7 @@ impl Cache {
     }
 
     /// Writes an entry: a private temp file renamed over the old one.
-    pub fn store<T: Serialize>(&self, path: &Path, value: &T) -> Result<()> {
+    pub(crate) fn store<T: Serialize>(&self, path: &Path, value: &T) -> Result<()> {
         let text = serde_json::to_vec(value).map_err(|e| Error::Failed(e.to_string()))?;
         let name = path
             .file_name()
@@ -287,7 +287,7 @@ impl Cache {
     /// Who was last given an entry: `(parent pid, signing time of the token)`.
     /// kubectl runs the plugin again in the same process after a 401; seeing the
     /// same parent ask for the same token again is how that retry is recognised.
-    pub fn served_to(&self, path: &Path) -> Option<(u32, i64)> {
+    pub(crate) fn served_to(&self, path: &Path) -> Option<(u32, i64)> {
         let file = OpenOptions::new()
             .read(true)
             .custom_flags(libc_o_nofollow())
@@ -305,7 +305,7 @@ impl Cache {
     /// re-sign). The record has a fixed width and is written in place with one
     /// write: it runs on every cache hit, where a temp file and a rename would
     /// cost more than the rest of the hit.
-    pub fn record_served(&self, path: &Path, parent: u32, signed_at: i64) {
+    pub(crate) fn record_served(&self, path: &Path, parent: u32, signed_at: i64) {
         let record = format!("{parent:<10} {signed_at:<20}\n");
         let _ = OpenOptions::new()
             .write(true)
@@ -317,7 +317,7 @@ impl Cache {
     }
 
     /// Every entry file (not locks or temp files) with its kind.
-    pub fn files(&self) -> Result<Vec<(Kind, PathBuf)>> {
+    pub(crate) fn files(&self) -> Result<Vec<(Kind, PathBuf)>> {
         let entries = match fs::read_dir(&self.dir) {
             Ok(e) => e,
             Err(e) if e.kind() == ErrorKind::NotFound => return Ok(Vec::new()),
@@ -343,7 +343,7 @@ impl Cache {
     }
 
     /// Removes every entry, lock and temp file; returns how many entries went.
-    pub fn clear(&self) -> Result<usize> {
+    pub(crate) fn clear(&self) -> Result<usize> {
         let entries = match fs::read_dir(&self.dir) {
             Ok(e) => e,
             Err(e) if e.kind() == ErrorKind::NotFound => return Ok(0),

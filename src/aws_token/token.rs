@@ -7,10 +7,8 @@
 //! emitted, and `X-Amz-Expires` is always 60: EKS ignores it and honours a token
 //! for 15 minutes after `X-Amz-Date`.
 
-use std::fmt;
 use std::time::Duration;
 
-use aws_credential_types::Credentials;
 use aws_sigv4::http_request::{
     SignableBody, SignableRequest, SignatureLocation, SigningSettings, sign,
 };
@@ -18,72 +16,34 @@ use aws_sigv4::sign::v4;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-use super::endpoint::StsEndpoint;
-use super::sigv4::uri_encode;
-use super::time;
+use crate::aws::credentials::SigningCredentials;
+use crate::aws::endpoint::StsEndpoint;
+use crate::aws::sigv4::uri_encode;
+use crate::aws::time;
 use crate::error::{Error, Result};
 
-pub const PREFIX: &str = "k8s-aws-v1.";
-pub const CLUSTER_HEADER: &str = "x-k8s-aws-id";
+pub(crate) const PREFIX: &str = "k8s-aws-v1.";
+pub(crate) const CLUSTER_HEADER: &str = "x-k8s-aws-id";
 /// How long EKS accepts a token after its `X-Amz-Date`.
-pub const SERVER_VALIDITY_SECS: i64 = 15 * 60;
+pub(crate) const SERVER_VALIDITY_SECS: i64 = 15 * 60;
 /// What clients announce to kubectl: a minute short of the server's limit.
-pub const TOKEN_LIFETIME_SECS: i64 = 14 * 60;
+pub(crate) const TOKEN_LIFETIME_SECS: i64 = 14 * 60;
 /// Signing credentials must outlive the token's announced expiry by this much.
-pub const CREDENTIAL_MARGIN_SECS: i64 = 60;
+pub(crate) const CREDENTIAL_MARGIN_SECS: i64 = 60;
 const QUERY: &str = "Action=GetCallerIdentity&Version=2011-06-15";
-
-/// Credentials used to sign. The secret never appears in `Debug` output.
-#[derive(Clone)]
-pub struct SigningCredentials {
-    pub access_key_id: String,
-    pub secret_access_key: String,
-    pub session_token: Option<String>,
-    /// When the credentials stop working (seconds since the epoch), if they do.
-    pub expires_at: Option<i64>,
-    /// Where they came from, for messages: `environment`, `profile prod`, `role …`.
-    pub source: String,
-}
-
-impl fmt::Debug for SigningCredentials {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SigningCredentials")
-            .field("access_key_id", &self.access_key_id)
-            .field("secret_access_key", &"** redacted **")
-            .field(
-                "session_token",
-                &self.session_token.as_ref().map(|_| "** redacted **"),
-            )
-            .field("expires_at", &self.expires_at)
-            .field("source", &self.source)
-            .finish()
-    }
-}
-
-impl SigningCredentials {
-    pub fn to_sdk(&self) -> Credentials {
-        Credentials::new(
-            &self.access_key_id,
-            &self.secret_access_key,
-            self.session_token.clone(),
-            self.expires_at.map(time::to_system),
-            "honban",
-        )
-    }
-}
 
 /// A minted token and when kubectl should ask for a new one.
 #[derive(Debug, Clone)]
-pub struct Token {
-    pub token: String,
+pub(crate) struct Token {
+    pub(crate) token: String,
     /// Seconds since the epoch of `X-Amz-Date`.
-    pub signed_at: i64,
+    pub(crate) signed_at: i64,
     /// `expirationTimestamp` for kubectl.
-    pub expires_at: i64,
+    pub(crate) expires_at: i64,
 }
 
 /// `min(signing time + 14 min, credential expiry − 1 min)`.
-pub fn expiration(signed_at: i64, credentials_expire_at: Option<i64>) -> i64 {
+pub(crate) fn expiration(signed_at: i64, credentials_expire_at: Option<i64>) -> i64 {
     let by_token = signed_at + TOKEN_LIFETIME_SECS;
     match credentials_expire_at {
         Some(exp) => by_token.min(exp - CREDENTIAL_MARGIN_SECS),
@@ -93,7 +53,7 @@ pub fn expiration(signed_at: i64, credentials_expire_at: Option<i64>) -> i64 {
 
 /// Presigns `GetCallerIdentity` at `signed_at` (seconds since the epoch) and
 /// returns the presigned URL.
-pub fn presign_url(
+pub(crate) fn presign_url(
     creds: &SigningCredentials,
     endpoint: &StsEndpoint,
     cluster_id: &str,
@@ -133,16 +93,20 @@ pub fn presign_url(
     Ok(url)
 }
 
-pub fn encode(url: &str) -> String {
+pub(crate) fn encode(url: &str) -> String {
     format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode(url))
 }
 
 /// Mints a token now.
-pub fn mint(creds: &SigningCredentials, endpoint: &StsEndpoint, cluster_id: &str) -> Result<Token> {
+pub(crate) fn mint(
+    creds: &SigningCredentials,
+    endpoint: &StsEndpoint,
+    cluster_id: &str,
+) -> Result<Token> {
     mint_at(creds, endpoint, cluster_id, time::now())
 }
 
-pub fn mint_at(
+pub(crate) fn mint_at(
     creds: &SigningCredentials,
     endpoint: &StsEndpoint,
     cluster_id: &str,
@@ -245,12 +209,5 @@ mod tests {
         c.expires_at = Some(1_700_000_030);
         let ep = resolve("us-east-1", EndpointOptions::default());
         assert!(mint_at(&c, &ep, "demo", 1_700_000_000).is_err());
-    }
-
-    #[test]
-    fn debug_redacts_secrets() {
-        let text = format!("{:?}", creds(Some("session-secret")));
-        assert!(!text.contains("EXAMPLEKEY"));
-        assert!(!text.contains("session-secret"));
     }
 }

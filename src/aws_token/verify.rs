@@ -22,12 +22,13 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::endpoint;
-use super::sigv4::uri_encode;
-use super::time;
-use super::token::{CLUSTER_HEADER, PREFIX, SERVER_VALIDITY_SECS, SigningCredentials};
+use super::token::{CLUSTER_HEADER, PREFIX, SERVER_VALIDITY_SECS};
+use crate::aws::credentials::SigningCredentials;
+use crate::aws::endpoint;
+use crate::aws::sigv4::uri_encode;
+use crate::aws::time;
 
-pub const MAX_TOKEN_BYTES: usize = 4096;
+pub(crate) const MAX_TOKEN_BYTES: usize = 4096;
 const ALLOWED_KEYS: &[&str] = &[
     "action",
     "version",
@@ -44,28 +45,28 @@ const EMPTY_SHA256: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495
 /// What a token says about itself.
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Claims {
-    pub host: String,
-    pub access_key_id: String,
-    pub region: String,
-    pub service: String,
+pub(crate) struct Claims {
+    pub(crate) host: String,
+    pub(crate) access_key_id: String,
+    pub(crate) region: String,
+    pub(crate) service: String,
     /// `X-Amz-Date` as RFC 3339.
-    pub signed_at: String,
+    pub(crate) signed_at: String,
     /// `X-Amz-Date` + 15 minutes, when EKS stops accepting the token.
-    pub expires_at: String,
-    pub signed_headers: Vec<String>,
-    pub session_token: bool,
+    pub(crate) expires_at: String,
+    pub(crate) signed_headers: Vec<String>,
+    pub(crate) session_token: bool,
     #[serde(skip)]
-    pub signed_at_secs: i64,
+    pub(crate) signed_at_secs: i64,
     #[serde(skip)]
-    pub params: Vec<(String, String)>,
+    pub(crate) params: Vec<(String, String)>,
 }
 
 /// The first rule a token breaks.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Rejection {
-    pub rule: &'static str,
-    pub detail: String,
+pub(crate) struct Rejection {
+    pub(crate) rule: &'static str,
+    pub(crate) detail: String,
 }
 
 impl fmt::Display for Rejection {
@@ -109,7 +110,11 @@ fn percent_decode(s: &str) -> Option<String> {
 /// Decodes a token and applies every rule that needs no secret. `region` is the
 /// verifier's own region, when it is known; the token's partition must match it.
 /// Returns the claims decoded so far with the first rejection, if any.
-pub fn check(token: &str, region: Option<&str>, now: i64) -> (Option<Claims>, Option<Rejection>) {
+pub(crate) fn check(
+    token: &str,
+    region: Option<&str>,
+    now: i64,
+) -> (Option<Claims>, Option<Rejection>) {
     match decode(token) {
         Err(r) => (None, Some(r)),
         Ok(claims) => {
@@ -120,61 +125,10 @@ pub fn check(token: &str, region: Option<&str>, now: i64) -> (Option<Claims>, Op
 }
 
 fn decode(token: &str) -> Result<Claims, Rejection> {
-    let token = token.trim();
-    if token.len() > MAX_TOKEN_BYTES {
-        return Err(reject(
-            "size",
-            format!("{} bytes, more than {MAX_TOKEN_BYTES}", token.len()),
-        ));
-    }
-    let body = token
-        .strip_prefix(PREFIX)
-        .ok_or_else(|| reject("prefix", format!("does not start with {PREFIX}")))?;
-    let bytes = URL_SAFE_NO_PAD
-        .decode(body)
-        .map_err(|e| reject("base64", format!("not unpadded base64url: {e}")))?;
-    let url =
-        String::from_utf8(bytes).map_err(|_| reject("base64", "decodes to non-UTF-8 bytes"))?;
-    let rest = url
-        .strip_prefix("https://")
-        .ok_or_else(|| reject("scheme", "the URL is not https"))?;
-    let (authority, path_query) = rest.split_at(rest.find(['/', '?']).unwrap_or(rest.len()));
-    let (path, query) = path_query.split_once('?').unwrap_or((path_query, ""));
-    if path != "/" {
-        return Err(reject("path", format!("path {path:?} is not \"/\"")));
-    }
-    if authority.contains('@') {
-        return Err(reject("host", "the URL carries user information"));
-    }
-    let mut params: Vec<(String, String)> = Vec::new();
-    let mut seen = BTreeMap::new();
-    for pair in query.split('&').filter(|p| !p.is_empty()) {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        let key =
-            percent_decode(k).ok_or_else(|| reject("query", format!("bad escape in {k:?}")))?;
-        let value =
-            percent_decode(v).ok_or_else(|| reject("query", format!("bad escape in {key}")))?;
-        let lower = key.to_ascii_lowercase();
-        if !ALLOWED_KEYS.contains(&lower.as_str()) {
-            return Err(reject(
-                "parameters",
-                format!("query parameter {key:?} is not allowed"),
-            ));
-        }
-        if seen.insert(lower, ()).is_some() {
-            return Err(reject(
-                "parameters",
-                format!("query parameter {key:?} appears twice"),
-            ));
-        }
-        params.push((key, value));
-    }
-    let get = |name: &str| {
-        params
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    };
+    let url = decode_url(token)?;
+    let (authority, query) = split_url(&url)?;
+    let params = parse_query(query)?;
+    let get = |name: &str| param(&params, name);
     let credential =
         get("X-Amz-Credential").ok_or_else(|| reject("credential", "no X-Amz-Credential"))?;
     let scope: Vec<&str> = credential.split('/').collect();
@@ -207,13 +161,78 @@ fn decode(token: &str) -> Result<Claims, Rejection> {
     })
 }
 
+/// The presigned URL inside a token: size, prefix and encoding rules.
+fn decode_url(token: &str) -> Result<String, Rejection> {
+    let token = token.trim();
+    if token.len() > MAX_TOKEN_BYTES {
+        return Err(reject(
+            "size",
+            format!("{} bytes, more than {MAX_TOKEN_BYTES}", token.len()),
+        ));
+    }
+    let body = token
+        .strip_prefix(PREFIX)
+        .ok_or_else(|| reject("prefix", format!("does not start with {PREFIX}")))?;
+    let bytes = URL_SAFE_NO_PAD
+        .decode(body)
+        .map_err(|e| reject("base64", format!("not unpadded base64url: {e}")))?;
+    String::from_utf8(bytes).map_err(|_| reject("base64", "decodes to non-UTF-8 bytes"))
+}
+
+/// The URL's authority and query: https, path `/`, no user information.
+fn split_url(url: &str) -> Result<(&str, &str), Rejection> {
+    let rest = url
+        .strip_prefix("https://")
+        .ok_or_else(|| reject("scheme", "the URL is not https"))?;
+    let (authority, path_query) = rest.split_at(rest.find(['/', '?']).unwrap_or(rest.len()));
+    let (path, query) = path_query.split_once('?').unwrap_or((path_query, ""));
+    if path != "/" {
+        return Err(reject("path", format!("path {path:?} is not \"/\"")));
+    }
+    if authority.contains('@') {
+        return Err(reject("host", "the URL carries user information"));
+    }
+    Ok((authority, query))
+}
+
+/// The query's parameters, decoded: only whitelisted keys, none twice.
+fn parse_query(query: &str) -> Result<Vec<(String, String)>, Rejection> {
+    let mut params: Vec<(String, String)> = Vec::new();
+    let mut seen = BTreeMap::new();
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        let key =
+            percent_decode(k).ok_or_else(|| reject("query", format!("bad escape in {k:?}")))?;
+        let value =
+            percent_decode(v).ok_or_else(|| reject("query", format!("bad escape in {key}")))?;
+        let lower = key.to_ascii_lowercase();
+        if !ALLOWED_KEYS.contains(&lower.as_str()) {
+            return Err(reject(
+                "parameters",
+                format!("query parameter {key:?} is not allowed"),
+            ));
+        }
+        if seen.insert(lower, ()).is_some() {
+            return Err(reject(
+                "parameters",
+                format!("query parameter {key:?} appears twice"),
+            ));
+        }
+        params.push((key, value));
+    }
+    Ok(params)
+}
+
+/// A query parameter's value; names compare without case, as the verifier's do.
+fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    params
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
 fn rules(c: &Claims, region: Option<&str>, now: i64) -> Result<(), Rejection> {
-    let get = |name: &str| {
-        c.params
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    };
+    let get = |name: &str| param(&c.params, name);
     if get("Action") != Some("GetCallerIdentity") {
         return Err(reject("action", "Action is not GetCallerIdentity"));
     }
@@ -269,7 +288,7 @@ fn rules(c: &Claims, region: Option<&str>, now: i64) -> Result<(), Rejection> {
 
 /// Re-signs the URL as received, with `secret` and the server's `x-k8s-aws-id`,
 /// and compares signatures, as STS does when the server replays the token.
-pub fn signature_matches(c: &Claims, secret: &str, cluster_id: &str) -> bool {
+pub(crate) fn signature_matches(c: &Claims, secret: &str, cluster_id: &str) -> bool {
     let Some(given) = c
         .params
         .iter()
@@ -325,7 +344,7 @@ pub fn signature_matches(c: &Claims, secret: &str, cluster_id: &str) -> bool {
 /// The signature verdict for `verify`, when the caller's credentials allow one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum SignatureCheck {
+pub(crate) enum SignatureCheck {
     /// Re-signed with the caller's secret for the token's access key: identical.
     Valid,
     /// Re-signed and different: altered, or minted for another cluster.
@@ -334,7 +353,7 @@ pub enum SignatureCheck {
     Unchecked,
 }
 
-pub fn check_signature(
+pub(crate) fn check_signature(
     c: &Claims,
     creds: Option<&SigningCredentials>,
     cluster_id: &str,
@@ -355,7 +374,7 @@ pub fn check_signature(
 mod tests {
     use super::*;
     use crate::aws::endpoint::{EndpointOptions, resolve};
-    use crate::aws::token::{encode, mint_at, presign_url};
+    use crate::aws_token::token::{encode, mint_at, presign_url};
 
     const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
     const T0: i64 = 1_700_000_000;
