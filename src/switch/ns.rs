@@ -1,7 +1,7 @@
 //! `kubectl ns`: list namespaces from the API and set the current context's namespace.
 
 use k8s_openapi::api::core::v1::Namespace;
-use kube::api::{Api, ListParams};
+use kube::api::Api;
 use serde::Serialize;
 
 use clap::{Arg, Parser};
@@ -234,35 +234,23 @@ fn print_list(
     Ok(exit::OK)
 }
 
-/// Lists namespaces page by page, so very large clusters stream rather than time out.
-pub fn list_namespaces(
-    kc: &Kubeconfig,
-    global: &GlobalArgs,
-) -> Result<Vec<(String, Option<String>)>> {
+/// Namespaces from the API (paged by the client), with the hint an RBAC
+/// refusal needs here.
+fn list_namespaces(kc: &Kubeconfig, global: &GlobalArgs) -> Result<Vec<(String, Option<String>)>> {
     let rt = client::runtime()?;
     rt.block_on(async {
         let conn = client::connect(kc, global).await?;
-        let api: Api<Namespace> = Api::all(conn.client.clone());
-        let mut out = Vec::new();
-        let mut params = ListParams::default().limit(500);
-        loop {
-            let page = api.list_metadata(&params).await.map_err(|e| {
-                if is_forbidden(&e) {
-                    Error::Api {
-                        context: conn.context.clone(),
-                        message: "this user may not list namespaces (RBAC); switch with `kubectl ns NAME` (add --force if get is forbidden too)".into(),
-                    }
-                } else {
-                    client::api_error(&conn.context, e)
+        let names = client::list_namespaces(&conn).await.map_err(|e| {
+            if is_forbidden(&e) {
+                Error::Api {
+                    context: conn.context.clone(),
+                    message: "this user may not list namespaces (RBAC); switch with `kubectl ns NAME` (add --force if get is forbidden too)".into(),
                 }
-            })?;
-            out.extend(page.items.into_iter().filter_map(|ns| ns.metadata.name.map(|n| (n, None))));
-            match page.metadata.continue_.filter(|c| !c.is_empty()) {
-                Some(token) => params = params.continue_token(&token),
-                None => break,
+            } else {
+                client::api_error(&conn.context, e)
             }
-        }
-        Ok(out)
+        })?;
+        Ok(names.into_iter().map(|n| (n, None)).collect())
     })
 }
 
