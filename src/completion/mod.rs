@@ -7,14 +7,14 @@
 //! clap parses anything. Output is cobra's: `value<TAB>description` lines, then
 //! `:<directive>`.
 //!
-//! One engine serves every plugin ([`walk`]): it walks the typed words through
+//! One engine serves every plugin (`walk`): it walks the typed words through
 //! the plugin's clap definition and only asks the plugin
 //! ([`crate::plugin::Plugin::complete`]) for what the definition cannot know:
 //! object names, profiles, check ids. Generic values need no provider
-//! ([`rules`]): `--kubeconfig` and file-like values complete files, enums
-//! their values, and [`cluster_flags`] gives `--context`, `-n` and kubectl's
-//! connection flags to the plugins that ask. [`object_names`] lists one kind
-//! in the typed namespace.
+//! (`rules`): `--kubeconfig` and file-like values complete files, enums their
+//! values. A plugin's `complete` falls back to `cluster_flags` for
+//! `--context`, `-n` and kubectl's connection flags, and lists objects with
+//! `object_names` (or `list_meta` inside `Request::with_cluster`).
 
 mod connection;
 mod man;

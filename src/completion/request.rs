@@ -40,7 +40,7 @@ impl Request {
     }
 
     /// Runs `f` against the typed context; `None` on any error or when the
-    /// whole thing takes longer than [`CLUSTER_TIMEOUT`]. Completion stays
+    /// whole thing takes longer than `CLUSTER_TIMEOUT`. Completion stays
     /// quiet on errors: there is nowhere to show them.
     pub(crate) fn with_cluster<T, F, Fut>(&self, f: F) -> Option<T>
     where

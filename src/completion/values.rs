@@ -1,5 +1,5 @@
 //! Values from the cluster for the plugins' providers: the names of one
-//! kind in the typed namespace ([`object_names`], [`list_meta`]). Lookups
+//! kind in the typed namespace (`object_names`, `list_meta`). Lookups
 //! list metadata only (no Secret data crosses the wire) and give up after
 //! the completion's cluster timeout. Beside them, the providers of the
 //! plugins not yet in the plugin frame; arguments are matched by their clap
@@ -52,7 +52,7 @@ where
 
 /// One page of one kind's metadata in the connection's namespace, for
 /// providers that need labels or several kinds at once (inside
-/// [`Request::with_cluster`]).
+/// `Request::with_cluster`).
 pub(crate) async fn list_meta<K>(
     conn: &Connection,
     selector: Option<&str>,
