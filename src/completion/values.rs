@@ -34,18 +34,31 @@ fn aws_profiles() -> Reply {
     Reply::names(crate::aws::profile::Profiles::load().names())
 }
 
+/// A namespaced kind whose metadata can be listed (Secret, Deployment, …).
+pub(crate) trait NamespacedKind:
+    kube::Resource<Scope = kube::core::NamespaceResourceScope, DynamicType: Default>
+    + Clone
+    + serde::de::DeserializeOwned
+    + std::fmt::Debug
+{
+}
+
+impl<K> NamespacedKind for K where
+    K: kube::Resource<Scope = kube::core::NamespaceResourceScope, DynamicType: Default>
+        + Clone
+        + serde::de::DeserializeOwned
+        + std::fmt::Debug
+{
+}
+
 /// Names of one kind in the typed namespace (with a label `selector`, if
 /// given); empty on any error or timeout. E.g.
 /// `object_names::<Deployment>(req, None)` in a plugin's `complete`.
 #[allow(dead_code)] // until a capability's provider lists plain names
-pub(crate) fn object_names<K>(req: &Request, selector: Option<&str>) -> Vec<String>
-where
-    K: kube::Resource<Scope = kube::core::NamespaceResourceScope>
-        + Clone
-        + serde::de::DeserializeOwned
-        + std::fmt::Debug,
-    K::DynamicType: Default,
-{
+pub(crate) fn object_names<K: NamespacedKind>(
+    req: &Request,
+    selector: Option<&str>,
+) -> Vec<String> {
     let listed = req.with_cluster(|conn| async move { list_meta::<K>(&conn, selector).await });
     names(listed.unwrap_or_default())
 }
@@ -53,17 +66,10 @@ where
 /// One page of one kind's metadata in the connection's namespace, for
 /// providers that need labels or several kinds at once (inside
 /// `Request::with_cluster`).
-pub(crate) async fn list_meta<K>(
+pub(crate) async fn list_meta<K: NamespacedKind>(
     conn: &Connection,
     selector: Option<&str>,
-) -> Result<Vec<ObjectMeta>>
-where
-    K: kube::Resource<Scope = kube::core::NamespaceResourceScope>
-        + Clone
-        + serde::de::DeserializeOwned
-        + std::fmt::Debug,
-    K::DynamicType: Default,
-{
+) -> Result<Vec<ObjectMeta>> {
     let api: Api<K> = Api::namespaced(conn.client.clone(), &conn.namespace);
     let mut params = ListParams::default().limit(PAGE);
     if let Some(s) = selector {
