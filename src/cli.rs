@@ -49,35 +49,35 @@ pub struct GlobalArgs {
 pub struct ConnectionArgs {
     /// User to impersonate for the operation (a user, or system:serviceaccount:NS:NAME)
     #[arg(long = "as", global = true, value_name = "USER")]
-    pub as_user: Option<String>,
+    pub(crate) as_user: Option<String>,
 
     /// Group to impersonate (repeatable; needs --as)
     #[arg(long = "as-group", global = true, value_name = "GROUP")]
-    pub as_groups: Vec<String>,
+    pub(crate) as_groups: Vec<String>,
 
     /// UID to impersonate (needs --as)
     #[arg(long = "as-uid", global = true, value_name = "UID")]
-    pub as_uid: Option<String>,
+    pub(crate) as_uid: Option<String>,
 
     /// The kubeconfig cluster entry to use, instead of the context's
     #[arg(long, global = true, value_name = "NAME")]
-    pub cluster: Option<String>,
+    pub(crate) cluster: Option<String>,
 
     /// The kubeconfig user entry to use, instead of the context's
     #[arg(long, global = true, value_name = "NAME")]
-    pub user: Option<String>,
+    pub(crate) user: Option<String>,
 
     /// The API server's address, instead of the cluster's
     #[arg(short = 's', long, global = true, value_name = "URL")]
-    pub server: Option<String>,
+    pub(crate) server: Option<String>,
 
     /// Bearer token for the API server, instead of the user's credentials
     #[arg(long, global = true, value_name = "TOKEN")]
-    pub token: Option<String>,
+    pub(crate) token: Option<String>,
 
     /// CA certificate file to verify the API server with
     #[arg(long, global = true, value_name = "FILE")]
-    pub certificate_authority: Option<PathBuf>,
+    pub(crate) certificate_authority: Option<PathBuf>,
 
     /// Do not verify the API server's certificate (insecure)
     #[arg(
@@ -91,11 +91,11 @@ pub struct ConnectionArgs {
         default_value_t = false,
         hide_default_value = true
     )]
-    pub insecure_skip_tls_verify: bool,
+    pub(crate) insecure_skip_tls_verify: bool,
 
     /// Name to check the API server's certificate against, instead of the server's host
     #[arg(long, global = true, value_name = "NAME")]
-    pub tls_server_name: Option<String>,
+    pub(crate) tls_server_name: Option<String>,
 }
 
 /// Never shows the token.
@@ -122,28 +122,28 @@ fn given(value: &Option<String>) -> Option<&str> {
 }
 
 impl ConnectionArgs {
-    pub fn as_user(&self) -> Option<&str> {
+    pub(crate) fn as_user(&self) -> Option<&str> {
         given(&self.as_user)
     }
-    pub fn as_uid(&self) -> Option<&str> {
+    pub(crate) fn as_uid(&self) -> Option<&str> {
         given(&self.as_uid)
     }
-    pub fn cluster(&self) -> Option<&str> {
+    pub(crate) fn cluster(&self) -> Option<&str> {
         given(&self.cluster)
     }
-    pub fn user(&self) -> Option<&str> {
+    pub(crate) fn user(&self) -> Option<&str> {
         given(&self.user)
     }
-    pub fn server(&self) -> Option<&str> {
+    pub(crate) fn server(&self) -> Option<&str> {
         given(&self.server)
     }
-    pub fn token(&self) -> Option<&str> {
+    pub(crate) fn token(&self) -> Option<&str> {
         given(&self.token)
     }
-    pub fn tls_server_name(&self) -> Option<&str> {
+    pub(crate) fn tls_server_name(&self) -> Option<&str> {
         given(&self.tls_server_name)
     }
-    pub fn as_groups(&self) -> impl Iterator<Item = &str> {
+    pub(crate) fn as_groups(&self) -> impl Iterator<Item = &str> {
         self.as_groups
             .iter()
             .map(String::as_str)
@@ -152,13 +152,13 @@ impl ConnectionArgs {
 
     /// Whether the flags name a server without a kubeconfig context
     /// (`--server`, or a `--cluster` entry), as a CI job does.
-    pub fn names_a_server(&self) -> bool {
+    pub(crate) fn names_a_server(&self) -> bool {
         self.server().is_some() || self.cluster().is_some()
     }
 
     /// The first flag given that replaces part of a context's cluster or user
     /// (all but impersonation), for commands that visit every context.
-    pub fn entry_override(&self) -> Option<&'static str> {
+    pub(crate) fn entry_override(&self) -> Option<&'static str> {
         [
             (self.server().is_some(), "--server"),
             (self.cluster().is_some(), "--cluster"),
@@ -176,7 +176,7 @@ impl ConnectionArgs {
     }
 
     /// The combinations kubectl refuses, as one-line usage errors.
-    pub fn check(&self) -> Result<()> {
+    pub(crate) fn check(&self) -> Result<()> {
         if self.insecure_skip_tls_verify && self.certificate_authority.is_some() {
             return Err(Error::Usage(
                 "--insecure-skip-tls-verify and --certificate-authority exclude each other; verify the server with the CA, or skip verification".into(),
@@ -194,7 +194,7 @@ impl ConnectionArgs {
 }
 
 impl GlobalArgs {
-    pub fn request_timeout(&self) -> Result<Option<Duration>> {
+    pub(crate) fn request_timeout(&self) -> Result<Option<Duration>> {
         match &self.request_timeout {
             None => Ok(None),
             Some(s) => parse_duration(s).map(|d| (!d.is_zero()).then_some(d)),
@@ -203,7 +203,7 @@ impl GlobalArgs {
 }
 
 /// Parses kubectl-style durations: `30s`, `2m`, `1h`, `500ms`, `1m30s`, or bare seconds.
-pub fn parse_duration(s: &str) -> Result<Duration> {
+pub(crate) fn parse_duration(s: &str) -> Result<Duration> {
     let bad = || {
         Error::Usage(format!(
             "invalid duration {s:?}; use forms like 30s, 2m or 1h30m"

@@ -32,7 +32,7 @@ pub mod output;
 pub mod plugin;
 pub mod publish;
 pub mod rotate;
-pub mod state;
+pub(crate) mod state;
 pub mod switch;
 
 pub use error::{Error, Result};

@@ -19,8 +19,12 @@ pub trait Plugin: Parser {
     const BIN: &'static str;
 
     /// Values for the arguments the clap definition cannot list (object
-    /// names, profiles, check ids). `None` leaves the argument to the
-    /// engine's generic rules.
+    /// names, profiles, check ids), matched by clap id. `None` leaves the
+    /// argument to the engine's generic rules. The helpers are in
+    /// `crate::completion`: `object_names::<K>(req, selector)` (or
+    /// `list_meta` inside `req.with_cluster`), `contexts`, `namespaces`, and
+    /// `cluster_flags(req, arg)` as the fallback of a plugin that talks to a
+    /// cluster.
     fn complete(request: &Request, arg: &Arg) -> Option<Reply> {
         let _ = (request, arg);
         None

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 
-pub fn state_dir() -> PathBuf {
+pub(crate) fn state_dir() -> PathBuf {
     match std::env::var_os("XDG_CACHE_HOME").filter(|v| !v.is_empty()) {
         Some(dir) => PathBuf::from(dir),
         None => crate::kubeconfig::home_dir().join(".kube"),
@@ -18,7 +18,7 @@ pub fn state_dir() -> PathBuf {
 }
 
 /// honban's own cache for one purpose, beside kubectl's: `~/.kube/cache/honban/<name>`.
-pub fn cache_dir(name: &str) -> PathBuf {
+pub(crate) fn cache_dir(name: &str) -> PathBuf {
     crate::kubeconfig::home_dir()
         .join(".kube")
         .join("cache")
@@ -26,16 +26,16 @@ pub fn cache_dir(name: &str) -> PathBuf {
         .join(name)
 }
 
-pub fn previous_context_file() -> PathBuf {
+pub(crate) fn previous_context_file() -> PathBuf {
     state_dir().join("kubectx")
 }
 
 /// kubens (Go) keeps one file per context and makes subdirectories for `/` in names.
-pub fn previous_namespace_file(context: &str) -> PathBuf {
+pub(crate) fn previous_namespace_file(context: &str) -> PathBuf {
     state_dir().join("kubens").join(context)
 }
 
-pub fn read(path: &Path) -> Option<String> {
+pub(crate) fn read(path: &Path) -> Option<String> {
     fs::read_to_string(path)
         .ok()
         .map(|s| s.trim().to_string())
@@ -43,7 +43,7 @@ pub fn read(path: &Path) -> Option<String> {
 }
 
 /// Writes a state value atomically, creating missing directories.
-pub fn write(path: &Path, value: &str) -> Result<()> {
+pub(crate) fn write(path: &Path, value: &str) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let tmp = dir.join(format!(
@@ -66,7 +66,7 @@ pub fn write(path: &Path, value: &str) -> Result<()> {
 }
 
 /// A private per-user runtime directory (0700) for per-shell kubeconfigs.
-pub fn runtime_dir() -> Result<PathBuf> {
+pub(crate) fn runtime_dir() -> Result<PathBuf> {
     use std::os::unix::fs::MetadataExt;
     let base = match std::env::var_os("XDG_RUNTIME_DIR").filter(|v| !v.is_empty()) {
         Some(dir) => PathBuf::from(dir).join("honban"),
@@ -88,7 +88,7 @@ pub fn runtime_dir() -> Result<PathBuf> {
     Ok(base)
 }
 
-pub fn current_uid() -> u32 {
+pub(crate) fn current_uid() -> u32 {
     use std::os::unix::fs::MetadataExt;
     static UID: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
     *UID.get_or_init(|| fs::metadata("/proc/self").map(|m| m.uid()).unwrap_or(0))

@@ -10,6 +10,8 @@ mod overrides;
 
 use std::time::Duration;
 
+use k8s_openapi::api::core::v1::Namespace;
+use kube::api::{Api, ListParams};
 use kube::config::{KubeConfigOptions, Kubeconfig as KubeKubeconfig};
 
 use crate::cli::GlobalArgs;
@@ -20,11 +22,11 @@ use crate::kubeconfig::{Kubeconfig, Selection};
 pub struct Connection {
     pub client: kube::Client,
     /// The context, or the server when flags alone name it (no kubeconfig context).
-    pub context: String,
+    pub(crate) context: String,
     /// The namespace in effect: `-n`, else the context's, else `default`.
-    pub namespace: String,
+    pub(crate) namespace: String,
     /// The API server's URL in effect.
-    pub server: String,
+    pub(crate) server: String,
 }
 
 /// Connects to `--context`, else the current context. With no current context,
@@ -41,7 +43,7 @@ pub async fn connect(kc: &Kubeconfig, global: &GlobalArgs) -> Result<Connection>
 }
 
 /// Connects to one named context (`kubectl audit --all-contexts`).
-pub async fn connect_context(
+pub(crate) async fn connect_context(
     kc: &Kubeconfig,
     context: &str,
     global: &GlobalArgs,
@@ -116,7 +118,7 @@ async fn connect_to(
 
 /// Set to 1 to log every API request (method and path only) to stderr, for
 /// counting requests in benchmarks and debugging.
-pub const TRACE_ENV: &str = "HONBAN_TRACE_REQUESTS";
+const TRACE_ENV: &str = "HONBAN_TRACE_REQUESTS";
 
 mod trace {
     use std::sync::atomic::{AtomicUsize, Ordering};
@@ -124,7 +126,7 @@ mod trace {
 
     static COUNT: AtomicUsize = AtomicUsize::new(0);
 
-    pub struct TraceLayer;
+    pub(super) struct TraceLayer;
 
     impl<S> tower::Layer<S> for TraceLayer {
         type Service = Trace<S>;
@@ -134,7 +136,7 @@ mod trace {
     }
 
     #[derive(Clone)]
-    pub struct Trace<S> {
+    pub(super) struct Trace<S> {
         inner: S,
     }
 
@@ -164,7 +166,25 @@ mod trace {
     }
 }
 
-/// A single-threaded runtime: the plugins do a few requests and exit.
+/// Lists every namespace's name page by page, so very large clusters stream
+/// rather than time out. The kube error is left to the caller to explain.
+pub(crate) async fn list_namespaces(
+    conn: &Connection,
+) -> std::result::Result<Vec<String>, kube::Error> {
+    let api: Api<Namespace> = Api::all(conn.client.clone());
+    let mut out = Vec::new();
+    let mut params = ListParams::default().limit(500);
+    loop {
+        let page = api.list_metadata(&params).await?;
+        out.extend(page.items.into_iter().filter_map(|ns| ns.metadata.name));
+        match page.metadata.continue_.filter(|c| !c.is_empty()) {
+            Some(token) => params = params.continue_token(&token),
+            None => break,
+        }
+    }
+    Ok(out)
+}
+
 /// Loads the kubeconfig (its warnings go to stderr), connects, and runs `body`
 /// on a single-threaded runtime: the frame of every command that talks to one
 /// cluster once.
@@ -180,6 +200,7 @@ where
     runtime()?.block_on(async { body(connect(&kc, global).await?).await })
 }
 
+/// A single-threaded runtime: the plugins do a few requests and exit.
 pub fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -188,7 +209,7 @@ pub fn runtime() -> Result<tokio::runtime::Runtime> {
 }
 
 /// Turns a kube error into a one-line message naming the context.
-pub fn api_error(context: &str, e: kube::Error) -> Error {
+pub(crate) fn api_error(context: &str, e: kube::Error) -> Error {
     let message = match &e {
         kube::Error::Api(status) => format!("{} ({})", status.message, status.reason),
         other => other.to_string(),

@@ -8,7 +8,7 @@ use clap::Command;
 use crate::error::{Error, Result, exit};
 
 /// `kubectl-<plugin> __man`: one roff page for the plugin and its subcommands.
-pub fn print_man(cmd: Command, bin: &str) -> Result<u8> {
+pub(super) fn print_man(cmd: Command, bin: &str) -> Result<u8> {
     let page = man_page(cmd, bin)
         .map_err(|e| Error::Failed(format!("cannot render the man page: {e}")))?;
     crate::output::write_stdout(|out| out.write_all(&page))?;

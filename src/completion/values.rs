@@ -1,7 +1,9 @@
-//! Each plugin's values for the arguments its clap definition cannot list.
-//! Arguments are matched by their clap id (the field name). Cluster lookups
+//! Values from the cluster for the plugins' providers: the names of one
+//! kind in the typed namespace (`object_names`, `list_meta`). Lookups
 //! list metadata only (no Secret data crosses the wire) and give up after
-//! [`super::CLUSTER_TIMEOUT`].
+//! the completion's cluster timeout. Beside them, the providers of the
+//! plugins not yet in the plugin frame; arguments are matched by their clap
+//! id (the field name).
 
 use std::collections::BTreeSet;
 
@@ -23,26 +25,46 @@ fn id(arg: &Arg) -> &str {
     arg.get_id().as_str()
 }
 
-/// `kubectl ctx NAME`: contexts, each with its cluster.
-pub fn ctx(req: &Request, arg: &Arg) -> Option<Reply> {
-    (id(arg) == "args")
-        .then(|| super::contexts(req, true))
-        .or_else(|| super::cluster_flags(req, arg))
-}
-
 fn aws_profiles() -> Reply {
     Reply::names(crate::aws::profile::Profiles::load().names())
 }
 
-/// Names of one kind in the typed namespace, with their metadata.
-async fn list_meta<K>(conn: &Connection, selector: Option<&str>) -> Result<Vec<ObjectMeta>>
-where
-    K: kube::Resource<Scope = kube::core::NamespaceResourceScope>
+/// A namespaced kind whose metadata can be listed (Secret, Deployment, …).
+pub(crate) trait NamespacedKind:
+    kube::Resource<Scope = kube::core::NamespaceResourceScope, DynamicType: Default>
+    + Clone
+    + serde::de::DeserializeOwned
+    + std::fmt::Debug
+{
+}
+
+impl<K> NamespacedKind for K where
+    K: kube::Resource<Scope = kube::core::NamespaceResourceScope, DynamicType: Default>
         + Clone
         + serde::de::DeserializeOwned
-        + std::fmt::Debug,
-    K::DynamicType: Default,
+        + std::fmt::Debug
 {
+}
+
+/// Names of one kind in the typed namespace (with a label `selector`, if
+/// given); empty on any error or timeout. E.g.
+/// `object_names::<Deployment>(req, None)` in a plugin's `complete`.
+#[allow(dead_code)] // until a capability's provider lists plain names
+pub(crate) fn object_names<K: NamespacedKind>(
+    req: &Request,
+    selector: Option<&str>,
+) -> Vec<String> {
+    let listed = req.with_cluster(|conn| async move { list_meta::<K>(&conn, selector).await });
+    names(listed.unwrap_or_default())
+}
+
+/// One page of one kind's metadata in the connection's namespace, for
+/// providers that need labels or several kinds at once (inside
+/// `Request::with_cluster`).
+pub(crate) async fn list_meta<K: NamespacedKind>(
+    conn: &Connection,
+    selector: Option<&str>,
+) -> Result<Vec<ObjectMeta>> {
     let api: Api<K> = Api::namespaced(conn.client.clone(), &conn.namespace);
     let mut params = ListParams::default().limit(PAGE);
     if let Some(s) = selector {
@@ -55,7 +77,8 @@ where
     Ok(list.items.into_iter().map(|m| m.metadata).collect())
 }
 
-fn names(metas: Vec<ObjectMeta>) -> Vec<String> {
+/// The names among `metas`.
+pub(crate) fn names(metas: Vec<ObjectMeta>) -> Vec<String> {
     metas.into_iter().filter_map(|m| m.name).collect()
 }
 

@@ -12,8 +12,10 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 
+mod natural;
+pub(crate) use natural::natural_cmp;
 mod table;
-pub use table::{print_table, table};
+pub(crate) use table::{print_table, table};
 pub(crate) use table::{table_lines, terminal_width, wrap_to_terminal, wrap_words};
 mod columns;
 pub(crate) use columns::Columns;
@@ -37,7 +39,7 @@ pub enum ColorChoice {
 }
 
 /// Decides colour for one stream.
-pub fn use_color(choice: ColorChoice, is_terminal: bool) -> bool {
+pub(crate) fn use_color(choice: ColorChoice, is_terminal: bool) -> bool {
     match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
@@ -49,30 +51,30 @@ pub fn use_color(choice: ColorChoice, is_terminal: bool) -> bool {
     }
 }
 
-pub fn stdout_is_terminal() -> bool {
+pub(crate) fn stdout_is_terminal() -> bool {
     std::io::stdout().is_terminal()
 }
 
 /// Styling that is a no-op when colour is off.
 #[derive(Debug, Clone, Copy)]
 pub struct Palette {
-    pub enabled: bool,
+    pub(crate) enabled: bool,
 }
 
 impl Palette {
-    pub fn for_stdout(choice: ColorChoice) -> Palette {
+    pub(crate) fn for_stdout(choice: ColorChoice) -> Palette {
         Palette {
             enabled: use_color(choice, stdout_is_terminal()),
         }
     }
 
-    pub fn for_stderr(choice: ColorChoice) -> Palette {
+    pub(crate) fn for_stderr(choice: ColorChoice) -> Palette {
         Palette {
             enabled: use_color(choice, std::io::stderr().is_terminal()),
         }
     }
 
-    pub fn current(&self, s: &str) -> String {
+    pub(crate) fn current(&self, s: &str) -> String {
         if self.enabled {
             s.green().bold().to_string()
         } else {
@@ -80,7 +82,7 @@ impl Palette {
         }
     }
 
-    pub fn error(&self, s: &str) -> String {
+    pub(crate) fn error(&self, s: &str) -> String {
         if self.enabled {
             s.red().bold().to_string()
         } else {
@@ -88,7 +90,7 @@ impl Palette {
         }
     }
 
-    pub fn warning(&self, s: &str) -> String {
+    pub(crate) fn warning(&self, s: &str) -> String {
         if self.enabled {
             s.yellow().to_string()
         } else {
@@ -96,7 +98,7 @@ impl Palette {
         }
     }
 
-    pub fn dim(&self, s: &str) -> String {
+    pub(crate) fn dim(&self, s: &str) -> String {
         if self.enabled {
             s.dimmed().to_string()
         } else {
@@ -136,7 +138,7 @@ pub(crate) fn write_stdout(
 }
 
 /// Writes lines to stdout.
-pub fn print_lines<I, S>(lines: I) -> Result<()>
+pub(crate) fn print_lines<I, S>(lines: I) -> Result<()>
 where
     I: IntoIterator<Item = S>,
     S: AsRef<str>,
@@ -156,14 +158,14 @@ pub(crate) fn print_text(text: &str) -> Result<()> {
 }
 
 /// Pretty JSON and a newline, serialized straight to stdout.
-pub fn print_json<T: Serialize + ?Sized>(value: &T) -> Result<()> {
+pub(crate) fn print_json<T: Serialize + ?Sized>(value: &T) -> Result<()> {
     write_stdout(|out| {
         serde_json::to_writer_pretty(&mut *out, value).map_err(std::io::Error::from)?;
         out.write_all(b"\n")
     })
 }
 
-pub fn print_yaml<T: Serialize>(value: &T) -> Result<()> {
+pub(crate) fn print_yaml<T: Serialize>(value: &T) -> Result<()> {
     let mut failed = None;
     write_stdout(|out| {
         serde_saphyr::to_io_writer(&mut &mut *out, value).or_else(|e| match e {
@@ -180,15 +182,15 @@ pub fn print_yaml<T: Serialize>(value: &T) -> Result<()> {
     }
 }
 
-pub fn to_yaml<T: Serialize>(value: &T) -> Result<String> {
+pub(crate) fn to_yaml<T: Serialize>(value: &T) -> Result<String> {
     serde_saphyr::to_string(value).map_err(|e| Error::Failed(e.to_string()))
 }
 
 /// Messages for the user go to stderr.
-pub fn note(message: impl AsRef<str>) {
+pub(crate) fn note(message: impl AsRef<str>) {
     eprintln!("{}", message.as_ref());
 }
 
-pub fn warn(palette: Palette, message: impl AsRef<str>) {
+pub(crate) fn warn(palette: Palette, message: impl AsRef<str>) {
     eprintln!("{} {}", palette.warning("warning:"), message.as_ref());
 }

@@ -8,7 +8,7 @@ use comfy_table::{Cell, ColumnConstraint, ContentArrangement, Table};
 use crate::error::Result;
 
 /// A table with the given header, three spaces between columns.
-pub fn table(header: &[&str]) -> Table {
+pub(crate) fn table(header: &[&str]) -> Table {
     let mut t = Table::new();
     t.load_style(comfy_table::presets::NOTHING);
     t.set_content_arrangement(ContentArrangement::Disabled);
@@ -44,7 +44,7 @@ pub(crate) fn table_lines(t: &Table) -> Vec<String> {
         .collect()
 }
 
-pub fn print_table(t: &Table) -> Result<()> {
+pub(crate) fn print_table(t: &Table) -> Result<()> {
     super::print_lines(table_lines(t))
 }
 

@@ -1,8 +1,9 @@
-//! The switching capability: `kubectl ctx` and `kubectl ns`.
+//! The switching capability: `kubectl ctx` ([`ctx::CtxArgs`]) and `kubectl ns`
+//! ([`ns::NsArgs`]), with their shared picker and ctx's prompt segment.
 
 pub mod ctx;
 pub mod ns;
 mod picker;
-pub mod prompt;
+mod prompt;
 
-pub use picker::picker;
+use picker::picker;

@@ -1,7 +1,7 @@
 //! `kubectl ns`: list namespaces from the API and set the current context's namespace.
 
 use k8s_openapi::api::core::v1::Namespace;
-use kube::api::{Api, ListParams};
+use kube::api::Api;
 use serde::Serialize;
 
 use clap::{Arg, Parser};
@@ -120,14 +120,7 @@ fn ns(req: NsArgs) -> Result<u8> {
         return Ok(exit::OK);
     }
     if req.unset {
-        let name = ctx.name.clone();
-        if ctx.namespace.is_none() {
-            eprintln!("Context {name:?} has no namespace set.");
-            return Ok(exit::OK);
-        }
-        Kubeconfig::commit(kc, |kc| kc.plan_namespace(&name, None))?;
-        eprintln!("Removed the namespace from context {name:?}; it now uses the cluster default.");
-        return Ok(exit::OK);
+        return unset(kc, &ctx.name, ctx.namespace.is_some());
     }
     match req.name.as_deref() {
         Some("-") => {
@@ -144,25 +137,41 @@ fn ns(req: NsArgs) -> Result<u8> {
             let name = name.to_string();
             set(kc, &req, &ctx.name.clone(), &current_ns, &name)
         }
-        None => {
-            let names = list_namespaces(&kc, &req.global)?;
-            let interactive = req.global.output.is_none()
-                && !req.no_picker
-                && output::stdout_is_terminal()
-                && std::io::IsTerminal::is_terminal(&std::io::stdin());
-            if interactive {
-                let items: Vec<&str> = names.iter().map(|(n, _)| n.as_str()).collect();
-                let default = items.iter().position(|n| *n == current_ns).unwrap_or(0);
-                if let Some(i) = crate::switch::picker("namespace", &items, default)? {
-                    let chosen = items[i].to_string();
-                    // The list came from the API, so the choice needs no second check.
-                    let req = NsArgs { force: true, ..req };
-                    return set(kc, &req, &ctx.name.clone(), &current_ns, &chosen);
-                }
-                return Ok(exit::CANCELLED);
-            }
-            print_list(&names, &current_ns, &req.global)
+        None => list_or_pick(kc, req, &ctx.name, &current_ns),
+    }
+}
+
+/// Removes the namespace key from `context`, if it has one.
+fn unset(kc: Kubeconfig, context: &str, has_namespace: bool) -> Result<u8> {
+    if !has_namespace {
+        eprintln!("Context {context:?} has no namespace set.");
+        return Ok(exit::OK);
+    }
+    Kubeconfig::commit(kc, |kc| kc.plan_namespace(context, None))?;
+    eprintln!("Removed the namespace from context {context:?}; it now uses the cluster default.");
+    Ok(exit::OK)
+}
+
+/// The list, or on a terminal the picker and a switch to the choice.
+fn list_or_pick(kc: Kubeconfig, req: NsArgs, context: &str, current_ns: &str) -> Result<u8> {
+    let names = list_namespaces(&kc, &req.global)?;
+    let interactive = req.global.output.is_none()
+        && !req.no_picker
+        && output::stdout_is_terminal()
+        && std::io::IsTerminal::is_terminal(&std::io::stdin());
+    if !interactive {
+        return print_list(&names, current_ns, &req.global);
+    }
+    let items: Vec<&str> = names.iter().map(|(n, _)| n.as_str()).collect();
+    let default = items.iter().position(|n| *n == current_ns).unwrap_or(0);
+    match crate::switch::picker("namespace", &items, default)? {
+        Some(i) => {
+            let chosen = items[i].to_string();
+            // The list came from the API, so the choice needs no second check.
+            let req = NsArgs { force: true, ..req };
+            set(kc, &req, context, current_ns, &chosen)
         }
+        None => Ok(exit::CANCELLED),
     }
 }
 
@@ -234,35 +243,23 @@ fn print_list(
     Ok(exit::OK)
 }
 
-/// Lists namespaces page by page, so very large clusters stream rather than time out.
-pub fn list_namespaces(
-    kc: &Kubeconfig,
-    global: &GlobalArgs,
-) -> Result<Vec<(String, Option<String>)>> {
+/// Namespaces from the API (paged by the client), with the hint an RBAC
+/// refusal needs here.
+fn list_namespaces(kc: &Kubeconfig, global: &GlobalArgs) -> Result<Vec<(String, Option<String>)>> {
     let rt = client::runtime()?;
     rt.block_on(async {
         let conn = client::connect(kc, global).await?;
-        let api: Api<Namespace> = Api::all(conn.client.clone());
-        let mut out = Vec::new();
-        let mut params = ListParams::default().limit(500);
-        loop {
-            let page = api.list_metadata(&params).await.map_err(|e| {
-                if is_forbidden(&e) {
-                    Error::Api {
-                        context: conn.context.clone(),
-                        message: "this user may not list namespaces (RBAC); switch with `kubectl ns NAME` (add --force if get is forbidden too)".into(),
-                    }
-                } else {
-                    client::api_error(&conn.context, e)
+        let names = client::list_namespaces(&conn).await.map_err(|e| {
+            if is_forbidden(&e) {
+                Error::Api {
+                    context: conn.context.clone(),
+                    message: "this user may not list namespaces (RBAC); switch with `kubectl ns NAME` (add --force if get is forbidden too)".into(),
                 }
-            })?;
-            out.extend(page.items.into_iter().filter_map(|ns| ns.metadata.name.map(|n| (n, None))));
-            match page.metadata.continue_.filter(|c| !c.is_empty()) {
-                Some(token) => params = params.continue_token(&token),
-                None => break,
+            } else {
+                client::api_error(&conn.context, e)
             }
-        }
-        Ok(out)
+        })?;
+        Ok(names.into_iter().map(|n| (n, None)).collect())
     })
 }
 

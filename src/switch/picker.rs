@@ -52,7 +52,7 @@ impl Drop for CatchInterrupt {
 }
 
 /// A fuzzy picker on stderr; `None` when the user cancels (Esc or Ctrl-C).
-pub fn picker(what: &str, items: &[&str], default: usize) -> Result<Option<usize>> {
+pub(super) fn picker(what: &str, items: &[&str], default: usize) -> Result<Option<usize>> {
     let catch = CatchInterrupt::new();
     let mut stderr = std::io::stderr();
     let _ = write!(stderr, "{ENTER}");

@@ -21,7 +21,7 @@ use crate::output;
 /// How long a file must have been left alone before its answer is kept.
 const SETTLED: Duration = Duration::from_secs(2);
 
-pub fn run(flag: Option<&Path>) -> Result<u8> {
+pub(super) fn run(flag: Option<&Path>) -> Result<u8> {
     let (paths, _) = kubeconfig::locate(flag);
     let stamps: Vec<Option<Stamp>> = paths.iter().map(|p| Stamp::of(p)).collect();
     if stamps.iter().all(Option::is_none) {
