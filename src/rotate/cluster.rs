@@ -208,6 +208,21 @@ impl Session {
         Ok(out)
     }
 
+    /// What a switch reads: the versions and every object that may name
+    /// one. A kind this user may not list stops the switch here, before any write.
+    pub(crate) async fn switch_inputs(&self) -> Result<(Vec<Version>, Vec<Holder>)> {
+        let (versions, holders) = tokio::try_join!(
+            self.versions(),
+            self.holders(HolderKind::for_switch(self.target.kind))
+        )?;
+        let holders = holders.require_all(
+            &self.context,
+            &format!("switch {}", self.target.display()),
+            "list and patch",
+        )?;
+        Ok((versions, holders))
+    }
+
     fn version_from(&self, meta: ObjectMeta, content: Content) -> Version {
         let revision = meta
             .labels

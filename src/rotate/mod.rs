@@ -16,20 +16,20 @@
 //! is what `undo` goes back to.
 //!
 //! Modules, from the command line down:
-//! - [`args`]: the clap definition ([`RotateSecretArgs`]) and what its flags mean;
-//!   [`complete`]: the values completion offers.
-//! - The commands: [`rotation`] (rotate), [`undo`], [`prune`], [`view`]
-//!   (refs, history), [`diff`].
-//! - What a version holds: [`target`] (the name and its family), [`content`]
-//!   (keys, values, the object), [`sources`] (the source flags), [`hash`]
+//! - `args`: the clap definition (`RotateSecretArgs`) and what its flags mean;
+//!   `complete`: the values completion offers.
+//! - The commands: `rotation` (rotate), `undo`, `prune`, `view`
+//!   (refs, history), `diff`.
+//! - What a version holds: `target` (the name and its family), `content`
+//!   (keys, values, the object), `sources` (the source flags), `hash`
 //!   (kustomize's hash).
-//! - Who uses it: [`kinds`] (holder kinds), [`refs`] (the reference graph),
-//!   [`gitops`] (Helm, Argo CD, Flux), [`reach`] (optional kinds, what was not
-//!   checked), [`cluster`] (the session and its API calls).
-//! - Switching: [`repoint`] (write, switch, wait, switch back), [`plan`]
-//!   (the paths and patches), [`guard`] (what a switch refuses before
-//!   writing), [`patch`] (all-or-nothing patching), [`wait`] and [`status`]
-//!   (rollouts), [`diagnose`] (why one failed), [`display`] (-o output).
+//! - Who uses it: `kinds` (holder kinds), `refs` (the reference graph),
+//!   `gitops` (Helm, Argo CD, Flux), `reach` (optional kinds, what was not
+//!   checked), `cluster` (the session and its API calls).
+//! - Switching: `repoint` (write, switch, wait, switch back), `plan`
+//!   (the paths and patches), `guard` (what a switch refuses before
+//!   writing), `patch` (all-or-nothing patching), `wait` and `status`
+//!   (rollouts), `diagnose` (why one failed), `display` (-o output).
 
 mod args;
 mod cluster;

@@ -4,7 +4,6 @@
 use super::args::{Mode, SourceArgs};
 use super::cluster::{self, Session, Version, VersionSpec};
 use super::content::Content;
-use super::kinds::HolderKind;
 use super::plan;
 use super::refs::Holder;
 use super::repoint::{self, Destination};
@@ -28,15 +27,7 @@ pub(crate) fn rotate(
     }
     check_mutating_output(mode.global.output)?;
     with_session(mode.global, target, |s| async move {
-        let (versions, holders) = tokio::try_join!(
-            s.versions(),
-            s.holders(HolderKind::for_switch(s.target.kind))
-        )?;
-        let holders = holders.require_all(
-            &s.context,
-            &format!("switch {}", s.target.display()),
-            "list and patch",
-        )?;
+        let (versions, holders) = s.switch_inputs().await?;
         let current = resolve_current(&s, &holders, &versions).await?;
         if !create && current.is_none() && versions.is_empty() {
             refuse_unknown_base(&s).await?;

@@ -4,7 +4,6 @@
 use super::args::{Mode, UndoArgs};
 use super::check_mutating_output;
 use super::cluster::{self, Session, Version, VersionSpec};
-use super::kinds::HolderKind;
 use super::plan;
 use super::repoint::{self, Destination};
 use super::with_session;
@@ -14,15 +13,7 @@ use crate::output;
 pub(crate) fn undo(args: &UndoArgs, mode: &Mode<'_>) -> Result<u8> {
     check_mutating_output(mode.global.output)?;
     with_session(mode.global, &args.target, |s| async move {
-        let (versions, holders) = tokio::try_join!(
-            s.versions(),
-            s.holders(HolderKind::for_switch(s.target.kind))
-        )?;
-        let holders = holders.require_all(
-            &s.context,
-            &format!("switch {}", s.target.display()),
-            "list and patch",
-        )?;
+        let (versions, holders) = s.switch_inputs().await?;
         let current = cluster::current_name(&holders, &versions);
         let to = destination(&s, args.to_revision, current.as_deref(), &versions).await?;
         if current.as_deref() == Some(to.name.as_str()) && plan::plan(&holders, &to.name).is_empty()
