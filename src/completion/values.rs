@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 
 use clap::Arg;
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
-use k8s_openapi::api::core::v1::{ConfigMap, Secret, Service};
+use k8s_openapi::api::core::v1::Service;
 use k8s_openapi::api::networking::v1::{Ingress, IngressClass};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::api::{Api, ListParams};
@@ -80,101 +80,6 @@ pub(crate) async fn list_meta<K: NamespacedKind>(
 /// The names among `metas`.
 pub(crate) fn names(metas: Vec<ObjectMeta>) -> Vec<String> {
     metas.into_iter().filter_map(|m| m.name).collect()
-}
-
-/// `kubectl rotate-secret [secret/|configmap/]BASE`: Secrets by bare name (a
-/// bare name means a Secret), ConfigMaps as `configmap/NAME`. A rotated
-/// object's versions are offered once, as their base.
-pub fn rotate_secret(req: &Request, arg: &Arg) -> Option<Reply> {
-    match id(arg) {
-        "target" => Some(rotate_target(req)),
-        "secret_type" => Some(Reply::names(SECRET_TYPES.map(String::from))),
-        _ => super::cluster_flags(req, arg),
-    }
-}
-
-/// The Secret types Kubernetes defines.
-const SECRET_TYPES: [&str; 8] = [
-    "Opaque",
-    "kubernetes.io/tls",
-    "kubernetes.io/dockerconfigjson",
-    "kubernetes.io/dockercfg",
-    "kubernetes.io/basic-auth",
-    "kubernetes.io/ssh-auth",
-    "kubernetes.io/service-account-token",
-    "bootstrap.kubernetes.io/token",
-];
-
-fn rotate_target(req: &Request) -> Reply {
-    use crate::rotate::cluster::{ANN_BASE, LABEL_BASE, LABEL_MANAGED_BY, MANAGED_BY};
-    let (kind, _) = req.partial.split_once('/').unwrap_or(("", ""));
-    // The prefix each kind's names are offered with, as the user spells it.
-    let (secrets, configmaps): (Option<String>, Option<String>) = match kind {
-        "" => (Some(String::new()), Some("configmap/".into())),
-        "secret" | "secrets" => (Some(format!("{kind}/")), None),
-        "configmap" | "configmaps" | "cm" => (None, Some(format!("{kind}/"))),
-        _ => return Reply::values([]),
-    };
-    let (want_secrets, want_configmaps) = (secrets.is_some(), configmaps.is_some());
-    let lists = req.with_cluster(|conn| async move {
-        // Each list on its own: a user may read ConfigMaps but not Secrets.
-        let s = async {
-            if want_secrets {
-                list_meta::<Secret>(&conn, None).await.ok()
-            } else {
-                None
-            }
-        };
-        let c = async {
-            if want_configmaps {
-                list_meta::<ConfigMap>(&conn, None).await.ok()
-            } else {
-                None
-            }
-        };
-        Ok(tokio::join!(s, c))
-    });
-    let Some((secret_list, configmap_list)) = lists else {
-        return Reply::values([]);
-    };
-    let bases = |metas: Vec<ObjectMeta>| -> BTreeSet<String> {
-        metas
-            .into_iter()
-            .filter_map(|m| {
-                let ours = m
-                    .labels
-                    .as_ref()
-                    .and_then(|l| l.get(LABEL_MANAGED_BY))
-                    .is_some_and(|v| v == MANAGED_BY);
-                let base = m
-                    .annotations
-                    .as_ref()
-                    .and_then(|a| a.get(ANN_BASE))
-                    .or_else(|| m.labels.as_ref().and_then(|l| l.get(LABEL_BASE)))
-                    .filter(|_| ours)
-                    .cloned();
-                base.or(m.name)
-            })
-            // Helm's release records are not something anyone rotates.
-            .filter(|n| !n.starts_with("sh.helm.release."))
-            .collect()
-    };
-    let mut out = Vec::new();
-    if let (Some(prefix), Some(list)) = (secrets, secret_list) {
-        out.extend(
-            bases(list)
-                .into_iter()
-                .map(|n| (format!("{prefix}{n}"), "Secret".to_string())),
-        );
-    }
-    if let (Some(prefix), Some(list)) = (configmaps, configmap_list) {
-        out.extend(
-            bases(list)
-                .into_iter()
-                .map(|n| (format!("{prefix}{n}"), "ConfigMap".to_string())),
-        );
-    }
-    Reply::values(out)
 }
 
 /// `kubectl publish`: `KIND/NAME` targets (kinds first, then names once a

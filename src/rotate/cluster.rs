@@ -11,30 +11,32 @@ use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, Preconditions
 use kube::core::DynamicObject;
 use serde_json::{Value, json};
 
-use super::content::{Content, Target, TargetKind};
+use super::args::DryRun;
+use super::content::Content;
+use super::kinds::HolderKind;
 use super::reach::{self, Holders, NotChecked};
-use super::refs::{Holder, HolderKind, Role};
+use super::refs::{Holder, Role};
+use super::target::{Target, TargetKind};
+use crate::client::Connection;
 use crate::error::{Error, Result};
 
 /// The field manager for every write.
-pub const FIELD_MANAGER: &str = "honban";
+pub(crate) const FIELD_MANAGER: &str = "honban";
 
-pub use crate::labels::rotate::{
-    ANN_BASE, LABEL_BASE, LABEL_MANAGED_BY, LABEL_REVISION, MANAGED_BY,
-};
+use crate::labels::rotate::{ANN_BASE, LABEL_BASE, LABEL_MANAGED_BY, LABEL_REVISION, MANAGED_BY};
 /// The version that was in use before this one became current.
-pub const ANN_PREVIOUS: &str = "rotate.honban.io/previous";
+pub(crate) const ANN_PREVIOUS: &str = "rotate.honban.io/previous";
 /// Set when a rollout to this version failed and was switched back.
-pub const ANN_FAILED: &str = "rotate.honban.io/failed";
+pub(crate) const ANN_FAILED: &str = "rotate.honban.io/failed";
 
 /// One version of the family: a `BASE-<hash>` object, or the unversioned
 /// original `BASE` (revision 0).
 #[derive(Debug, Clone)]
-pub struct Version {
-    pub name: String,
-    pub revision: u32,
-    pub content: Content,
-    pub meta: ObjectMeta,
+pub(crate) struct Version {
+    pub(crate) name: String,
+    pub(crate) revision: u32,
+    pub(crate) content: Content,
+    pub(crate) meta: ObjectMeta,
 }
 
 impl Version {
@@ -46,21 +48,21 @@ impl Version {
             .map(String::as_str)
     }
 
-    pub fn previous(&self) -> Option<&str> {
+    pub(crate) fn previous(&self) -> Option<&str> {
         self.annotation(ANN_PREVIOUS)
     }
 
-    pub fn failed(&self) -> Option<&str> {
+    pub(crate) fn failed(&self) -> Option<&str> {
         self.annotation(ANN_FAILED)
     }
 
-    pub fn is_original(&self, target: &Target) -> bool {
+    pub(crate) fn is_original(&self, target: &Target) -> bool {
         self.name == target.base
     }
 }
 
 /// The label value naming the base; names longer than a label value are hashed.
-pub fn base_label(base: &str) -> String {
+pub(crate) fn base_label(base: &str) -> String {
     if base.len() <= 63 {
         base.to_string()
     } else {
@@ -72,30 +74,52 @@ pub fn base_label(base: &str) -> String {
 }
 
 /// What to write for a version.
-pub struct VersionSpec<'a> {
-    pub name: &'a str,
-    pub revision: u32,
-    pub content: &'a Content,
-    pub previous: Option<&'a str>,
-    pub failed: Option<&'a str>,
+pub(crate) struct VersionSpec<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) revision: u32,
+    pub(crate) content: &'a Content,
+    pub(crate) previous: Option<&'a str>,
+    pub(crate) failed: Option<&'a str>,
 }
 
 /// Server-side dry run or a real request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Write {
+pub(crate) enum Write {
     Real,
     ServerDryRun,
 }
 
-pub struct Session {
-    pub client: kube::Client,
-    pub context: String,
-    pub namespace: String,
-    pub target: Target,
+impl Write {
+    /// The write a `--dry-run` mode makes; `client` makes none, so it is
+    /// asked only for the other two.
+    pub(crate) fn of(dry_run: Option<DryRun>) -> Write {
+        if dry_run == Some(DryRun::Server) {
+            Write::ServerDryRun
+        } else {
+            Write::Real
+        }
+    }
+}
+
+pub(crate) struct Session {
+    pub(crate) client: kube::Client,
+    pub(crate) context: String,
+    pub(crate) namespace: String,
+    pub(crate) target: Target,
 }
 
 impl Session {
-    pub fn api_error(&self, what: &str, e: kube::Error) -> Error {
+    /// A session on the connection's namespace for one target.
+    pub(crate) fn new(conn: Connection, target: Target) -> Session {
+        Session {
+            client: conn.client,
+            context: conn.context,
+            namespace: conn.namespace,
+            target,
+        }
+    }
+
+    pub(crate) fn api_error(&self, what: &str, e: kube::Error) -> Error {
         let message = match &e {
             kube::Error::Api(s) if s.code == 403 => format!(
                 "{what}: forbidden for this user in namespace {} ({}); rotate-secret needs to read every workload and manage the {}s",
@@ -118,7 +142,7 @@ impl Session {
 
     /// Every object of one kind in the namespace, as JSON; an absent API
     /// (Argo Rollouts not installed) is an empty list.
-    pub async fn list_kind(&self, kind: HolderKind) -> Result<Vec<Value>> {
+    pub(crate) async fn list_kind(&self, kind: HolderKind) -> Result<Vec<Value>> {
         self.list_raw(kind)
             .await
             .map_err(|e| self.api_error(&format!("list {}", kind.api_resource().plural), e))
@@ -159,7 +183,7 @@ impl Session {
     }
 
     /// Objects of the given kinds that reference the family, one LIST per kind.
-    pub async fn holders(&self, kinds: Vec<HolderKind>) -> Result<Holders> {
+    pub(crate) async fn holders(&self, kinds: Vec<HolderKind>) -> Result<Holders> {
         let lists = try_join_all(
             kinds
                 .into_iter()
@@ -184,6 +208,21 @@ impl Session {
         Ok(out)
     }
 
+    /// What a switch reads: the versions and every object that may name
+    /// one. A kind this user may not list stops the switch here, before any write.
+    pub(crate) async fn switch_inputs(&self) -> Result<(Vec<Version>, Vec<Holder>)> {
+        let (versions, holders) = tokio::try_join!(
+            self.versions(),
+            self.holders(HolderKind::for_switch(self.target.kind))
+        )?;
+        let holders = holders.require_all(
+            &self.context,
+            &format!("switch {}", self.target.display()),
+            "list and patch",
+        )?;
+        Ok((versions, holders))
+    }
+
     fn version_from(&self, meta: ObjectMeta, content: Content) -> Version {
         let revision = meta
             .labels
@@ -200,7 +239,7 @@ impl Session {
     }
 
     /// The labelled versions of the family, oldest revision first.
-    pub async fn versions(&self) -> Result<Vec<Version>> {
+    pub(crate) async fn versions(&self) -> Result<Vec<Version>> {
         let lp = ListParams::default().labels(&format!(
             "{LABEL_MANAGED_BY}={MANAGED_BY},{LABEL_BASE}={}",
             base_label(&self.target.base)
@@ -245,7 +284,7 @@ impl Session {
     }
 
     /// Reads one object of the target's kind by name.
-    pub async fn get(&self, name: &str) -> Result<Option<Version>> {
+    pub(crate) async fn get(&self, name: &str) -> Result<Option<Version>> {
         let what = format!("get {}/{name}", self.target.kind.resource());
         Ok(match self.target.kind {
             TargetKind::Secret => Api::<Secret>::namespaced(self.client.clone(), &self.namespace)
@@ -270,7 +309,7 @@ impl Session {
     }
 
     /// The object as it is applied: immutable, labelled with base and revision.
-    pub fn version_object(&self, spec: &VersionSpec) -> Value {
+    pub(crate) fn version_object(&self, spec: &VersionSpec) -> Value {
         let mut obj = spec.content.to_object(spec.name);
         let mut annotations = BTreeMap::new();
         annotations.insert(ANN_BASE.to_string(), self.target.base.clone());
@@ -296,7 +335,11 @@ impl Session {
     /// Server-side apply of a version. An existing version with the same
     /// data only gets its labels and annotations updated (its data is
     /// immutable and identical, being named by its hash).
-    pub async fn apply_version(&self, spec: &VersionSpec<'_>, write: Write) -> Result<Value> {
+    pub(crate) async fn apply_version(
+        &self,
+        spec: &VersionSpec<'_>,
+        write: Write,
+    ) -> Result<Value> {
         let obj = self.version_object(spec);
         let pp = PatchParams {
             dry_run: write == Write::ServerDryRun,
@@ -334,7 +377,7 @@ impl Session {
 
     /// A JSON patch on one holder; the raw kube error is returned so the
     /// caller can tell a conflict from other failures.
-    pub async fn patch(
+    pub(crate) async fn patch(
         &self,
         kind: HolderKind,
         name: &str,
@@ -356,7 +399,7 @@ impl Session {
     }
 
     /// Deletes a version only if it is still the object that was read.
-    pub async fn delete_version(&self, v: &Version, write: Write) -> Result<()> {
+    pub(crate) async fn delete_version(&self, v: &Version, write: Write) -> Result<()> {
         let dp = DeleteParams {
             dry_run: write == Write::ServerDryRun,
             preconditions: Some(Preconditions {
@@ -386,7 +429,7 @@ impl Session {
     }
 
     /// Events in the namespace about the named objects, oldest first.
-    pub async fn events_for(&self, names: &[String]) -> Vec<Value> {
+    pub(crate) async fn events_for(&self, names: &[String]) -> Vec<Value> {
         let api: Api<DynamicObject> = Api::namespaced_with(
             self.client.clone(),
             &self.namespace,
@@ -427,7 +470,7 @@ impl Session {
 
 /// The version most switchable references point to (ties: the newest
 /// revision); with no references, the newest revision.
-pub fn current_name(holders: &[Holder], versions: &[Version]) -> Option<String> {
+pub(crate) fn current_name(holders: &[Holder], versions: &[Version]) -> Option<String> {
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     for h in holders.iter().filter(|h| h.role == Role::Switch) {
         for r in &h.refs {

@@ -7,15 +7,15 @@
 
 use serde_json::{Map, Value, json};
 
-use super::content::TargetKind;
-use super::refs::HolderKind;
+use super::kinds::HolderKind;
+use super::target::TargetKind;
 use crate::error::Result;
 use crate::output::{self, Format};
 
 const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
 
 /// Masks Secret values and drops what the server and `kubectl apply` add.
-pub fn for_display(mut obj: Value, kind: TargetKind) -> Value {
+pub(crate) fn for_display(mut obj: Value, kind: TargetKind) -> Value {
     if let Some(m) = obj.get_mut("metadata").and_then(Value::as_object_mut) {
         m.remove("managedFields");
         if let Some(a) = m.get_mut("annotations").and_then(Value::as_object_mut) {
@@ -57,7 +57,7 @@ fn kubectl_order(v: Value) -> Value {
 }
 
 /// Prints -o json|yaml|name output for the objects written.
-pub fn print_objects(format: Option<Format>, objects: &[Value]) -> Result<()> {
+pub(crate) fn print_objects(format: Option<Format>, objects: &[Value]) -> Result<()> {
     match format {
         Some(Format::Json) | Some(Format::Yaml) => {
             let list = kubectl_order(json!({

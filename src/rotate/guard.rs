@@ -9,24 +9,25 @@
 
 use std::collections::BTreeMap;
 
+use super::args::Mode;
 use super::content::Content;
-use super::refs;
-use super::switch::{Options, Plan};
+use super::gitops::gitops_manager;
+use super::plan::Plan;
 use crate::error::{Error, Result};
 
 /// A required key a switched object reads that the destination lacks.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MissingKey {
+pub(crate) struct MissingKey {
     /// `deployment.apps/web`
-    pub object: String,
-    pub key: String,
+    pub(crate) object: String,
+    pub(crate) key: String,
     /// Where it is read, e.g. `containers[web].env[DB_USER]`.
-    pub field: String,
+    pub(crate) field: String,
 }
 
 impl MissingKey {
     /// The warning shown by `diff` and by a `--force`d switch.
-    pub fn warning(&self) -> String {
+    pub(crate) fn warning(&self) -> String {
         format!(
             "{} reads key {:?} ({}), which the new version lacks: its new pods will not start",
             self.object, self.key, self.field
@@ -36,7 +37,7 @@ impl MissingKey {
 
 /// Keys that the references of `plans` read and `content` lacks; references
 /// marked `optional: true` start without them and are left out.
-pub fn missing_keys(plans: &[Plan], content: &Content) -> Vec<MissingKey> {
+pub(crate) fn missing_keys(plans: &[Plan], content: &Content) -> Vec<MissingKey> {
     let mut out = Vec::new();
     for p in plans {
         for r in p.holder.refs.iter().filter(|r| !r.optional) {
@@ -56,33 +57,37 @@ pub fn missing_keys(plans: &[Plan], content: &Content) -> Vec<MissingKey> {
 
 /// Splits plans into those the GitOps guard leaves alone (a sync by Helm,
 /// Argo CD or Flux would undo the patch) and those to switch.
-pub fn split_managed(plans: Vec<Plan>, force: bool) -> (Vec<Plan>, Vec<Plan>) {
+pub(crate) fn split_managed(plans: Vec<Plan>, force: bool) -> (Vec<Plan>, Vec<Plan>) {
     plans
         .into_iter()
-        .partition(|p| !force && refs::gitops_manager(&p.holder.meta).is_some())
+        .partition(|p| !force && gitops_manager(&p.holder.meta).is_some())
 }
 
 /// Refuses a switch to `version` (`secret/app-…`) that would leave pods
 /// unable to start or a rotation half done; prints the missing keys as
 /// warnings when `--force` lets it through. Managed objects count for the
 /// keys too: their source is to name the same version.
-pub fn check(
+pub(crate) fn check(
     version: &str,
     content: &Content,
     managed: &[Plan],
     plans: &[Plan],
-    opts: &Options,
+    mode: &Mode<'_>,
 ) -> Result<()> {
     let mut missing = missing_keys(managed, content);
     missing.extend(missing_keys(plans, content));
-    if opts.force {
+    let (force, allow_partial) = (mode.flags.force, mode.flags.allow_partial);
+    if force {
         for m in &missing {
-            crate::output::warn(crate::output::Palette::for_stderr(opts.color), m.warning());
+            crate::output::warn(
+                crate::output::Palette::for_stderr(mode.global.color),
+                m.warning(),
+            );
         }
     } else if !missing.is_empty() {
         return Err(Error::Failed(missing_message(version, &missing)));
     }
-    if managed.is_empty() || opts.force || opts.allow_partial {
+    if managed.is_empty() || force || allow_partial {
         return Ok(());
     }
     Err(Error::Failed(partial_message(managed, plans)))
@@ -119,7 +124,7 @@ fn partial_message(managed: &[Plan], plans: &[Plan]) -> String {
     let owners: Vec<String> = managed
         .iter()
         .map(|p| {
-            let manager = refs::gitops_manager(&p.holder.meta).unwrap_or_default();
+            let manager = gitops_manager(&p.holder.meta).unwrap_or_default();
             format!("{} is managed by {manager}", p.holder.display())
         })
         .collect();
@@ -155,9 +160,13 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rotate::content::{Target, TargetKind, build_new};
-    use crate::rotate::refs::{Holder, HolderKind};
-    use crate::rotate::switch::plan;
+    use crate::rotate::args::RotateSecretArgs;
+    use crate::rotate::kinds::HolderKind;
+    use crate::rotate::plan::plan;
+    use crate::rotate::refs::Holder;
+    use crate::rotate::sources::build_new;
+    use crate::rotate::target::{Target, TargetKind};
+    use clap::Parser;
     use serde_json::{Value, json};
 
     fn holder(kind: HolderKind, obj: Value) -> Holder {
@@ -224,15 +233,14 @@ mod tests {
             plan(&[holder(HolderKind::Deployment, managed)], "app-x"),
             false,
         );
-        let opts = Options {
-            dry_run: None,
-            wait: true,
-            timeout: std::time::Duration::from_secs(1),
-            force: false,
-            allow_partial: true,
-            output: None,
-            color: crate::output::ColorChoice::Never,
-        };
+        let args = RotateSecretArgs::try_parse_from([
+            "kubectl-rotate_secret",
+            "app",
+            "--allow-partial",
+            "--color=never",
+        ])
+        .unwrap();
+        let opts = Mode::new(&args.mutate, &args.global).unwrap();
         let refused = check(
             "secret/app-x",
             &content(&["other=o"]),

@@ -20,9 +20,10 @@ use sha2::{Digest, Sha256};
 /// strings; `Number` exists because kustomize hashes unquoted YAML numbers
 /// as JSON numbers, which its test vectors exercise.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum GoJson {
+pub(crate) enum GoJson {
     Str(String),
     /// A number, written as given.
+    #[cfg(test)]
     Number(String),
     Map(BTreeMap<String, GoJson>),
 }
@@ -35,7 +36,7 @@ impl From<&str> for GoJson {
 
 /// What kustomize hashes for a ConfigMap: `data` and `binaryData` as stored.
 /// `None` means the field is absent.
-pub fn configmap_hash(
+pub(crate) fn configmap_hash(
     data: Option<BTreeMap<String, GoJson>>,
     binary_data: Option<BTreeMap<String, GoJson>>,
 ) -> String {
@@ -55,7 +56,7 @@ pub fn configmap_hash(
 
 /// What kustomize hashes for a Secret: `type`, `data` (base64 text as
 /// stored) and `stringData` when present.
-pub fn secret_hash(
+pub(crate) fn secret_hash(
     type_: Option<&str>,
     data: Option<BTreeMap<String, GoJson>>,
     string_data: Option<BTreeMap<String, GoJson>>,
@@ -76,7 +77,7 @@ pub fn secret_hash(
 
 /// SHA-256 of the Go JSON text, first 10 hex digits, vowels and look-alikes
 /// swapped out so the suffix never spells a word.
-pub fn suffix(doc: &GoJson) -> String {
+pub(crate) fn suffix(doc: &GoJson) -> String {
     let text = encode(doc);
     let digest = Sha256::digest(text.as_bytes());
     let mut hex = String::with_capacity(64);
@@ -97,12 +98,12 @@ pub fn suffix(doc: &GoJson) -> String {
 }
 
 /// True when `s` could be a suffix made by [`suffix`].
-pub fn looks_like_suffix(s: &str) -> bool {
+pub(crate) fn looks_like_suffix(s: &str) -> bool {
     s.len() == 10 && s.bytes().all(|b| b"g2k456789mbcdtfh".contains(&b))
 }
 
 /// Go `encoding/json` compact output for the document.
-pub fn encode(doc: &GoJson) -> String {
+pub(crate) fn encode(doc: &GoJson) -> String {
     let mut out = String::new();
     write_value(&mut out, doc);
     out
@@ -111,6 +112,7 @@ pub fn encode(doc: &GoJson) -> String {
 fn write_value(out: &mut String, v: &GoJson) {
     match v {
         GoJson::Str(s) => write_string(out, s),
+        #[cfg(test)]
         GoJson::Number(n) => out.push_str(n),
         GoJson::Map(m) => {
             out.push('{');

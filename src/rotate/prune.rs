@@ -11,38 +11,31 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::Value;
 
+use super::args::{DryRun, PruneArgs, dry_run_suffix};
 use super::cluster::{Session, Version, Write};
-use super::refs::{Holder, HolderKind, Role};
-use super::switch::DryRun;
-use super::with_session;
+use super::kinds::HolderKind;
+use super::refs::{Holder, Role};
+use super::{check_mutating_output, with_session};
 use crate::cli::GlobalArgs;
 use crate::error::{Result, exit};
 use crate::output::{self, Format};
 
-#[derive(Debug, Clone)]
-pub struct PruneRequest {
-    pub target: String,
-    pub keep: usize,
-    pub dry_run: Option<DryRun>,
-    pub global: GlobalArgs,
-}
-
 /// The decision for one version.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
-pub struct Decision {
-    pub name: String,
-    pub revision: u32,
-    pub delete: bool,
+pub(crate) struct Decision {
+    pub(crate) name: String,
+    pub(crate) revision: u32,
+    pub(crate) delete: bool,
     /// What still uses it, each with why that keeps it.
-    pub used_by: Vec<String>,
+    pub(crate) used_by: Vec<String>,
     /// Kept as one of the `--keep` newest.
-    pub kept_by_count: bool,
+    pub(crate) kept_by_count: bool,
 }
 
 impl Decision {
     /// One line for people: `in use by a, b, c (+4 more); one of the 3 newest (--keep 3)`.
-    pub fn why(&self, keep: usize) -> String {
+    pub(crate) fn why(&self, keep: usize) -> String {
         let mut parts = Vec::new();
         if !self.used_by.is_empty() {
             let shown: Vec<&str> = self.used_by.iter().take(3).map(String::as_str).collect();
@@ -69,7 +62,7 @@ impl Decision {
 
 /// Why a holder keeps the versions it names; `None` when it does not
 /// (a finished Pod or Job).
-pub fn usage_reason(h: &Holder) -> Option<String> {
+pub(crate) fn usage_reason(h: &Holder) -> Option<String> {
     let owner = match &h.role {
         Role::Owned { owner } => Some(owner.as_str()),
         _ => None,
@@ -124,7 +117,7 @@ fn history_owner(h: &Holder) -> Option<&str> {
 
 /// The closing lines of a prune: what was deleted and kept, and why, and
 /// when rollout history is what keeps versions, which setting decides that.
-pub fn summary(decisions: &[Decision], holders: &[Holder], keep: usize) -> Vec<String> {
+pub(crate) fn summary(decisions: &[Decision], holders: &[Holder], keep: usize) -> Vec<String> {
     let users: Vec<&Holder> = holders
         .iter()
         .filter(|h| usage_reason(h).is_some())
@@ -205,7 +198,7 @@ fn history_hint(owner: &str, count: usize, holders: &[Holder]) -> String {
 }
 
 /// Decides, newest first, which versions go.
-pub fn decide(versions: &[Version], holders: &[Holder], keep: usize) -> Vec<Decision> {
+pub(crate) fn decide(versions: &[Version], holders: &[Holder], keep: usize) -> Vec<Decision> {
     let mut users: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for h in holders {
         if let Some(reason) = usage_reason(h) {
@@ -234,22 +227,17 @@ pub fn decide(versions: &[Version], holders: &[Holder], keep: usize) -> Vec<Deci
         .collect()
 }
 
-pub fn prune(req: PruneRequest) -> Result<u8> {
-    if req.global.output == Some(Format::Table) {
-        return Err(crate::error::Error::Usage(
-            "-o table is for listings; use -o json, yaml or name here".into(),
-        ));
-    }
-    let (global, target) = (req.global.clone(), req.target.clone());
-    with_session(&global, &target, |s| async move {
+pub(crate) fn prune(args: &PruneArgs, global: &GlobalArgs) -> Result<u8> {
+    check_mutating_output(global.output)?;
+    with_session(global, &args.target, |s| async move {
         let (versions, holders) = tokio::try_join!(
             s.versions(),
             s.holders(HolderKind::for_usage(s.target.kind))
         )?;
         let holders =
             holders.require_all(&s.context, &format!("prune {}", s.target.display()), "list")?;
-        let decisions = decide(&versions, &holders, req.keep);
-        run_decisions(&s, &versions, &holders, &decisions, &req).await
+        let decisions = decide(&versions, &holders, args.keep);
+        run_decisions(&s, &versions, &holders, &decisions, args, global).await
     })
 }
 
@@ -258,10 +246,11 @@ async fn run_decisions(
     versions: &[Version],
     holders: &[Holder],
     decisions: &[Decision],
-    req: &PruneRequest,
+    args: &PruneArgs,
+    global: &GlobalArgs,
 ) -> Result<u8> {
     let data_on_stdout = matches!(
-        req.global.output,
+        global.output,
         Some(Format::Json | Format::Yaml | Format::Name)
     );
     let say = |line: String| {
@@ -271,11 +260,7 @@ async fn run_decisions(
             let _ = output::print_lines([line]);
         }
     };
-    let suffix = match req.dry_run {
-        None => "",
-        Some(DryRun::Client) => " (dry run)",
-        Some(DryRun::Server) => " (server dry run)",
-    };
+    let suffix = dry_run_suffix(args.dry_run());
     let res = s.target.kind.resource();
     if decisions.is_empty() {
         output::note(format!("{} has no versions.", s.target.display()));
@@ -287,7 +272,7 @@ async fn run_decisions(
                 "{res}/{} kept (revision {}): {}",
                 d.name,
                 d.revision,
-                d.why(req.keep)
+                d.why(args.keep)
             ));
             continue;
         }
@@ -295,27 +280,25 @@ async fn run_decisions(
             .iter()
             .find(|v| v.name == d.name)
             .expect("decided from this list");
-        match req.dry_run {
-            Some(DryRun::Client) => {}
-            Some(DryRun::Server) => s.delete_version(v, Write::ServerDryRun).await?,
-            None => s.delete_version(v, Write::Real).await?,
+        if args.dry_run() != Some(DryRun::Client) {
+            s.delete_version(v, Write::of(args.dry_run())).await?;
         }
         say(format!(
             "{res}/{} deleted (revision {}): {}{suffix}",
             d.name,
             d.revision,
-            d.why(req.keep)
+            d.why(args.keep)
         ));
         deleted.push(format!("{res}/{}", d.name));
     }
     if !decisions.is_empty() {
-        let lines = summary(decisions, holders, req.keep);
+        let lines = summary(decisions, holders, args.keep);
         output::note(format!("{}{suffix}", lines[0]));
         for hint in &lines[1..] {
             output::note(hint);
         }
     }
-    match req.global.output {
+    match global.output {
         Some(Format::Json) => output::print_json(decisions)?,
         Some(Format::Yaml) => output::print_yaml(&decisions)?,
         Some(Format::Name) => output::print_lines(&deleted)?,
@@ -327,7 +310,8 @@ async fn run_decisions(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rotate::content::{Content, Target, TargetKind};
+    use crate::rotate::content::Content;
+    use crate::rotate::target::{Target, TargetKind};
     use serde_json::json;
 
     fn version(name: &str, revision: u32) -> Version {

@@ -7,18 +7,23 @@
 
 use kube::Client;
 
-use super::refs::{Holder, HolderKind};
+use super::kinds::HolderKind;
+use super::refs::Holder;
 use crate::error::{Error, Result};
+use crate::output::{self, ColorChoice, Palette};
 
 impl HolderKind {
     /// Kinds from an add-on that a cluster may not have.
-    pub fn is_optional(self) -> bool {
+    pub(crate) fn is_optional(self) -> bool {
         self == HolderKind::Rollout
     }
 }
 
 /// Whether the API server serves this kind; built-in kinds always are.
-pub async fn served(client: &Client, kind: HolderKind) -> std::result::Result<bool, kube::Error> {
+pub(crate) async fn served(
+    client: &Client,
+    kind: HolderKind,
+) -> std::result::Result<bool, kube::Error> {
     if !kind.is_optional() {
         return Ok(true);
     }
@@ -32,9 +37,9 @@ pub async fn served(client: &Client, kind: HolderKind) -> std::result::Result<bo
 
 /// A kind that may reference the target but could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NotChecked {
-    pub kind: HolderKind,
-    pub namespace: String,
+pub(crate) struct NotChecked {
+    pub(crate) kind: HolderKind,
+    pub(crate) namespace: String,
 }
 
 impl NotChecked {
@@ -49,7 +54,7 @@ impl NotChecked {
     }
 
     /// The line a read-only command prints before going on.
-    pub fn line(&self) -> String {
+    pub(crate) fn line(&self) -> String {
         format!(
             "not checked: {} (list is forbidden in namespace {}); grant list on {} to include them",
             self.kind.resource(),
@@ -61,16 +66,30 @@ impl NotChecked {
 
 /// The objects that reference the target, and the kinds that could not be read.
 #[derive(Debug, Default)]
-pub struct Holders {
-    pub found: Vec<Holder>,
-    pub not_checked: Vec<NotChecked>,
+pub(crate) struct Holders {
+    pub(crate) found: Vec<Holder>,
+    pub(crate) not_checked: Vec<NotChecked>,
 }
 
 impl Holders {
+    /// Read-only views go on without the kinds they could not read, and say so.
+    pub(crate) fn warn_unchecked(self, color: ColorChoice) -> Vec<Holder> {
+        let palette = Palette::for_stderr(color);
+        for n in &self.not_checked {
+            output::warn(palette, n.line());
+        }
+        self.found
+    }
+
     /// Every holder kind was read, or a command that would change the
     /// cluster stops here, before any write, naming the permission to grant
     /// (`verbs`: what the command would do with that kind).
-    pub fn require_all(self, context: &str, action: &str, verbs: &str) -> Result<Vec<Holder>> {
+    pub(crate) fn require_all(
+        self,
+        context: &str,
+        action: &str,
+        verbs: &str,
+    ) -> Result<Vec<Holder>> {
         let Some(n) = self.not_checked.first() else {
             return Ok(self.found);
         };

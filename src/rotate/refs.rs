@@ -6,166 +6,30 @@
 //! ControllerRevision's stored template, Argo Rollouts) and yields exact
 //! JSON pointers for the switch patches.
 
-use std::fmt::Write as _;
-
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use kube::core::ApiResource;
 use serde_json::Value;
 
-use super::content::{Target, TargetKind};
-
-/// The kinds that can hold a reference.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum HolderKind {
-    Deployment,
-    StatefulSet,
-    DaemonSet,
-    Rollout,
-    ReplicaSet,
-    CronJob,
-    Job,
-    Pod,
-    ServiceAccount,
-    Ingress,
-    ControllerRevision,
-}
-
-impl HolderKind {
-    /// Kinds read before a switch: everything that can be switched or must be reported.
-    pub fn for_switch(kind: TargetKind) -> Vec<HolderKind> {
-        use HolderKind::*;
-        let mut v = vec![
-            Deployment,
-            StatefulSet,
-            DaemonSet,
-            Rollout,
-            ReplicaSet,
-            CronJob,
-            Job,
-            Pod,
-        ];
-        if kind == TargetKind::Secret {
-            v.extend([ServiceAccount, Ingress]);
-        }
-        v
-    }
-
-    /// Kinds read before pruning: also the history kept for `rollout undo`.
-    pub fn for_usage(kind: TargetKind) -> Vec<HolderKind> {
-        let mut v = Self::for_switch(kind);
-        v.push(HolderKind::ControllerRevision);
-        v
-    }
-
-    pub fn api_resource(self) -> ApiResource {
-        use HolderKind::*;
-        let (group, version, kind, plural) = match self {
-            Deployment => ("apps", "v1", "Deployment", "deployments"),
-            StatefulSet => ("apps", "v1", "StatefulSet", "statefulsets"),
-            DaemonSet => ("apps", "v1", "DaemonSet", "daemonsets"),
-            ReplicaSet => ("apps", "v1", "ReplicaSet", "replicasets"),
-            ControllerRevision => ("apps", "v1", "ControllerRevision", "controllerrevisions"),
-            Rollout => ("argoproj.io", "v1alpha1", "Rollout", "rollouts"),
-            CronJob => ("batch", "v1", "CronJob", "cronjobs"),
-            Job => ("batch", "v1", "Job", "jobs"),
-            Pod => ("", "v1", "Pod", "pods"),
-            ServiceAccount => ("", "v1", "ServiceAccount", "serviceaccounts"),
-            Ingress => ("networking.k8s.io", "v1", "Ingress", "ingresses"),
-        };
-        ApiResource {
-            group: group.into(),
-            version: version.into(),
-            api_version: if group.is_empty() {
-                version.into()
-            } else {
-                format!("{group}/{version}")
-            },
-            kind: kind.into(),
-            plural: plural.into(),
-        }
-    }
-
-    /// kubectl's `kind.group` spelling, as in `deployment.apps/web`.
-    pub fn resource(self) -> &'static str {
-        use HolderKind::*;
-        match self {
-            Deployment => "deployment.apps",
-            StatefulSet => "statefulset.apps",
-            DaemonSet => "daemonset.apps",
-            ReplicaSet => "replicaset.apps",
-            ControllerRevision => "controllerrevision.apps",
-            Rollout => "rollout.argoproj.io",
-            CronJob => "cronjob.batch",
-            Job => "job.batch",
-            Pod => "pod",
-            ServiceAccount => "serviceaccount",
-            Ingress => "ingress.networking.k8s.io",
-        }
-    }
-
-    pub fn from_kind(kind: &str) -> Option<HolderKind> {
-        use HolderKind::*;
-        Some(match kind {
-            "Deployment" => Deployment,
-            "StatefulSet" => StatefulSet,
-            "DaemonSet" => DaemonSet,
-            "ReplicaSet" => ReplicaSet,
-            "ControllerRevision" => ControllerRevision,
-            "Rollout" => Rollout,
-            "CronJob" => CronJob,
-            "Job" => Job,
-            "Pod" => Pod,
-            "ServiceAccount" => ServiceAccount,
-            "Ingress" => Ingress,
-            _ => return None,
-        })
-    }
-
-    /// JSON pointer of the pod spec inside the object.
-    fn pod_spec_pointer(self) -> Option<&'static str> {
-        use HolderKind::*;
-        match self {
-            Deployment | StatefulSet | DaemonSet | ReplicaSet | Job | Rollout => {
-                Some("/spec/template/spec")
-            }
-            CronJob => Some("/spec/jobTemplate/spec/template/spec"),
-            Pod => Some("/spec"),
-            // StatefulSet and DaemonSet history stores the whole template.
-            ControllerRevision => Some("/data/spec/template/spec"),
-            ServiceAccount | Ingress => None,
-        }
-    }
-
-    /// Kinds whose pods are replaced by a controller after a template change.
-    pub fn rolls(self) -> bool {
-        matches!(
-            self,
-            HolderKind::Deployment
-                | HolderKind::StatefulSet
-                | HolderKind::DaemonSet
-                | HolderKind::Rollout
-        )
-    }
-}
+use super::kinds::HolderKind;
+use super::target::{Target, TargetKind};
 
 /// One place that names the object.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Reference {
+pub(crate) struct Reference {
     /// JSON pointer to the name string.
-    pub pointer: String,
+    pub(crate) pointer: String,
     /// Where it is, for people: `containers[web].env[PASSWORD]`.
-    pub field: String,
+    pub(crate) field: String,
     /// The name referenced (the base or a version).
-    pub name: String,
+    pub(crate) name: String,
     /// Keys read through this reference; `None` means every key.
-    pub keys: Option<Vec<String>>,
+    pub(crate) keys: Option<Vec<String>>,
     /// An env var or volume marked `optional: true`.
-    pub optional: bool,
+    pub(crate) optional: bool,
 }
 
 /// What may be done with an object that references the target.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Role {
+pub(crate) enum Role {
     /// Patched by a switch.
     Switch,
     /// Cannot be switched; shown to the user with the reason.
@@ -177,19 +41,19 @@ pub enum Role {
 
 /// An object with its references to the target family.
 #[derive(Debug, Clone)]
-pub struct Holder {
-    pub kind: HolderKind,
-    pub name: String,
-    pub meta: ObjectMeta,
-    pub object: Value,
-    pub refs: Vec<Reference>,
-    pub role: Role,
+pub(crate) struct Holder {
+    pub(crate) kind: HolderKind,
+    pub(crate) name: String,
+    pub(crate) meta: ObjectMeta,
+    pub(crate) object: Value,
+    pub(crate) refs: Vec<Reference>,
+    pub(crate) role: Role,
 }
 
 impl Holder {
     /// Builds the holder view of an object; `None` when it references nothing
     /// of the family.
-    pub fn from_object(kind: HolderKind, object: Value, target: &Target) -> Option<Holder> {
+    pub(crate) fn from_object(kind: HolderKind, object: Value, target: &Target) -> Option<Holder> {
         let refs = scan(kind, &object, target.kind, &|n| target.is_family_name(n));
         if refs.is_empty() {
             return None;
@@ -208,12 +72,12 @@ impl Holder {
     }
 
     /// `deployment.apps/web`.
-    pub fn display(&self) -> String {
+    pub(crate) fn display(&self) -> String {
         format!("{}/{}", self.kind.resource(), self.name)
     }
 
     /// Pods that still run (not Succeeded or Failed).
-    pub fn is_live_pod(&self) -> bool {
+    pub(crate) fn is_live_pod(&self) -> bool {
         self.kind == HolderKind::Pod
             && !matches!(
                 self.object.pointer("/status/phase").and_then(Value::as_str),
@@ -222,7 +86,7 @@ impl Holder {
     }
 
     /// A Job that has not finished.
-    pub fn is_active_job(&self) -> bool {
+    pub(crate) fn is_active_job(&self) -> bool {
         self.kind == HolderKind::Job
             && !self
                 .object
@@ -237,7 +101,7 @@ impl Holder {
     }
 
     /// Distinct names this holder references, in order of first use.
-    pub fn names(&self) -> Vec<&str> {
+    pub(crate) fn names(&self) -> Vec<&str> {
         let mut out: Vec<&str> = Vec::new();
         for r in &self.refs {
             if !out.contains(&r.name.as_str()) {
@@ -280,7 +144,7 @@ fn role(kind: HolderKind, meta: &ObjectMeta) -> Role {
 }
 
 /// Every reference in one object to a name accepted by `matches`.
-pub fn scan(
+pub(crate) fn scan(
     kind: HolderKind,
     object: &Value,
     target: TargetKind,
@@ -361,23 +225,61 @@ fn item_keys(v: &Value) -> Option<Vec<String>> {
 
 type AddRef<'a> = dyn FnMut(String, String, &Value, Option<Vec<String>>, &Value) + 'a;
 
+/// The field names a pod spec uses for one target kind.
+struct PodFields {
+    /// The volume source, also inside a projected volume: `secret`, `configMap`.
+    volume: &'static str,
+    /// The name field of that volume source.
+    volume_name: &'static str,
+    key_ref: &'static str,
+    env_from: &'static str,
+}
+
+impl PodFields {
+    fn of(target: TargetKind) -> PodFields {
+        match target {
+            TargetKind::Secret => PodFields {
+                volume: "secret",
+                volume_name: "secretName",
+                key_ref: "secretKeyRef",
+                env_from: "secretRef",
+            },
+            TargetKind::ConfigMap => PodFields {
+                volume: "configMap",
+                volume_name: "name",
+                key_ref: "configMapKeyRef",
+                env_from: "configMapRef",
+            },
+        }
+    }
+}
+
 fn scan_pod_spec(spec: &Value, prefix: &str, target: TargetKind, add: &mut AddRef<'_>) {
-    let (vol_field, vol_name, proj_field, key_ref, env_from_ref) = match target {
-        TargetKind::Secret => (
-            "secret",
-            "secretName",
-            "secret",
-            "secretKeyRef",
-            "secretRef",
-        ),
-        TargetKind::ConfigMap => (
-            "configMap",
-            "name",
-            "configMap",
-            "configMapKeyRef",
-            "configMapRef",
-        ),
-    };
+    let fields = PodFields::of(target);
+    scan_volumes(spec, prefix, target, &fields, add);
+    scan_containers(spec, prefix, &fields, add);
+    if target == TargetKind::Secret {
+        for (i, s) in items(spec, "/imagePullSecrets") {
+            add(
+                format!("{prefix}/imagePullSecrets/{i}/name"),
+                format!("imagePullSecrets[{i}]"),
+                &s["name"],
+                None,
+                &Value::Null,
+            );
+        }
+    }
+}
+
+/// Volumes, projected volume sources and (Secrets only) CSI node-publish secrets.
+fn scan_volumes(
+    spec: &Value,
+    prefix: &str,
+    target: TargetKind,
+    f: &PodFields,
+    add: &mut AddRef<'_>,
+) {
+    let (vol_field, vol_name) = (f.volume, f.volume_name);
     for (i, vol) in items(spec, "/volumes") {
         let vname = vol["name"].as_str().unwrap_or("?");
         let src = &vol[vol_field];
@@ -391,10 +293,10 @@ fn scan_pod_spec(spec: &Value, prefix: &str, target: TargetKind, add: &mut AddRe
             );
         }
         for (j, source) in items(vol, "/projected/sources") {
-            let src = &source[proj_field];
+            let src = &source[vol_field];
             if src.is_object() {
                 add(
-                    format!("{prefix}/volumes/{i}/projected/sources/{j}/{proj_field}/name"),
+                    format!("{prefix}/volumes/{i}/projected/sources/{j}/{vol_field}/name"),
                     format!("volumes[{vname}].projected[{j}]"),
                     &src["name"],
                     item_keys(src),
@@ -402,19 +304,22 @@ fn scan_pod_spec(spec: &Value, prefix: &str, target: TargetKind, add: &mut AddRe
                 );
             }
         }
-        if target == TargetKind::Secret {
-            let csi = &vol["csi"]["nodePublishSecretRef"];
-            if csi.is_object() {
-                add(
-                    format!("{prefix}/volumes/{i}/csi/nodePublishSecretRef/name"),
-                    format!("volumes[{vname}].csi.nodePublishSecretRef"),
-                    &csi["name"],
-                    None,
-                    &Value::Null,
-                );
-            }
+        let csi = &vol["csi"]["nodePublishSecretRef"];
+        if target == TargetKind::Secret && csi.is_object() {
+            add(
+                format!("{prefix}/volumes/{i}/csi/nodePublishSecretRef/name"),
+                format!("volumes[{vname}].csi.nodePublishSecretRef"),
+                &csi["name"],
+                None,
+                &Value::Null,
+            );
         }
     }
+}
+
+/// `env[].valueFrom` key references and `envFrom` in every container group.
+fn scan_containers(spec: &Value, prefix: &str, f: &PodFields, add: &mut AddRef<'_>) {
+    let (key_ref, env_from_ref) = (f.key_ref, f.env_from);
     for group in ["initContainers", "containers", "ephemeralContainers"] {
         for (c, container) in items(spec, &format!("/{group}")) {
             let cname = container["name"].as_str().unwrap_or("?");
@@ -448,87 +353,30 @@ fn scan_pod_spec(spec: &Value, prefix: &str, target: TargetKind, add: &mut AddRe
             }
         }
     }
-    if target == TargetKind::Secret {
-        for (i, s) in items(spec, "/imagePullSecrets") {
-            add(
-                format!("{prefix}/imagePullSecrets/{i}/name"),
-                format!("imagePullSecrets[{i}]"),
-                &s["name"],
-                None,
-                &Value::Null,
-            );
-        }
-    }
-}
-
-/// Where a GitOps tool or Helm owns the object: its next sync would undo a patch.
-pub fn gitops_manager(meta: &ObjectMeta) -> Option<String> {
-    let label = |k: &str| {
-        meta.labels
-            .as_ref()
-            .and_then(|l| l.get(k))
-            .map(String::as_str)
-    };
-    let annotation = |k: &str| {
-        meta.annotations
-            .as_ref()
-            .and_then(|a| a.get(k))
-            .map(String::as_str)
-    };
-    if let Some(id) = annotation("argocd.argoproj.io/tracking-id") {
-        let app = id.split(':').next().unwrap_or(id);
-        return Some(format!("Argo CD application {app}"));
-    }
-    if let Some(app) = label("argocd.argoproj.io/instance") {
-        return Some(format!("Argo CD application {app}"));
-    }
-    if let Some(name) = label("kustomize.toolkit.fluxcd.io/name") {
-        let ns = label("kustomize.toolkit.fluxcd.io/namespace").unwrap_or("?");
-        return Some(format!("Flux Kustomization {ns}/{name}"));
-    }
-    if let Some(name) = label("helm.toolkit.fluxcd.io/name") {
-        let ns = label("helm.toolkit.fluxcd.io/namespace").unwrap_or("?");
-        return Some(format!("Flux HelmRelease {ns}/{name}"));
-    }
-    if label("app.kubernetes.io/managed-by").is_some_and(|v| v.eq_ignore_ascii_case("helm"))
-        || annotation("meta.helm.sh/release-name").is_some()
-    {
-        let release = annotation("meta.helm.sh/release-name").unwrap_or("?");
-        return Some(format!("Helm release {release}"));
-    }
-    for m in meta.managed_fields.iter().flatten() {
-        match m.manager.as_deref() {
-            Some("argocd-controller" | "argocd-application-controller") => {
-                return Some("Argo CD".into());
-            }
-            Some("kustomize-controller" | "helm-controller") => return Some("Flux".into()),
-            _ => {}
-        }
-    }
-    None
-}
-
-/// One line per reference, for messages: `containers[web].env[PASSWORD] (key password)`.
-pub fn describe(r: &Reference) -> String {
-    let mut s = r.field.clone();
-    if let Some(keys) = &r.keys {
-        let _ = write!(
-            s,
-            " (key{} {})",
-            if keys.len() == 1 { "" } else { "s" },
-            keys.join(", ")
-        );
-    }
-    if r.optional {
-        s.push_str(" optional");
-    }
-    s
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+    use std::fmt::Write as _;
+
+    /// One line per reference, for messages: `containers[web].env[PASSWORD] (key password)`.
+    fn describe(r: &Reference) -> String {
+        let mut s = r.field.clone();
+        if let Some(keys) = &r.keys {
+            let _ = write!(
+                s,
+                " (key{} {})",
+                if keys.len() == 1 { "" } else { "s" },
+                keys.join(", ")
+            );
+        }
+        if r.optional {
+            s.push_str(" optional");
+        }
+        s
+    }
 
     fn target() -> Target {
         Target::parse("app").unwrap()
@@ -677,39 +525,5 @@ mod tests {
         )
         .unwrap();
         assert!(!pod.is_live_pod());
-    }
-
-    #[test]
-    fn gitops_detection() {
-        let meta = |labels: Value, annotations: Value| -> ObjectMeta {
-            serde_json::from_value(json!({"labels": labels, "annotations": annotations})).unwrap()
-        };
-        assert_eq!(
-            gitops_manager(&meta(
-                json!({"app.kubernetes.io/managed-by": "Helm"}),
-                json!({"meta.helm.sh/release-name": "shop"})
-            ))
-            .as_deref(),
-            Some("Helm release shop")
-        );
-        assert_eq!(
-            gitops_manager(&meta(
-                json!({}),
-                json!({"argocd.argoproj.io/tracking-id": "shop:apps/Deployment:ns/web"})
-            ))
-            .as_deref(),
-            Some("Argo CD application shop")
-        );
-        assert_eq!(
-            gitops_manager(&meta(json!({"kustomize.toolkit.fluxcd.io/name": "apps", "kustomize.toolkit.fluxcd.io/namespace": "flux-system"}), json!({}))).as_deref(),
-            Some("Flux Kustomization flux-system/apps")
-        );
-        assert_eq!(
-            gitops_manager(&meta(
-                json!({"app.kubernetes.io/managed-by": "kustomize"}),
-                json!({})
-            )),
-            None
-        );
     }
 }

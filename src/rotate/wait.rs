@@ -1,403 +1,212 @@
-//! Rollout status after a switch, in the spirit of `kubectl rollout status`,
-//! plus the signs that new pods will never become Ready
-//! (`CreateContainerConfigError`, crash loops, image pull failures).
+//! Waiting for the switched workloads to roll out: one LIST per kind each
+//! second (plus one of pods, to catch containers that can never start),
+//! a spinner per workload, until all are done, one fails, or `--timeout`.
 
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::Value;
 
-use super::refs::HolderKind;
+use super::cluster::Session;
+use super::kinds::HolderKind;
+use super::plan::Plan;
+use super::refs;
+use super::status::{self, Progress};
+use crate::error::Result;
 
-/// Where one workload's rollout stands.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Progress {
-    Waiting(String),
+/// A workload whose rollout is awaited, from the generation its patch made.
+#[derive(Debug, Clone)]
+pub(crate) struct Watched {
+    pub(crate) kind: HolderKind,
+    pub(crate) name: String,
+    generation: i64,
+}
+
+impl Watched {
+    /// The workload `plan` patched, as the patch returned it.
+    pub(crate) fn of(plan: &Plan, patched: &Value) -> Watched {
+        Watched {
+            kind: plan.holder.kind,
+            name: plan.holder.name.clone(),
+            generation: patched
+                .pointer("/metadata/generation")
+                .and_then(Value::as_i64)
+                .unwrap_or(0),
+        }
+    }
+}
+
+pub(crate) enum WaitEnd {
     Done,
-    Failed(String),
+    Failed(Failure),
 }
 
-fn int(v: &Value, pointer: &str) -> i64 {
-    v.pointer(pointer).and_then(Value::as_i64).unwrap_or(0)
+/// The workload that failed, why, and the pods seen on the last look.
+pub(crate) struct Failure {
+    pub(crate) kind: HolderKind,
+    pub(crate) name: String,
+    pub(crate) reason: String,
+    pub(crate) pods: Vec<Value>,
 }
 
-fn replicas(v: &Value) -> i64 {
-    v.pointer("/spec/replicas")
-        .and_then(Value::as_i64)
-        .unwrap_or(1)
+/// One spinner per watched workload; lines printed above them.
+struct Spinners {
+    multi: MultiProgress,
+    bars: Vec<ProgressBar>,
 }
 
-/// Status of a workload object whose template changed at `generation`.
-pub fn progress(kind: HolderKind, obj: &Value, generation: i64) -> Progress {
-    match kind {
-        HolderKind::Deployment => deployment(obj, generation),
-        HolderKind::StatefulSet => statefulset(obj, generation),
-        HolderKind::DaemonSet => daemonset(obj, generation),
-        HolderKind::Rollout => argo_rollout(obj, generation),
-        _ => Progress::Done,
+impl Spinners {
+    fn new(watch: &[Watched]) -> Spinners {
+        let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
+        let style = ProgressStyle::with_template("{spinner} {prefix} {wide_msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner());
+        let bars = watch
+            .iter()
+            .map(|w| {
+                let b = multi.add(ProgressBar::new_spinner());
+                b.set_style(style.clone());
+                b.set_prefix(format!("{}/{}", w.kind.resource(), w.name));
+                b.set_message("waiting");
+                b
+            })
+            .collect();
+        Spinners { multi, bars }
     }
-}
 
-fn observed(obj: &Value, generation: i64) -> bool {
-    // Argo Rollouts writes observedGeneration as a string.
-    let seen = match obj.pointer("/status/observedGeneration") {
-        Some(Value::Number(n)) => n.as_i64().unwrap_or(0),
-        Some(Value::String(s)) => s.parse().unwrap_or(0),
-        _ => 0,
-    };
-    seen >= generation
-}
-
-fn deployment(obj: &Value, generation: i64) -> Progress {
-    if !observed(obj, generation) {
-        return Progress::Waiting("waiting for the controller to see the change".into());
-    }
-    let conditions = obj
-        .pointer("/status/conditions")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    if let Some(c) = conditions.iter().find(|c| c["type"] == "Progressing")
-        && c["reason"] == "ProgressDeadlineExceeded"
-    {
-        return Progress::Failed(format!(
-            "ProgressDeadlineExceeded: {}",
-            c["message"].as_str().unwrap_or("no progress")
-        ));
-    }
-    let want = replicas(obj);
-    let updated = int(obj, "/status/updatedReplicas");
-    let total = int(obj, "/status/replicas");
-    let available = int(obj, "/status/availableReplicas");
-    if updated < want {
-        Progress::Waiting(format!("{updated} of {want} updated"))
-    } else if total > updated {
-        Progress::Waiting(format!(
-            "{} old replicas pending termination",
-            total - updated
-        ))
-    } else if available < updated {
-        Progress::Waiting(format!("{available} of {updated} updated available"))
-    } else {
-        Progress::Done
-    }
-}
-
-fn statefulset(obj: &Value, generation: i64) -> Progress {
-    if obj
-        .pointer("/spec/updateStrategy/type")
-        .and_then(Value::as_str)
-        == Some("OnDelete")
-    {
-        return Progress::Done;
-    }
-    if !observed(obj, generation) {
-        return Progress::Waiting("waiting for the controller to see the change".into());
-    }
-    let want = replicas(obj);
-    let ready = int(obj, "/status/readyReplicas");
-    let updated = int(obj, "/status/updatedReplicas");
-    let partition = int(obj, "/spec/updateStrategy/rollingUpdate/partition");
-    if ready < want {
-        return Progress::Waiting(format!("{ready} of {want} ready"));
-    }
-    if partition > 0 {
-        return if updated < want - partition {
-            Progress::Waiting(format!(
-                "{updated} of {} updated (partition {partition})",
-                want - partition
-            ))
+    fn say(&self, line: String) {
+        if self.multi.is_hidden() {
+            eprintln!("{line}");
         } else {
-            Progress::Done
+            let _ = self.multi.println(line);
+        }
+    }
+
+    fn clear(&self) {
+        for b in &self.bars {
+            b.finish_and_clear();
+        }
+    }
+}
+
+/// Polls the watched workloads once a second until all are rolled out, one
+/// fails, or the timeout passes. `new_name` is the version switched to;
+/// `None` when waiting for a switch back (no pod is then held against it).
+pub(crate) async fn wait_rollouts(
+    s: &Session,
+    watch: &[Watched],
+    new_name: Option<&str>,
+    timeout: Duration,
+) -> Result<WaitEnd> {
+    if watch.is_empty() {
+        return Ok(WaitEnd::Done);
+    }
+    let spinners = Spinners::new(watch);
+    let kinds: BTreeSet<HolderKind> = watch.iter().map(|w| w.kind).collect();
+    let deadline = Instant::now() + timeout;
+    let mut done = vec![false; watch.len()];
+    let mut strikes = vec![0u32; watch.len()];
+    loop {
+        for b in &spinners.bars {
+            b.tick();
+        }
+        let mut objects = Vec::new();
+        for &k in &kinds {
+            objects.push((k, s.list_kind(k).await?));
+        }
+        let pods = match new_name {
+            Some(_) => s.list_kind(HolderKind::Pod).await?,
+            None => Vec::new(),
         };
-    }
-    let current = obj.pointer("/status/currentRevision");
-    let update = obj.pointer("/status/updateRevision");
-    if update.is_some() && current != update {
-        Progress::Waiting(format!("{updated} of {want} updated"))
-    } else {
-        Progress::Done
-    }
-}
-
-fn daemonset(obj: &Value, generation: i64) -> Progress {
-    if obj
-        .pointer("/spec/updateStrategy/type")
-        .and_then(Value::as_str)
-        == Some("OnDelete")
-    {
-        return Progress::Done;
-    }
-    if !observed(obj, generation) {
-        return Progress::Waiting("waiting for the controller to see the change".into());
-    }
-    let want = int(obj, "/status/desiredNumberScheduled");
-    let updated = int(obj, "/status/updatedNumberScheduled");
-    let available = int(obj, "/status/numberAvailable");
-    if updated < want {
-        Progress::Waiting(format!("{updated} of {want} updated"))
-    } else if available < want {
-        Progress::Waiting(format!("{available} of {want} available"))
-    } else {
-        Progress::Done
-    }
-}
-
-fn argo_rollout(obj: &Value, generation: i64) -> Progress {
-    if !observed(obj, generation) {
-        return Progress::Waiting("waiting for the controller to see the change".into());
-    }
-    let message = obj["status"]["message"].as_str().unwrap_or("");
-    match obj["status"]["phase"].as_str() {
-        Some("Healthy") => Progress::Done,
-        Some("Degraded") => Progress::Failed(format!("Degraded: {message}")),
-        Some(phase) => Progress::Waiting(format!("{phase} {message}").trim().to_string()),
-        None => Progress::Waiting("no status yet".into()),
-    }
-}
-
-/// Rollouts that never complete on their own, with the reason to tell the user.
-pub fn manual_rollout(kind: HolderKind, obj: &Value) -> Option<&'static str> {
-    let on_delete = obj
-        .pointer("/spec/updateStrategy/type")
-        .and_then(Value::as_str)
-        == Some("OnDelete");
-    match kind {
-        HolderKind::StatefulSet | HolderKind::DaemonSet if on_delete => {
-            Some("updateStrategy OnDelete: pods change only when deleted")
-        }
-        HolderKind::ReplicaSet => {
-            Some("a bare ReplicaSet does not replace its pods; delete them to roll")
-        }
-        HolderKind::CronJob => Some("its next Job uses {to}"),
-        HolderKind::ServiceAccount => Some("pods created from now on get {to}"),
-        HolderKind::Ingress => Some("the ingress controller picks up {to}"),
-        _ => None,
-    }
-}
-
-/// Container states that mean a pod will not become Ready by waiting.
-const FATAL_WAITING: &[&str] = &[
-    "CreateContainerConfigError",
-    "CreateContainerError",
-    "CrashLoopBackOff",
-    "ImagePullBackOff",
-    "ErrImagePull",
-    "InvalidImageName",
-    "RunContainerError",
-];
-
-/// The first fatal container state of a pod, as `container web: CreateContainerConfigError: message`.
-pub fn fatal_container_state(pod: &Value) -> Option<String> {
-    for group in ["initContainerStatuses", "containerStatuses"] {
-        for status in pod
-            .pointer(&format!("/status/{group}"))
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            let waiting = &status["state"]["waiting"];
-            if let Some(reason) = waiting["reason"].as_str()
-                && FATAL_WAITING.contains(&reason)
-            {
-                return Some(
-                    format!(
-                        "container {}: {reason}: {}",
-                        status["name"].as_str().unwrap_or("?"),
-                        waiting["message"].as_str().unwrap_or("")
-                    )
-                    .trim_end_matches([' ', ':'])
-                    .to_string(),
-                );
+        for (i, w) in watch.iter().enumerate() {
+            if done[i] {
+                continue;
+            }
+            let found = objects
+                .iter()
+                .filter(|(k, _)| *k == w.kind)
+                .flat_map(|(_, items)| items)
+                .find(|o| o["metadata"]["name"] == w.name.as_str());
+            match look(s, w, found, new_name, &pods, &mut strikes[i]) {
+                Progress::Done => {
+                    done[i] = true;
+                    // The printed line replaces the bar: both would show it twice.
+                    spinners.bars[i].finish_and_clear();
+                    spinners.say(format!("{}/{} rolled out", w.kind.resource(), w.name));
+                }
+                Progress::Waiting(msg) => spinners.bars[i].set_message(msg),
+                Progress::Failed(reason) => {
+                    spinners.clear();
+                    return Ok(failed(w, reason, pods));
+                }
             }
         }
+        if done.iter().all(|d| *d) {
+            return Ok(WaitEnd::Done);
+        }
+        if Instant::now() >= deadline {
+            let i = done.iter().position(|d| !d).unwrap_or(0);
+            let reason = format!("not rolled out within {}s (--timeout)", timeout.as_secs());
+            spinners.clear();
+            return Ok(failed(&watch[i], reason, pods));
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
     }
-    None
 }
 
-/// Container states of a pod for a failure report, one line each.
-pub fn container_states(pod: &Value) -> Vec<String> {
-    let mut out = Vec::new();
-    for group in ["initContainerStatuses", "containerStatuses"] {
-        for s in pod
-            .pointer(&format!("/status/{group}"))
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            let name = s["name"].as_str().unwrap_or("?");
-            let restarts = s["restartCount"].as_i64().unwrap_or(0);
-            let state = &s["state"];
-            let text = if let Some(w) = state.get("waiting") {
-                format!(
-                    "waiting {} {}",
-                    w["reason"].as_str().unwrap_or(""),
-                    w["message"].as_str().unwrap_or("")
-                )
-            } else if let Some(t) = state.get("terminated") {
-                format!(
-                    "terminated {} (exit code {})",
-                    t["reason"].as_str().unwrap_or(""),
-                    t["exitCode"].as_i64().unwrap_or(0)
-                )
-            } else if state.get("running").is_some() {
-                format!("running, ready={}", s["ready"].as_bool().unwrap_or(false))
-            } else {
-                "unknown".to_string()
-            };
-            out.push(format!(
-                "container {name}: {}{}",
-                text.trim(),
-                if restarts > 0 {
-                    format!(", {restarts} restarts")
-                } else {
-                    String::new()
+/// One look at one workload: its rollout status, failed when it was deleted
+/// or when a new pod's container cannot start on two looks in a row.
+fn look(
+    s: &Session,
+    w: &Watched,
+    found: Option<&Value>,
+    new_name: Option<&str>,
+    pods: &[Value],
+    strikes: &mut u32,
+) -> Progress {
+    let Some(obj) = found else {
+        return Progress::Failed("it was deleted during the rollout".into());
+    };
+    match status::progress(w.kind, obj, w.generation) {
+        Progress::Waiting(msg) => {
+            match new_name.and_then(|n| fatal_pod(s, w, n, pods)) {
+                Some(reason) => {
+                    *strikes += 1;
+                    if *strikes >= 2 {
+                        return Progress::Failed(reason);
+                    }
                 }
-            ));
+                None => *strikes = 0,
+            }
+            Progress::Waiting(msg)
         }
-    }
-    if out.is_empty() {
-        let phase = pod["status"]["phase"].as_str().unwrap_or("Unknown");
-        let unscheduled = pod
-            .pointer("/status/conditions")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .find(|c| c["type"] == "PodScheduled" && c["status"] == "False");
-        match unscheduled {
-            Some(c) => out.push(format!(
-                "{phase}, not scheduled: {}",
-                c["message"].as_str().unwrap_or("")
-            )),
-            None => out.push(phase.to_string()),
-        }
-    }
-    out
-}
-
-/// The workload a pod belongs to: ReplicaSet owners map to their Deployment
-/// or Rollout through the pod-template-hash suffix.
-pub fn pod_workload(pod: &Value) -> Option<(Vec<HolderKind>, String)> {
-    let owner = pod
-        .pointer("/metadata/ownerReferences")
-        .and_then(Value::as_array)?
-        .iter()
-        .find(|o| o["controller"] == true)?;
-    let name = owner["name"].as_str()?;
-    match owner["kind"].as_str()? {
-        "StatefulSet" => Some((vec![HolderKind::StatefulSet], name.to_string())),
-        "DaemonSet" => Some((vec![HolderKind::DaemonSet], name.to_string())),
-        "ReplicaSet" => {
-            let labels = &pod["metadata"]["labels"];
-            let hash = labels["pod-template-hash"]
-                .as_str()
-                .or_else(|| labels["rollouts-pod-template-hash"].as_str())?;
-            let base = name.strip_suffix(&format!("-{hash}"))?;
-            Some((
-                vec![HolderKind::Deployment, HolderKind::Rollout],
-                base.to_string(),
-            ))
-        }
-        _ => None,
+        other => other,
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
+fn failed(w: &Watched, reason: String, pods: Vec<Value>) -> WaitEnd {
+    WaitEnd::Failed(Failure {
+        kind: w.kind,
+        name: w.name.clone(),
+        reason,
+        pods,
+    })
+}
 
-    #[test]
-    fn deployment_states() {
-        let d = |status: Value| json!({"metadata": {"generation": 2}, "spec": {"replicas": 2}, "status": status});
-        assert!(matches!(
-            progress(
-                HolderKind::Deployment,
-                &d(json!({"observedGeneration": 1})),
-                2
-            ),
-            Progress::Waiting(_)
-        ));
-        assert_eq!(
-            progress(
-                HolderKind::Deployment,
-                &d(
-                    json!({"observedGeneration": 2, "replicas": 3, "updatedReplicas": 2, "availableReplicas": 2})
-                ),
-                2
-            ),
-            Progress::Waiting("1 old replicas pending termination".into())
-        );
-        assert_eq!(
-            progress(
-                HolderKind::Deployment,
-                &d(
-                    json!({"observedGeneration": 2, "replicas": 2, "updatedReplicas": 2, "availableReplicas": 2})
-                ),
-                2
-            ),
-            Progress::Done
-        );
-        let stuck = d(
-            json!({"observedGeneration": 2, "conditions": [{"type": "Progressing", "status": "False", "reason": "ProgressDeadlineExceeded", "message": "ReplicaSet \"web-1\" has timed out progressing."}]}),
-        );
-        assert_eq!(
-            progress(HolderKind::Deployment, &stuck, 2),
-            Progress::Failed(
-                "ProgressDeadlineExceeded: ReplicaSet \"web-1\" has timed out progressing.".into()
-            )
-        );
-    }
-
-    #[test]
-    fn statefulset_and_daemonset_states() {
-        let sts = json!({"spec": {"replicas": 2}, "status": {"observedGeneration": 3, "readyReplicas": 2, "updatedReplicas": 1, "currentRevision": "a", "updateRevision": "b"}});
-        assert!(matches!(
-            progress(HolderKind::StatefulSet, &sts, 3),
-            Progress::Waiting(_)
-        ));
-        let sts = json!({"spec": {"replicas": 2}, "status": {"observedGeneration": 3, "readyReplicas": 2, "updatedReplicas": 2, "currentRevision": "b", "updateRevision": "b"}});
-        assert_eq!(progress(HolderKind::StatefulSet, &sts, 3), Progress::Done);
-        let ds = json!({"status": {"observedGeneration": 1, "desiredNumberScheduled": 6, "updatedNumberScheduled": 6, "numberAvailable": 5}});
-        assert_eq!(
-            progress(HolderKind::DaemonSet, &ds, 1),
-            Progress::Waiting("5 of 6 available".into())
-        );
-        let ondelete = json!({"spec": {"updateStrategy": {"type": "OnDelete"}}});
-        assert_eq!(
-            progress(HolderKind::DaemonSet, &ondelete, 9),
-            Progress::Done
-        );
-        assert!(manual_rollout(HolderKind::DaemonSet, &ondelete).is_some());
-    }
-
-    #[test]
-    fn argo_rollout_string_generation() {
-        let r = json!({"status": {"observedGeneration": "4", "phase": "Degraded", "message": "RolloutAborted"}});
-        assert_eq!(
-            progress(HolderKind::Rollout, &r, 4),
-            Progress::Failed("Degraded: RolloutAborted".into())
-        );
-    }
-
-    #[test]
-    fn fatal_states_and_owners() {
-        let pod = json!({
-            "metadata": {"labels": {"pod-template-hash": "7d9f"}, "ownerReferences": [{"kind": "ReplicaSet", "name": "web-7d9f", "controller": true}]},
-            "status": {"containerStatuses": [{"name": "web", "restartCount": 0, "state": {"waiting": {"reason": "CreateContainerConfigError", "message": "couldn't find key password in Secret ns/app-x"}}}]}
-        });
-        assert_eq!(
-            fatal_container_state(&pod).unwrap(),
-            "container web: CreateContainerConfigError: couldn't find key password in Secret ns/app-x"
-        );
-        assert_eq!(pod_workload(&pod).unwrap().1, "web");
-        let fine = json!({"status": {"containerStatuses": [{"name": "web", "ready": true, "state": {"running": {}}}]}});
-        assert_eq!(fatal_container_state(&fine), None);
-        assert_eq!(
-            container_states(&fine),
-            vec!["container web: running, ready=true"]
-        );
-        let pending = json!({"status": {"phase": "Pending", "conditions": [{"type": "PodScheduled", "status": "False", "message": "0/6 nodes are available"}]}});
-        assert_eq!(
-            container_states(&pending),
-            vec!["Pending, not scheduled: 0/6 nodes are available"]
-        );
-    }
+/// A pod of `w` on the new version whose container can never start.
+fn fatal_pod(s: &Session, w: &Watched, new_name: &str, pods: &[Value]) -> Option<String> {
+    pods.iter()
+        .filter(|p| {
+            status::pod_workload(p)
+                .is_some_and(|(kinds, name)| kinds.contains(&w.kind) && name == w.name)
+        })
+        .filter(|p| !refs::scan(HolderKind::Pod, p, s.target.kind, &|n| n == new_name).is_empty())
+        .find_map(|p| {
+            status::fatal_container_state(p).map(|state| {
+                format!(
+                    "pod {}: {state}",
+                    p["metadata"]["name"].as_str().unwrap_or("?")
+                )
+            })
+        })
 }
