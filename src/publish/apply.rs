@@ -20,7 +20,7 @@ use crate::error::{Error, Result};
 
 /// One object to apply.
 #[derive(Debug, Clone)]
-pub enum Object {
+pub(crate) enum Object {
     Namespace(Box<Namespace>),
     Service(Box<Service>),
     Ingress(Box<Ingress>),
@@ -29,7 +29,7 @@ pub enum Object {
 }
 
 impl Object {
-    pub fn name(&self) -> String {
+    pub(crate) fn name(&self) -> String {
         match self {
             Object::Namespace(o) => o.name_any(),
             Object::Service(o) => o.name_any(),
@@ -39,7 +39,7 @@ impl Object {
     }
 
     /// kubectl's `-o name` form.
-    pub fn kind_name(&self) -> String {
+    pub(crate) fn kind_name(&self) -> String {
         let kind = match self {
             Object::Namespace(_) => "namespace".to_string(),
             Object::Service(_) => "service".to_string(),
@@ -49,7 +49,7 @@ impl Object {
         format!("{kind}/{}", self.name())
     }
 
-    pub fn to_value(&self) -> Value {
+    pub(crate) fn to_value(&self) -> Value {
         let v = match self {
             Object::Namespace(o) => serde_json::to_value(o),
             Object::Service(o) => serde_json::to_value(o),
@@ -62,14 +62,14 @@ impl Object {
 
 /// What an apply did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
+pub(crate) enum Outcome {
     Created,
     Configured,
     Unchanged,
 }
 
 impl Outcome {
-    pub fn word(self) -> &'static str {
+    pub(crate) fn word(self) -> &'static str {
         match self {
             Outcome::Created => "created",
             Outcome::Configured => "configured",
@@ -79,23 +79,23 @@ impl Outcome {
 }
 
 /// The result of applying one object.
-pub struct Applied {
-    pub object: Object,
-    pub outcome: Outcome,
+pub(crate) struct Applied {
+    pub(crate) object: Object,
+    pub(crate) outcome: Outcome,
     /// The object as the server returned it.
-    pub result: Value,
+    pub(crate) result: Value,
     /// The live object before, if there was one.
-    pub before: Option<Value>,
+    pub(crate) before: Option<Value>,
 }
 
-pub struct Applier {
-    pub client: kube::Client,
-    pub context: String,
-    pub namespace: String,
-    pub force_conflicts: bool,
+pub(crate) struct Applier {
+    pub(crate) client: kube::Client,
+    pub(crate) context: String,
+    pub(crate) namespace: String,
+    pub(crate) force_conflicts: bool,
     /// Live resourceVersions already read (`kind/name` → None when absent),
     /// so a real apply does not read the object again.
-    pub known: std::collections::BTreeMap<String, Option<String>>,
+    pub(crate) known: std::collections::BTreeMap<String, Option<String>>,
 }
 
 impl Applier {
@@ -159,7 +159,7 @@ impl Applier {
         api_error(&self.context, e)
     }
 
-    pub async fn apply(&self, object: &Object, dry_run: bool) -> Result<Applied> {
+    pub(crate) async fn apply(&self, object: &Object, dry_run: bool) -> Result<Applied> {
         let kind_name = object.kind_name();
         let kind_name = kind_name.as_str();
         let (before, result, outcome) = match object {
@@ -212,7 +212,7 @@ impl Applier {
     /// server dry run, so a rejected object stops the run before anything is
     /// written (the first one fails alone if it fails). A Service this run
     /// created is deleted again should a later object still fail.
-    pub async fn apply_all(&self, objects: &[Object]) -> Result<Vec<Applied>> {
+    pub(crate) async fn apply_all(&self, objects: &[Object]) -> Result<Vec<Applied>> {
         for o in objects.iter().skip(1) {
             self.apply(o, true).await?;
         }
@@ -250,7 +250,7 @@ impl Applier {
 }
 
 /// Drops what the server adds to every object, for diffs.
-pub fn strip_server_fields(v: &mut Value) {
+pub(crate) fn strip_server_fields(v: &mut Value) {
     if let Some(meta) = v.get_mut("metadata").and_then(Value::as_object_mut) {
         for k in [
             "managedFields",
@@ -275,13 +275,13 @@ pub fn strip_server_fields(v: &mut Value) {
 
 /// YAML as kubectl writes it: long strings (ARNs, JSON annotations) stay on
 /// one line instead of folding.
-pub fn to_yaml(v: &Value) -> Result<String> {
+pub(crate) fn to_yaml(v: &Value) -> Result<String> {
     let options = serde_saphyr::ser_options! { prefer_block_scalars: false };
     serde_saphyr::to_string_with_options(v, options).map_err(|e| Error::Failed(e.to_string()))
 }
 
 /// A unified diff of one object, live against what applying would make.
-pub fn diff(kind_name: &str, live: Option<&Value>, planned: &Value) -> Result<String> {
+pub(crate) fn diff(kind_name: &str, live: Option<&Value>, planned: &Value) -> Result<String> {
     let render = |v: Option<&Value>| -> Result<String> {
         match v {
             None => Ok(String::new()),
@@ -308,7 +308,7 @@ pub fn diff(kind_name: &str, live: Option<&Value>, planned: &Value) -> Result<St
 }
 
 /// Objects as a YAML stream (`---` between documents).
-pub fn yaml_stream(values: &[Value]) -> Result<String> {
+pub(crate) fn yaml_stream(values: &[Value]) -> Result<String> {
     let mut out = String::new();
     for v in values {
         let doc = to_yaml(v)?;
@@ -322,7 +322,7 @@ pub fn yaml_stream(values: &[Value]) -> Result<String> {
 }
 
 /// Objects as a kubectl `List`.
-pub fn json_list(values: &[Value]) -> Value {
+pub(crate) fn json_list(values: &[Value]) -> Value {
     serde_json::json!({
         "apiVersion": "v1",
         "kind": "List",
