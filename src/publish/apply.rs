@@ -14,6 +14,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use super::Session;
 use super::build::FIELD_MANAGER;
 use crate::client::api_error;
 use crate::error::{Error, Result};
@@ -88,17 +89,20 @@ pub(crate) struct Applied {
     pub(crate) before: Option<Value>,
 }
 
-pub(crate) struct Applier {
-    pub(crate) client: kube::Client,
-    pub(crate) context: String,
-    pub(crate) namespace: String,
+/// Live resourceVersions by `kind/name`; None when the object is absent.
+pub(crate) type Known = std::collections::BTreeMap<String, Option<String>>;
+
+/// Applies objects in the session's namespace.
+pub(crate) struct Applier<'a> {
+    pub(crate) session: &'a Session,
+    /// `--force-conflicts`.
     pub(crate) force_conflicts: bool,
-    /// Live resourceVersions already read (`kind/name` → None when absent),
-    /// so a real apply does not read the object again.
-    pub(crate) known: std::collections::BTreeMap<String, Option<String>>,
+    /// Live resourceVersions already read, so a real apply does not read
+    /// the object again.
+    pub(crate) known: Known,
 }
 
-impl Applier {
+impl Applier<'_> {
     fn params(&self, dry_run: bool) -> PatchParams {
         let mut p = PatchParams::apply(FIELD_MANAGER);
         if self.force_conflicts {
@@ -130,7 +134,7 @@ impl Applier {
                 let live = api
                     .get_opt(&name)
                     .await
-                    .map_err(|e| api_error(&self.context, e))?;
+                    .map_err(|e| api_error(&self.session.context, e))?;
                 let version = live.as_ref().map(rv);
                 (live.as_ref().map(to_value), version)
             }
@@ -156,7 +160,7 @@ impl Applier {
                 s.message
             ));
         }
-        api_error(&self.context, e)
+        api_error(&self.session.context, e)
     }
 
     pub(crate) async fn apply(&self, object: &Object, dry_run: bool) -> Result<Applied> {
@@ -165,7 +169,7 @@ impl Applier {
         let (before, result, outcome) = match object {
             Object::Namespace(o) => {
                 self.apply_one(
-                    Api::<Namespace>::all(self.client.clone()),
+                    Api::<Namespace>::all(self.session.client.clone()),
                     &**o,
                     kind_name,
                     dry_run,
@@ -174,7 +178,10 @@ impl Applier {
             }
             Object::Service(o) => {
                 self.apply_one(
-                    Api::<Service>::namespaced(self.client.clone(), &self.namespace),
+                    Api::<Service>::namespaced(
+                        self.session.client.clone(),
+                        &self.session.namespace,
+                    ),
                     &**o,
                     kind_name,
                     dry_run,
@@ -183,7 +190,10 @@ impl Applier {
             }
             Object::Ingress(o) => {
                 self.apply_one(
-                    Api::<Ingress>::namespaced(self.client.clone(), &self.namespace),
+                    Api::<Ingress>::namespaced(
+                        self.session.client.clone(),
+                        &self.session.namespace,
+                    ),
                     &**o,
                     kind_name,
                     dry_run,
@@ -192,7 +202,11 @@ impl Applier {
             }
             Object::Custom(o, ar) => {
                 self.apply_one(
-                    Api::<DynamicObject>::namespaced_with(self.client.clone(), &self.namespace, ar),
+                    Api::<DynamicObject>::namespaced_with(
+                        self.session.client.clone(),
+                        &self.session.namespace,
+                        ar,
+                    ),
                     &**o,
                     kind_name,
                     dry_run,
@@ -224,8 +238,10 @@ impl Applier {
                     let mut undone = Vec::new();
                     for a in done.iter().rev() {
                         if let (Object::Service(s), Outcome::Created) = (&a.object, a.outcome) {
-                            let api =
-                                Api::<Service>::namespaced(self.client.clone(), &self.namespace);
+                            let api = Api::<Service>::namespaced(
+                                self.session.client.clone(),
+                                &self.session.namespace,
+                            );
                             if api
                                 .delete(&s.name_any(), &DeleteParams::default())
                                 .await

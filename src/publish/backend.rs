@@ -3,12 +3,15 @@
 //! the serving container's readiness probe.
 
 use std::collections::BTreeMap;
+use std::fmt::Debug;
 
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::core::v1::{PodTemplateSpec, Service};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use kube::api::{Api, ListParams};
+use kube::core::NamespaceResourceScope;
+use serde::de::DeserializeOwned;
 
 use super::Session;
 use super::build;
@@ -59,6 +62,18 @@ pub(crate) async fn read(
     }
 }
 
+/// An object in the session's namespace; None when it does not exist.
+async fn get<K>(s: &Session, name: &str) -> Result<Option<K>>
+where
+    K: kube::Resource<Scope = NamespaceResourceScope> + Clone + DeserializeOwned + Debug,
+    K::DynamicType: Default,
+{
+    Api::<K>::namespaced(s.client.clone(), &s.namespace)
+        .get_opt(name)
+        .await
+        .map_err(|e| api_error(&s.context, e))
+}
+
 /// The pod template and selector of a Deployment or StatefulSet target;
 /// None for a Service.
 async fn workload_template(
@@ -67,22 +82,14 @@ async fn workload_template(
 ) -> Result<Option<(PodTemplateSpec, LabelSelector)>> {
     let ns = &s.namespace;
     let spec = match target.kind {
-        TargetKind::Deployment => Api::<Deployment>::namespaced(s.client.clone(), ns)
-            .get_opt(&target.name)
-            .await
-            .map_err(|e| api_error(&s.context, e))?
-            .map(|d| {
-                let spec = d.spec.unwrap_or_default();
-                (spec.template, spec.selector)
-            }),
-        TargetKind::StatefulSet => Api::<StatefulSet>::namespaced(s.client.clone(), ns)
-            .get_opt(&target.name)
-            .await
-            .map_err(|e| api_error(&s.context, e))?
-            .map(|d| {
-                let spec = d.spec.unwrap_or_default();
-                (spec.template, spec.selector)
-            }),
+        TargetKind::Deployment => get::<Deployment>(s, &target.name).await?.map(|d| {
+            let spec = d.spec.unwrap_or_default();
+            (spec.template, spec.selector)
+        }),
+        TargetKind::StatefulSet => get::<StatefulSet>(s, &target.name).await?.map(|d| {
+            let spec = d.spec.unwrap_or_default();
+            (spec.template, spec.selector)
+        }),
         TargetKind::Service => return Ok(None),
     };
     spec.map(Some)
@@ -125,10 +132,8 @@ fn from_workload(
 async fn from_service(s: &Session, target: &Target, port_flag: Option<&str>) -> Result<Backend> {
     let ns = &s.namespace;
     let what = format!("{} {:?}", target.kind.resource(), target.name);
-    let svc = Api::<Service>::namespaced(s.client.clone(), ns)
-        .get_opt(&target.name)
-        .await
-        .map_err(|e| api_error(&s.context, e))?
+    let svc = get::<Service>(s, &target.name)
+        .await?
         .ok_or_else(|| not_found(target.kind, &target.name, ns))?;
     let spec = svc.spec.unwrap_or_default();
     let ports = spec.ports.unwrap_or_default();

@@ -1,23 +1,18 @@
 //! The last step of a publish: refuse to take over what publish did not
 //! make, then apply the objects, or show them (`--diff`, `--dry-run`).
 
-use std::collections::BTreeMap;
-
 use k8s_openapi::api::core::v1::Service;
 use k8s_openapi::api::networking::v1::Ingress;
 use kube::api::Api;
 use kube::{Resource, ResourceExt};
 
 use super::Session;
-use super::apply::{self, Applier, Object};
+use super::apply::{self, Applier, Known, Object};
 use super::args::{DryRun, PublishArgs, PublishFlags};
 use super::build;
 use crate::client::api_error;
 use crate::error::{Error, Result, exit};
 use crate::output::{self, Format};
-
-/// Live resourceVersions already read (`kind/name` → None when absent).
-pub(crate) type Known = BTreeMap<String, Option<String>>;
 
 /// The namespace label (with `--namespace-readiness-gate`) and the Service
 /// to make, which come before the route.
@@ -128,9 +123,7 @@ pub(crate) async fn write_objects(
     let flags = &args.publish;
     let format = args.global.output;
     let mut applier = Applier {
-        client: s.client.clone(),
-        context: s.context.clone(),
-        namespace: s.namespace.clone(),
+        session: s,
         force_conflicts: flags.force_conflicts,
         known,
     };
@@ -177,7 +170,7 @@ pub(crate) async fn write_objects(
 }
 
 /// `--diff`: each object against its live self; applies nothing.
-async fn show_diff(applier: &mut Applier, objects: &[Object]) -> Result<u8> {
+async fn show_diff(applier: &mut Applier<'_>, objects: &[Object]) -> Result<u8> {
     // The diff needs the live objects themselves.
     applier.known.clear();
     let mut any = false;

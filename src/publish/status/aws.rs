@@ -3,13 +3,68 @@
 
 use std::collections::BTreeMap;
 
+use super::named;
+use crate::aws::sdk::SdkOptions;
 use crate::aws::time;
 use crate::publish::build::ALB;
 use crate::publish::cert;
-use crate::publish::cloud::Cloud;
+use crate::publish::cloud::{self, Cloud, Record, Zone};
 use crate::publish::report::Line;
 
-pub(super) async fn certificate_stage(
+/// Which certificates serve the hosts: those the Ingress's annotations pin
+/// or request, or those a Gateway's listener discovers from the hostnames.
+pub(super) enum Certificates<'a> {
+    Ingress(&'a BTreeMap<String, String>),
+    Discovered,
+}
+
+/// The certificate, a DNS record per host and the targets; one line when
+/// AWS cannot be reached.
+pub(super) async fn stages(
+    sdk: &SdkOptions,
+    hosts: &[String],
+    lb: Option<&str>,
+    certificates: Certificates<'_>,
+) -> Vec<Line> {
+    let cloud = match connect(sdk).await {
+        Ok(cloud) => cloud,
+        Err(line) => return vec![line],
+    };
+    let (certificate, internal) = match certificates {
+        Certificates::Ingress(annotations) => (
+            certificate_stage(&cloud, annotations, hosts).await,
+            annotations
+                .get(&format!("{ALB}scheme"))
+                .is_some_and(|v| v == "internal"),
+        ),
+        Certificates::Discovered => (discovered_certificate_stage(&cloud, hosts).await, false),
+    };
+    let mut lines = vec![certificate];
+    for h in hosts {
+        let stage = named("dns record", h, hosts);
+        lines.push(dns_record_stage(&cloud, h, lb, internal, stage).await);
+    }
+    lines.push(targets_stage(&cloud, lb).await);
+    lines
+}
+
+/// The AWS connection for the AWS stages, or the one line that says why
+/// there is none (missing credentials fail every stage the same way).
+async fn connect(sdk: &SdkOptions) -> std::result::Result<Cloud, Line> {
+    let not_checked = |e: String| Line::failed("aws", format!("AWS stages not checked: {e}"));
+    let cloud = Cloud::connect(sdk)
+        .await
+        .map_err(|e| not_checked(e.to_string()))?;
+    cloud.credentials().await.map_err(|cause| {
+        not_checked(format!(
+            "no AWS credentials ({cause}); {}",
+            cloud::CREDENTIALS_FIX
+        ))
+    })?;
+    Ok(cloud)
+}
+
+async fn certificate_stage(
     cloud: &Cloud,
     annotations: &BTreeMap<String, String>,
     hosts: &[String],
@@ -62,7 +117,7 @@ pub(super) async fn certificate_stage(
 }
 
 /// The certificates a Gateway's HTTPS listener discovers for the hosts.
-pub(super) async fn discovered_certificate_stage(cloud: &Cloud, hosts: &[String]) -> Line {
+async fn discovered_certificate_stage(cloud: &Cloud, hosts: &[String]) -> Line {
     let now = time::now();
     match cert::list_candidates(&cloud.acm(), hosts).await {
         Err(e) => Line::failed("certificate", e.to_string()),
@@ -99,6 +154,33 @@ fn choices_line(
     }
 }
 
+/// The host's hosted zone and its A, AAAA or CNAME record; Err: why not.
+async fn address_record(
+    cloud: &Cloud,
+    host: &str,
+    internal: bool,
+) -> std::result::Result<(Zone, Record), String> {
+    let zone = match cloud.hosted_zone(host, internal).await {
+        Err(e) => return Err(e.to_string()),
+        Ok(None) => return Err(format!("no Route 53 hosted zone for {host}")),
+        Ok(Some(z)) => z,
+    };
+    let records = cloud
+        .records(&zone.id, host)
+        .await
+        .map_err(|e| e.to_string())?;
+    let Some(record) = records
+        .into_iter()
+        .find(|r| matches!(r.kind.as_str(), "A" | "AAAA" | "CNAME"))
+    else {
+        return Err(format!(
+            "no A record for {host} in zone {} yet (external-dns has not written it)",
+            zone.name
+        ));
+    };
+    Ok((zone, record))
+}
+
 /// The external-dns owner from the TXT record next to the host's record.
 async fn owner(cloud: &Cloud, zone: &str, host: &str) -> Option<String> {
     for txt_name in [
@@ -132,33 +214,16 @@ fn txt_owner(value: &str) -> Option<String> {
         .or_else(|| Some("unknown".into()))
 }
 
-pub(super) async fn dns_record_stage(
+async fn dns_record_stage(
     cloud: &Cloud,
     host: &str,
     lb: Option<&str>,
     internal: bool,
     name: String,
 ) -> Line {
-    let zone = match cloud.hosted_zone(host, internal).await {
-        Err(e) => return Line::failed(name, e.to_string()),
-        Ok(None) => return Line::failed(name, format!("no Route 53 hosted zone for {host}")),
-        Ok(Some(z)) => z,
-    };
-    let records = match cloud.records(&zone.id, host).await {
-        Err(e) => return Line::failed(name, e.to_string()),
-        Ok(r) => r,
-    };
-    let Some(record) = records
-        .iter()
-        .find(|r| matches!(r.kind.as_str(), "A" | "AAAA" | "CNAME"))
-    else {
-        return Line::failed(
-            name,
-            format!(
-                "no A record for {host} in zone {} yet (external-dns has not written it)",
-                zone.name
-            ),
-        );
+    let (zone, record) = match address_record(cloud, host, internal).await {
+        Ok(found) => found,
+        Err(why) => return Line::failed(name, why),
     };
     let points_to = record
         .alias
@@ -211,7 +276,7 @@ pub(super) async fn dns_record_stage(
     }
 }
 
-pub(super) async fn targets_stage(cloud: &Cloud, lb: Option<&str>) -> Line {
+async fn targets_stage(cloud: &Cloud, lb: Option<&str>) -> Line {
     let Some(lb) = lb else {
         return Line::skipped("targets", "no load balancer yet");
     };

@@ -19,11 +19,8 @@ use kube::api::Api;
 use serde::Serialize;
 
 use super::args::{PublishArgs, StatusArgs};
-use super::build::ALB;
-use super::cloud::{self, Cloud};
 use super::report::{self, Line};
 use super::{Session, with_session};
-use crate::aws::sdk::SdkOptions;
 use crate::client::api_error;
 use crate::error::{Result, exit};
 use crate::output::{self, Format, Palette};
@@ -119,38 +116,10 @@ async fn ingress_stages(
             )
         }
     });
-    match connect(&s.sdk).await {
-        Err(e) => lines.push(e),
-        Ok(cloud) => {
-            lines.push(aws::certificate_stage(&cloud, &annotations, &hosts).await);
-            let internal = annotations
-                .get(&format!("{ALB}scheme"))
-                .is_some_and(|v| v == "internal");
-            for h in &hosts {
-                let stage = named("dns record", h, &hosts);
-                lines.push(aws::dns_record_stage(&cloud, h, lb.as_deref(), internal, stage).await);
-            }
-            lines.push(aws::targets_stage(&cloud, lb.as_deref()).await);
-        }
-    }
+    let certificates = aws::Certificates::Ingress(&annotations);
+    lines.extend(aws::stages(&s.sdk, &hosts, lb.as_deref(), certificates).await);
     lines.extend(reach::stages(&hosts, timeout).await);
     Ok(Stages { hosts, lb, lines })
-}
-
-/// The AWS connection for the AWS stages, or the one line that says why
-/// there is none (missing credentials fail every stage the same way).
-async fn connect(sdk: &SdkOptions) -> std::result::Result<Cloud, Line> {
-    let not_checked = |e: String| Line::failed("aws", format!("AWS stages not checked: {e}"));
-    let cloud = Cloud::connect(sdk)
-        .await
-        .map_err(|e| not_checked(e.to_string()))?;
-    cloud.credentials().await.map_err(|cause| {
-        not_checked(format!(
-            "no AWS credentials ({cause}); {}",
-            cloud::CREDENTIALS_FIX
-        ))
-    })?;
-    Ok(cloud)
 }
 
 fn finish(req: &StatusArgs, args: &PublishArgs, namespace: &str, stages: Stages) -> Result<u8> {

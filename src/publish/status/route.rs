@@ -8,7 +8,7 @@ use kube::api::Api;
 use kube::core::DynamicObject;
 use serde_json::Value;
 
-use super::{Stages, aws, cluster, connect, named, reach};
+use super::{Stages, aws, cluster, reach};
 use crate::client::api_error;
 use crate::error::{Error, Result};
 use crate::publish::Session;
@@ -49,17 +49,8 @@ pub(super) async fn stages(s: &Session, name: &str, timeout: Duration) -> Result
     let (lb_line, lb) = gateway_stage(s, &spec["parentRefs"][0]).await;
     lines.push(lb_line);
 
-    match connect(&s.sdk).await {
-        Err(e) => lines.push(e),
-        Ok(cloud) => {
-            lines.push(aws::discovered_certificate_stage(&cloud, &hosts).await);
-            for h in &hosts {
-                let stage = named("dns record", h, &hosts);
-                lines.push(aws::dns_record_stage(&cloud, h, lb.as_deref(), false, stage).await);
-            }
-            lines.push(aws::targets_stage(&cloud, lb.as_deref()).await);
-        }
-    }
+    let certificates = aws::Certificates::Discovered;
+    lines.extend(aws::stages(&s.sdk, &hosts, lb.as_deref(), certificates).await);
     lines.extend(reach::stages(&hosts, timeout).await);
     Ok(Stages { hosts, lb, lines })
 }
