@@ -101,8 +101,8 @@ async fn warn_class_overrides(
         && let Some(c) = list.iter().find(|c| c.name == class)
         && let Ok(Some((params, spec))) = controllers::class_params(&s.client, c).await
     {
-        let wanted = (flags.group.as_deref(), flags.waf_acl.as_deref());
-        for o in controllers::overrides(&spec, flags.internal, wanted.0, wanted.1) {
+        let (group, waf_acl) = (flags.group.as_deref(), flags.waf_acl.as_deref());
+        for o in controllers::overrides(&spec, flags.internal, group, waf_acl) {
             output::warn(
                 palette,
                 format!(
