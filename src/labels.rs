@@ -16,3 +16,13 @@ pub mod rotate {
     /// How many newest versions `prune` keeps by default, for rollback.
     pub const DEFAULT_KEEP: usize = 5;
 }
+
+/// What `kubectl publish` puts on each object it makes; `unpublish` and the
+/// completion of published names find them by these.
+pub mod publish {
+    pub const MANAGED_BY_LABEL: &str = "app.kubernetes.io/managed-by";
+    /// The value of [`MANAGED_BY_LABEL`] on what publish made.
+    pub const MANAGED_BY: &str = "kubectl-publish";
+    /// The publication's name.
+    pub const NAME_LABEL: &str = "publish.honban.io/name";
+}

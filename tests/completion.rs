@@ -358,7 +358,7 @@ fn completion_against_an_unreachable_cluster_is_quiet() {
 
 #[test]
 fn publish_completes_kinds_workloads_and_published_names() {
-    use honban::publish::build::{MANAGED_BY, MANAGED_BY_LABEL, NAME_LABEL};
+    use honban::labels::publish::{MANAGED_BY, MANAGED_BY_LABEL, NAME_LABEL};
     let env = testenv();
     let mine = env.namespace("cmpl-pub");
     let other = env.namespace("cmpl-pub-other");

@@ -14,13 +14,14 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use super::Session;
 use super::build::FIELD_MANAGER;
 use crate::client::api_error;
 use crate::error::{Error, Result};
 
 /// One object to apply.
 #[derive(Debug, Clone)]
-pub enum Object {
+pub(crate) enum Object {
     Namespace(Box<Namespace>),
     Service(Box<Service>),
     Ingress(Box<Ingress>),
@@ -29,7 +30,7 @@ pub enum Object {
 }
 
 impl Object {
-    pub fn name(&self) -> String {
+    pub(crate) fn name(&self) -> String {
         match self {
             Object::Namespace(o) => o.name_any(),
             Object::Service(o) => o.name_any(),
@@ -39,7 +40,7 @@ impl Object {
     }
 
     /// kubectl's `-o name` form.
-    pub fn kind_name(&self) -> String {
+    pub(crate) fn kind_name(&self) -> String {
         let kind = match self {
             Object::Namespace(_) => "namespace".to_string(),
             Object::Service(_) => "service".to_string(),
@@ -49,7 +50,7 @@ impl Object {
         format!("{kind}/{}", self.name())
     }
 
-    pub fn to_value(&self) -> Value {
+    pub(crate) fn to_value(&self) -> Value {
         let v = match self {
             Object::Namespace(o) => serde_json::to_value(o),
             Object::Service(o) => serde_json::to_value(o),
@@ -62,14 +63,14 @@ impl Object {
 
 /// What an apply did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
+pub(crate) enum Outcome {
     Created,
     Configured,
     Unchanged,
 }
 
 impl Outcome {
-    pub fn word(self) -> &'static str {
+    pub(crate) fn word(self) -> &'static str {
         match self {
             Outcome::Created => "created",
             Outcome::Configured => "configured",
@@ -79,26 +80,29 @@ impl Outcome {
 }
 
 /// The result of applying one object.
-pub struct Applied {
-    pub object: Object,
-    pub outcome: Outcome,
+pub(crate) struct Applied {
+    pub(crate) object: Object,
+    pub(crate) outcome: Outcome,
     /// The object as the server returned it.
-    pub result: Value,
+    pub(crate) result: Value,
     /// The live object before, if there was one.
-    pub before: Option<Value>,
+    pub(crate) before: Option<Value>,
 }
 
-pub struct Applier {
-    pub client: kube::Client,
-    pub context: String,
-    pub namespace: String,
-    pub force_conflicts: bool,
-    /// Live resourceVersions already read (`kind/name` → None when absent),
-    /// so a real apply does not read the object again.
-    pub known: std::collections::BTreeMap<String, Option<String>>,
+/// Live resourceVersions by `kind/name`; None when the object is absent.
+pub(crate) type Known = std::collections::BTreeMap<String, Option<String>>;
+
+/// Applies objects in the session's namespace.
+pub(crate) struct Applier<'a> {
+    pub(crate) session: &'a Session,
+    /// `--force-conflicts`.
+    pub(crate) force_conflicts: bool,
+    /// Live resourceVersions already read, so a real apply does not read
+    /// the object again.
+    pub(crate) known: Known,
 }
 
-impl Applier {
+impl Applier<'_> {
     fn params(&self, dry_run: bool) -> PatchParams {
         let mut p = PatchParams::apply(FIELD_MANAGER);
         if self.force_conflicts {
@@ -130,7 +134,7 @@ impl Applier {
                 let live = api
                     .get_opt(&name)
                     .await
-                    .map_err(|e| api_error(&self.context, e))?;
+                    .map_err(|e| api_error(&self.session.context, e))?;
                 let version = live.as_ref().map(rv);
                 (live.as_ref().map(to_value), version)
             }
@@ -156,16 +160,16 @@ impl Applier {
                 s.message
             ));
         }
-        api_error(&self.context, e)
+        api_error(&self.session.context, e)
     }
 
-    pub async fn apply(&self, object: &Object, dry_run: bool) -> Result<Applied> {
+    pub(crate) async fn apply(&self, object: &Object, dry_run: bool) -> Result<Applied> {
         let kind_name = object.kind_name();
         let kind_name = kind_name.as_str();
         let (before, result, outcome) = match object {
             Object::Namespace(o) => {
                 self.apply_one(
-                    Api::<Namespace>::all(self.client.clone()),
+                    Api::<Namespace>::all(self.session.client.clone()),
                     &**o,
                     kind_name,
                     dry_run,
@@ -174,7 +178,10 @@ impl Applier {
             }
             Object::Service(o) => {
                 self.apply_one(
-                    Api::<Service>::namespaced(self.client.clone(), &self.namespace),
+                    Api::<Service>::namespaced(
+                        self.session.client.clone(),
+                        &self.session.namespace,
+                    ),
                     &**o,
                     kind_name,
                     dry_run,
@@ -183,7 +190,10 @@ impl Applier {
             }
             Object::Ingress(o) => {
                 self.apply_one(
-                    Api::<Ingress>::namespaced(self.client.clone(), &self.namespace),
+                    Api::<Ingress>::namespaced(
+                        self.session.client.clone(),
+                        &self.session.namespace,
+                    ),
                     &**o,
                     kind_name,
                     dry_run,
@@ -192,7 +202,11 @@ impl Applier {
             }
             Object::Custom(o, ar) => {
                 self.apply_one(
-                    Api::<DynamicObject>::namespaced_with(self.client.clone(), &self.namespace, ar),
+                    Api::<DynamicObject>::namespaced_with(
+                        self.session.client.clone(),
+                        &self.session.namespace,
+                        ar,
+                    ),
                     &**o,
                     kind_name,
                     dry_run,
@@ -212,7 +226,7 @@ impl Applier {
     /// server dry run, so a rejected object stops the run before anything is
     /// written (the first one fails alone if it fails). A Service this run
     /// created is deleted again should a later object still fail.
-    pub async fn apply_all(&self, objects: &[Object]) -> Result<Vec<Applied>> {
+    pub(crate) async fn apply_all(&self, objects: &[Object]) -> Result<Vec<Applied>> {
         for o in objects.iter().skip(1) {
             self.apply(o, true).await?;
         }
@@ -224,8 +238,10 @@ impl Applier {
                     let mut undone = Vec::new();
                     for a in done.iter().rev() {
                         if let (Object::Service(s), Outcome::Created) = (&a.object, a.outcome) {
-                            let api =
-                                Api::<Service>::namespaced(self.client.clone(), &self.namespace);
+                            let api = Api::<Service>::namespaced(
+                                self.session.client.clone(),
+                                &self.session.namespace,
+                            );
                             if api
                                 .delete(&s.name_any(), &DeleteParams::default())
                                 .await
@@ -250,7 +266,7 @@ impl Applier {
 }
 
 /// Drops what the server adds to every object, for diffs.
-pub fn strip_server_fields(v: &mut Value) {
+pub(crate) fn strip_server_fields(v: &mut Value) {
     if let Some(meta) = v.get_mut("metadata").and_then(Value::as_object_mut) {
         for k in [
             "managedFields",
@@ -275,13 +291,13 @@ pub fn strip_server_fields(v: &mut Value) {
 
 /// YAML as kubectl writes it: long strings (ARNs, JSON annotations) stay on
 /// one line instead of folding.
-pub fn to_yaml(v: &Value) -> Result<String> {
+pub(crate) fn to_yaml(v: &Value) -> Result<String> {
     let options = serde_saphyr::ser_options! { prefer_block_scalars: false };
     serde_saphyr::to_string_with_options(v, options).map_err(|e| Error::Failed(e.to_string()))
 }
 
 /// A unified diff of one object, live against what applying would make.
-pub fn diff(kind_name: &str, live: Option<&Value>, planned: &Value) -> Result<String> {
+pub(crate) fn diff(kind_name: &str, live: Option<&Value>, planned: &Value) -> Result<String> {
     let render = |v: Option<&Value>| -> Result<String> {
         match v {
             None => Ok(String::new()),
@@ -308,7 +324,7 @@ pub fn diff(kind_name: &str, live: Option<&Value>, planned: &Value) -> Result<St
 }
 
 /// Objects as a YAML stream (`---` between documents).
-pub fn yaml_stream(values: &[Value]) -> Result<String> {
+pub(crate) fn yaml_stream(values: &[Value]) -> Result<String> {
     let mut out = String::new();
     for v in values {
         let doc = to_yaml(v)?;
@@ -322,7 +338,7 @@ pub fn yaml_stream(values: &[Value]) -> Result<String> {
 }
 
 /// Objects as a kubectl `List`.
-pub fn json_list(values: &[Value]) -> Value {
+pub(crate) fn json_list(values: &[Value]) -> Value {
     serde_json::json!({
         "apiVersion": "v1",
         "kind": "List",

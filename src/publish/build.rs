@@ -11,52 +11,51 @@ use k8s_openapi::api::networking::v1::{
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
+use super::args::PublishFlags;
 use super::workload::HealthCheck;
+// The labels that let `unpublish` find exactly what publish made.
+use crate::labels::publish::{MANAGED_BY, MANAGED_BY_LABEL, NAME_LABEL};
 
 /// Server-side apply field manager.
-pub const FIELD_MANAGER: &str = "honban";
-/// Labels that let `unpublish` find exactly what publish made.
-pub const MANAGED_BY_LABEL: &str = "app.kubernetes.io/managed-by";
-pub const MANAGED_BY: &str = "kubectl-publish";
-pub const NAME_LABEL: &str = "publish.honban.io/name";
+pub(crate) const FIELD_MANAGER: &str = "honban";
 
 /// The ALB controller's annotation prefix.
-pub const ALB: &str = "alb.ingress.kubernetes.io/";
+pub(crate) const ALB: &str = "alb.ingress.kubernetes.io/";
 /// The AWS console's default; the controller's own default dates from 2016.
-pub const SSL_POLICY: &str = "ELBSecurityPolicy-TLS13-1-2-Res-2021-06";
-pub const LISTEN_PORTS: &str = r#"[{"HTTP":80},{"HTTPS":443}]"#;
+pub(crate) const SSL_POLICY: &str = "ELBSecurityPolicy-TLS13-1-2-Res-2021-06";
+pub(crate) const LISTEN_PORTS: &str = r#"[{"HTTP":80},{"HTTPS":443}]"#;
 /// The kubelet counts 200-399 as ready; so does the ALB then.
-pub const SUCCESS_CODES: &str = "200-399";
-pub const READINESS_GATE_LABEL: &str = "elbv2.k8s.aws/pod-readiness-gate-inject";
+pub(crate) const SUCCESS_CODES: &str = "200-399";
+pub(crate) const READINESS_GATE_LABEL: &str = "elbv2.k8s.aws/pod-readiness-gate-inject";
 
 /// How the Ingress gets its certificate.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Certificate {
+pub(crate) enum Certificate {
     /// Pinned ARNs; the first is the listener's default.
     Arns(Vec<String>),
     /// The ALB controller requests one (v3.3.0+).
     Create,
 }
 
-/// Everything the Ingress is made from.
+/// Everything the Ingress is made from: `--internal`, `--group` and
+/// `--waf-acl` as given, and what was derived from the flags and the cluster.
 #[derive(Debug, Clone)]
-pub struct IngressPlan {
-    pub name: String,
-    pub namespace: String,
-    pub class: String,
-    pub hosts: Vec<String>,
-    pub service: String,
-    pub port: i32,
-    pub internal: bool,
-    pub certificate: Certificate,
-    pub health: HealthCheck,
-    pub group: Option<String>,
-    pub waf_acl: Option<String>,
-    pub tags: Vec<(String, String)>,
-    pub dns_prefixes: Vec<String>,
+pub(crate) struct IngressPlan<'a> {
+    pub(crate) flags: &'a PublishFlags,
+    pub(crate) name: String,
+    pub(crate) namespace: String,
+    pub(crate) class: String,
+    pub(crate) hosts: Vec<String>,
+    pub(crate) service: String,
+    pub(crate) port: i32,
+    pub(crate) certificate: Certificate,
+    pub(crate) health: HealthCheck,
+    /// `--tags`, parsed.
+    pub(crate) tags: Vec<(String, String)>,
+    pub(crate) dns_prefixes: Vec<String>,
 }
 
-pub fn labels(name: &str) -> BTreeMap<String, String> {
+pub(crate) fn labels(name: &str) -> BTreeMap<String, String> {
     BTreeMap::from([
         (MANAGED_BY_LABEL.to_string(), MANAGED_BY.to_string()),
         (NAME_LABEL.to_string(), name.to_string()),
@@ -64,26 +63,26 @@ pub fn labels(name: &str) -> BTreeMap<String, String> {
 }
 
 /// The label selector matching what publish made under `name`.
-pub fn selector(name: &str) -> String {
+pub(crate) fn selector(name: &str) -> String {
     format!("{MANAGED_BY_LABEL}={MANAGED_BY},{NAME_LABEL}={name}")
 }
 
 /// Whether an object's labels say publish made it under `name`.
-pub fn is_ours(labels: Option<&BTreeMap<String, String>>, name: &str) -> bool {
+pub(crate) fn is_ours(labels: Option<&BTreeMap<String, String>>, name: &str) -> bool {
     labels.is_some_and(|l| {
         l.get(MANAGED_BY_LABEL).map(String::as_str) == Some(MANAGED_BY)
             && l.get(NAME_LABEL).map(String::as_str) == Some(name)
     })
 }
 
-pub fn annotations(plan: &IngressPlan) -> BTreeMap<String, String> {
+pub(crate) fn annotations(plan: &IngressPlan) -> BTreeMap<String, String> {
     let mut a = BTreeMap::new();
     let mut set = |k: &str, v: String| {
         a.insert(format!("{ALB}{k}"), v);
     };
     set(
         "scheme",
-        if plan.internal {
+        if plan.flags.internal {
             "internal"
         } else {
             "internet-facing"
@@ -115,10 +114,10 @@ pub fn annotations(plan: &IngressPlan) -> BTreeMap<String, String> {
             }
         }
     }
-    if let Some(g) = &plan.group {
+    if let Some(g) = &plan.flags.group {
         set("group.name", g.clone());
     }
-    if let Some(w) = &plan.waf_acl {
+    if let Some(w) = &plan.flags.waf_acl {
         set("wafv2-acl-arn", w.clone());
     }
     if !plan.tags.is_empty() {
@@ -137,7 +136,7 @@ pub fn annotations(plan: &IngressPlan) -> BTreeMap<String, String> {
     a
 }
 
-pub fn ingress(plan: &IngressPlan) -> Ingress {
+pub(crate) fn ingress(plan: &IngressPlan) -> Ingress {
     let backend = IngressBackend {
         service: Some(IngressServiceBackend {
             name: plan.service.clone(),
@@ -183,7 +182,7 @@ pub fn ingress(plan: &IngressPlan) -> Ingress {
     }
 }
 
-pub fn service(
+pub(crate) fn service(
     name: &str,
     namespace: &str,
     selector: BTreeMap<String, String>,
@@ -208,7 +207,7 @@ pub fn service(
 
 /// Only the readiness-gate label: server-side apply merges it in and owns
 /// nothing else of the namespace.
-pub fn namespace_label(namespace: &str) -> Namespace {
+pub(crate) fn namespace_label(namespace: &str) -> Namespace {
     Namespace {
         metadata: ObjectMeta {
             name: Some(namespace.into()),
@@ -227,15 +226,15 @@ pub fn namespace_label(namespace: &str) -> Namespace {
 mod tests {
     use super::*;
 
-    fn plan() -> IngressPlan {
+    fn plan(flags: &PublishFlags) -> IngressPlan<'_> {
         IngressPlan {
+            flags,
             name: "web".into(),
             namespace: "shop".into(),
             class: "alb".into(),
             hosts: vec!["web.example.com".into(), "www.example.com".into()],
             service: "web".into(),
             port: 8080,
-            internal: false,
             certificate: Certificate::Arns(vec!["arn:a".into(), "arn:b".into()]),
             health: HealthCheck::Probe {
                 container: "web".into(),
@@ -244,8 +243,6 @@ mod tests {
                 https: false,
                 headers: vec![],
             },
-            group: None,
-            waf_acl: None,
             tags: vec![("team".into(), "web".into()), ("env".into(), "prod".into())],
             dns_prefixes: vec![super::super::controllers::DNS_PREFIX.into()],
         }
@@ -253,7 +250,7 @@ mod tests {
 
     #[test]
     fn default_annotations() {
-        let a = annotations(&plan());
+        let a = annotations(&plan(&PublishFlags::default()));
         let get = |k: &str| a.get(&format!("{ALB}{k}")).map(String::as_str);
         assert_eq!(get("scheme"), Some("internet-facing"));
         assert_eq!(get("target-type"), Some("ip"));
@@ -275,11 +272,14 @@ mod tests {
 
     #[test]
     fn options_change_annotations() {
-        let mut p = plan();
-        p.internal = true;
+        let flags = PublishFlags {
+            internal: true,
+            group: Some("shared".into()),
+            waf_acl: Some("arn:aws:wafv2:x".into()),
+            ..Default::default()
+        };
+        let mut p = plan(&flags);
         p.certificate = Certificate::Create;
-        p.group = Some("shared".into());
-        p.waf_acl = Some("arn:aws:wafv2:x".into());
         p.health = HealthCheck::Probe {
             container: "web".into(),
             path: "/ready".into(),
@@ -301,7 +301,7 @@ mod tests {
 
     #[test]
     fn ingress_shape() {
-        let i = ingress(&plan());
+        let i = ingress(&plan(&PublishFlags::default()));
         let spec = i.spec.unwrap();
         assert_eq!(spec.ingress_class_name.as_deref(), Some("alb"));
         assert_eq!(spec.tls.unwrap()[0].hosts.as_ref().unwrap().len(), 2);

@@ -17,21 +17,21 @@ use crate::error::{Error, Result};
 /// What publish needs to know about one ACM certificate.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct CertInfo {
-    pub arn: String,
-    pub domain: String,
+pub(crate) struct CertInfo {
+    pub(crate) arn: String,
+    pub(crate) domain: String,
     /// Subject alternative names (ACM lists the domain among them).
-    pub names: Vec<String>,
+    pub(crate) names: Vec<String>,
     /// ISSUED, PENDING_VALIDATION, EXPIRED, …
-    pub status: String,
+    pub(crate) status: String,
     /// IMPORTED, AMAZON_ISSUED or PRIVATE.
-    pub kind: String,
+    pub(crate) kind: String,
     /// Seconds since the epoch.
-    pub not_after: Option<i64>,
+    pub(crate) not_after: Option<i64>,
 }
 
 impl CertInfo {
-    pub fn private_ca(&self) -> bool {
+    pub(crate) fn private_ca(&self) -> bool {
         self.kind == "PRIVATE"
     }
 
@@ -40,7 +40,7 @@ impl CertInfo {
     }
 
     /// How this certificate covers `host`, if it does.
-    pub fn covers(&self, host: &str) -> Option<Match> {
+    pub(crate) fn covers(&self, host: &str) -> Option<Match> {
         let mut best = None;
         for name in self.all_names() {
             let name = name.trim_end_matches('.').to_ascii_lowercase();
@@ -61,19 +61,19 @@ impl CertInfo {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Match {
+pub(crate) enum Match {
     Exact,
     Wildcard(String),
 }
 
 /// The certificate chosen for one host, and why.
 #[derive(Debug, Clone)]
-pub struct Choice {
-    pub host: String,
-    pub cert: CertInfo,
-    pub matched: Match,
+pub(crate) struct Choice {
+    pub(crate) host: String,
+    pub(crate) cert: CertInfo,
+    pub(crate) matched: Match,
     /// Other certificates covering the host, each with why it lost.
-    pub passed_over: Vec<(CertInfo, String)>,
+    pub(crate) passed_over: Vec<(CertInfo, String)>,
 }
 
 fn date(secs: i64) -> String {
@@ -86,12 +86,12 @@ fn days_left(not_after: i64, now: i64) -> i64 {
 
 impl Choice {
     /// One line: which certificate for which host, and why.
-    pub fn reason(&self, now: i64) -> String {
+    pub(crate) fn reason(&self, now: i64) -> String {
         format!("certificate for {}: {}", self.host, self.summary(now))
     }
 
     /// Which certificate and why.
-    pub fn summary(&self, now: i64) -> String {
+    pub(crate) fn summary(&self, now: i64) -> String {
         let matched = match &self.matched {
             Match::Exact => "exact match".to_string(),
             Match::Wildcard(w) => format!("wildcard {w}"),
@@ -131,7 +131,11 @@ fn unusable(cert: &CertInfo, now: i64) -> Option<String> {
 }
 
 /// Picks the certificate for `host`, or says why none fits.
-pub fn choose(certs: &[CertInfo], host: &str, now: i64) -> std::result::Result<Choice, String> {
+pub(crate) fn choose(
+    certs: &[CertInfo],
+    host: &str,
+    now: i64,
+) -> std::result::Result<Choice, String> {
     let covering: Vec<(&CertInfo, Match)> = certs
         .iter()
         .filter_map(|c| c.covers(host).map(|m| (c, m)))
@@ -203,7 +207,7 @@ const KEY_TYPES: &[&str] = &[
 ];
 
 /// Every certificate in the region that might cover one of `hosts`.
-pub async fn list_candidates(
+pub(crate) async fn list_candidates(
     client: &aws_sdk_acm::Client,
     hosts: &[String],
 ) -> Result<Vec<CertInfo>> {
@@ -273,7 +277,7 @@ pub async fn list_candidates(
 }
 
 /// One certificate's details.
-pub async fn describe(client: &aws_sdk_acm::Client, arn: &str) -> Result<CertInfo> {
+pub(crate) async fn describe(client: &aws_sdk_acm::Client, arn: &str) -> Result<CertInfo> {
     let out = client
         .describe_certificate()
         .certificate_arn(arn)
@@ -300,7 +304,7 @@ pub async fn describe(client: &aws_sdk_acm::Client, arn: &str) -> Result<CertInf
 }
 
 /// The certificate ARNs for the hosts, chosen in ACM, with a reason each.
-pub async fn resolve(
+pub(crate) async fn resolve(
     sdk: &crate::aws::sdk::SdkOptions,
     hosts: &[String],
 ) -> Result<(Vec<String>, Vec<String>)> {

@@ -20,9 +20,9 @@ use crate::aws::sdk::{self, SdkOptions};
 use crate::error::{Error, Result};
 
 /// The AWS side of one command: configuration and clients.
-pub struct Cloud {
-    pub config: SdkConfig,
-    pub region: String,
+pub(crate) struct Cloud {
+    pub(crate) config: SdkConfig,
+    pub(crate) region: String,
     http: std::sync::OnceLock<std::result::Result<net::HttpsClient, String>>,
 }
 
@@ -34,12 +34,12 @@ fn one_line(text: impl std::fmt::Display) -> String {
 }
 
 /// What to do when the credential chain finds nothing.
-pub const CREDENTIALS_FIX: &str =
+pub(crate) const CREDENTIALS_FIX: &str =
     "set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or pass --profile";
 
 /// One line for an SDK error: the service's code and message, or why the
 /// call could not be made.
-pub fn sdk_error<E, R>(what: &str, e: &SdkError<E, R>) -> String
+pub(crate) fn sdk_error<E, R>(what: &str, e: &SdkError<E, R>) -> String
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug,
@@ -79,7 +79,7 @@ where
 }
 
 impl Cloud {
-    pub async fn connect(opts: &SdkOptions) -> Result<Cloud> {
+    pub(crate) async fn connect(opts: &SdkOptions) -> Result<Cloud> {
         let region = sdk::region(opts)?;
         let config = sdk::load(opts).await?;
         Ok(Cloud {
@@ -89,22 +89,22 @@ impl Cloud {
         })
     }
 
-    pub fn acm(&self) -> aws_sdk_acm::Client {
+    pub(crate) fn acm(&self) -> aws_sdk_acm::Client {
         aws_sdk_acm::Client::new(&self.config)
     }
 
-    pub fn route53(&self) -> aws_sdk_route53::Client {
+    pub(crate) fn route53(&self) -> aws_sdk_route53::Client {
         aws_sdk_route53::Client::new(&self.config)
     }
 
-    pub fn elbv2(&self) -> aws_sdk_elasticloadbalancingv2::Client {
+    pub(crate) fn elbv2(&self) -> aws_sdk_elasticloadbalancingv2::Client {
         aws_sdk_elasticloadbalancingv2::Client::new(&self.config)
     }
 
     /// The caller's credentials, or why the chain found none (the cause
     /// alone; callers add [`CREDENTIALS_FIX`]). Lets a command that makes
     /// several AWS calls say it once instead of once per call.
-    pub async fn credentials(
+    pub(crate) async fn credentials(
         &self,
     ) -> std::result::Result<aws_credential_types::Credentials, String> {
         let provider = self
@@ -196,7 +196,7 @@ impl Cloud {
     }
 
     /// The subnets of a VPC.
-    pub async fn subnets(&self, vpc: &str) -> std::result::Result<Vec<Subnet>, String> {
+    pub(crate) async fn subnets(&self, vpc: &str) -> std::result::Result<Vec<Subnet>, String> {
         let mut out = Vec::new();
         let mut token: Option<String> = None;
         loop {
@@ -221,7 +221,7 @@ impl Cloud {
     }
 
     /// The VPC of an EC2 instance.
-    pub async fn instance_vpc(
+    pub(crate) async fn instance_vpc(
         &self,
         instance: &str,
     ) -> std::result::Result<Option<String>, String> {
@@ -236,7 +236,7 @@ impl Cloud {
 
     /// The hosted zone for `host`: the longest zone name it falls under,
     /// public zones first unless `private` is wanted.
-    pub async fn hosted_zone(&self, host: &str, private: bool) -> Result<Option<Zone>> {
+    pub(crate) async fn hosted_zone(&self, host: &str, private: bool) -> Result<Option<Zone>> {
         let client = self.route53();
         let mut pages = client.list_hosted_zones().into_paginator().send();
         let mut zones = Vec::new();
@@ -259,7 +259,7 @@ impl Cloud {
     }
 
     /// The records named `name` in a zone.
-    pub async fn records(&self, zone: &str, name: &str) -> Result<Vec<Record>> {
+    pub(crate) async fn records(&self, zone: &str, name: &str) -> Result<Vec<Record>> {
         let out = self
             .route53()
             .list_resource_record_sets()
@@ -289,7 +289,7 @@ impl Cloud {
     }
 
     /// The load balancer answering at `dns_name`.
-    pub async fn load_balancer(&self, dns_name: &str) -> Result<Option<LoadBalancer>> {
+    pub(crate) async fn load_balancer(&self, dns_name: &str) -> Result<Option<LoadBalancer>> {
         let want = dns_name
             .trim_end_matches('.')
             .trim_start_matches("dualstack.")
@@ -316,7 +316,7 @@ impl Cloud {
     }
 
     /// Target health across a load balancer's target groups.
-    pub async fn target_health(&self, lb_arn: &str) -> Result<TargetHealth> {
+    pub(crate) async fn target_health(&self, lb_arn: &str) -> Result<TargetHealth> {
         let client = self.elbv2();
         let groups = client
             .describe_target_groups()
@@ -360,42 +360,42 @@ impl Cloud {
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Subnet {
-    pub id: String,
-    pub zone: String,
-    pub vpc: String,
-    pub public_ip_on_launch: bool,
-    pub tags: BTreeMap<String, String>,
+pub(crate) struct Subnet {
+    pub(crate) id: String,
+    pub(crate) zone: String,
+    pub(crate) vpc: String,
+    pub(crate) public_ip_on_launch: bool,
+    pub(crate) tags: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Zone {
-    pub id: String,
-    pub name: String,
-    pub private: bool,
+pub(crate) struct Zone {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) private: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Record {
-    pub kind: String,
-    pub alias: Option<String>,
-    pub values: Vec<String>,
+pub(crate) struct Record {
+    pub(crate) kind: String,
+    pub(crate) alias: Option<String>,
+    pub(crate) values: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
-pub struct LoadBalancer {
-    pub arn: String,
-    pub name: String,
-    pub scheme: String,
+pub(crate) struct LoadBalancer {
+    pub(crate) arn: String,
+    pub(crate) name: String,
+    pub(crate) scheme: String,
 }
 
 #[derive(Debug, Clone, Default)]
-pub struct TargetHealth {
-    pub groups: usize,
-    pub total: usize,
-    pub healthy: usize,
+pub(crate) struct TargetHealth {
+    pub(crate) groups: usize,
+    pub(crate) total: usize,
+    pub(crate) healthy: usize,
     /// Why the others are not healthy, with counts.
-    pub reasons: BTreeMap<String, usize>,
+    pub(crate) reasons: BTreeMap<String, usize>,
 }
 
 type XmlResult<T> = std::result::Result<T, aws_smithy_xml::decode::XmlDecodeError>;

@@ -8,41 +8,43 @@ use kube::api::{Api, ListParams};
 use kube::core::{ApiResource, DynamicObject, GroupVersionKind};
 use serde::Serialize;
 
+use super::build::SSL_POLICY;
+
 /// The ALB controller's IngressClass controller names.
-pub const LBC_CONTROLLER: &str = "ingress.k8s.aws/alb";
-pub const AUTO_MODE_CONTROLLER: &str = "eks.amazonaws.com/alb";
+pub(crate) const LBC_CONTROLLER: &str = "ingress.k8s.aws/alb";
+pub(crate) const AUTO_MODE_CONTROLLER: &str = "eks.amazonaws.com/alb";
 /// external-dns moved its prefix in v0.22.0 (#6424), with no fallback.
-pub const DNS_PREFIX: &str = "external-dns.kubernetes.io/";
-pub const DNS_PREFIX_ALPHA: &str = "external-dns.alpha.kubernetes.io/";
+pub(crate) const DNS_PREFIX: &str = "external-dns.kubernetes.io/";
+pub(crate) const DNS_PREFIX_ALPHA: &str = "external-dns.alpha.kubernetes.io/";
 const DNS_PREFIX_SINCE: (u64, u64, u64) = (0, 22, 0);
 /// The ALB controller creates ACM certificates from v3.3.0, behind a feature gate.
 const CERT_CREATION_SINCE: (u64, u64, u64) = (3, 3, 0);
-pub const CERT_CREATION_GATE: &str = "EnableCertificateManagement";
+pub(crate) const CERT_CREATION_GATE: &str = "EnableCertificateManagement";
 /// Image repository names (the last path segment) of the two controllers.
-pub const LBC_IMAGE: &str = "aws-load-balancer-controller";
-pub const EXTERNAL_DNS_IMAGE: &str = "external-dns";
+pub(crate) const LBC_IMAGE: &str = "aws-load-balancer-controller";
+pub(crate) const EXTERNAL_DNS_IMAGE: &str = "external-dns";
 
 /// A controller Deployment found in the cluster.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Found {
-    pub namespace: String,
-    pub name: String,
-    pub image: String,
+pub(crate) struct Found {
+    pub(crate) namespace: String,
+    pub(crate) name: String,
+    pub(crate) image: String,
     /// The image tag's version, when the tag is a version.
     #[serde(skip)]
-    pub version: Option<(u64, u64, u64)>,
-    pub args: Vec<String>,
-    pub ready: i32,
-    pub replicas: i32,
+    pub(crate) version: Option<(u64, u64, u64)>,
+    pub(crate) args: Vec<String>,
+    pub(crate) ready: i32,
+    pub(crate) replicas: i32,
 }
 
 impl Found {
-    pub fn id(&self) -> String {
+    pub(crate) fn id(&self) -> String {
         format!("{}/{}", self.namespace, self.name)
     }
 
-    pub fn version_text(&self) -> String {
+    pub(crate) fn version_text(&self) -> String {
         match self.version {
             Some((a, b, c)) => format!("v{a}.{b}.{c}"),
             None => format!("version unknown (image {})", self.image),
@@ -50,12 +52,12 @@ impl Found {
     }
 
     /// The values of `--NAME` (as `--NAME=V` or `--NAME V`).
-    pub fn flag(&self, name: &str) -> Vec<String> {
+    pub(crate) fn flag(&self, name: &str) -> Vec<String> {
         flag_values(&self.args, name)
     }
 }
 
-pub fn flag_values(args: &[String], name: &str) -> Vec<String> {
+pub(crate) fn flag_values(args: &[String], name: &str) -> Vec<String> {
     let long = format!("--{name}");
     let mut out = Vec::new();
     let mut it = args.iter().peekable();
@@ -74,7 +76,7 @@ pub fn flag_values(args: &[String], name: &str) -> Vec<String> {
 }
 
 /// `repo/name:v1.2.3[-suffix][@sha256:…]` → (1, 2, 3).
-pub fn image_version(image: &str) -> Option<(u64, u64, u64)> {
+pub(crate) fn image_version(image: &str) -> Option<(u64, u64, u64)> {
     let without_digest = image.split('@').next()?;
     let last = without_digest.rsplit('/').next()?;
     let (_, tag) = last.split_once(':')?;
@@ -88,7 +90,7 @@ pub fn image_version(image: &str) -> Option<(u64, u64, u64)> {
 }
 
 /// The last path segment of an image's repository, without tag or digest.
-pub fn image_name(image: &str) -> &str {
+pub(crate) fn image_name(image: &str) -> &str {
     let without_digest = image.split('@').next().unwrap_or(image);
     let last = without_digest.rsplit('/').next().unwrap_or(without_digest);
     last.split(':').next().unwrap_or(last)
@@ -96,7 +98,7 @@ pub fn image_name(image: &str) -> &str {
 
 /// Deployments in every namespace (those with `labels`, when given). Err:
 /// why they could not be listed.
-pub async fn deployments_labelled(
+pub(crate) async fn deployments_labelled(
     client: &kube::Client,
     labels: Option<&str>,
 ) -> Result<Vec<Deployment>, String> {
@@ -116,12 +118,12 @@ pub async fn deployments_labelled(
 }
 
 /// Every Deployment in the cluster.
-pub async fn deployments(client: &kube::Client) -> Result<Vec<Deployment>, String> {
+pub(crate) async fn deployments(client: &kube::Client) -> Result<Vec<Deployment>, String> {
     deployments_labelled(client, None).await
 }
 
 /// The Deployments with a container whose image is `image` (by repository name).
-pub fn matching(deployments: &[Deployment], image: &str) -> Vec<Found> {
+pub(crate) fn matching(deployments: &[Deployment], image: &str) -> Vec<Found> {
     let mut out = Vec::new();
     for d in deployments {
         let spec = d.spec.as_ref();
@@ -154,15 +156,15 @@ pub fn matching(deployments: &[Deployment], image: &str) -> Vec<Found> {
 }
 
 /// The ALB controller and external-dns Deployments found.
-pub struct Scan {
-    pub lbc: Result<Vec<Found>, String>,
-    pub external_dns: Result<Vec<Found>, String>,
+pub(crate) struct Scan {
+    pub(crate) lbc: Result<Vec<Found>, String>,
+    pub(crate) external_dns: Result<Vec<Found>, String>,
 }
 
 /// Both charts label their Deployment `app.kubernetes.io/name=<name>`: a
 /// cluster that installed both with them is answered by one small list. Any
 /// other cluster costs a list of every Deployment.
-pub async fn scan(client: &kube::Client) -> Scan {
+pub(crate) async fn scan(client: &kube::Client) -> Scan {
     let selector = format!("app.kubernetes.io/name in ({LBC_IMAGE},{EXTERNAL_DNS_IMAGE})");
     let from = |list: &[Deployment]| Scan {
         lbc: Ok(matching(list, LBC_IMAGE)),
@@ -187,14 +189,14 @@ pub async fn scan(client: &kube::Client) -> Scan {
 
 /// The prefixes external-dns reads, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DnsPrefixes {
-    pub prefixes: Vec<String>,
-    pub reason: String,
+pub(crate) struct DnsPrefixes {
+    pub(crate) prefixes: Vec<String>,
+    pub(crate) reason: String,
 }
 
 /// The prefix one external-dns Deployment reads: its `--annotation-prefix`,
 /// else the default of its version; None when the version is unknown.
-pub fn prefix_of(found: &Found) -> Option<String> {
+pub(crate) fn prefix_of(found: &Found) -> Option<String> {
     if let Some(p) = found.flag("annotation-prefix").last() {
         let p = p.trim();
         return Some(if p.ends_with('/') {
@@ -215,7 +217,7 @@ pub fn prefix_of(found: &Found) -> Option<String> {
 /// The prefixes to write for the external-dns Deployments found (or the
 /// reason none could be looked at): each one's own, and both defaults when
 /// any version cannot be known.
-pub fn dns_prefixes(found: &Result<Vec<Found>, String>) -> DnsPrefixes {
+pub(crate) fn dns_prefixes(found: &Result<Vec<Found>, String>) -> DnsPrefixes {
     let both = || vec![DNS_PREFIX.to_string(), DNS_PREFIX_ALPHA.to_string()];
     match found {
         Err(why) => DnsPrefixes {
@@ -267,7 +269,7 @@ pub fn dns_prefixes(found: &Result<Vec<Found>, String>) -> DnsPrefixes {
 
 /// Whether an ALB controller can create ACM certificates: Ok(true) yes,
 /// Ok(false) unknown, Err(why not).
-pub fn cert_creation(lbc: &[Found]) -> Result<bool, String> {
+pub(crate) fn cert_creation(lbc: &[Found]) -> Result<bool, String> {
     let Some(c) = lbc.first() else {
         return Ok(false);
     };
@@ -298,27 +300,27 @@ pub fn cert_creation(lbc: &[Found]) -> Result<bool, String> {
 
 /// An IngressClass and, when it has them, its parameters.
 #[derive(Debug, Clone)]
-pub struct Class {
-    pub name: String,
-    pub controller: String,
-    pub params: Option<ParamsRef>,
+pub(crate) struct Class {
+    pub(crate) name: String,
+    pub(crate) controller: String,
+    pub(crate) params: Option<ParamsRef>,
 }
 
 #[derive(Debug, Clone)]
-pub struct ParamsRef {
-    pub api_group: String,
-    pub kind: String,
-    pub name: String,
+pub(crate) struct ParamsRef {
+    pub(crate) api_group: String,
+    pub(crate) kind: String,
+    pub(crate) name: String,
 }
 
 impl Class {
-    pub fn is_alb(&self) -> bool {
+    pub(crate) fn is_alb(&self) -> bool {
         self.controller == LBC_CONTROLLER || self.controller == AUTO_MODE_CONTROLLER
     }
 }
 
 /// Every IngressClass. Err: why they could not be listed.
-pub async fn classes(client: &kube::Client) -> Result<Vec<Class>, String> {
+pub(crate) async fn classes(client: &kube::Client) -> Result<Vec<Class>, String> {
     let api: Api<IngressClass> = Api::all(client.clone());
     let list = api
         .list(&ListParams::default())
@@ -348,7 +350,7 @@ pub async fn classes(client: &kube::Client) -> Result<Vec<Class>, String> {
 }
 
 /// The class to use when `--class` is not given: an ALB class, `alb` first.
-pub fn pick_class(classes: &[Class]) -> Option<&Class> {
+pub(crate) fn pick_class(classes: &[Class]) -> Option<&Class> {
     let mut alb: Vec<&Class> = classes.iter().filter(|c| c.is_alb()).collect();
     alb.sort_by_key(|c| (c.name != "alb", c.name.clone()));
     alb.first().copied()
@@ -357,23 +359,15 @@ pub fn pick_class(classes: &[Class]) -> Option<&Class> {
 /// A setting of an IngressClassParams that takes precedence over what
 /// publish writes on the Ingress.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Override {
-    pub field: String,
-    pub value: String,
+pub(crate) struct Override {
+    pub(crate) field: String,
+    pub(crate) value: String,
     /// What it means for a published Ingress.
-    pub effect: String,
-}
-
-/// What publish sets, to compare a params object against.
-#[derive(Debug, Clone, Default)]
-pub struct Intended {
-    pub internal: bool,
-    pub group: Option<String>,
-    pub waf_acl: Option<String>,
+    pub(crate) effect: String,
 }
 
 /// Reads the IngressClassParams a class points to. Ok(None): no params.
-pub async fn class_params(
+pub(crate) async fn class_params(
     client: &kube::Client,
     class: &Class,
 ) -> Result<Option<(String, serde_json::Value)>, String> {
@@ -410,8 +404,14 @@ pub async fn class_params(
     }
 }
 
-/// The settings of an IngressClassParams spec that override publish's.
-pub fn overrides(spec: &serde_json::Value, intended: &Intended) -> Vec<Override> {
+/// The settings of an IngressClassParams spec that override what publish
+/// sets for `--internal`, `--group` and `--waf-acl` (None: not given).
+pub(crate) fn overrides(
+    spec: &serde_json::Value,
+    internal: bool,
+    group: Option<&str>,
+    waf_acl: Option<&str>,
+) -> Vec<Override> {
     let mut out = Vec::new();
     let s = |k: &str| spec.get(k).and_then(|v| v.as_str()).map(str::to_string);
     let mut push = |field: &str, value: String, effect: String| {
@@ -422,7 +422,7 @@ pub fn overrides(spec: &serde_json::Value, intended: &Intended) -> Vec<Override>
         })
     };
     if let Some(scheme) = s("scheme") {
-        let wanted = if intended.internal {
+        let wanted = if internal {
             "internal"
         } else {
             "internet-facing"
@@ -445,12 +445,12 @@ pub fn overrides(spec: &serde_json::Value, intended: &Intended) -> Vec<Override>
         );
     }
     if let Some(p) = s("sslPolicy")
-        && p != super::build::SSL_POLICY
+        && p != SSL_POLICY
     {
         push(
             "sslPolicy",
             p.clone(),
-            format!("the TLS policy is {p}, not {}", super::build::SSL_POLICY),
+            format!("the TLS policy is {p}, not {SSL_POLICY}"),
         );
     }
     for key in ["certificateArn", "certificateARNs"] {
@@ -462,11 +462,29 @@ pub fn overrides(spec: &serde_json::Value, intended: &Intended) -> Vec<Override>
             );
         }
     }
+    out.extend(routing_overrides(spec, group, waf_acl));
+    out
+}
+
+/// The group, redirect, WAF and listener settings that override publish's.
+fn routing_overrides(
+    spec: &serde_json::Value,
+    group: Option<&str>,
+    waf_acl: Option<&str>,
+) -> Vec<Override> {
+    let mut out = Vec::new();
+    let mut push = |field: &str, value: String, effect: String| {
+        out.push(Override {
+            field: field.into(),
+            value,
+            effect,
+        })
+    };
     if let Some(g) = spec
         .get("group")
         .and_then(|g| g.get("name"))
         .and_then(|v| v.as_str())
-        && intended.group.as_deref() != Some(g)
+        && group != Some(g)
     {
         push(
             "group.name",
@@ -485,10 +503,10 @@ pub fn overrides(spec: &serde_json::Value, intended: &Intended) -> Vec<Override>
         }
     }
     for key in ["wafv2AclArn", "wafv2AclName"] {
-        if let Some(v) = s(key)
-            && intended.waf_acl.as_deref() != Some(v.as_str())
+        if let Some(v) = spec.get(key).and_then(|v| v.as_str())
+            && waf_acl != Some(v)
         {
-            push(key, v, "its WAF ACL replaces --waf-acl".into());
+            push(key, v.to_string(), "its WAF ACL replaces --waf-acl".into());
         }
     }
     if let Some(l) = spec.get("listeners").filter(|v| !v.is_null()) {
@@ -618,20 +636,17 @@ mod tests {
             "group": {"name": "shared"},
             "certificateArn": ["arn:aws:acm:us-east-1:1:certificate/x"]
         });
-        let o = overrides(&spec, &Intended::default());
+        let o = overrides(&spec, false, None, None);
         let fields: Vec<&str> = o.iter().map(|o| o.field.as_str()).collect();
         assert_eq!(
             fields,
             vec!["scheme", "sslPolicy", "certificateArn", "group.name"]
         );
-        let internal = Intended {
-            internal: true,
-            group: Some("shared".into()),
-            waf_acl: None,
-        };
         let o = overrides(
             &serde_json::json!({"scheme": "internal", "group": {"name": "shared"}}),
-            &internal,
+            true,
+            Some("shared"),
+            None,
         );
         assert!(o.is_empty(), "{o:?}");
     }

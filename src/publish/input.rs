@@ -2,11 +2,117 @@
 //! group name and ARNs. Every check here runs before anything is read from or
 //! written to the cluster.
 
+use super::args::{PublishFlags, RouteApi};
+use crate::cli::GlobalArgs;
 use crate::error::{Error, Result};
+use crate::output::Format;
+
+/// What `KIND/NAME` and the publish flags ask for, once checked: the values
+/// derived from the flags (the flags themselves are read where they land).
+#[derive(Debug, Clone)]
+pub(crate) struct Publication {
+    pub(crate) target: Target,
+    /// The name of the Service and Ingress or HTTPRoute: `--name`, else the workload's.
+    pub(crate) name: String,
+    pub(crate) hosts: Vec<String>,
+    pub(crate) tags: Vec<(String, String)>,
+}
+
+impl Publication {
+    /// Every check on what was typed, before anything is read from the cluster.
+    pub(crate) fn check(
+        flags: &PublishFlags,
+        target: &str,
+        global: &GlobalArgs,
+    ) -> Result<Publication> {
+        let target = Target::parse(target)?;
+        let hosts = parse_hosts(&flags.hosts)?;
+        let tags = parse_tags(&flags.tags)?;
+        if let Some(g) = &flags.group {
+            check_group(g)?;
+        }
+        if let Some(w) = &flags.waf_acl {
+            check_arn("--waf-acl", w, "wafv2")?;
+        }
+        for a in &flags.cert_arn {
+            check_arn("--cert-arn", a, "acm")?;
+        }
+        if !flags.cert_arn.is_empty() && flags.create_cert {
+            return Err(Error::Usage(
+                "--cert-arn and --create-cert exclude each other".into(),
+            ));
+        }
+        if global.output == Some(Format::Table) {
+            return Err(Error::Usage(
+                "-o table does not apply to publish; use -o yaml, json or name".into(),
+            ));
+        }
+        if flags.api() == RouteApi::Gateway {
+            refuse_gateway_owned(flags)?;
+        } else if flags.gateway.is_some() {
+            return Err(Error::Usage("--gateway needs --api gateway".into()));
+        }
+        let name = flags.name.clone().unwrap_or_else(|| target.name.clone());
+        check_object_name(&name)?;
+        Ok(Publication {
+            target,
+            name,
+            hosts,
+            tags,
+        })
+    }
+}
+
+/// Flags that set what a Gateway owns, not a route: refused with where the
+/// setting lives instead.
+fn refuse_gateway_owned(flags: &PublishFlags) -> Result<()> {
+    let lbc = "the Gateway's LoadBalancerConfiguration (gateway.k8s.aws)";
+    let refused = [
+        (
+            flags.class.is_some(),
+            "--class",
+            "pick the Gateway with --gateway NAME[/NAMESPACE]".to_string(),
+        ),
+        (
+            flags.group.is_some(),
+            "--group",
+            "routes share the ALB of their Gateway".to_string(),
+        ),
+        (
+            flags.waf_acl.is_some(),
+            "--waf-acl",
+            format!("set it in {lbc}"),
+        ),
+        (
+            !flags.tags.is_empty(),
+            "--tags",
+            format!("set ALB tags in {lbc}"),
+        ),
+        (
+            !flags.cert_arn.is_empty(),
+            "--cert-arn",
+            format!("pin it in {lbc} under listenerConfigurations[].defaultCertificate"),
+        ),
+        (
+            flags.create_cert,
+            "--create-cert",
+            "the controller creates certificates for Ingresses only; request one in ACM"
+                .to_string(),
+        ),
+    ];
+    for (given, flag, instead) in refused {
+        if given {
+            return Err(Error::Usage(format!(
+                "{flag} does not apply with --api gateway: {instead}"
+            )));
+        }
+    }
+    Ok(())
+}
 
 /// What `kubectl publish KIND/NAME` points at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TargetKind {
+pub(crate) enum TargetKind {
     Deployment,
     StatefulSet,
     Service,
@@ -14,7 +120,7 @@ pub enum TargetKind {
 
 impl TargetKind {
     /// kubectl's resource name, for messages.
-    pub fn resource(self) -> &'static str {
+    pub(crate) fn resource(self) -> &'static str {
         match self {
             TargetKind::Deployment => "deployment",
             TargetKind::StatefulSet => "statefulset",
@@ -24,13 +130,13 @@ impl TargetKind {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Target {
-    pub kind: TargetKind,
-    pub name: String,
+pub(crate) struct Target {
+    pub(crate) kind: TargetKind,
+    pub(crate) name: String,
 }
 
 impl Target {
-    pub fn parse(text: &str) -> Result<Target> {
+    pub(crate) fn parse(text: &str) -> Result<Target> {
         let usage = || {
             Error::Usage(format!(
                 "invalid target {text:?}; give deploy/NAME, statefulset/NAME or svc/NAME"
@@ -58,7 +164,7 @@ impl Target {
 
 /// A host to publish: lowercased, without a trailing dot, a DNS name with at
 /// least two labels and a non-numeric top-level label (so no IP addresses).
-pub fn parse_host(text: &str) -> Result<String> {
+pub(crate) fn parse_host(text: &str) -> Result<String> {
     let host = text.trim().trim_end_matches('.').to_ascii_lowercase();
     let bad = |why: &str| {
         Error::Usage(format!(
@@ -107,7 +213,7 @@ pub fn parse_host(text: &str) -> Result<String> {
 }
 
 /// Hosts from repeated `--host` flags, in order, without duplicates.
-pub fn parse_hosts(flags: &[String]) -> Result<Vec<String>> {
+pub(crate) fn parse_hosts(flags: &[String]) -> Result<Vec<String>> {
     if flags.is_empty() {
         return Err(Error::Usage(
             "give at least one --host, e.g. --host web.example.com".into(),
@@ -130,7 +236,7 @@ pub fn parse_hosts(flags: &[String]) -> Result<Vec<String>> {
 
 /// `--tags k=v` (repeatable, or comma-separated) as the ALB controller's
 /// stringMap `k1=v1,k2=v2`. Later keys replace earlier ones.
-pub fn parse_tags(flags: &[String]) -> Result<Vec<(String, String)>> {
+pub(crate) fn parse_tags(flags: &[String]) -> Result<Vec<(String, String)>> {
     let mut tags: Vec<(String, String)> = Vec::new();
     for f in flags {
         for part in f.split(',').filter(|p| !p.trim().is_empty()) {
@@ -157,7 +263,7 @@ pub fn parse_tags(flags: &[String]) -> Result<Vec<(String, String)>> {
 
 /// An IngressGroup name: at most 63 characters, lowercase alphanumerics,
 /// '-' and '.', starting and ending with an alphanumeric.
-pub fn check_group(name: &str) -> Result<()> {
+pub(crate) fn check_group(name: &str) -> Result<()> {
     let ok = !name.is_empty()
         && name.len() <= 63
         && name
@@ -181,7 +287,7 @@ pub fn check_group(name: &str) -> Result<()> {
 }
 
 /// A plausible ARN of the given service (`acm`, `wafv2`), checked by shape only.
-pub fn check_arn(flag: &str, arn: &str, service: &str) -> Result<()> {
+pub(crate) fn check_arn(flag: &str, arn: &str, service: &str) -> Result<()> {
     let parts: Vec<&str> = arn.splitn(6, ':').collect();
     let ok = parts.len() == 6
         && parts[0] == "arn"
@@ -198,7 +304,7 @@ pub fn check_arn(flag: &str, arn: &str, service: &str) -> Result<()> {
 }
 
 /// A Service or Ingress name: a DNS-1035 label (what a Service name must be).
-pub fn check_object_name(name: &str) -> Result<()> {
+pub(crate) fn check_object_name(name: &str) -> Result<()> {
     let ok = !name.is_empty()
         && name.len() <= 63
         && name

@@ -12,9 +12,9 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 
-pub type HttpsClient = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
+pub(crate) type HttpsClient = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
 
-pub fn client() -> Result<HttpsClient, String> {
+pub(crate) fn client() -> Result<HttpsClient, String> {
     let connector = hyper_rustls::HttpsConnectorBuilder::new()
         .with_native_roots()
         .map_err(|e| format!("cannot load the system's CA certificates: {e}"))?
@@ -25,7 +25,7 @@ pub fn client() -> Result<HttpsClient, String> {
 }
 
 /// The error and its causes on one line.
-pub fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn chain(e: &(dyn std::error::Error + 'static)) -> String {
     let mut parts = vec![e.to_string()];
     let mut source = e.source();
     while let Some(s) = source {
@@ -39,7 +39,7 @@ pub fn chain(e: &(dyn std::error::Error + 'static)) -> String {
 }
 
 /// Sends a request and reads the whole body, within `timeout`.
-pub async fn send(
+pub(crate) async fn send(
     client: &HttpsClient,
     request: http::Request<Full<Bytes>>,
     timeout: Duration,
@@ -61,7 +61,7 @@ pub async fn send(
 }
 
 /// The addresses `host` resolves to, by the system resolver.
-pub async fn resolve(host: &str, timeout: Duration) -> Result<Vec<IpAddr>, String> {
+pub(crate) async fn resolve(host: &str, timeout: Duration) -> Result<Vec<IpAddr>, String> {
     let target = format!("{host}:443");
     let lookup = tokio::task::spawn_blocking(move || {
         target
@@ -81,7 +81,7 @@ pub async fn resolve(host: &str, timeout: Duration) -> Result<Vec<IpAddr>, Strin
 }
 
 /// `GET https://host/`: the status code and how long it took.
-pub async fn probe_https(
+pub(crate) async fn probe_https(
     client: &HttpsClient,
     host: &str,
     timeout: Duration,

@@ -6,7 +6,7 @@ use crate::output::Palette;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Mark {
+pub(crate) enum Mark {
     Ok,
     Failed,
     /// Could not be checked, and that is not a failure (e.g. nothing to check yet).
@@ -14,7 +14,7 @@ pub enum Mark {
 }
 
 impl Mark {
-    pub fn symbol(self, palette: Palette) -> String {
+    pub(crate) fn symbol(self, palette: Palette) -> String {
         match self {
             Mark::Ok => palette.current("✓"),
             Mark::Failed => palette.error("✗"),
@@ -26,16 +26,16 @@ impl Mark {
 /// One stage or check.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Line {
-    pub name: String,
-    pub status: Mark,
-    pub detail: String,
+pub(crate) struct Line {
+    pub(crate) name: String,
+    pub(crate) status: Mark,
+    pub(crate) detail: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub fix: Option<String>,
+    pub(crate) fix: Option<String>,
 }
 
 impl Line {
-    pub fn ok(name: impl Into<String>, detail: impl Into<String>) -> Line {
+    pub(crate) fn ok(name: impl Into<String>, detail: impl Into<String>) -> Line {
         Line {
             name: name.into(),
             status: Mark::Ok,
@@ -44,7 +44,7 @@ impl Line {
         }
     }
 
-    pub fn failed(name: impl Into<String>, detail: impl Into<String>) -> Line {
+    pub(crate) fn failed(name: impl Into<String>, detail: impl Into<String>) -> Line {
         Line {
             name: name.into(),
             status: Mark::Failed,
@@ -53,7 +53,7 @@ impl Line {
         }
     }
 
-    pub fn skipped(name: impl Into<String>, detail: impl Into<String>) -> Line {
+    pub(crate) fn skipped(name: impl Into<String>, detail: impl Into<String>) -> Line {
         Line {
             name: name.into(),
             status: Mark::Skipped,
@@ -62,19 +62,19 @@ impl Line {
         }
     }
 
-    pub fn with_fix(mut self, fix: impl Into<String>) -> Line {
+    pub(crate) fn with_fix(mut self, fix: impl Into<String>) -> Line {
         self.fix = Some(fix.into());
         self
     }
 }
 
 /// Whether every line passed (skipped lines do not count against).
-pub fn all_ok(lines: &[Line]) -> bool {
+pub(crate) fn all_ok(lines: &[Line]) -> bool {
     lines.iter().all(|l| l.status != Mark::Failed)
 }
 
 /// Aligned text lines; fixes go on their own indented line.
-pub fn render(lines: &[Line], palette: Palette) -> Vec<String> {
+pub(crate) fn render(lines: &[Line], palette: Palette) -> Vec<String> {
     let width = lines
         .iter()
         .map(|l| l.name.chars().count())

@@ -13,16 +13,16 @@ use crate::error::{Error, Result};
 
 /// One port a container declares.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ContainerPortInfo {
-    pub container: String,
-    pub name: Option<String>,
-    pub port: i32,
-    pub protocol: String,
+pub(crate) struct ContainerPortInfo {
+    pub(crate) container: String,
+    pub(crate) name: Option<String>,
+    pub(crate) port: i32,
+    pub(crate) protocol: String,
 }
 
 /// The selector a Service can use: `matchLabels` only, as `kubectl expose`
 /// requires.
-pub fn service_selector(
+pub(crate) fn service_selector(
     kind: TargetKind,
     name: &str,
     selector: Option<&LabelSelector>,
@@ -49,7 +49,7 @@ pub fn service_selector(
 }
 
 /// The ports of the regular containers, first declaration wins.
-pub fn container_ports(template: &PodTemplateSpec) -> Vec<ContainerPortInfo> {
+pub(crate) fn container_ports(template: &PodTemplateSpec) -> Vec<ContainerPortInfo> {
     let mut out: Vec<ContainerPortInfo> = Vec::new();
     let containers = template
         .spec
@@ -79,7 +79,7 @@ pub fn container_ports(template: &PodTemplateSpec) -> Vec<ContainerPortInfo> {
 /// The Service ports for a workload's container ports: like `kubectl
 /// expose`, one port per container port with the same number; the target
 /// is the container port's name when it has one, so the pod may renumber it.
-pub fn service_ports(ports: &[ContainerPortInfo]) -> Vec<ServicePort> {
+pub(crate) fn service_ports(ports: &[ContainerPortInfo]) -> Vec<ServicePort> {
     let several = ports.len() > 1;
     let mut used: Vec<String> = Vec::new();
     ports
@@ -121,7 +121,7 @@ fn describe_ports(ports: &[ServicePort]) -> String {
 
 /// The Service port the Ingress routes to: `--port` (number or name), the
 /// only TCP port, or the one named `http`.
-pub fn choose_port<'a>(
+pub(crate) fn choose_port<'a>(
     what: &str,
     ports: &'a [ServicePort],
     flag: Option<&str>,
@@ -173,7 +173,7 @@ pub fn choose_port<'a>(
 
 /// What the ALB's health check should be.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum HealthCheck {
+pub(crate) enum HealthCheck {
     /// From an httpGet readiness probe.
     Probe {
         container: String,
@@ -189,7 +189,7 @@ pub enum HealthCheck {
 }
 
 impl HealthCheck {
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self {
             HealthCheck::Probe {
                 container,
@@ -213,7 +213,7 @@ impl HealthCheck {
     }
 
     /// A warning when the probe needs headers the ALB's health check cannot send.
-    pub fn header_warning(&self) -> Option<String> {
+    pub(crate) fn header_warning(&self) -> Option<String> {
         let HealthCheck::Probe {
             container,
             path,
@@ -233,7 +233,7 @@ impl HealthCheck {
 }
 
 /// The container that serves `target` (a Service targetPort: number or name).
-pub fn serving_container<'a>(
+pub(crate) fn serving_container<'a>(
     template: &'a PodTemplateSpec,
     target: &IntOrString,
 ) -> Option<(&'a Container, i32)> {
@@ -258,7 +258,7 @@ pub fn serving_container<'a>(
 
 /// The health check from `container`'s readiness probe, where the traffic
 /// reaches the pod on `traffic_port`.
-pub fn health_check(container: &Container, traffic_port: i32) -> HealthCheck {
+pub(crate) fn health_check(container: &Container, traffic_port: i32) -> HealthCheck {
     let Some(probe) = &container.readiness_probe else {
         return HealthCheck::Default {
             reason: format!("container {:?} has no readiness probe", container.name),
@@ -327,7 +327,7 @@ pub fn health_check(container: &Container, traffic_port: i32) -> HealthCheck {
 }
 
 /// Whether a pod template's labels satisfy a Service selector.
-pub fn selects(selector: &BTreeMap<String, String>, template: &PodTemplateSpec) -> bool {
+pub(crate) fn selects(selector: &BTreeMap<String, String>, template: &PodTemplateSpec) -> bool {
     let labels = template.metadata.as_ref().and_then(|m| m.labels.as_ref());
     !selector.is_empty()
         && selector

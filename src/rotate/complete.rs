@@ -8,15 +8,10 @@ use std::collections::BTreeSet;
 use clap::Arg;
 use k8s_openapi::api::core::v1::{ConfigMap, Secret};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use kube::api::{Api, ListParams};
 
-use crate::client::{self, Connection};
+use crate::completion::values::list_meta;
 use crate::completion::{self, Reply, Request};
-use crate::error::Result;
 use crate::labels::rotate::{ANN_BASE, LABEL_BASE, LABEL_MANAGED_BY, MANAGED_BY};
-
-/// Enough names for a completion menu; one page, one request.
-const PAGE: u32 = 500;
 
 /// The values for one argument, by its clap id (the field name).
 pub(crate) fn values(req: &Request, arg: &Arg) -> Option<Reply> {
@@ -39,23 +34,6 @@ const SECRET_TYPES: [&str; 8] = [
     "bootstrap.kubernetes.io/token",
 ];
 
-/// The metadata of one kind in the typed namespace.
-async fn list_meta<K>(conn: &Connection) -> Result<Vec<ObjectMeta>>
-where
-    K: kube::Resource<Scope = kube::core::NamespaceResourceScope>
-        + Clone
-        + serde::de::DeserializeOwned
-        + std::fmt::Debug,
-    K::DynamicType: Default,
-{
-    let api: Api<K> = Api::namespaced(conn.client.clone(), &conn.namespace);
-    let list = api
-        .list_metadata(&ListParams::default().limit(PAGE))
-        .await
-        .map_err(|e| client::api_error(&conn.context, e))?;
-    Ok(list.items.into_iter().map(|m| m.metadata).collect())
-}
-
 fn targets(req: &Request) -> Reply {
     let (kind, _) = req.partial.split_once('/').unwrap_or(("", ""));
     // The prefix each kind's names are offered with, as the user spells it.
@@ -70,14 +48,14 @@ fn targets(req: &Request) -> Reply {
         // Each list on its own: a user may read ConfigMaps but not Secrets.
         let s = async {
             if want_secrets {
-                list_meta::<Secret>(&conn).await.ok()
+                list_meta::<Secret>(&conn, None).await.ok()
             } else {
                 None
             }
         };
         let c = async {
             if want_configmaps {
-                list_meta::<ConfigMap>(&conn).await.ok()
+                list_meta::<ConfigMap>(&conn, None).await.ok()
             } else {
                 None
             }
