@@ -5,6 +5,7 @@
 //! Offsets are byte offsets into the source text.
 
 mod build;
+mod simple;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Style {
@@ -85,7 +86,7 @@ impl Document {
         {
             return Ok(doc);
         }
-        if let Some(root) = super::simple::parse(text, 0)
+        if let Some(root) = simple::parse(text, 0)
             && matches!(root.kind, Kind::Map { .. })
         {
             return Ok(Document {
@@ -494,7 +495,7 @@ fn parse_section(
     if let Some(Node {
         kind: Kind::Map { mut entries, .. },
         ..
-    }) = super::simple::parse(text, offset)
+    }) = simple::parse(text, offset)
         && entries.len() == 1
         && entries[0].0.as_str() == Some(key)
     {

@@ -6,7 +6,7 @@
 //! or escaped scalars, tabs in indentation, repeated keys), which the full
 //! YAML parser then reads. A tab may separate a value from its `:`.
 
-use super::yaml::{Kind, Node, Style};
+use super::{Kind, Node, Style};
 
 /// Parses `text` (a slice starting at `offset` in the file); `None` means
 /// "not in the simple subset".
@@ -329,7 +329,7 @@ fn opens_mapping_or_comment(text: &[u8]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::super::yaml::{Document, Kind, Node};
+    use super::super::{Document, Kind, Node};
     use super::parse;
 
     fn same(a: &Node, b: &Node, path: &str) {
