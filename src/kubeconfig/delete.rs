@@ -11,6 +11,9 @@ use crate::error::Result;
 /// The names of clusters and of users some context still uses.
 type InUse = (HashSet<String>, HashSet<String>);
 
+/// Item indices to remove, per file.
+type PerFile = BTreeMap<usize, Vec<usize>>;
+
 impl Kubeconfig {
     /// Deletes contexts; with `cascade`, also their clusters and users that no
     /// remaining context uses. Returns the change and what was removed.
@@ -49,11 +52,8 @@ impl Kubeconfig {
 
     /// The contexts named, once each: their item indices per file, and the
     /// contexts in the order named.
-    fn delete_targets(
-        &self,
-        names: &[String],
-    ) -> Result<(BTreeMap<usize, Vec<usize>>, Vec<ContextInfo>)> {
-        let mut targets: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    fn delete_targets(&self, names: &[String]) -> Result<(PerFile, Vec<ContextInfo>)> {
+        let mut targets = PerFile::new();
         let mut deleted = Vec::new();
         for name in names {
             let info = self.require_context(name)?;
@@ -102,7 +102,7 @@ impl Kubeconfig {
         let mut wanted: Vec<&str> = candidates.filter(|n| !used.contains(*n)).collect();
         wanted.sort();
         wanted.dedup();
-        let mut per_file: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+        let mut per_file = PerFile::new();
         for name in wanted {
             if let Some((fi, idx)) = (0..self.files.len()).find_map(|fi| {
                 self.named(fi, list)

@@ -136,7 +136,7 @@ fn sequence(
 }
 
 /// Reads `key: value` lines at `column`. The first line may be a `- ` item line
-/// (`item_column` is then set), whose content starts the mapping.
+/// (`in_item` is then set), whose content starts the mapping.
 fn mapping(
     lines: &[Line],
     pos: &mut usize,
@@ -177,28 +177,7 @@ fn mapping(
         *pos += 1;
         let value_text = strip_comment(rest);
         let value = if value_text.is_empty() {
-            // A nested block on the following lines, or null.
-            match lines.get(*pos) {
-                Some(next) if next.dash && next.indent >= column => {
-                    sequence(lines, pos, next.indent, offset, next.indent == column)?
-                }
-                Some(next) if !next.dash && next.indent > column => {
-                    mapping(lines, pos, next.indent, offset, false)?
-                }
-                _ => {
-                    // `key:` with nothing: an empty plain scalar after the colon.
-                    let at = key.end + 1;
-                    Node {
-                        kind: Kind::Scalar {
-                            value: String::new(),
-                            style: Style::Plain,
-                        },
-                        start: at,
-                        end: at,
-                        anchor: 0,
-                    }
-                }
-            }
+            nested(lines, pos, column, offset, key.end)?
         } else {
             let value_start =
                 key_start + rest_at + (rest.len() - rest.trim_start_matches(BLANK).len());
@@ -217,6 +196,38 @@ fn mapping(
         end,
         anchor: 0,
     })
+}
+
+/// The value of a `key:` with nothing after it on its line (the key ends at
+/// `key_end`, its colon follows): a nested block on the following lines, or null.
+fn nested(
+    lines: &[Line],
+    pos: &mut usize,
+    column: usize,
+    offset: usize,
+    key_end: usize,
+) -> Option<Node> {
+    match lines.get(*pos) {
+        Some(next) if next.dash && next.indent >= column => {
+            sequence(lines, pos, next.indent, offset, next.indent == column)
+        }
+        Some(next) if !next.dash && next.indent > column => {
+            mapping(lines, pos, next.indent, offset, false)
+        }
+        _ => {
+            // `key:` with nothing: an empty plain scalar after the colon.
+            let at = key_end + 1;
+            Some(Node {
+                kind: Kind::Scalar {
+                    value: String::new(),
+                    style: Style::Plain,
+                },
+                start: at,
+                end: at,
+                anchor: 0,
+            })
+        }
+    }
 }
 
 /// `key: rest` → (key, rest, offset of rest in content). Keys are plain words.
