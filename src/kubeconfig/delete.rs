@@ -17,7 +17,11 @@ type PerFile = BTreeMap<usize, Vec<usize>>;
 impl Kubeconfig {
     /// Deletes contexts; with `cascade`, also their clusters and users that no
     /// remaining context uses. Returns the change and what was removed.
-    pub fn plan_delete(&self, names: &[String], cascade: bool) -> Result<(Change, Vec<String>)> {
+    pub(crate) fn plan_delete(
+        &self,
+        names: &[String],
+        cascade: bool,
+    ) -> Result<(Change, Vec<String>)> {
         let (targets, deleted) = self.delete_targets(names)?;
         let mut change = Change::default();
         for (file, indices) in &targets {

@@ -14,7 +14,7 @@ use super::{ConfigFile, ContextsView, Kubeconfig, Source, ambiguity, commit, pee
 use crate::error::{Error, Result};
 
 /// The paths kubectl would load, in precedence order, and where they came from.
-pub fn locate(flag: Option<&Path>) -> (Vec<PathBuf>, Source) {
+pub(crate) fn locate(flag: Option<&Path>) -> (Vec<PathBuf>, Source) {
     if let Some(path) = flag {
         return (vec![path.to_path_buf()], Source::Flag);
     }
@@ -35,7 +35,7 @@ pub fn locate(flag: Option<&Path>) -> (Vec<PathBuf>, Source) {
     )
 }
 
-pub fn home_dir() -> PathBuf {
+pub(crate) fn home_dir() -> PathBuf {
     std::env::var_os("HOME")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("/"))
@@ -54,7 +54,7 @@ impl Kubeconfig {
         Kubeconfig::load_paths(paths, source)
     }
 
-    pub fn load_paths(paths: Vec<PathBuf>, source: Source) -> Result<Kubeconfig> {
+    pub(crate) fn load_paths(paths: Vec<PathBuf>, source: Source) -> Result<Kubeconfig> {
         let mut files = Vec::with_capacity(paths.len());
         for path in paths {
             files.push(commit::settled(&path, || read_file(&path, true))?);
@@ -71,12 +71,12 @@ impl Kubeconfig {
     /// Only `current-context` and `contexts`, for read-only commands (a list, a
     /// prompt, completion). Large block-style files are cut with [`peek`] rather
     /// than read in full. Duplicate-name warnings cover contexts only.
-    pub fn load_contexts(flag: Option<&Path>) -> Result<ContextsView> {
+    pub(crate) fn load_contexts(flag: Option<&Path>) -> Result<ContextsView> {
         Kubeconfig::load_view(flag, true)
     }
 
     /// Only `current-context` (`kubectl ctx -c`): the contexts are not read.
-    pub fn load_current(flag: Option<&Path>) -> Result<ContextsView> {
+    pub(crate) fn load_current(flag: Option<&Path>) -> Result<ContextsView> {
         Kubeconfig::load_view(flag, false)
     }
 
@@ -128,7 +128,7 @@ impl Kubeconfig {
     }
 
     /// Parses every deferred section of every file, for commands that read them all.
-    pub fn check_all(&self) -> Result<()> {
+    pub(crate) fn check_all(&self) -> Result<()> {
         for f in &self.files {
             f.doc.check(None).map_err(|e| yaml_error(&f.path, e))?;
         }

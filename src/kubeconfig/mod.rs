@@ -18,20 +18,20 @@
 mod ambiguity;
 mod commit;
 mod delete;
-pub mod edit;
+pub(crate) mod edit;
 mod load;
 mod minify;
 mod peek;
 mod plan;
 mod select;
 mod upsert;
-pub mod write;
+pub(crate) mod write;
 pub mod yaml;
 
-pub use load::{home_dir, locate};
-pub use minify::Selection;
+pub(crate) use load::{home_dir, locate};
+pub(crate) use minify::Selection;
 pub use select::ContextInfo;
-pub use upsert::NamedEntry;
+pub(crate) use upsert::NamedEntry;
 
 use std::collections::BTreeMap;
 use std::ops::Deref;
@@ -42,10 +42,10 @@ use edit::Edit;
 use yaml::{Document, Node};
 
 /// The extension that marks a per-shell kubeconfig and remembers its sources.
-pub const SHELL_EXTENSION: &str = "honban.io/shell";
+pub(crate) const SHELL_EXTENSION: &str = "honban.io/shell";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Source {
+pub(crate) enum Source {
     /// `--kubeconfig FILE`
     Flag,
     /// `KUBECONFIG`, with this many distinct entries.
@@ -55,25 +55,25 @@ pub enum Source {
 }
 
 #[derive(Debug)]
-pub struct ConfigFile {
-    pub path: PathBuf,
-    pub text: String,
-    pub doc: Document,
-    pub exists: bool,
+pub(crate) struct ConfigFile {
+    pub(crate) path: PathBuf,
+    pub(crate) text: String,
+    pub(crate) doc: Document,
+    pub(crate) exists: bool,
 }
 
 #[derive(Debug)]
 pub struct Kubeconfig {
-    pub files: Vec<ConfigFile>,
-    pub source: Source,
+    pub(crate) files: Vec<ConfigFile>,
+    pub(crate) source: Source,
     /// Names defined in more than one file (kubectl keeps the first).
-    pub warnings: Vec<String>,
+    pub(crate) warnings: Vec<String>,
 }
 
 /// A read-only merged view of the contexts (see [`Kubeconfig::load_contexts`]);
 /// it has no file text, so it cannot be edited or committed.
 #[derive(Debug)]
-pub struct ContextsView(Kubeconfig);
+pub(crate) struct ContextsView(Kubeconfig);
 
 impl Deref for ContextsView {
     type Target = Kubeconfig;
@@ -82,16 +82,17 @@ impl Deref for ContextsView {
     }
 }
 
-/// Text edits to apply, per file index.
+/// Text edits to apply, per file index. Public while aws-token's planning
+/// functions, which return it, are.
 #[derive(Debug, Default)]
 pub struct Change {
-    pub edits: BTreeMap<usize, Vec<Edit>>,
+    pub(crate) edits: BTreeMap<usize, Vec<Edit>>,
     /// Files to create because they do not exist yet.
-    pub creates: BTreeMap<usize, String>,
+    pub(crate) creates: BTreeMap<usize, String>,
 }
 
 impl Change {
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.edits.values().all(|e| e.is_empty()) && self.creates.is_empty()
     }
 
@@ -99,7 +100,7 @@ impl Change {
         self.edits.entry(file).or_default().push(edit);
     }
 
-    pub fn merge(&mut self, other: Change) {
+    pub(crate) fn merge(&mut self, other: Change) {
         for (file, edits) in other.edits {
             self.edits.entry(file).or_default().extend(edits);
         }

@@ -22,20 +22,20 @@ use super::ambiguity::{NameScan, ScannedName};
 
 /// One top-level `key: value` section as it stands in the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Cut {
-    pub key: String,
+pub(crate) struct Cut {
+    pub(crate) key: String,
     /// Byte offset of the key line in the file.
-    pub offset: usize,
+    pub(crate) offset: usize,
     /// Lines before the key line.
-    pub line: usize,
+    pub(crate) line: usize,
     /// The key line and every line of its value.
-    pub text: String,
+    pub(crate) text: String,
 }
 
 /// What a file gave: the wanted sections found, in file order, and the item
 /// names of the scanned ones.
 #[derive(Debug)]
-pub enum Peeked {
+pub(crate) enum Peeked {
     Missing,
     Sections(Vec<Cut>, Vec<(String, Vec<ScannedName>)>),
     /// Not plain block style: read it in full.
@@ -46,7 +46,7 @@ const BUFFER: usize = 256 * 1024;
 
 /// Streams `path`, keeps the top-level sections named in `wanted` and reads
 /// the item names of those named in `scanned` (see [`NameScan`]).
-pub fn sections(path: &Path, wanted: &[&str], scanned: &[&str]) -> std::io::Result<Peeked> {
+pub(crate) fn sections(path: &Path, wanted: &[&str], scanned: &[&str]) -> std::io::Result<Peeked> {
     let file = match File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == ErrorKind::NotFound => return Ok(Peeked::Missing),

@@ -7,7 +7,7 @@ use super::{Change, Kubeconfig};
 use crate::error::{Error, Result};
 
 impl Kubeconfig {
-    pub fn plan_use_context(&self, name: &str) -> Result<Change> {
+    pub(crate) fn plan_use_context(&self, name: &str) -> Result<Change> {
         self.require_context(name)?;
         let mut change = Change::default();
         let dest = self.default_destination();
@@ -69,7 +69,7 @@ impl Kubeconfig {
     }
 
     /// Clears `current-context` in the first file that sets it; `None` when none does.
-    pub fn plan_unset_current(&self) -> Option<Change> {
+    pub(crate) fn plan_unset_current(&self) -> Option<Change> {
         let (_, file) = self.current_context()?;
         let f = &self.files[file];
         let root = f.doc.root.as_ref()?;
@@ -85,7 +85,7 @@ impl Kubeconfig {
     }
 
     /// Sets (or with `None` removes) a context's namespace, in the file that defines it.
-    pub fn plan_namespace(&self, context: &str, namespace: Option<&str>) -> Result<Change> {
+    pub(crate) fn plan_namespace(&self, context: &str, namespace: Option<&str>) -> Result<Change> {
         let info = self.require_context(context)?;
         let f = &self.files[info.file];
         let (_, item) = self.named(info.file, "contexts")[info.index];
@@ -172,7 +172,7 @@ impl Kubeconfig {
     }
 
     /// Renames a context in its own file; the current-context follows it.
-    pub fn plan_rename(&self, old: &str, new: &str, force: bool) -> Result<Change> {
+    pub(crate) fn plan_rename(&self, old: &str, new: &str, force: bool) -> Result<Change> {
         let info = self.require_context(old)?;
         if old == new {
             return Ok(Change::default());

@@ -16,14 +16,14 @@ pub struct ContextInfo {
     pub user: Option<String>,
     pub namespace: Option<String>,
     #[serde(skip)]
-    pub file: usize,
+    pub(crate) file: usize,
     #[serde(skip)]
-    pub index: usize,
+    pub(crate) index: usize,
 }
 
 impl Kubeconfig {
     /// The current context and the file that sets it (first non-empty wins).
-    pub fn current_context(&self) -> Option<(&str, usize)> {
+    pub(crate) fn current_context(&self) -> Option<(&str, usize)> {
         self.files.iter().enumerate().find_map(|(i, f)| {
             let root = f.doc.root.as_ref()?;
             f.doc
@@ -34,7 +34,7 @@ impl Kubeconfig {
     }
 
     /// Every context in the merged view, first definition wins, in file order.
-    pub fn contexts(&self) -> Vec<ContextInfo> {
+    pub(crate) fn contexts(&self) -> Vec<ContextInfo> {
         let mut seen = HashSet::new();
         let mut out = Vec::new();
         for fi in 0..self.files.len() {
@@ -84,7 +84,7 @@ impl Kubeconfig {
         })
     }
 
-    pub fn require_context(&self, name: &str) -> Result<ContextInfo> {
+    pub(crate) fn require_context(&self, name: &str) -> Result<ContextInfo> {
         self.context(name).ok_or_else(|| {
             self.missing()
                 .unwrap_or_else(|| Error::ContextNotFound(name.to_string()))
@@ -100,7 +100,7 @@ impl Kubeconfig {
     }
 
     /// The context a command acts on: `--context`, else the current one.
-    pub fn effective_context(&self, flag: Option<&str>) -> Result<ContextInfo> {
+    pub(crate) fn effective_context(&self, flag: Option<&str>) -> Result<ContextInfo> {
         match flag {
             Some(name) => self.require_context(name),
             None => self.require_context(self.require_current()?),
@@ -108,7 +108,7 @@ impl Kubeconfig {
     }
 
     /// The file a new `current-context` goes to, by kubectl's rules.
-    pub fn default_destination(&self) -> usize {
+    pub(crate) fn default_destination(&self) -> usize {
         match self.source {
             Source::Flag | Source::Default => 0,
             Source::Env(1) => 0,
@@ -121,7 +121,7 @@ impl Kubeconfig {
     }
 
     /// Sources remembered by a per-shell kubeconfig, when this is one.
-    pub fn shell_sources(&self) -> Option<Vec<PathBuf>> {
+    pub(crate) fn shell_sources(&self) -> Option<Vec<PathBuf>> {
         if self.files.len() != 1 {
             return None;
         }

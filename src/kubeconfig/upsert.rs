@@ -15,15 +15,15 @@ use crate::error::Result;
 /// One named entry to add or replace: `- name: NAME` with `KEY: BODY`
 /// (e.g. list `users`, key `user`).
 #[derive(Debug, Clone)]
-pub struct NamedEntry {
-    pub list: String,
-    pub name: String,
-    pub key: String,
-    pub body: Value,
+pub(crate) struct NamedEntry {
+    pub(crate) list: String,
+    pub(crate) name: String,
+    pub(crate) key: String,
+    pub(crate) body: Value,
 }
 
 impl NamedEntry {
-    pub fn new(list: &str, name: &str, key: &str, body: Value) -> NamedEntry {
+    pub(crate) fn new(list: &str, name: &str, key: &str, body: Value) -> NamedEntry {
         NamedEntry {
             list: list.to_string(),
             name: name.to_string(),
@@ -43,12 +43,12 @@ fn map_entries(node: &Node) -> &[(Node, Node)] {
 
 impl Kubeconfig {
     /// The first file that defines `name` in `list` (kubectl keeps the first).
-    pub fn file_defining(&self, list: &str, name: &str) -> Option<usize> {
+    pub(crate) fn file_defining(&self, list: &str, name: &str) -> Option<usize> {
         self.find_named(list, name).map(|(fi, _)| fi)
     }
 
     /// Every named entry of `list` in `file`, as JSON (aliases resolved).
-    pub fn entries(&self, file: usize, list: &str) -> Vec<(String, Value)> {
+    pub(crate) fn entries(&self, file: usize, list: &str) -> Vec<(String, Value)> {
         let doc = &self.files[file].doc;
         self.named(file, list)
             .into_iter()
@@ -61,7 +61,7 @@ impl Kubeconfig {
     /// An entry that exists is rewritten in place (only its `KEY:` value) in the
     /// file that defines it; a new one goes to file `dest`, after the list's last
     /// item. A missing or empty `dest` file gets a complete kubeconfig.
-    pub fn plan_upsert(
+    pub(crate) fn plan_upsert(
         &self,
         dest: usize,
         entries: &[NamedEntry],
@@ -157,7 +157,7 @@ impl Kubeconfig {
 
     /// Replaces the value at `path` (keys below the item) of the entry `name` in
     /// `list` of `file`, e.g. `["user", "exec"]`.
-    pub fn plan_replace_field(
+    pub(crate) fn plan_replace_field(
         &self,
         file: usize,
         list: &str,

@@ -11,7 +11,7 @@ mod simple;
 use sections::{LAZY_SECTION_BYTES, LazySection, split_top_level};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Style {
+pub(crate) enum Style {
     Plain,
     SingleQuoted,
     DoubleQuoted,
@@ -19,7 +19,7 @@ pub enum Style {
 }
 
 #[derive(Debug, Clone)]
-pub enum Kind {
+pub(crate) enum Kind {
     Scalar {
         value: String,
         style: Style,
@@ -39,19 +39,19 @@ pub enum Kind {
 
 #[derive(Debug, Clone)]
 pub struct Node {
-    pub kind: Kind,
+    pub(crate) kind: Kind,
     /// First byte of the node's own text (after any anchor or tag).
-    pub start: usize,
+    pub(crate) start: usize,
     /// One past the last byte of the node's text.
-    pub end: usize,
-    pub anchor: usize,
+    pub(crate) end: usize,
+    pub(crate) anchor: usize,
 }
 
 #[derive(Debug, Clone)]
 pub struct SyntaxError {
-    pub line: usize,
-    pub col: usize,
-    pub message: String,
+    pub(crate) line: usize,
+    pub(crate) col: usize,
+    pub(crate) message: String,
 }
 
 /// A parsed single-document YAML file: its root (if any) and its anchors.
@@ -87,8 +87,9 @@ impl Document {
         Document::parse_full(text)
     }
 
-    /// The full YAML parser, bypassing the fast paths (for tests and fallbacks).
-    pub fn parse_strict(text: &str) -> Result<Document, SyntaxError> {
+    /// The full YAML parser, bypassing the fast paths (tests compare them).
+    #[cfg(test)]
+    pub(crate) fn parse_strict(text: &str) -> Result<Document, SyntaxError> {
         Document::parse_full(text)
     }
 
@@ -103,7 +104,7 @@ impl Document {
 
     /// Parses every deferred section and reports the first syntax error.
     /// `unchanged_from` skips sections whose text equals the same section there.
-    pub fn check(&self, unchanged_from: Option<&Document>) -> Result<(), SyntaxError> {
+    pub(crate) fn check(&self, unchanged_from: Option<&Document>) -> Result<(), SyntaxError> {
         for section in &self.lazy {
             let same = unchanged_from.is_some_and(|old| {
                 old.lazy
@@ -121,7 +122,7 @@ impl Document {
     }
 
     /// Parses one deferred top-level section now, reporting its syntax error.
-    pub fn check_key(&self, key: &str) -> Result<(), SyntaxError> {
+    pub(crate) fn check_key(&self, key: &str) -> Result<(), SyntaxError> {
         match self.lazy.iter().find(|l| l.key == key) {
             Some(section) => section.get().as_ref().map(|_| ()).map_err(Clone::clone),
             None => Ok(()),
@@ -173,7 +174,7 @@ impl Document {
     }
 
     /// Resolves a deferred section; other nodes are returned as they are.
-    pub fn force<'a>(&'a self, node: &'a Node) -> &'a Node {
+    pub(crate) fn force<'a>(&'a self, node: &'a Node) -> &'a Node {
         match node.kind {
             Kind::Lazy(i) => match self.lazy[i].get() {
                 Ok(n) => n,
@@ -184,7 +185,7 @@ impl Document {
     }
 
     /// Follows an alias to the node it names.
-    pub fn resolve<'a>(&'a self, node: &'a Node) -> &'a Node {
+    pub(crate) fn resolve<'a>(&'a self, node: &'a Node) -> &'a Node {
         let node = self.force(node);
         match node.kind {
             Kind::Alias(id) => self
@@ -201,7 +202,7 @@ impl Document {
     /// Looks a key up in a mapping as kubectl's YAML reader does: entries apply in
     /// order and a later one wins, whether a repeated key or a `<<` merge after it
     /// (within one merge list the first source wins).
-    pub fn get<'a>(&'a self, map: &'a Node, key: &str) -> Option<&'a Node> {
+    pub(crate) fn get<'a>(&'a self, map: &'a Node, key: &str) -> Option<&'a Node> {
         self.get_depth(map, key, 0)
     }
 
@@ -238,7 +239,7 @@ impl Document {
     }
 
     /// The string value of a scalar (following aliases); `None` for null or non-scalars.
-    pub fn str_of<'a>(&'a self, node: &'a Node) -> Option<&'a str> {
+    pub(crate) fn str_of<'a>(&'a self, node: &'a Node) -> Option<&'a str> {
         let node = self.resolve(node);
         match &node.kind {
             Kind::Scalar { value, style } => {
@@ -252,11 +253,11 @@ impl Document {
         }
     }
 
-    pub fn get_str<'a>(&'a self, map: &'a Node, key: &str) -> Option<&'a str> {
+    pub(crate) fn get_str<'a>(&'a self, map: &'a Node, key: &str) -> Option<&'a str> {
         self.get(map, key).and_then(|n| self.str_of(n))
     }
 
-    pub fn items<'a>(&'a self, node: &'a Node) -> &'a [Node] {
+    pub(crate) fn items<'a>(&'a self, node: &'a Node) -> &'a [Node] {
         match &self.resolve(node).kind {
             Kind::Seq { items, .. } => items,
             _ => &[],
@@ -306,14 +307,14 @@ impl Document {
 }
 
 impl Node {
-    pub fn as_str(&self) -> Option<&str> {
+    pub(crate) fn as_str(&self) -> Option<&str> {
         match &self.kind {
             Kind::Scalar { value, .. } => Some(value),
             _ => None,
         }
     }
 
-    pub fn is_flow(&self) -> bool {
+    pub(crate) fn is_flow(&self) -> bool {
         matches!(
             self.kind,
             Kind::Map { flow: true, .. } | Kind::Seq { flow: true, .. }
@@ -321,7 +322,7 @@ impl Node {
     }
 }
 
-pub fn is_null(value: &str) -> bool {
+pub(crate) fn is_null(value: &str) -> bool {
     matches!(value, "" | "~" | "null" | "Null" | "NULL")
 }
 

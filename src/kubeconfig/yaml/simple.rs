@@ -10,7 +10,7 @@ use super::{Kind, Node, Style};
 
 /// Parses `text` (a slice starting at `offset` in the file); `None` means
 /// "not in the simple subset".
-pub fn parse(text: &str, offset: usize) -> Option<Node> {
+pub(crate) fn parse(text: &str, offset: usize) -> Option<Node> {
     let lines = lines(text)?;
     if lines.is_empty() {
         return None;
