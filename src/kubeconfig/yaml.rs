@@ -307,6 +307,32 @@ impl Document {
 }
 
 impl Node {
+    /// A plain scalar at `start..end`.
+    fn plain(value: String, start: usize, end: usize) -> Node {
+        Node {
+            kind: Kind::Scalar {
+                value,
+                style: Style::Plain,
+            },
+            start,
+            end,
+            anchor: 0,
+        }
+    }
+
+    /// A block mapping at `start..end`.
+    fn block_map(entries: Vec<(Node, Node)>, start: usize, end: usize) -> Node {
+        Node {
+            kind: Kind::Map {
+                entries,
+                flow: false,
+            },
+            start,
+            end,
+            anchor: 0,
+        }
+    }
+
     pub(crate) fn as_str(&self) -> Option<&str> {
         match &self.kind {
             Kind::Scalar { value, .. } => Some(value),

@@ -217,15 +217,7 @@ impl Builder<'_> {
             Event::SequenceStart(anchor, _) => {
                 self.collection(false, anchor, start, end, parser)?
             }
-            _ => Node {
-                kind: Kind::Scalar {
-                    value: String::new(),
-                    style: Style::Plain,
-                },
-                start,
-                end: start,
-                anchor: 0,
-            },
+            _ => Node::plain(String::new(), start, start),
         };
         if node.anchor != 0 {
             self.anchors.push((node.anchor, node.clone()));

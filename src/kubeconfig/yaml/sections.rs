@@ -3,7 +3,7 @@
 //! text and parsed on first read, so a command that reads only `contexts`
 //! never pays for the rest.
 
-use super::{Document, Kind, Node, Style, SyntaxError, simple};
+use super::{Document, Kind, Node, SyntaxError, simple};
 use crate::kubeconfig::peek::{self, Cut};
 
 /// A top-level section kept as text until first read.
@@ -80,15 +80,7 @@ impl Document {
         let start = entries.first().map(|(k, _)| k.start).unwrap_or(0);
         let end = entries.last().map(|(_, v)| v.end).unwrap_or(start);
         Document {
-            root: Some(Node {
-                kind: Kind::Map {
-                    entries,
-                    flow: false,
-                },
-                start,
-                end,
-                anchor: 0,
-            }),
+            root: Some(Node::block_map(entries, start, end)),
             anchors: Vec::new(),
             lazy,
         }
@@ -97,15 +89,7 @@ impl Document {
 
 /// A top-level key at byte `start`.
 fn plain_key(key: &str, start: usize) -> Node {
-    Node {
-        kind: Kind::Scalar {
-            value: key.to_string(),
-            style: Style::Plain,
-        },
-        start,
-        end: start + key.len(),
-        anchor: 0,
-    }
+    Node::plain(key.to_string(), start, start + key.len())
 }
 
 /// Keeps a section to parse on first read; returns the node that stands for it.

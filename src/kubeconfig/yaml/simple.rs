@@ -162,15 +162,7 @@ fn mapping(
         first = false;
         let (key_text, rest, rest_at) = split_key(line.content)?;
         let key_start = offset + line.start;
-        let key = Node {
-            kind: Kind::Scalar {
-                value: key_text.to_string(),
-                style: Style::Plain,
-            },
-            start: key_start,
-            end: key_start + key_text.len(),
-            anchor: 0,
-        };
+        let key = Node::plain(key_text.to_string(), key_start, key_start + key_text.len());
         if entries.iter().any(|(k, _)| k.as_str() == Some(key_text)) {
             return None;
         }
@@ -187,15 +179,7 @@ fn mapping(
     }
     let start = entries.first()?.0.start;
     let end = entries.last()?.1.end.max(entries.last()?.0.end);
-    Some(Node {
-        kind: Kind::Map {
-            entries,
-            flow: false,
-        },
-        start,
-        end,
-        anchor: 0,
-    })
+    Some(Node::block_map(entries, start, end))
 }
 
 /// The value of a `key:` with nothing after it on its line (the key ends at
@@ -217,15 +201,7 @@ fn nested(
         _ => {
             // `key:` with nothing: an empty plain scalar after the colon.
             let at = key_end + 1;
-            Some(Node {
-                kind: Kind::Scalar {
-                    value: String::new(),
-                    style: Style::Plain,
-                },
-                start: at,
-                end: at,
-                anchor: 0,
-            })
+            Some(Node::plain(String::new(), at, at))
         }
     }
 }
