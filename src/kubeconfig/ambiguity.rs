@@ -86,8 +86,8 @@ fn top_level<'a>(doc: &'a Document, root: &'a Node, key: &str) -> Option<&'a Nod
 /// One item name and the line it is on (of the item, when it has no name).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct ScannedName {
-    pub name: String,
-    pub line: usize,
+    pub(crate) name: String,
+    pub(crate) line: usize,
 }
 
 /// The item names of a list, and whether their `line`s are byte offsets.
@@ -288,7 +288,7 @@ pub(super) struct NameScan {
 
 impl NameScan {
     /// Feeds one line of the section (the `key:` line first); `line_no` is 1-based.
-    pub fn line(&mut self, raw: &[u8], line_no: usize) {
+    pub(crate) fn line(&mut self, raw: &[u8], line_no: usize) {
         if self.unsure {
             return;
         }
@@ -348,7 +348,7 @@ impl NameScan {
 
     /// Whether a line indented this much (not blank) can go unread: it sits
     /// below the items' keys, or the scan has already given up.
-    pub fn skips(&mut self, indent: usize) -> bool {
+    pub(crate) fn skips(&mut self, indent: usize) -> bool {
         if self.unsure {
             return true;
         }
@@ -406,7 +406,7 @@ impl NameScan {
     }
 
     /// The names in order, or `None` when the section needs a real parse.
-    pub fn finish(mut self) -> Option<Vec<ScannedName>> {
+    pub(crate) fn finish(mut self) -> Option<Vec<ScannedName>> {
         self.close_item();
         (!self.unsure).then_some(self.names)
     }

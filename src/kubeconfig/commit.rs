@@ -23,7 +23,7 @@ impl Kubeconfig {
     /// file is read again, `plan` runs on that read, and each touched file is
     /// replaced atomically. An error from `plan` under the lock is final; one from
     /// the read passed in (which may be torn) only decides what to lock.
-    pub fn commit(
+    pub(crate) fn commit(
         this: Kubeconfig,
         plan: impl Fn(&Kubeconfig) -> Result<Change>,
     ) -> Result<Kubeconfig> {
@@ -81,7 +81,10 @@ impl Kubeconfig {
     /// mid-rewrite, so the files are read again under the lock of the file a new
     /// current-context goes to (kubectl locks every file before writing any), and
     /// that answer stands.
-    pub fn confirm<T>(self, look: impl Fn(&Kubeconfig) -> Result<T>) -> Result<(Kubeconfig, T)> {
+    pub(crate) fn confirm<T>(
+        self,
+        look: impl Fn(&Kubeconfig) -> Result<T>,
+    ) -> Result<(Kubeconfig, T)> {
         let first = match look(&self) {
             Ok(value) => return Ok((self, value)),
             Err(e) => e,

@@ -6,14 +6,14 @@
 use super::yaml::{Kind, Node, Style};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Edit {
-    pub start: usize,
-    pub end: usize,
-    pub text: String,
+pub(crate) struct Edit {
+    pub(crate) start: usize,
+    pub(crate) end: usize,
+    pub(crate) text: String,
 }
 
 /// Applies non-overlapping edits to `source`.
-pub fn apply(source: &str, mut edits: Vec<Edit>) -> String {
+pub(crate) fn apply(source: &str, mut edits: Vec<Edit>) -> String {
     edits.sort_by_key(|e| std::cmp::Reverse(e.start));
     let mut out = source.to_string();
     for e in edits {
@@ -23,7 +23,7 @@ pub fn apply(source: &str, mut edits: Vec<Edit>) -> String {
 }
 
 /// Replaces a scalar's value, keeping its quoting style where the value allows it.
-pub fn set_scalar(source: &str, node: &Node, value: &str) -> Edit {
+pub(crate) fn set_scalar(source: &str, node: &Node, value: &str) -> Edit {
     let style = match &node.kind {
         Kind::Scalar { style, .. } => *style,
         _ => Style::Plain,
@@ -46,7 +46,13 @@ pub fn set_scalar(source: &str, node: &Node, value: &str) -> Edit {
 
 /// Adds `key: value` to a mapping, following its layout: flow maps get `, key: value`,
 /// block maps get a new line indented like their existing keys.
-pub fn insert_entry(source: &str, map: &Node, key: &str, value: &str, indent_hint: usize) -> Edit {
+pub(crate) fn insert_entry(
+    source: &str,
+    map: &Node,
+    key: &str,
+    value: &str,
+    indent_hint: usize,
+) -> Edit {
     let Kind::Map { entries, flow } = &map.kind else {
         return Edit {
             start: map.start,
@@ -109,7 +115,7 @@ pub fn insert_entry(source: &str, map: &Node, key: &str, value: &str, indent_hin
 }
 
 /// Removes the entry at `index` from a mapping.
-pub fn remove_entry(source: &str, map: &Node, index: usize) -> Edit {
+pub(crate) fn remove_entry(source: &str, map: &Node, index: usize) -> Edit {
     let Kind::Map { entries, flow } = &map.kind else {
         return noop(map.start);
     };
@@ -150,7 +156,7 @@ pub fn remove_entry(source: &str, map: &Node, index: usize) -> Edit {
 }
 
 /// Removes item `index` of a sequence.
-pub fn remove_item(source: &str, seq: &Node, index: usize) -> Edit {
+pub(crate) fn remove_item(source: &str, seq: &Node, index: usize) -> Edit {
     let Kind::Seq { items, flow } = &seq.kind else {
         return noop(seq.start);
     };
@@ -235,12 +241,12 @@ fn noop(at: usize) -> Edit {
     }
 }
 
-pub fn line_start(source: &str, at: usize) -> usize {
+pub(crate) fn line_start(source: &str, at: usize) -> usize {
     source[..at].rfind('\n').map(|i| i + 1).unwrap_or(0)
 }
 
 /// The offset just past the newline that ends the line containing `at`.
-pub fn line_end(source: &str, at: usize) -> usize {
+pub(crate) fn line_end(source: &str, at: usize) -> usize {
     match source[at..].find('\n') {
         Some(i) => at + i + 1,
         None => source.len(),
@@ -253,13 +259,13 @@ fn trim_line_end(source: &str, at: usize) -> usize {
     at + line.trim_end_matches(['\n', '\r']).len()
 }
 
-pub fn column(source: &str, at: usize) -> usize {
+pub(crate) fn column(source: &str, at: usize) -> usize {
     source[line_start(source, at)..at].chars().count()
 }
 
 /// Formats a value as a plain scalar when YAML reads it back as the same string,
 /// else double-quoted.
-pub fn scalar(value: &str) -> String {
+pub(crate) fn scalar(value: &str) -> String {
     if is_plain_safe(value) {
         value.to_string()
     } else {
@@ -267,7 +273,7 @@ pub fn scalar(value: &str) -> String {
     }
 }
 
-pub fn double_quoted(value: &str) -> String {
+pub(crate) fn double_quoted(value: &str) -> String {
     // JSON string escaping is valid YAML double-quoted syntax.
     serde_json::to_string(value).unwrap_or_else(|_| format!("\"{value}\""))
 }
@@ -316,7 +322,7 @@ fn is_plain_safe(value: &str) -> bool {
 /// Renders a JSON mapping as block YAML in kubectl's layout: `indent` spaces
 /// before each key, nested mappings `step` deeper, sequence dashes at their
 /// key's column. Ends with a newline.
-pub fn render_block_map(
+pub(crate) fn render_block_map(
     map: &serde_json::Map<String, serde_json::Value>,
     indent: usize,
     step: usize,
@@ -352,7 +358,7 @@ fn render_value_after_key(out: &mut String, value: &serde_json::Value, indent: u
 }
 
 /// Block sequence items at `indent`; mapping items start on the dash line.
-pub fn render_block_seq(items: &[serde_json::Value], indent: usize, step: usize) -> String {
+pub(crate) fn render_block_seq(items: &[serde_json::Value], indent: usize, step: usize) -> String {
     use serde_json::Value;
     let pad = " ".repeat(indent);
     let mut out = String::new();
@@ -381,7 +387,7 @@ pub fn render_block_seq(items: &[serde_json::Value], indent: usize, step: usize)
 }
 
 /// A scalar or an empty collection as YAML text; anything else as JSON flow.
-pub fn inline_value(value: &serde_json::Value) -> String {
+pub(crate) fn inline_value(value: &serde_json::Value) -> String {
     match value {
         // Command-line flags (`--region`) read back as strings unquoted, as kubectl writes them.
         serde_json::Value::String(s)
@@ -399,7 +405,7 @@ pub fn inline_value(value: &serde_json::Value) -> String {
 }
 
 /// The offset of the `-` that introduces a block sequence item.
-pub fn item_dash(source: &str, item: &Node) -> usize {
+pub(crate) fn item_dash(source: &str, item: &Node) -> usize {
     let bytes = source.as_bytes();
     let mut at = item.start;
     while at > 0 {
@@ -412,7 +418,7 @@ pub fn item_dash(source: &str, item: &Node) -> usize {
 }
 
 /// Where the text after a node's last line begins (just past its newline).
-pub fn after_node(source: &str, node: &Node) -> usize {
+pub(crate) fn after_node(source: &str, node: &Node) -> usize {
     if node.end > 0 && source.as_bytes().get(node.end - 1) == Some(&b'\n') {
         node.end
     } else {

@@ -12,13 +12,13 @@ use crate::error::{Error, Result};
 
 /// The entries a copy is made of: kubectl's `--context`, `--cluster` and `--user`.
 #[derive(Debug, Default, Clone, Copy)]
-pub struct Selection<'a> {
+pub(crate) struct Selection<'a> {
     /// The context; `None` when there is none and flags name the server.
-    pub context: Option<&'a str>,
+    pub(crate) context: Option<&'a str>,
     /// This cluster entry instead of the context's; it must exist.
-    pub cluster: Option<&'a str>,
+    pub(crate) cluster: Option<&'a str>,
     /// This user entry instead of the context's; it must exist.
-    pub user: Option<&'a str>,
+    pub(crate) user: Option<&'a str>,
 }
 
 impl Kubeconfig {
@@ -35,7 +35,7 @@ impl Kubeconfig {
     /// selected entries. As in kubectl, a cluster or user the context names
     /// but no file defines is left out (the client then says what is
     /// missing), while one named by a flag must exist.
-    pub fn minify_selected(&self, selection: Selection, name: &str) -> Result<Value> {
+    pub(crate) fn minify_selected(&self, selection: Selection, name: &str) -> Result<Value> {
         let (mut ctx_value, ctx_cluster, ctx_user) = match selection.context {
             Some(context) => {
                 let info = self.require_context(context)?;
@@ -113,7 +113,7 @@ impl Kubeconfig {
 
     /// The names in a list (`clusters`, `users`) of the merged view, first
     /// definition first, each once.
-    pub fn entry_names(&self, list: &str) -> Vec<String> {
+    pub(crate) fn entry_names(&self, list: &str) -> Vec<String> {
         let mut seen = HashSet::new();
         (0..self.files.len())
             .flat_map(|fi| self.named(fi, list))

@@ -22,20 +22,20 @@ use super::ambiguity::{NameScan, ScannedName};
 
 /// One top-level `key: value` section as it stands in the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Cut {
-    pub key: String,
+pub(crate) struct Cut {
+    pub(crate) key: String,
     /// Byte offset of the key line in the file.
-    pub offset: usize,
+    pub(crate) offset: usize,
     /// Lines before the key line.
-    pub line: usize,
+    pub(crate) line: usize,
     /// The key line and every line of its value.
-    pub text: String,
+    pub(crate) text: String,
 }
 
 /// What a file gave: the wanted sections found, in file order, and the item
 /// names of the scanned ones.
 #[derive(Debug)]
-pub enum Peeked {
+pub(crate) enum Peeked {
     Missing,
     Sections(Vec<Cut>, Vec<(String, Vec<ScannedName>)>),
     /// Not plain block style: read it in full.
@@ -46,7 +46,7 @@ const BUFFER: usize = 256 * 1024;
 
 /// Streams `path`, keeps the top-level sections named in `wanted` and reads
 /// the item names of those named in `scanned` (see [`NameScan`]).
-pub fn sections(path: &Path, wanted: &[&str], scanned: &[&str]) -> std::io::Result<Peeked> {
+pub(crate) fn sections(path: &Path, wanted: &[&str], scanned: &[&str]) -> std::io::Result<Peeked> {
     let file = match File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == ErrorKind::NotFound => return Ok(Peeked::Missing),
@@ -66,100 +66,151 @@ fn cut(
     scanned: &[&str],
 ) -> std::io::Result<Option<(Vec<Cut>, Scanned)>> {
     let mut reader = BufReader::with_capacity(BUFFER, reader);
-    let mut cuts: Vec<Cut> = Vec::new();
-    let mut keys: HashSet<Vec<u8>> = HashSet::new();
-    // Whether the section being read is one we keep (then `cuts.last()` is it).
-    let mut keeping = false;
-    // The section being scanned for names, if any, and the names found so far.
-    let mut scanning: Option<(String, NameScan)> = None;
-    let mut names: Scanned = Vec::new();
-    let mut offset = 0usize;
-    let mut line_no = 0usize;
+    let mut cutter = Cutter {
+        wanted,
+        scanned,
+        cuts: Vec::new(),
+        keys: HashSet::new(),
+        keeping: false,
+        scanning: None,
+        names: Vec::new(),
+        offset: 0,
+        line_no: 0,
+    };
     let mut line = Vec::new();
     loop {
         let buf = reader.fill_buf()?;
         let Some(&first) = buf.first() else { break };
         let top_level = !matches!(first, b' ' | b'\n' | b'\r' | b'#');
-        // A scanned section's lines below item level (most of a CA or a token)
-        // are skipped like the others, uncopied.
-        let below_items = !top_level
-            && !keeping
-            && scanning.as_mut().is_some_and(|(_, scan)| {
-                let spaces = buf.iter().take_while(|b| **b == b' ').count();
-                let content = buf.get(spaces).is_some_and(|b| !matches!(b, b'\n' | b'\r'));
-                content && scan.skips(spaces)
-            });
-        if !top_level && !keeping && (scanning.is_none() || below_items) {
-            offset += skip_line(&mut reader)?;
-            line_no += 1;
+        if !top_level && cutter.skips(buf) {
+            cutter.offset += skip_line(&mut reader)?;
+            cutter.line_no += 1;
             continue;
         }
         line.clear();
         let n = reader.read_until(b'\n', &mut line)?;
-        if top_level {
-            match first {
-                b'-' if line.starts_with(b"---") => {
-                    // A start marker may open the only document; a second one is unusual.
-                    let rest = line[3..].trim_ascii();
-                    if !keys.is_empty() || !(rest.is_empty() || rest.starts_with(b"#")) {
-                        return Ok(None);
-                    }
-                    keeping = false;
-                    if !finish_scan(&mut scanning, &mut names) {
-                        return Ok(None);
-                    }
+        if top_level && !cutter.top_level(first, &line) {
+            return Ok(None);
+        }
+        cutter.take(&line)?;
+        cutter.offset += n;
+        cutter.line_no += 1;
+    }
+    Ok(cutter.finish())
+}
+
+/// The state of one pass over a file.
+struct Cutter<'w> {
+    wanted: &'w [&'w str],
+    scanned: &'w [&'w str],
+    cuts: Vec<Cut>,
+    keys: HashSet<Vec<u8>>,
+    /// Whether the section being read is one we keep (then `cuts.last()` is it).
+    keeping: bool,
+    /// The section being scanned for names, if any, and the names found so far.
+    scanning: Option<(String, NameScan)>,
+    names: Scanned,
+    offset: usize,
+    line_no: usize,
+}
+
+impl Cutter<'_> {
+    /// Whether an indented line (at the start of `buf`) is skipped uncopied: it
+    /// belongs to a section neither kept nor scanned, or it lies below item
+    /// level in a scanned one (most of a CA or a token).
+    fn skips(&mut self, buf: &[u8]) -> bool {
+        if self.keeping {
+            return false;
+        }
+        let Some((_, scan)) = self.scanning.as_mut() else {
+            return true;
+        };
+        let spaces = buf.iter().take_while(|b| **b == b' ').count();
+        let content = buf.get(spaces).is_some_and(|b| !matches!(b, b'\n' | b'\r'));
+        content && scan.skips(spaces)
+    }
+
+    /// Reads a line at column 0 that starts with `first`; false when the file
+    /// is unusual and needs a real parse.
+    fn top_level(&mut self, first: u8, line: &[u8]) -> bool {
+        match first {
+            b'-' if line.starts_with(b"---") => {
+                // A start marker may open the only document; a second one is unusual.
+                let rest = line[3..].trim_ascii();
+                if !self.keys.is_empty() || !(rest.is_empty() || rest.starts_with(b"#")) {
+                    return false;
                 }
-                // A block sequence at column 0 continues the key above it.
-                b'-' if !keys.is_empty() => {}
-                c if c.is_ascii_alphanumeric() || c == b'_' => {
-                    let Some(key) = key_of(&line) else {
-                        return Ok(None);
-                    };
-                    if !keys.insert(key.to_vec()) {
-                        return Ok(None);
-                    }
-                    keeping = wanted.iter().any(|w| w.as_bytes() == key);
-                    if !finish_scan(&mut scanning, &mut names) {
-                        return Ok(None);
-                    }
-                    if !keeping && let Some(s) = scanned.iter().find(|s| s.as_bytes() == key) {
-                        scanning = Some((s.to_string(), NameScan::default()));
-                    }
-                    if keeping {
-                        cuts.push(Cut {
-                            key: String::from_utf8_lossy(key).into_owned(),
-                            offset,
-                            line: line_no,
-                            text: String::new(),
-                        });
-                    }
-                }
-                _ => return Ok(None),
+                self.keeping = false;
+                finish_scan(&mut self.scanning, &mut self.names)
             }
+            // A block sequence at column 0 continues the key above it.
+            b'-' if !self.keys.is_empty() => true,
+            c if c.is_ascii_alphanumeric() || c == b'_' => self.section(line),
+            _ => false,
         }
-        if let Some((_, scan)) = scanning.as_mut() {
-            scan.line(&line, line_no + 1);
+    }
+
+    /// Starts the section of a top-level `key: value` line.
+    fn section(&mut self, line: &[u8]) -> bool {
+        let Some(key) = key_of(line) else {
+            return false;
+        };
+        if !self.keys.insert(key.to_vec()) {
+            return false;
         }
-        if keeping {
-            let text = std::str::from_utf8(&line).map_err(|_| {
+        self.keeping = self.wanted.iter().any(|w| w.as_bytes() == key);
+        if !finish_scan(&mut self.scanning, &mut self.names) {
+            return false;
+        }
+        if !self.keeping
+            && let Some(s) = self.scanned.iter().find(|s| s.as_bytes() == key)
+        {
+            self.scanning = Some((s.to_string(), NameScan::default()));
+        }
+        if self.keeping {
+            self.cuts.push(Cut {
+                key: String::from_utf8_lossy(key).into_owned(),
+                offset: self.offset,
+                line: self.line_no,
+                text: String::new(),
+            });
+        }
+        true
+    }
+
+    /// Gives a line read in full to the name scan and to the kept section.
+    fn take(&mut self, line: &[u8]) -> std::io::Result<()> {
+        if let Some((_, scan)) = self.scanning.as_mut() {
+            scan.line(line, self.line_no + 1);
+        }
+        if self.keeping {
+            let text = std::str::from_utf8(line).map_err(|_| {
                 std::io::Error::new(ErrorKind::InvalidData, "the kubeconfig is not UTF-8 text")
             })?;
-            cuts.last_mut().expect("a kept section").text.push_str(text);
+            self.cuts
+                .last_mut()
+                .expect("a kept section")
+                .text
+                .push_str(text);
         }
-        offset += n;
-        line_no += 1;
+        Ok(())
     }
-    // An alias in a kept section may name an anchor in a skipped one.
-    if cuts
-        .iter()
-        .any(|c| memchr::memchr2(b'&', b'*', c.text.as_bytes()).is_some())
-    {
-        return Ok(None);
+
+    /// The sections kept and the names scanned; `None` when unusual.
+    fn finish(mut self) -> Option<(Vec<Cut>, Scanned)> {
+        // An alias in a kept section may name an anchor in a skipped one.
+        if self
+            .cuts
+            .iter()
+            .any(|c| memchr::memchr2(b'&', b'*', c.text.as_bytes()).is_some())
+        {
+            return None;
+        }
+        if !finish_scan(&mut self.scanning, &mut self.names) {
+            return None;
+        }
+        Some((self.cuts, self.names))
     }
-    if !finish_scan(&mut scanning, &mut names) {
-        return Ok(None);
-    }
-    Ok(Some((cuts, names)))
 }
 
 /// Ends a scanned section; false when it needs a real parse.

@@ -15,15 +15,15 @@ use crate::error::Result;
 /// One named entry to add or replace: `- name: NAME` with `KEY: BODY`
 /// (e.g. list `users`, key `user`).
 #[derive(Debug, Clone)]
-pub struct NamedEntry {
-    pub list: String,
-    pub name: String,
-    pub key: String,
-    pub body: Value,
+pub(crate) struct NamedEntry {
+    pub(crate) list: String,
+    pub(crate) name: String,
+    pub(crate) key: String,
+    pub(crate) body: Value,
 }
 
 impl NamedEntry {
-    pub fn new(list: &str, name: &str, key: &str, body: Value) -> NamedEntry {
+    pub(crate) fn new(list: &str, name: &str, key: &str, body: Value) -> NamedEntry {
         NamedEntry {
             list: list.to_string(),
             name: name.to_string(),
@@ -43,12 +43,12 @@ fn map_entries(node: &Node) -> &[(Node, Node)] {
 
 impl Kubeconfig {
     /// The first file that defines `name` in `list` (kubectl keeps the first).
-    pub fn file_defining(&self, list: &str, name: &str) -> Option<usize> {
+    pub(crate) fn file_defining(&self, list: &str, name: &str) -> Option<usize> {
         self.find_named(list, name).map(|(fi, _)| fi)
     }
 
     /// Every named entry of `list` in `file`, as JSON (aliases resolved).
-    pub fn entries(&self, file: usize, list: &str) -> Vec<(String, Value)> {
+    pub(crate) fn entries(&self, file: usize, list: &str) -> Vec<(String, Value)> {
         let doc = &self.files[file].doc;
         self.named(file, list)
             .into_iter()
@@ -61,7 +61,7 @@ impl Kubeconfig {
     /// An entry that exists is rewritten in place (only its `KEY:` value) in the
     /// file that defines it; a new one goes to file `dest`, after the list's last
     /// item. A missing or empty `dest` file gets a complete kubeconfig.
-    pub fn plan_upsert(
+    pub(crate) fn plan_upsert(
         &self,
         dest: usize,
         entries: &[NamedEntry],
@@ -78,67 +78,29 @@ impl Kubeconfig {
                 None => new_entries.push(e),
             }
         }
-        let f = &self.files[dest];
-        let root = f
+        let root = self.files[dest]
             .doc
             .root
             .as_ref()
             .filter(|r| matches!(r.kind, Kind::Map { .. }));
-        match root {
-            None => {
-                // No file, or one without content: write a whole kubeconfig.
-                let mut text = String::from("apiVersion: v1\n");
-                for list in ["clusters", "contexts"] {
-                    text.push_str(&list_text(list, &new_entries));
-                }
-                if let Some(cur) = current {
-                    text.push_str(&format!("current-context: {}\n", edit::scalar(cur)));
-                }
-                text.push_str("kind: Config\npreferences: {}\n");
-                text.push_str(&list_text("users", &new_entries));
-                if f.exists {
-                    let mut prefix = String::new();
-                    if !f.text.is_empty() && !f.text.ends_with('\n') {
-                        prefix.push('\n');
-                    }
-                    // A bare `null`/`~` document would otherwise stay in front.
-                    let start = match &f.doc.root {
-                        Some(r) => r.start,
-                        None => f.text.len(),
-                    };
-                    let end = match &f.doc.root {
-                        Some(r) => edit::after_node(&f.text, r),
-                        None => f.text.len(),
-                    };
-                    change.push(
-                        dest,
-                        Edit {
-                            start,
-                            end,
-                            text: prefix + &text,
-                        },
-                    );
-                } else {
-                    change.creates.insert(dest, text);
-                }
-                return Ok(merge_insertions(change));
+        let Some(root) = root else {
+            // No file, or one without content: write a whole kubeconfig.
+            self.plan_whole_file(dest, &new_entries, current, &mut change);
+            return Ok(merge_insertions(change));
+        };
+        let mut lists: Vec<&str> = Vec::new();
+        for e in &new_entries {
+            if !lists.contains(&e.list.as_str()) {
+                lists.push(&e.list);
             }
-            Some(root) => {
-                let mut lists: Vec<&str> = Vec::new();
-                for e in &new_entries {
-                    if !lists.contains(&e.list.as_str()) {
-                        lists.push(&e.list);
-                    }
-                }
-                for list in lists {
-                    let items: Vec<&NamedEntry> = new_entries
-                        .iter()
-                        .copied()
-                        .filter(|e| e.list == list)
-                        .collect();
-                    change.push(dest, self.append_items(dest, root, list, &items)?);
-                }
-            }
+        }
+        for list in lists {
+            let items: Vec<&NamedEntry> = new_entries
+                .iter()
+                .copied()
+                .filter(|e| e.list == list)
+                .collect();
+            change.push(dest, self.append_items(dest, root, list, &items)?);
         }
         if let Some(cur) = current {
             self.plan_set_top_level(
@@ -151,9 +113,51 @@ impl Kubeconfig {
         Ok(merge_insertions(change))
     }
 
+    /// A complete kubeconfig with `entries` for file `dest`, which is missing
+    /// or has no content (a bare `null`/`~` document is replaced).
+    fn plan_whole_file(
+        &self,
+        dest: usize,
+        entries: &[&NamedEntry],
+        current: Option<&str>,
+        change: &mut Change,
+    ) {
+        let f = &self.files[dest];
+        let mut text = String::from("apiVersion: v1\n");
+        for list in ["clusters", "contexts"] {
+            text.push_str(&list_text(list, entries));
+        }
+        if let Some(cur) = current {
+            text.push_str(&format!("current-context: {}\n", edit::scalar(cur)));
+        }
+        text.push_str("kind: Config\npreferences: {}\n");
+        text.push_str(&list_text("users", entries));
+        if !f.exists {
+            change.creates.insert(dest, text);
+            return;
+        }
+        let mut prefix = String::new();
+        if !f.text.is_empty() && !f.text.ends_with('\n') {
+            prefix.push('\n');
+        }
+        // A bare `null`/`~` document would otherwise stay in front.
+        let (start, end) = match &f.doc.root {
+            Some(r) => (r.start, edit::after_node(&f.text, r)),
+            None => (f.text.len(), f.text.len()),
+        };
+        change.push(
+            dest,
+            Edit {
+                start,
+                end,
+                text: prefix + &text,
+            },
+        );
+    }
+
     /// Replaces the value at `path` (keys below the item) of the entry `name` in
     /// `list` of `file`, e.g. `["user", "exec"]`.
-    pub fn plan_replace_field(
+    pub(crate) fn plan_replace_field(
         &self,
         file: usize,
         list: &str,
@@ -287,51 +291,66 @@ impl Kubeconfig {
             .iter()
             .find(|(k, _)| k.as_str() == Some(list));
         if root.is_flow() {
-            return Ok(match existing {
-                Some((_, seq)) if seq.is_flow() && matches!(seq.kind, Kind::Seq { .. }) => {
-                    flow_append(seq, &values)
-                }
-                Some(_) => {
-                    return Err(self.shape_error(file, &format!("`{list}` is not a list")));
-                }
-                None => {
-                    let last = map_entries(root).last().map(|(_, v)| v.end);
-                    let json = Value::Array(values).to_string();
-                    match last {
-                        Some(at) => Edit {
-                            start: at,
-                            end: at,
-                            text: format!(", \"{list}\": {json}"),
-                        },
-                        None => Edit {
-                            start: root.start + 1,
-                            end: root.end - 1,
-                            text: format!("\"{list}\": {json}"),
-                        },
-                    }
-                }
-            });
+            let existing = existing.map(|(_, seq)| seq);
+            return self.append_in_flow_root(file, root, list, existing, values);
         }
         let key_col = map_entries(root)
             .first()
             .map(|(k, _)| edit::column(text, k.start))
             .unwrap_or(0);
-        let Some((key, seq)) = existing else {
-            let at = edit::after_node(text, root);
-            let mut out = String::new();
-            if at == text.len() && !text.is_empty() && !text.ends_with('\n') {
-                out.push('\n');
+        match existing {
+            Some((key, seq)) => self.append_to_block_list(file, list, key, seq, key_col, &values),
+            None => Ok(new_block_list(text, root, list, key_col, &values)),
+        }
+    }
+
+    /// Appends to `list` in a flow (JSON) root: as JSON, into the list or as a new key.
+    fn append_in_flow_root(
+        &self,
+        file: usize,
+        root: &Node,
+        list: &str,
+        existing: Option<&Node>,
+        values: Vec<Value>,
+    ) -> Result<Edit> {
+        Ok(match existing {
+            Some(seq) if seq.is_flow() && matches!(seq.kind, Kind::Seq { .. }) => {
+                flow_append(seq, &values)
             }
-            out.push_str(&" ".repeat(key_col));
-            out.push_str(list);
-            out.push_str(":\n");
-            out.push_str(&edit::render_block_seq(&values, key_col, 2));
-            return Ok(Edit {
-                start: at,
-                end: at,
-                text: out,
-            });
-        };
+            Some(_) => {
+                return Err(self.shape_error(file, &format!("`{list}` is not a list")));
+            }
+            None => {
+                let last = map_entries(root).last().map(|(_, v)| v.end);
+                let json = Value::Array(values).to_string();
+                match last {
+                    Some(at) => Edit {
+                        start: at,
+                        end: at,
+                        text: format!(", \"{list}\": {json}"),
+                    },
+                    None => Edit {
+                        start: root.start + 1,
+                        end: root.end - 1,
+                        text: format!("\"{list}\": {json}"),
+                    },
+                }
+            }
+        })
+    }
+
+    /// Appends to the block-style file's `key: seq`, after its last item in
+    /// that item's layout, or in place of an empty value.
+    fn append_to_block_list(
+        &self,
+        file: usize,
+        list: &str,
+        key: &Node,
+        seq: &Node,
+        key_col: usize,
+        values: &[Value],
+    ) -> Result<Edit> {
+        let text = &self.files[file].text;
         match &seq.kind {
             Kind::Seq {
                 items: old,
@@ -345,7 +364,7 @@ impl Kubeconfig {
                 if at == text.len() && !text.ends_with('\n') {
                     out.push('\n');
                 }
-                out.push_str(&edit::render_block_seq(&values, dash_col, step));
+                out.push_str(&edit::render_block_seq(values, dash_col, step));
                 Ok(Edit {
                     start: at,
                     end: at,
@@ -355,7 +374,7 @@ impl Kubeconfig {
             Kind::Seq {
                 items: old,
                 flow: true,
-            } if !old.is_empty() => Ok(flow_append(seq, &values)),
+            } if !old.is_empty() => Ok(flow_append(seq, values)),
             Kind::Seq { .. } | Kind::Scalar { .. } if is_empty_collection(seq) || is_null(seq) => {
                 // `users: []`, `users:` or `users: ~`: items go on the following lines.
                 let mut start = seq.start.min(text.len());
@@ -367,12 +386,30 @@ impl Kubeconfig {
                     end: seq.end.max(start),
                     text: format!(
                         "\n{}",
-                        edit::render_block_seq(&values, key_col, 2).trim_end_matches('\n')
+                        edit::render_block_seq(values, key_col, 2).trim_end_matches('\n')
                     ),
                 })
             }
             _ => Err(self.shape_error(file, &format!("`{list}` is not a list; fix the file"))),
         }
+    }
+}
+
+/// A new `list:` key with its items, after the last entry of a block root.
+fn new_block_list(text: &str, root: &Node, list: &str, key_col: usize, values: &[Value]) -> Edit {
+    let at = edit::after_node(text, root);
+    let mut out = String::new();
+    if at == text.len() && !text.is_empty() && !text.ends_with('\n') {
+        out.push('\n');
+    }
+    out.push_str(&" ".repeat(key_col));
+    out.push_str(list);
+    out.push_str(":\n");
+    out.push_str(&edit::render_block_seq(values, key_col, 2));
+    Edit {
+        start: at,
+        end: at,
+        text: out,
     }
 }
 

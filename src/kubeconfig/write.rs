@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 /// How long to wait for a lock that another live writer holds.
 const LOCK_WAIT: Duration = Duration::from_secs(10);
 
-pub struct LockGuard {
+pub(crate) struct LockGuard {
     path: PathBuf,
 }
 
@@ -26,7 +26,7 @@ impl Drop for LockGuard {
     }
 }
 
-pub fn lock_path(file: &Path) -> PathBuf {
+pub(crate) fn lock_path(file: &Path) -> PathBuf {
     let mut name = file.as_os_str().to_owned();
     name.push(".lock");
     PathBuf::from(name)
@@ -35,7 +35,7 @@ pub fn lock_path(file: &Path) -> PathBuf {
 /// Takes `<file>.lock`. Waits while a live process holds it; a lock whose writer
 /// is gone is reported, never silently broken, since breaking it could race
 /// another process doing the same.
-pub fn lock(file: &Path) -> Result<LockGuard> {
+pub(crate) fn lock(file: &Path) -> Result<LockGuard> {
     let path = lock_path(file);
     let deadline = Instant::now() + LOCK_WAIT;
     let mut delay = Duration::from_millis(2);
@@ -134,7 +134,7 @@ fn process_runs(pid: u32) -> bool {
 /// long as [`lock`] would). Returns whether there was such a writer. Readers use
 /// it to tell a file caught mid-rewrite (kubectl truncates, then writes) from a
 /// broken one.
-pub fn wait_for_other_writer(file: &Path) -> bool {
+pub(crate) fn wait_for_other_writer(file: &Path) -> bool {
     let path = lock_path(file);
     let deadline = Instant::now() + LOCK_WAIT;
     let me = std::process::id();
@@ -160,7 +160,7 @@ pub fn wait_for_other_writer(file: &Path) -> bool {
 
 /// Replaces `file` with `contents` atomically, keeping its mode (and owner, when allowed).
 /// A symlinked kubeconfig is written through to its target, keeping the link.
-pub fn atomic_write(file: &Path, contents: &[u8]) -> Result<()> {
+pub(crate) fn atomic_write(file: &Path, contents: &[u8]) -> Result<()> {
     let target = match fs::canonicalize(file) {
         Ok(t) => t,
         Err(e) if e.kind() == ErrorKind::NotFound => file.to_path_buf(),

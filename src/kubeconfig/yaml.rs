@@ -5,9 +5,13 @@
 //! Offsets are byte offsets into the source text.
 
 mod build;
+mod sections;
+mod simple;
+
+use sections::{LAZY_SECTION_BYTES, LazySection, split_top_level};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Style {
+pub(crate) enum Style {
     Plain,
     SingleQuoted,
     DoubleQuoted,
@@ -15,7 +19,7 @@ pub enum Style {
 }
 
 #[derive(Debug, Clone)]
-pub enum Kind {
+pub(crate) enum Kind {
     Scalar {
         value: String,
         style: Style,
@@ -35,19 +39,19 @@ pub enum Kind {
 
 #[derive(Debug, Clone)]
 pub struct Node {
-    pub kind: Kind,
+    pub(crate) kind: Kind,
     /// First byte of the node's own text (after any anchor or tag).
-    pub start: usize,
+    pub(crate) start: usize,
     /// One past the last byte of the node's text.
-    pub end: usize,
-    pub anchor: usize,
+    pub(crate) end: usize,
+    pub(crate) anchor: usize,
 }
 
 #[derive(Debug, Clone)]
 pub struct SyntaxError {
-    pub line: usize,
-    pub col: usize,
-    pub message: String,
+    pub(crate) line: usize,
+    pub(crate) col: usize,
+    pub(crate) message: String,
 }
 
 /// A parsed single-document YAML file: its root (if any) and its anchors.
@@ -63,20 +67,6 @@ pub struct Document {
     lazy: Vec<LazySection>,
 }
 
-#[derive(Debug, Clone)]
-struct LazySection {
-    key: String,
-    /// Byte offset of the section (its key line) in the file.
-    offset: usize,
-    /// Lines before the section, to report absolute line numbers.
-    line: usize,
-    text: String,
-    value: std::sync::OnceLock<Result<Node, SyntaxError>>,
-}
-
-/// Sections at least this large are parsed on demand.
-const LAZY_SECTION_BYTES: usize = 64 * 1024;
-
 impl Document {
     pub fn parse(text: &str) -> Result<Document, SyntaxError> {
         if text.len() >= 2 * LAZY_SECTION_BYTES
@@ -85,7 +75,7 @@ impl Document {
         {
             return Ok(doc);
         }
-        if let Some(root) = super::simple::parse(text, 0)
+        if let Some(root) = simple::parse(text, 0)
             && matches!(root.kind, Kind::Map { .. })
         {
             return Ok(Document {
@@ -97,81 +87,10 @@ impl Document {
         Document::parse_full(text)
     }
 
-    /// The full YAML parser, bypassing the fast paths (for tests and fallbacks).
-    pub fn parse_strict(text: &str) -> Result<Document, SyntaxError> {
+    /// The full YAML parser, bypassing the fast paths (tests compare them).
+    #[cfg(test)]
+    pub(crate) fn parse_strict(text: &str) -> Result<Document, SyntaxError> {
         Document::parse_full(text)
-    }
-
-    /// A document made of some top-level sections cut out of a file (see
-    /// `peek`); each is parsed when first read, and other keys are absent.
-    pub(super) fn from_cuts(cuts: Vec<super::peek::Cut>) -> Document {
-        let mut entries = Vec::with_capacity(cuts.len());
-        let mut lazy = Vec::with_capacity(cuts.len());
-        for cut in cuts {
-            let key = plain_key(&cut.key, cut.offset);
-            let value = defer(
-                &mut lazy,
-                LazySection {
-                    key: cut.key,
-                    offset: cut.offset,
-                    line: cut.line,
-                    text: cut.text,
-                    value: std::sync::OnceLock::new(),
-                },
-            );
-            entries.push((key, value));
-        }
-        Document::top_level(entries, lazy)
-    }
-
-    fn from_sections(
-        text: &str,
-        sections: &[(usize, usize, usize, usize)],
-    ) -> Result<Option<Document>, SyntaxError> {
-        let mut entries = Vec::with_capacity(sections.len());
-        let mut lazy = Vec::new();
-        for &(start, colon, end, line) in sections {
-            let key = plain_key(&text[start..colon], start);
-            let value = if end - start >= LAZY_SECTION_BYTES {
-                defer(
-                    &mut lazy,
-                    LazySection {
-                        key: text[start..colon].to_string(),
-                        offset: start,
-                        line,
-                        text: text[start..end].to_string(),
-                        value: std::sync::OnceLock::new(),
-                    },
-                )
-            } else {
-                match parse_section(&text[start..end], start, line, &text[start..colon]) {
-                    Ok(Some(node)) => node,
-                    Ok(None) => return Ok(None),
-                    Err(e) => return Err(e),
-                }
-            };
-            entries.push((key, value));
-        }
-        Ok(Some(Document::top_level(entries, lazy)))
-    }
-
-    /// The root mapping of a document assembled from top-level sections.
-    fn top_level(entries: Vec<(Node, Node)>, lazy: Vec<LazySection>) -> Document {
-        let start = entries.first().map(|(k, _)| k.start).unwrap_or(0);
-        let end = entries.last().map(|(_, v)| v.end).unwrap_or(start);
-        Document {
-            root: Some(Node {
-                kind: Kind::Map {
-                    entries,
-                    flow: false,
-                },
-                start,
-                end,
-                anchor: 0,
-            }),
-            anchors: Vec::new(),
-            lazy,
-        }
     }
 
     fn parse_full(text: &str) -> Result<Document, SyntaxError> {
@@ -185,7 +104,7 @@ impl Document {
 
     /// Parses every deferred section and reports the first syntax error.
     /// `unchanged_from` skips sections whose text equals the same section there.
-    pub fn check(&self, unchanged_from: Option<&Document>) -> Result<(), SyntaxError> {
+    pub(crate) fn check(&self, unchanged_from: Option<&Document>) -> Result<(), SyntaxError> {
         for section in &self.lazy {
             let same = unchanged_from.is_some_and(|old| {
                 old.lazy
@@ -203,7 +122,7 @@ impl Document {
     }
 
     /// Parses one deferred top-level section now, reporting its syntax error.
-    pub fn check_key(&self, key: &str) -> Result<(), SyntaxError> {
+    pub(crate) fn check_key(&self, key: &str) -> Result<(), SyntaxError> {
         match self.lazy.iter().find(|l| l.key == key) {
             Some(section) => section.get().as_ref().map(|_| ()).map_err(Clone::clone),
             None => Ok(()),
@@ -255,7 +174,7 @@ impl Document {
     }
 
     /// Resolves a deferred section; other nodes are returned as they are.
-    pub fn force<'a>(&'a self, node: &'a Node) -> &'a Node {
+    pub(crate) fn force<'a>(&'a self, node: &'a Node) -> &'a Node {
         match node.kind {
             Kind::Lazy(i) => match self.lazy[i].get() {
                 Ok(n) => n,
@@ -266,7 +185,7 @@ impl Document {
     }
 
     /// Follows an alias to the node it names.
-    pub fn resolve<'a>(&'a self, node: &'a Node) -> &'a Node {
+    pub(crate) fn resolve<'a>(&'a self, node: &'a Node) -> &'a Node {
         let node = self.force(node);
         match node.kind {
             Kind::Alias(id) => self
@@ -283,7 +202,7 @@ impl Document {
     /// Looks a key up in a mapping as kubectl's YAML reader does: entries apply in
     /// order and a later one wins, whether a repeated key or a `<<` merge after it
     /// (within one merge list the first source wins).
-    pub fn get<'a>(&'a self, map: &'a Node, key: &str) -> Option<&'a Node> {
+    pub(crate) fn get<'a>(&'a self, map: &'a Node, key: &str) -> Option<&'a Node> {
         self.get_depth(map, key, 0)
     }
 
@@ -320,7 +239,7 @@ impl Document {
     }
 
     /// The string value of a scalar (following aliases); `None` for null or non-scalars.
-    pub fn str_of<'a>(&'a self, node: &'a Node) -> Option<&'a str> {
+    pub(crate) fn str_of<'a>(&'a self, node: &'a Node) -> Option<&'a str> {
         let node = self.resolve(node);
         match &node.kind {
             Kind::Scalar { value, style } => {
@@ -334,11 +253,11 @@ impl Document {
         }
     }
 
-    pub fn get_str<'a>(&'a self, map: &'a Node, key: &str) -> Option<&'a str> {
+    pub(crate) fn get_str<'a>(&'a self, map: &'a Node, key: &str) -> Option<&'a str> {
         self.get(map, key).and_then(|n| self.str_of(n))
     }
 
-    pub fn items<'a>(&'a self, node: &'a Node) -> &'a [Node] {
+    pub(crate) fn items<'a>(&'a self, node: &'a Node) -> &'a [Node] {
         match &self.resolve(node).kind {
             Kind::Seq { items, .. } => items,
             _ => &[],
@@ -388,14 +307,40 @@ impl Document {
 }
 
 impl Node {
-    pub fn as_str(&self) -> Option<&str> {
+    /// A plain scalar at `start..end`.
+    fn plain(value: String, start: usize, end: usize) -> Node {
+        Node {
+            kind: Kind::Scalar {
+                value,
+                style: Style::Plain,
+            },
+            start,
+            end,
+            anchor: 0,
+        }
+    }
+
+    /// A block mapping at `start..end`.
+    fn block_map(entries: Vec<(Node, Node)>, start: usize, end: usize) -> Node {
+        Node {
+            kind: Kind::Map {
+                entries,
+                flow: false,
+            },
+            start,
+            end,
+            anchor: 0,
+        }
+    }
+
+    pub(crate) fn as_str(&self) -> Option<&str> {
         match &self.kind {
             Kind::Scalar { value, .. } => Some(value),
             _ => None,
         }
     }
 
-    pub fn is_flow(&self) -> bool {
+    pub(crate) fn is_flow(&self) -> bool {
         matches!(
             self.kind,
             Kind::Map { flow: true, .. } | Kind::Seq { flow: true, .. }
@@ -403,7 +348,7 @@ impl Node {
     }
 }
 
-pub fn is_null(value: &str) -> bool {
+pub(crate) fn is_null(value: &str) -> bool {
     matches!(value, "" | "~" | "null" | "Null" | "NULL")
 }
 
@@ -441,159 +386,6 @@ static NULL_NODE: Node = Node {
     end: 0,
     anchor: 0,
 };
-
-/// A top-level key at byte `start`.
-fn plain_key(key: &str, start: usize) -> Node {
-    Node {
-        kind: Kind::Scalar {
-            value: key.to_string(),
-            style: Style::Plain,
-        },
-        start,
-        end: start + key.len(),
-        anchor: 0,
-    }
-}
-
-/// Keeps a section to parse on first read; returns the node that stands for it.
-fn defer(lazy: &mut Vec<LazySection>, section: LazySection) -> Node {
-    let node = Node {
-        kind: Kind::Lazy(lazy.len()),
-        start: section.offset + section.key.len() + 1,
-        end: section.offset + section.text.trim_end().len(),
-        anchor: 0,
-    };
-    lazy.push(section);
-    node
-}
-
-impl LazySection {
-    fn get(&self) -> &Result<Node, SyntaxError> {
-        self.value.get_or_init(|| {
-            match parse_section(&self.text, self.offset, self.line, &self.key) {
-                Ok(Some(node)) => Ok(node),
-                Ok(None) => Err(SyntaxError {
-                    line: self.line + 1,
-                    col: 1,
-                    message: format!("unexpected structure in the {:?} section", self.key),
-                }),
-                Err(e) => Err(e),
-            }
-        })
-    }
-}
-
-/// Parses one `key: value` section cut from a file at `offset`; returns its value
-/// with offsets into the whole file, or `None` if it is not exactly that one entry.
-fn parse_section(
-    text: &str,
-    offset: usize,
-    line: usize,
-    key: &str,
-) -> Result<Option<Node>, SyntaxError> {
-    if let Some(Node {
-        kind: Kind::Map { mut entries, .. },
-        ..
-    }) = super::simple::parse(text, offset)
-        && entries.len() == 1
-        && entries[0].0.as_str() == Some(key)
-    {
-        return Ok(entries.pop().map(|(_, v)| v));
-    }
-    // Positions inside the section are made absolute for error messages.
-    let doc = Document::parse_full(text).map_err(|mut e| {
-        e.line += line;
-        e
-    })?;
-    if !doc.anchors.is_empty() {
-        return Ok(None);
-    }
-    let Some(Node {
-        kind: Kind::Map { mut entries, .. },
-        ..
-    }) = doc.root
-    else {
-        return Ok(None);
-    };
-    if entries.len() != 1 || entries[0].0.as_str() != Some(key) {
-        return Ok(None);
-    }
-    let (_, mut value) = entries.pop().expect("one entry");
-    shift(&mut value, offset);
-    Ok(Some(value))
-}
-
-fn shift(node: &mut Node, by: usize) {
-    node.start += by;
-    node.end += by;
-    match &mut node.kind {
-        Kind::Map { entries, .. } => {
-            for (k, v) in entries {
-                shift(k, by);
-                shift(v, by);
-            }
-        }
-        Kind::Seq { items, .. } => {
-            for item in items {
-                shift(item, by);
-            }
-        }
-        _ => {}
-    }
-}
-
-/// Splits a block-style file at its top-level keys: `(key start, colon, section end)`.
-/// Returns `None` for anything unusual (flow style, anchors, multi-line values on
-/// a key's line, several documents), which then gets a full parse.
-fn split_top_level(text: &str) -> Option<Vec<(usize, usize, usize, usize)>> {
-    let bytes = text.as_bytes();
-    // Anchors and aliases can cross sections.
-    if memchr::memchr2(b'&', b'*', bytes).is_some() {
-        return None;
-    }
-    let mut sections: Vec<(usize, usize, usize, usize)> = Vec::new();
-    let mut keys = std::collections::HashSet::new();
-    let mut pos = 0;
-    let mut line_no = 0;
-    while pos < bytes.len() {
-        let line_end = memchr::memchr(b'\n', &bytes[pos..])
-            .map(|i| pos + i + 1)
-            .unwrap_or(bytes.len());
-        match bytes[pos] {
-            b' ' | b'\n' | b'\r' | b'#' => {}
-            b'-' if bytes[pos..].starts_with(b"---") => {
-                if !sections.is_empty() {
-                    return None;
-                }
-            }
-            b'-' => {
-                // A block sequence item at column 0 belongs to the key above it.
-                if sections.is_empty() {
-                    return None;
-                }
-            }
-            c if c.is_ascii_alphanumeric() || c == b'_' => {
-                let key = super::peek::key_of(&bytes[pos..line_end])?;
-                if !keys.insert(key) {
-                    return None;
-                }
-                let colon = key.len();
-                if let Some(last) = sections.last_mut() {
-                    last.2 = pos;
-                }
-                sections.push((pos, pos + colon, bytes.len(), line_no));
-            }
-            _ => return None,
-        }
-        pos = line_end;
-        line_no += 1;
-    }
-    if sections.is_empty() {
-        None
-    } else {
-        Some(sections)
-    }
-}
 
 #[cfg(test)]
 mod tests {

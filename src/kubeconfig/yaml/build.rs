@@ -125,6 +125,24 @@ fn block_scalar_end(text: &str, start: usize) -> usize {
     end
 }
 
+/// The next event inside a collection; the input ending there is an error.
+fn next_event<'i>(
+    parser: &mut Parser<'i, impl saphyr_parser::Input>,
+) -> Result<(Event<'i>, saphyr_parser::Span), (SyntaxError, Option<usize>)> {
+    match parser.next_event() {
+        Some(Ok(pair)) => Ok(pair),
+        Some(Err(e)) => Err(scan_error(e)),
+        None => Err((
+            SyntaxError {
+                line: 0,
+                col: 0,
+                message: "unexpected end of input".into(),
+            },
+            None,
+        )),
+    }
+}
+
 /// Maps the parser's character indices to byte offsets.
 struct CharOffsets {
     /// Empty when the text is ASCII, where both are equal.
@@ -195,82 +213,72 @@ impl Builder<'_> {
                 end,
                 anchor: 0,
             },
-            Event::MappingStart(anchor, _) | Event::SequenceStart(anchor, _) => {
-                let is_map = matches!(event, Event::MappingStart(..));
-                let open = if is_map { b'{' } else { b'[' };
-                // The span may begin at an anchor or tag; the flow indicator follows it.
-                let flow_start = self.text.as_bytes()[start..end.max(start)]
-                    .iter()
-                    .position(|b| *b == open)
-                    .map(|p| start + p);
-                let flow = flow_start.is_some();
-                let own_start = flow_start.unwrap_or(start);
-                let mut children = Vec::new();
-                let close_end;
-                loop {
-                    let (ev, span) = match parser.next_event() {
-                        Some(Ok(pair)) => pair,
-                        Some(Err(e)) => return Err(scan_error(e)),
-                        None => {
-                            return Err((
-                                SyntaxError {
-                                    line: 0,
-                                    col: 0,
-                                    message: "unexpected end of input".into(),
-                                },
-                                None,
-                            ));
-                        }
-                    };
-                    if matches!(ev, Event::MappingEnd | Event::SequenceEnd) {
-                        close_end = self.offsets.byte(span.end.index());
-                        break;
-                    }
-                    let child = self.node(ev, span.start.index(), span.end.index(), parser)?;
-                    children.push(child);
-                }
-                let node_end = if flow {
-                    close_end
-                } else {
-                    children.last().map(|c| c.end).unwrap_or(own_start)
-                };
-                let kind = if is_map {
-                    let mut entries = Vec::with_capacity(children.len() / 2);
-                    let mut it = children.into_iter();
-                    while let (Some(k), Some(v)) = (it.next(), it.next()) {
-                        entries.push((k, v));
-                    }
-                    Kind::Map { entries, flow }
-                } else {
-                    if !flow {
-                        self.no_tab_after_dash(&children)?;
-                    }
-                    Kind::Seq {
-                        items: children,
-                        flow,
-                    }
-                };
-                Node {
-                    kind,
-                    start: own_start,
-                    end: node_end,
-                    anchor,
-                }
+            Event::MappingStart(anchor, _) => self.collection(true, anchor, start, end, parser)?,
+            Event::SequenceStart(anchor, _) => {
+                self.collection(false, anchor, start, end, parser)?
             }
-            _ => Node {
-                kind: Kind::Scalar {
-                    value: String::new(),
-                    style: Style::Plain,
-                },
-                start,
-                end: start,
-                anchor: 0,
-            },
+            _ => Node::plain(String::new(), start, start),
         };
         if node.anchor != 0 {
             self.anchors.push((node.anchor, node.clone()));
         }
         Ok(node)
+    }
+
+    /// A mapping or sequence whose start event spans `start..end` (byte
+    /// offsets): its children, read up to its end event.
+    fn collection(
+        &mut self,
+        is_map: bool,
+        anchor: usize,
+        start: usize,
+        end: usize,
+        parser: &mut Parser<'_, impl saphyr_parser::Input>,
+    ) -> Result<Node, (SyntaxError, Option<usize>)> {
+        let open = if is_map { b'{' } else { b'[' };
+        // The span may begin at an anchor or tag; the flow indicator follows it.
+        let flow_start = self.text.as_bytes()[start..end.max(start)]
+            .iter()
+            .position(|b| *b == open)
+            .map(|p| start + p);
+        let flow = flow_start.is_some();
+        let own_start = flow_start.unwrap_or(start);
+        let mut children = Vec::new();
+        let close_end = loop {
+            let (ev, span) = next_event(parser)?;
+            if matches!(ev, Event::MappingEnd | Event::SequenceEnd) {
+                break self.offsets.byte(span.end.index());
+            }
+            let child = self.node(ev, span.start.index(), span.end.index(), parser)?;
+            children.push(child);
+        };
+        let node_end = if flow {
+            close_end
+        } else {
+            children.last().map(|c| c.end).unwrap_or(own_start)
+        };
+        let kind = if is_map {
+            let mut entries = Vec::with_capacity(children.len() / 2);
+            let mut it = children.into_iter();
+            while let (Some(k), Some(v)) = (it.next(), it.next()) {
+                entries.push((k, v));
+            }
+            Kind::Map { entries, flow }
+        } else {
+            if !flow {
+                self.no_tab_after_dash(&children)?;
+            }
+            Kind::Seq {
+                items: children,
+                flow,
+            }
+        };
+        Ok(Node {
+            kind,
+            start: own_start,
+            end: node_end,
+            anchor,
+        })
     }
 
     /// kubectl's YAML reader refuses a tab between a block item's `-` and the

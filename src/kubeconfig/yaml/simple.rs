@@ -6,11 +6,11 @@
 //! or escaped scalars, tabs in indentation, repeated keys), which the full
 //! YAML parser then reads. A tab may separate a value from its `:`.
 
-use super::yaml::{Kind, Node, Style};
+use super::{Kind, Node, Style};
 
 /// Parses `text` (a slice starting at `offset` in the file); `None` means
 /// "not in the simple subset".
-pub fn parse(text: &str, offset: usize) -> Option<Node> {
+pub(crate) fn parse(text: &str, offset: usize) -> Option<Node> {
     let lines = lines(text)?;
     if lines.is_empty() {
         return None;
@@ -136,7 +136,7 @@ fn sequence(
 }
 
 /// Reads `key: value` lines at `column`. The first line may be a `- ` item line
-/// (`item_column` is then set), whose content starts the mapping.
+/// (`in_item` is then set), whose content starts the mapping.
 fn mapping(
     lines: &[Line],
     pos: &mut usize,
@@ -162,43 +162,14 @@ fn mapping(
         first = false;
         let (key_text, rest, rest_at) = split_key(line.content)?;
         let key_start = offset + line.start;
-        let key = Node {
-            kind: Kind::Scalar {
-                value: key_text.to_string(),
-                style: Style::Plain,
-            },
-            start: key_start,
-            end: key_start + key_text.len(),
-            anchor: 0,
-        };
+        let key = Node::plain(key_text.to_string(), key_start, key_start + key_text.len());
         if entries.iter().any(|(k, _)| k.as_str() == Some(key_text)) {
             return None;
         }
         *pos += 1;
         let value_text = strip_comment(rest);
         let value = if value_text.is_empty() {
-            // A nested block on the following lines, or null.
-            match lines.get(*pos) {
-                Some(next) if next.dash && next.indent >= column => {
-                    sequence(lines, pos, next.indent, offset, next.indent == column)?
-                }
-                Some(next) if !next.dash && next.indent > column => {
-                    mapping(lines, pos, next.indent, offset, false)?
-                }
-                _ => {
-                    // `key:` with nothing: an empty plain scalar after the colon.
-                    let at = key.end + 1;
-                    Node {
-                        kind: Kind::Scalar {
-                            value: String::new(),
-                            style: Style::Plain,
-                        },
-                        start: at,
-                        end: at,
-                        anchor: 0,
-                    }
-                }
-            }
+            nested(lines, pos, column, offset, key.end)?
         } else {
             let value_start =
                 key_start + rest_at + (rest.len() - rest.trim_start_matches(BLANK).len());
@@ -208,15 +179,31 @@ fn mapping(
     }
     let start = entries.first()?.0.start;
     let end = entries.last()?.1.end.max(entries.last()?.0.end);
-    Some(Node {
-        kind: Kind::Map {
-            entries,
-            flow: false,
-        },
-        start,
-        end,
-        anchor: 0,
-    })
+    Some(Node::block_map(entries, start, end))
+}
+
+/// The value of a `key:` with nothing after it on its line (the key ends at
+/// `key_end`, its colon follows): a nested block on the following lines, or null.
+fn nested(
+    lines: &[Line],
+    pos: &mut usize,
+    column: usize,
+    offset: usize,
+    key_end: usize,
+) -> Option<Node> {
+    match lines.get(*pos) {
+        Some(next) if next.dash && next.indent >= column => {
+            sequence(lines, pos, next.indent, offset, next.indent == column)
+        }
+        Some(next) if !next.dash && next.indent > column => {
+            mapping(lines, pos, next.indent, offset, false)
+        }
+        _ => {
+            // `key:` with nothing: an empty plain scalar after the colon.
+            let at = key_end + 1;
+            Some(Node::plain(String::new(), at, at))
+        }
+    }
 }
 
 /// `key: rest` → (key, rest, offset of rest in content). Keys are plain words.
@@ -329,7 +316,7 @@ fn opens_mapping_or_comment(text: &[u8]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::super::yaml::{Document, Kind, Node};
+    use super::super::{Document, Kind, Node};
     use super::parse;
 
     fn same(a: &Node, b: &Node, path: &str) {

@@ -1,0 +1,145 @@
+//! Which context: the current one, a named one, the merged list (first
+//! definition wins), and the file a new `current-context` goes to.
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+
+use super::yaml::Node;
+use super::{Kubeconfig, SHELL_EXTENSION, Source};
+use crate::error::{Error, Result};
+
+/// One context as the merged view sees it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ContextInfo {
+    pub name: String,
+    pub cluster: Option<String>,
+    pub user: Option<String>,
+    pub namespace: Option<String>,
+    #[serde(skip)]
+    pub(crate) file: usize,
+    #[serde(skip)]
+    pub(crate) index: usize,
+}
+
+impl Kubeconfig {
+    /// The current context and the file that sets it (first non-empty wins).
+    pub(crate) fn current_context(&self) -> Option<(&str, usize)> {
+        self.files.iter().enumerate().find_map(|(i, f)| {
+            let root = f.doc.root.as_ref()?;
+            f.doc
+                .get_str(root, "current-context")
+                .filter(|s| !s.is_empty())
+                .map(|s| (s, i))
+        })
+    }
+
+    /// Every context in the merged view, first definition wins, in file order.
+    pub(crate) fn contexts(&self) -> Vec<ContextInfo> {
+        let mut seen = HashSet::new();
+        let mut out = Vec::new();
+        for fi in 0..self.files.len() {
+            for (index, (name, item)) in self.named(fi, "contexts").into_iter().enumerate() {
+                if seen.insert(name) {
+                    out.push(self.context_info(fi, index, name, item));
+                }
+            }
+        }
+        out
+    }
+
+    /// Looks one context up without building the whole merged list.
+    pub fn context(&self, name: &str) -> Option<ContextInfo> {
+        (0..self.files.len()).find_map(|fi| {
+            self.named(fi, "contexts")
+                .into_iter()
+                .enumerate()
+                .find(|(_, (n, _))| *n == name)
+                .map(|(index, (n, item))| self.context_info(fi, index, n, item))
+        })
+    }
+
+    fn context_info(&self, file: usize, index: usize, name: &str, item: &Node) -> ContextInfo {
+        let doc = &self.files[file].doc;
+        let ctx = doc.get(item, "context");
+        let field = |k: &str| ctx.and_then(|c| doc.get_str(c, k)).map(str::to_string);
+        ContextInfo {
+            name: name.to_string(),
+            cluster: field("cluster"),
+            user: field("user"),
+            namespace: field("namespace").filter(|n| !n.is_empty()),
+            file,
+            index,
+        }
+    }
+
+    /// When none of the files looked at exists, the error that says so: an
+    /// empty list is otherwise all a user sees of a mistyped KUBECONFIG.
+    pub(crate) fn missing(&self) -> Option<Error> {
+        if self.files.iter().any(|f| f.exists) {
+            return None;
+        }
+        Some(Error::NoKubeconfig {
+            paths: self.files.iter().map(|f| f.path.clone()).collect(),
+            from_env: matches!(self.source, Source::Env(_)),
+        })
+    }
+
+    pub(crate) fn require_context(&self, name: &str) -> Result<ContextInfo> {
+        self.context(name).ok_or_else(|| {
+            self.missing()
+                .unwrap_or_else(|| Error::ContextNotFound(name.to_string()))
+        })
+    }
+
+    /// The current context's name, or why there is none.
+    pub(crate) fn require_current(&self) -> Result<&str> {
+        match self.current_context() {
+            Some((name, _)) => Ok(name),
+            None => Err(self.missing().unwrap_or(Error::NoCurrentContext)),
+        }
+    }
+
+    /// The context a command acts on: `--context`, else the current one.
+    pub(crate) fn effective_context(&self, flag: Option<&str>) -> Result<ContextInfo> {
+        match flag {
+            Some(name) => self.require_context(name),
+            None => self.require_context(self.require_current()?),
+        }
+    }
+
+    /// The file a new `current-context` goes to, by kubectl's rules.
+    pub(crate) fn default_destination(&self) -> usize {
+        match self.source {
+            Source::Flag | Source::Default => 0,
+            Source::Env(1) => 0,
+            Source::Env(_) => self
+                .files
+                .iter()
+                .position(|f| f.exists)
+                .unwrap_or(self.files.len() - 1),
+        }
+    }
+
+    /// Sources remembered by a per-shell kubeconfig, when this is one.
+    pub(crate) fn shell_sources(&self) -> Option<Vec<PathBuf>> {
+        if self.files.len() != 1 {
+            return None;
+        }
+        let doc = &self.files[0].doc;
+        let root = self.root(0)?;
+        let exts = doc.get(root, "extensions")?;
+        doc.items(exts).iter().find_map(|e| {
+            if doc.get_str(e, "name") != Some(SHELL_EXTENSION) {
+                return None;
+            }
+            let ext = doc.get(e, "extension")?;
+            let sources = doc.get(ext, "sources")?;
+            Some(
+                doc.items(sources)
+                    .iter()
+                    .filter_map(|s| doc.str_of(s).map(PathBuf::from))
+                    .collect(),
+            )
+        })
+    }
+}
