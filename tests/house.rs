@@ -258,3 +258,70 @@ fn plugin_mains_are_parse_and_one_call() {
         fat.join("\n")
     );
 }
+
+/// ctx and ns never call AWS, so they must not pay for compiling its SDK:
+/// the core crate's `aws` feature is off for them (Cargo.toml).
+#[test]
+fn plugins_that_never_call_aws_link_no_aws_sdk() {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    for plugin in [
+        "kubectl-ctx",
+        "kubectl-ns",
+        "kubectl-rotate-secret",
+        "kubectl-audit",
+    ] {
+        let out = std::process::Command::new(&cargo)
+            .args([
+                "tree",
+                "--offline",
+                "-e",
+                "normal,build",
+                "--prefix",
+                "none",
+                "-p",
+                plugin,
+            ])
+            .current_dir(root())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let tree = String::from_utf8(out.stdout).unwrap();
+        let aws: BTreeSet<&str> = tree
+            .lines()
+            .filter_map(|l| l.split_whitespace().next())
+            .filter(|name| {
+                [
+                    "aws-config",
+                    "aws-sdk-",
+                    "aws-sigv4",
+                    "aws-credential-types",
+                    "aws-smithy-",
+                    "aws-runtime",
+                ]
+                .iter()
+                .any(|p| name.starts_with(p))
+            })
+            .collect();
+        assert!(aws.is_empty(), "{plugin} compiles {aws:?}");
+    }
+    // The check sees them where they are.
+    let out = std::process::Command::new(&cargo)
+        .args([
+            "tree",
+            "--offline",
+            "-e",
+            "normal",
+            "--prefix",
+            "none",
+            "-p",
+            "kubectl-aws-token",
+        ])
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("aws-sigv4"));
+}
