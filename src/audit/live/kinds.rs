@@ -125,6 +125,39 @@ pub(crate) const KINDS: &[Kind] = &[
         false,
         Full
     ),
+    // prometheus-operator's; a cluster without its CRDs does not serve them.
+    kind!(
+        "ServiceMonitor",
+        "monitoring.coreos.com",
+        "v1",
+        "servicemonitors",
+        true,
+        Full
+    ),
+    kind!(
+        "PodMonitor",
+        "monitoring.coreos.com",
+        "v1",
+        "podmonitors",
+        true,
+        Full
+    ),
+    kind!(
+        "Prometheus",
+        "monitoring.coreos.com",
+        "v1",
+        "prometheuses",
+        true,
+        Full
+    ),
+    kind!(
+        "PrometheusAgent",
+        "monitoring.coreos.com",
+        "v1alpha1",
+        "prometheusagents",
+        true,
+        Full
+    ),
 ];
 
 impl Kind {
