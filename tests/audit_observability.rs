@@ -557,7 +557,12 @@ fn log_shipper_names_the_nodes_a_shipper_does_not_tolerate() {
 #[test]
 fn metrics_agent_wants_a_prometheus_or_an_agent_somewhere() {
     let app = workload("Deployment", "shop", "api", "", "");
-    assert_eq!(live_fired(&app, "metrics-agent").len(), 1);
+    assert_eq!(
+        live_fired(&app, "metrics-agent"),
+        [
+            "Cluster/(cluster): nothing collects metrics: no Prometheus or PrometheusAgent object, no Prometheus server, Datadog agent, CloudWatch agent or ADOT collector"
+        ]
+    );
     let prometheus = join(&[
         app.clone(),
         "apiVersion: monitoring.coreos.com/v1\nkind: Prometheus\nmetadata: {name: k8s, namespace: monitoring}\nspec: {}\n".into(),
