@@ -160,7 +160,20 @@ pub(crate) const KINDS: &[Kind] = &[
     ),
 ];
 
+/// API groups that only exist where an add-on installed their CRDs.
+const CRD_GROUPS: &[&str] = &["monitoring.coreos.com"];
+
 impl Kind {
+    /// Whether the kind comes with an add-on's CRDs rather than Kubernetes.
+    pub(crate) fn from_crd(&self) -> bool {
+        CRD_GROUPS.contains(&self.group)
+    }
+
+    /// The discovery document of the kind's group version.
+    pub(crate) fn discovery_url(&self) -> String {
+        format!("/apis/{}", self.api_version())
+    }
+
     pub(crate) fn api_version(&self) -> String {
         if self.group.is_empty() {
             self.version.to_string()
