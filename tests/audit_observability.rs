@@ -888,3 +888,36 @@ fn live_metrics_agent_is_a_prometheus_object() {
     let report = audit_json(env, &["-A", "--checks", "metrics-agent"]);
     assert!(findings_in(&report, None).is_empty(), "{report}");
 }
+
+/// The kinds a user no binding names could not list, with `-A` as `nobody`.
+fn not_checked_kinds(env: &support::TestEnv, nobody: &str) -> Vec<String> {
+    let report = audit_json(env, &["--context", "testenv-admin", "--as", nobody, "-A"]);
+    report["clusters"][0]["notChecked"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["kind"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// RBAC forbids before the API routes a request, so a role without
+/// monitoring.coreos.com is refused its kinds even where no CRD serves them:
+/// there, discovery says the group is absent and the audit stays complete.
+#[test]
+fn a_role_without_the_monitoring_group_misses_nothing_where_the_crds_are_absent() {
+    let nobody = format!("audit-nobody-{}", support::unique_suffix());
+    let shared = with_crds();
+    let kinds = not_checked_kinds(shared, &nobody);
+    assert!(kinds.iter().any(|k| k == "ServiceMonitor"), "{kinds:?}");
+    let private = support::PrivateTestEnv::start();
+    let kinds = not_checked_kinds(&private.env, &nobody);
+    assert!(kinds.iter().any(|k| k == "Deployment"), "{kinds:?}");
+    for absent in [
+        "ServiceMonitor",
+        "PodMonitor",
+        "Prometheus",
+        "PrometheusAgent",
+    ] {
+        assert!(!kinds.iter().any(|k| k == absent), "{absent}: {kinds:?}");
+    }
+}
