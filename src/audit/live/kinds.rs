@@ -165,7 +165,7 @@ const CRD_GROUPS: &[&str] = &["monitoring.coreos.com"];
 
 impl Kind {
     /// Whether the kind comes with an add-on's CRDs rather than Kubernetes.
-    pub(crate) fn from_crd(&self) -> bool {
+    pub(crate) fn comes_with_crd(&self) -> bool {
         CRD_GROUPS.contains(&self.group)
     }
 

@@ -76,7 +76,9 @@ async fn list_kind(
         let text = match client.request_text(http).await.map_err(classify) {
             // RBAC answers before routing: a role without the add-on's group
             // is forbidden even where its CRDs are not installed.
-            Err(ListError::Forbidden(_)) if kind.from_crd() && !served(client, kind).await => {
+            Err(ListError::Forbidden(_))
+                if kind.comes_with_crd() && !served(client, kind).await =>
+            {
                 return Err(ListError::NotServed);
             }
             other => other?,
