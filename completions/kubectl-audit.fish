@@ -25,7 +25,7 @@ function __fish_kubectl_audit_using_subcommand
 end
 
 complete -c kubectl-audit -n "__fish_kubectl_audit_needs_command" -s f -l filename -d 'Manifests to audit instead of a cluster: files, directories (read recursively) or - for stdin; repeat for several' -r -F
-complete -c kubectl-audit -n "__fish_kubectl_audit_needs_command" -l checks -d 'Only these checks: ids or categories (reliability, tenancy, security, health), comma-separated' -r
+complete -c kubectl-audit -n "__fish_kubectl_audit_needs_command" -l checks -d 'Only these checks: ids or categories (reliability, tenancy, security, health, observability), comma-separated' -r
 complete -c kubectl-audit -n "__fish_kubectl_audit_needs_command" -l skip -d 'Skip these checks: ids or categories, comma-separated' -r
 complete -c kubectl-audit -n "__fish_kubectl_audit_needs_command" -l min-severity -d 'Hide findings below this severity' -r -f -a "info\t''
 warning\t''

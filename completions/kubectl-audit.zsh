@@ -17,7 +17,7 @@ _kubectl-audit() {
     _arguments "${_arguments_options[@]}" : \
 '*-f+[Manifests to audit instead of a cluster\: files, directories (read recursively) or - for stdin; repeat for several]:FILE|DIR|-:_files' \
 '*--filename=[Manifests to audit instead of a cluster\: files, directories (read recursively) or - for stdin; repeat for several]:FILE|DIR|-:_files' \
-'*--checks=[Only these checks\: ids or categories (reliability, tenancy, security, health), comma-separated]:IDS:_default' \
+'*--checks=[Only these checks\: ids or categories (reliability, tenancy, security, health, observability), comma-separated]:IDS:_default' \
 '*--skip=[Skip these checks\: ids or categories, comma-separated]:IDS:_default' \
 '--min-severity=[Hide findings below this severity]:MIN_SEVERITY:(info warning error)' \
 '--fail-on=[Exit 3 when a finding is at or above this severity]:FAIL_ON:((info\:""

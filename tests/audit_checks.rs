@@ -1220,7 +1220,12 @@ spec: {schedule: '* * * * *', jobTemplate: {spec: {template: {spec: {containers:
 /// list of objects or messages) and that it stays silent (`is_empty()`).
 #[test]
 fn every_check_has_a_test_that_sees_it_fire_and_stay_silent() {
-    let source = include_str!("audit_checks.rs");
+    // The observability checks have their own file, with the same shape.
+    let source = [
+        include_str!("audit_checks.rs"),
+        include_str!("audit_observability.rs"),
+    ]
+    .concat();
     // Each test's assertions, whitespace removed.
     let tests: Vec<Vec<String>> = source
         .split("#[test]")

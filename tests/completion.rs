@@ -469,13 +469,19 @@ fn audit_completes_check_ids_categories_and_files() {
     for id in &ids {
         assert!(has(&values, id), "{id} in {values:?}");
     }
-    for category in ["reliability", "tenancy", "security", "health"] {
+    for category in [
+        "reliability",
+        "tenancy",
+        "security",
+        "health",
+        "observability",
+    ] {
         assert!(has(&values, category), "{category} in {values:?}");
     }
     // List values complete their last item and skip those already given.
     let first = &ids[0];
     let (values, _) = complete(&["audit", "--skip", &format!("{first},")]);
-    assert_eq!(values.len(), ids.len() - 1 + 4, "{values:?}");
+    assert_eq!(values.len(), ids.len() - 1 + 5, "{values:?}");
     assert!(values.iter().all(|v| v.starts_with(&format!("{first},"))));
     assert!(!has(&values, &format!("{first},{first}")));
 

@@ -13,7 +13,7 @@ use crate::output::ColorChoice;
 use crate::plugin::Plugin;
 
 /// Audit a live cluster or manifest files for reliability, multi-tenancy,
-/// security and health problems.
+/// security, health and observability problems.
 ///
 /// Exit codes: 0 nothing at or above --fail-on; 3 findings at or above it;
 /// 4 some kinds or inputs could not be read (listed under "not checked");
@@ -39,7 +39,7 @@ pub struct AuditArgs {
     #[arg(long)]
     pub(crate) all_contexts: bool,
 
-    /// Only these checks: ids or categories (reliability, tenancy, security, health), comma-separated
+    /// Only these checks: ids or categories (reliability, tenancy, security, health, observability), comma-separated
     #[arg(long, value_name = "IDS", value_delimiter = ',')]
     pub(crate) checks: Vec<String>,
 

@@ -4,6 +4,8 @@
 //! its first audit. Like polaris' defaults, each entry is matched by
 //! namespace, kind and name, and, for workloads, by the image repository of
 //! every container: a look-alike running another image is still checked.
+//! The add-ons' metrics and traces are their provider's to wire, so the
+//! observability checks skip them too.
 //! `--no-default-exemptions` (or `defaultExemptions: false`) turns them off;
 //! `kubectl audit checks --exemptions` lists them.
 
@@ -37,7 +39,13 @@ macro_rules! ecr {
 }
 
 /// What a node agent needs: the node's network, files and privileges.
-const NODE_AGENT: &[&str] = &["security", "resources", "readiness-probe", "liveness-probe"];
+const NODE_AGENT: &[&str] = &[
+    "security",
+    "resources",
+    "readiness-probe",
+    "liveness-probe",
+    "observability",
+];
 
 const CSI_IMAGES: &[&str] = &[
     ecr!("eks/aws-ebs-csi-driver"),
@@ -96,7 +104,13 @@ pub(crate) static DEFAULT_EXEMPTIONS: &[DefaultExemption] = &[
         kind: "Deployment",
         name: "*-csi-controller",
         images: CSI_IMAGES,
-        checks: &["security", "resources", "readiness-probe", "liveness-probe"],
+        checks: &[
+            "security",
+            "resources",
+            "readiness-probe",
+            "liveness-probe",
+            "observability",
+        ],
         reason: "EBS/EFS CSI controller: its sidecars ship without probes or limits, and it talks to the API",
     },
     DefaultExemption {
@@ -108,7 +122,7 @@ pub(crate) static DEFAULT_EXEMPTIONS: &[DefaultExemption] = &[
             "registry.k8s.io/coredns/coredns",
             "registry.k8s.io/coredns",
         ],
-        checks: &["security", "pdb-missing", "spread-zones"],
+        checks: &["security", "pdb-missing", "spread-zones", "observability"],
         reason: "CoreDNS: the cluster's DNS as the add-on ships it; it reads the API and binds port 53",
     },
     DefaultExemption {

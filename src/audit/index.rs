@@ -60,6 +60,8 @@ impl Workload {
 pub struct Index {
     pub(crate) objects: Vec<Object>,
     pub(crate) live: bool,
+    /// Live, every namespace was listed (-A): cluster-wide absences count.
+    pub(crate) cluster_wide: bool,
     pub(crate) pods: Vec<PodSummary>,
     pub(crate) not_checked: Vec<NotChecked>,
     /// Zones the cluster's nodes span (live), or `--zones` offline.

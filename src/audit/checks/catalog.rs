@@ -40,6 +40,7 @@ pub(crate) enum Category {
     Tenancy,
     Security,
     Health,
+    Observability,
 }
 
 impl Category {
@@ -49,14 +50,16 @@ impl Category {
             Category::Tenancy => "tenancy",
             Category::Security => "security",
             Category::Health => "health",
+            Category::Observability => "observability",
         }
     }
 
-    pub(crate) const ALL: [Category; 4] = [
+    pub(crate) const ALL: [Category; 5] = [
         Category::Reliability,
         Category::Tenancy,
         Category::Security,
         Category::Health,
+        Category::Observability,
     ];
 }
 
@@ -406,6 +409,70 @@ pub static CHECKS: &[CheckInfo] = &[
         "Objects use API versions the cluster still serves",
         "Removed API versions fail on the next apply after an upgrade. Offline, the manifest's apiVersion is checked; live, the version last applied.",
         "Move the manifest to the apiVersion named in the finding."
+    ),
+    // Observability
+    check!(
+        "metrics-endpoint",
+        Observability,
+        Warning,
+        Both,
+        "Long-running workloads have their metrics collected",
+        "Metrics nothing scrapes are no help in an incident. A Deployment, StatefulSet or DaemonSet counts as collected with prometheus.io/scrape: \"true\" on its pod template or on a Service selecting its pods, a ServiceMonitor selecting such a Service or a PodMonitor selecting its pods (prometheus-operator's rules: label selector plus namespaceSelector, own namespace by default), a Datadog Autodiscovery check annotation, or an OpenTelemetry metrics exporter in its env. Offline, only the input is searched.",
+        "Add prometheus.io/scrape: \"true\" (and prometheus.io/port) to the pod template, or a ServiceMonitor or PodMonitor your Prometheus selects, or a Datadog check annotation, or OTEL_EXPORTER_OTLP_METRICS_ENDPOINT."
+    ),
+    check!(
+        "metrics-annotation",
+        Observability,
+        Error,
+        Both,
+        "Prometheus scrape annotations can work",
+        "The community chart's kubernetes-pods job keeps pods whose prometheus.io/scrape is exactly \"true\", takes prometheus.io/port as the port number and prometheus.io/path as the URL path: a named or undeclared port, a path without a leading /, or the annotations on the Deployment's own metadata (pod discovery reads the pod's) all leave the pod unscraped without a word.",
+        "Put prometheus.io/scrape: \"true\", a numeric prometheus.io/port that a container declares and a prometheus.io/path starting with / on spec.template.metadata.annotations."
+    ),
+    check!(
+        "monitor-selects-nothing",
+        Observability,
+        Warning,
+        Both,
+        "ServiceMonitors and PodMonitors select something to scrape",
+        "prometheus-operator matches a ServiceMonitor's selector against Services in its namespaceSelector's namespaces (its own by default) and its endpoints' port against the Services' port names; a PodMonitor's against pods and container port names. A monitor that matches nothing scrapes nothing, silently.",
+        "Fix the selector or namespaceSelector to match the Service (or pod) labels, and name the port as the Service (or container) names it."
+    ),
+    check!(
+        "datadog-annotation",
+        Observability,
+        Error,
+        Both,
+        "Datadog Autodiscovery annotations name a container and hold valid JSON",
+        "The agent reads ad.datadoghq.com/<container>.checks (v2) or .check_names, .init_configs and .instances (v1) per container name; a name that is no container of the pod, or JSON of the wrong shape, silently disables the check.",
+        "Use the container's name in the annotation key and valid JSON: {\"<integration>\": {\"instances\": [...]}} for .checks, arrays of equal length for the v1 keys."
+    ),
+    check!(
+        "log-shipper",
+        Observability,
+        Warning,
+        Live,
+        "A DaemonSet ships every schedulable node's logs",
+        "Container logs live on the node and go with it. A log shipper (fluent-bit, fluentd, aws-for-fluent-bit, vector, the Datadog agent, the OpenTelemetry collector or ADOT, promtail, alloy, the Grafana agent, filebeat) must run on every schedulable node: a taint it does not tolerate, or a node selector that leaves nodes out, loses their logs. Judged only when every namespace is audited (-A).",
+        "Deploy a log shipper as a DaemonSet, and give it tolerations for the taints of the nodes named (operator: Exists covers all)."
+    ),
+    check!(
+        "metrics-agent",
+        Observability,
+        Warning,
+        Live,
+        "Something in the cluster collects metrics",
+        "Scrape annotations and monitors do nothing without a collector: a prometheus-operator Prometheus or PrometheusAgent, a Prometheus server, the Datadog agent, the CloudWatch agent or the ADOT collector. Judged only when every namespace is audited (-A).",
+        "Install one: kube-prometheus-stack, the Datadog agent, or the CloudWatch agent / ADOT collector (Container Insights on EKS)."
+    ),
+    check!(
+        "tracing",
+        Observability,
+        Info,
+        Both,
+        "Long-running workloads have tracing wired",
+        "Without traces, a slow request across services has no story. Counts: an OpenTelemetry exporter or OTEL_SERVICE_NAME env, an OpenTelemetry operator instrumentation.opentelemetry.io/inject-* annotation on the pod template or its Namespace, a Zipkin or Jaeger endpoint env, or Datadog APM (DD_AGENT_HOST, DD_TRACE_AGENT_URL or the pod label admission.datadoghq.com/enabled: \"true\").",
+        "Set OTEL_SERVICE_NAME and OTEL_EXPORTER_OTLP_ENDPOINT (or let the OpenTelemetry operator inject an SDK), or enable Datadog APM."
     ),
 ];
 

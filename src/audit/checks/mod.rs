@@ -1,14 +1,18 @@
 //! The check catalogue and the context checks report into. One file per
 //! group: reliability, tenancy (namespaces, RBAC, config roll-out), security,
-//! health (live state).
+//! health (live state), observability (workloads; monitors; the cluster's
+//! agents).
 
 use std::collections::{BTreeMap, HashSet};
 
 use super::index::Index;
 use super::object::ObjRef;
 
+mod agents;
 mod catalog;
 mod health;
+mod monitors;
+mod observability;
 mod rbac;
 mod reliability;
 mod rotated;
@@ -179,5 +183,8 @@ pub(crate) fn run_all<'a>(
     rbac::run(&mut cx);
     security::run(&mut cx);
     health::run(&mut cx);
+    observability::run(&mut cx);
+    monitors::run(&mut cx);
+    agents::run(&mut cx);
     cx
 }

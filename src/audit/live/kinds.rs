@@ -125,9 +125,55 @@ pub(crate) const KINDS: &[Kind] = &[
         false,
         Full
     ),
+    // prometheus-operator's; a cluster without its CRDs does not serve them.
+    kind!(
+        "ServiceMonitor",
+        "monitoring.coreos.com",
+        "v1",
+        "servicemonitors",
+        true,
+        Full
+    ),
+    kind!(
+        "PodMonitor",
+        "monitoring.coreos.com",
+        "v1",
+        "podmonitors",
+        true,
+        Full
+    ),
+    kind!(
+        "Prometheus",
+        "monitoring.coreos.com",
+        "v1",
+        "prometheuses",
+        true,
+        Full
+    ),
+    kind!(
+        "PrometheusAgent",
+        "monitoring.coreos.com",
+        "v1alpha1",
+        "prometheusagents",
+        true,
+        Full
+    ),
 ];
 
+/// API groups that only exist where an add-on installed their CRDs.
+const CRD_GROUPS: &[&str] = &["monitoring.coreos.com"];
+
 impl Kind {
+    /// Whether the kind comes with an add-on's CRDs rather than Kubernetes.
+    pub(crate) fn comes_with_crd(&self) -> bool {
+        CRD_GROUPS.contains(&self.group)
+    }
+
+    /// The discovery document of the kind's group version.
+    pub(crate) fn discovery_url(&self) -> String {
+        format!("/apis/{}", self.api_version())
+    }
+
     pub(crate) fn api_version(&self) -> String {
         if self.group.is_empty() {
             self.version.to_string()

@@ -73,7 +73,16 @@ async fn list_kind(
             _ => request.list(&lp),
         }
         .map_err(|e| classify(kube::Error::BuildRequest(e)))?;
-        let text = client.request_text(http).await.map_err(classify)?;
+        let text = match client.request_text(http).await.map_err(classify) {
+            // RBAC answers before routing: a role without the add-on's group
+            // is forbidden even where its CRDs are not installed.
+            Err(ListError::Forbidden(_))
+                if kind.comes_with_crd() && !served(client, kind).await =>
+            {
+                return Err(ListError::NotServed);
+            }
+            other => other?,
+        };
         let next = parse_page(&text, kind, &mut out)?;
         token = next.filter(|t| !t.is_empty());
         if token.is_none() {
@@ -81,6 +90,18 @@ async fn list_kind(
         }
     }
     Ok(out)
+}
+
+/// Whether the API serves a kind's group version; discovery is open to every
+/// authenticated user, unlike listing.
+async fn served(client: &kube::Client, kind: &Kind) -> bool {
+    let Ok(request) = http::Request::get(kind.discovery_url()).body(Vec::new()) else {
+        return true;
+    };
+    !matches!(
+        client.request_text(request).await.map_err(classify),
+        Err(ListError::NotServed)
+    )
 }
 
 /// Parses one list page into `out`; returns its continue token.

@@ -60,6 +60,7 @@ pub fn index_from_values(values: Vec<Value>, not_checked: Vec<NotChecked>) -> In
     }
     let mut index = Index::new(out.objects, out.pods, true, not_checked, None);
     index.references.extend(out.references);
+    index.cluster_wide = true;
     index
 }
 
@@ -71,8 +72,9 @@ fn strip(item: &mut Value, kind: &str, api_version: &str) {
         if let Some(Value::Object(meta)) = obj.get_mut("metadata") {
             meta.remove("managedFields");
         }
-        // Only node conditions are read from status (pods are summarized first).
-        if kind != "Node" && kind != "Pod" {
+        // Only node conditions and a DaemonSet's desired count are read from
+        // status (pods are summarized first).
+        if kind != "Node" && kind != "Pod" && kind != "DaemonSet" {
             obj.remove("status");
         }
     }
@@ -119,6 +121,7 @@ async fn audit_context(
         req.zones,
     );
     index.references.extend(input.references);
+    index.cluster_wide = namespace.is_none();
     Ok(audit_index(Some(conn.context), &index, settings))
 }
 
