@@ -7,8 +7,11 @@ use std::collections::{BTreeMap, HashSet};
 use super::index::Index;
 use super::object::ObjRef;
 
+mod access;
 mod catalog;
+mod credentials;
 mod health;
+mod identity;
 mod rbac;
 mod reliability;
 mod rotated;
@@ -177,7 +180,9 @@ pub(crate) fn run_all<'a>(
     reliability::run(&mut cx);
     tenancy::run(&mut cx);
     rbac::run(&mut cx);
+    identity::run(&mut cx);
     security::run(&mut cx);
+    credentials::run(&mut cx);
     health::run(&mut cx);
     cx
 }
