@@ -897,6 +897,22 @@ fn rbac_pod_create_assumes_iam_role_names_the_role_arn() {
         fired(&wild, "rbac-pod-create-assumes-iam-role"),
         ["ServiceAccount/builder"]
     );
+    // EKS's add-on manager (cluster-admin by design) is the control plane.
+    let eks = format!(
+        "{}---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {{name: 'eks:addon-cluster-admin'}}
+roleRef: {{apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}}
+subjects: [{{apiGroup: rbac.authorization.k8s.io, kind: User, name: 'eks:addon-manager'}}]
+",
+        acts_as(
+            "",
+            "team-b",
+            &format!("eks.amazonaws.com/role-arn: '{arn}'")
+        )
+    );
+    assert!(fired(&eks, "rbac-pod-create-assumes-iam-role").is_empty());
     // No role, or the ServiceAccount in another namespace: no finding.
     assert!(
         fired(

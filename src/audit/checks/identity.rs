@@ -72,13 +72,16 @@ fn means_of(rules: &[&serde_json::Value]) -> Vec<(Means, Names)> {
 }
 
 /// Subjects that count: not the control plane's own users and groups (but
-/// the groups every user or ServiceAccount is in), nor system namespaces'
-/// ServiceAccounts.
+/// the groups every user or ServiceAccount is in; EKS's `eks:` users run its
+/// managed add-ons), nor system namespaces' ServiceAccounts.
 fn counts(subject: &str) -> bool {
     let name = subject.split_once(' ').map(|(_, n)| n).unwrap_or(subject);
     if let Some(sa) = subject.strip_prefix("ServiceAccount ") {
         let ns = sa.split('/').next().unwrap_or("");
         return !SYSTEM_NAMESPACES.contains(&ns);
+    }
+    if name.starts_with("eks:") {
+        return false;
     }
     !name.starts_with("system:")
         || name == "system:authenticated"
