@@ -778,6 +778,38 @@ fn rbac_pod_create_uses_sa_names_subject_account_binding_and_one_right() {
 }
 
 #[test]
+fn rbac_pod_create_uses_sa_live_says_pod_identity_is_not_checked() {
+    let live_messages = |objects: &str| -> Vec<String> {
+        let values = yaml::parse_stream(objects)
+            .expect("fixture parses")
+            .into_iter()
+            .map(|d| d.value)
+            .filter(|v| !v.is_null())
+            .collect();
+        let index = live::index_from_values(values, Vec::new());
+        let settings = audit::test_settings(&["rbac-pod-create-uses-sa"], true);
+        audit::audit_index(Some("test".into()), &index, &settings)
+            .findings
+            .into_iter()
+            .map(|f| f.message)
+            .collect()
+    };
+    let msgs = live_messages(&acts_as("", "team-a", ""));
+    assert_eq!(msgs.len(), 1, "{msgs:?}");
+    assert!(
+        msgs[0].ends_with("which User ci-bot may not; its EKS Pod Identity association, if any, is not checked (an AWS API)"),
+        "{msgs:?}"
+    );
+    // With an IRSA role the role is what matters (rbac-pod-create-assumes-iam-role).
+    let irsa = acts_as(
+        "",
+        "team-a",
+        "eks.amazonaws.com/role-arn: 'arn:aws:iam::111122223333:role/b'",
+    );
+    assert!(live_messages(&irsa)[0].ends_with("which User ci-bot may not"));
+}
+
+#[test]
 fn rbac_pod_create_uses_sa_through_aggregated_roles_and_groups() {
     // ci-bot's pod-create right comes from an aggregated ClusterRole, bound
     // in team-a; the ServiceAccount's right from its namespace's group.
