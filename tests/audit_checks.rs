@@ -702,6 +702,404 @@ subjects: [{kind: ServiceAccount, name: deployer, namespace: shop}]
     assert!(fired(&local.replace("VERBS", "get"), "rbac-cluster-admin-binding").is_empty());
 }
 
+/// ci-bot may create Deployments in team-a; ServiceAccount builder there
+/// may list Secrets through its own RoleBinding (SA_NS moves it).
+const ACTS_AS: &str = "apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: deployer, namespace: team-a}
+rules:
+  - apiGroups: [apps]
+    resources: [deployments]
+    verbs: [create, get]
+EXTRA
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: ci, namespace: team-a}
+subjects: [{kind: User, name: ci-bot}]
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: deployer}
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: builder
+  namespace: SA_NS
+  annotations: {ANNOTATIONS}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: secret-reader, namespace: SA_NS}
+rules: [{apiGroups: [''], resources: [secrets], verbs: [list]}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: builder, namespace: SA_NS}
+subjects: [{kind: ServiceAccount, name: builder}]
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: secret-reader}
+";
+
+fn acts_as(extra: &str, sa_ns: &str, annotations: &str) -> String {
+    ACTS_AS
+        .replace("EXTRA", extra)
+        .replace("SA_NS", sa_ns)
+        .replace("ANNOTATIONS", annotations)
+}
+
+#[test]
+fn rbac_pod_create_uses_sa_names_subject_account_binding_and_one_right() {
+    let base = acts_as("", "team-a", "");
+    assert_eq!(
+        messages(&base, "rbac-pod-create-uses-sa"),
+        [
+            "User ci-bot can create pods in team-a through RoleBinding ci and run them as ServiceAccount team-a/builder: it may list secrets in team-a, which User ci-bot may not"
+        ]
+    );
+    assert_eq!(
+        fired(&base, "rbac-pod-create-uses-sa"),
+        ["ServiceAccount/builder"]
+    );
+    // The ServiceAccount in another namespace: out of reach.
+    assert!(fired(&acts_as("", "team-b", ""), "rbac-pod-create-uses-sa").is_empty());
+    // The subject may list Secrets itself: nothing gained.
+    let lister = "  - apiGroups: ['']\n    resources: [secrets]\n    verbs: [list]";
+    assert!(fired(&acts_as(lister, "team-a", ""), "rbac-pod-create-uses-sa").is_empty());
+    // Named Secrets only are not all Secrets.
+    let named = "  - apiGroups: ['']\n    resources: [secrets]\n    resourceNames: [tls]\n    verbs: [list]";
+    assert_eq!(
+        fired(&acts_as(named, "team-a", ""), "rbac-pod-create-uses-sa"),
+        ["ServiceAccount/builder"]
+    );
+    // A wildcard rule covers it.
+    let wild = "  - apiGroups: ['*']\n    resources: ['*']\n    verbs: [list]";
+    assert!(fired(&acts_as(wild, "team-a", ""), "rbac-pod-create-uses-sa").is_empty());
+    // Cannot create anything that makes pods: no finding.
+    let viewer = base.replace("verbs: [create, get]", "verbs: [get]");
+    assert!(fired(&viewer, "rbac-pod-create-uses-sa").is_empty());
+}
+
+#[test]
+fn rbac_pod_create_uses_sa_live_says_pod_identity_is_not_checked() {
+    let live_messages = |objects: &str| -> Vec<String> {
+        let values = yaml::parse_stream(objects)
+            .expect("fixture parses")
+            .into_iter()
+            .map(|d| d.value)
+            .filter(|v| !v.is_null())
+            .collect();
+        let index = live::index_from_values(values, Vec::new());
+        let settings = audit::test_settings(&["rbac-pod-create-uses-sa"], true);
+        audit::audit_index(Some("test".into()), &index, &settings)
+            .findings
+            .into_iter()
+            .map(|f| f.message)
+            .collect()
+    };
+    let msgs = live_messages(&acts_as("", "team-a", ""));
+    assert_eq!(msgs.len(), 1, "{msgs:?}");
+    assert!(
+        msgs[0].ends_with("which User ci-bot may not; its EKS Pod Identity association, if any, is not checked (an AWS API)"),
+        "{msgs:?}"
+    );
+    // With an IRSA role the role is what matters (rbac-pod-create-assumes-iam-role).
+    let irsa = acts_as(
+        "",
+        "team-a",
+        "eks.amazonaws.com/role-arn: 'arn:aws:iam::111122223333:role/b'",
+    );
+    assert!(live_messages(&irsa)[0].ends_with("which User ci-bot may not"));
+}
+
+#[test]
+fn rbac_pod_create_uses_sa_through_aggregated_roles_and_groups() {
+    // ci-bot's pod-create right comes from an aggregated ClusterRole, bound
+    // in team-a; the ServiceAccount's right from its namespace's group.
+    let manifest = "apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: team-deployer}
+aggregationRule:
+  clusterRoleSelectors: [{matchLabels: {team/aggregate: 'true'}}]
+rules: []
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: jobs, labels: {team/aggregate: 'LABEL'}}
+rules: [{apiGroups: [batch], resources: [jobs], verbs: [create]}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: ci, namespace: team-a}
+subjects: [{kind: User, name: ci-bot}]
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: team-deployer}
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: NAME, namespace: team-a}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: sa-group, namespace: team-a}
+subjects: [{kind: Group, name: 'system:serviceaccounts:team-a', apiGroup: rbac.authorization.k8s.io}]
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: node-reader}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: node-reader}
+rules: [{apiGroups: [''], resources: [configmaps], verbs: [update]}]
+";
+    let m = |label: &str, name: &str| manifest.replace("LABEL", label).replace("NAME", name);
+    let msgs = messages(&m("true", "runner"), "rbac-pod-create-uses-sa");
+    assert_eq!(msgs.len(), 1, "{msgs:?}");
+    assert!(
+        msgs[0].contains("through RoleBinding ci and run them as ServiceAccount team-a/runner: it may update configmaps in team-a"),
+        "{msgs:?}"
+    );
+    // Not aggregated: ci-bot cannot create pods.
+    assert!(fired(&m("false", "runner"), "rbac-pod-create-uses-sa").is_empty());
+    // A default ServiceAccount with no bindings of its own is skipped.
+    assert!(fired(&m("true", "default"), "rbac-pod-create-uses-sa").is_empty());
+}
+
+#[test]
+fn rbac_pod_create_uses_sa_counts_impersonation_and_tokens() {
+    let rule = |verb: &str, resource: &str, names: &str| {
+        acts_as("", "team-a", "").replace(
+            "    resources: [deployments]\n    verbs: [create, get]",
+            &format!("    resources: [deployments]\n    verbs: [get]\n  - apiGroups: ['']\n    resources: [{resource}]\n    verbs: [{verb}]{names}"),
+        )
+    };
+    let msgs = messages(
+        &rule("impersonate", "serviceaccounts", ""),
+        "rbac-pod-create-uses-sa",
+    );
+    assert_eq!(
+        msgs,
+        [
+            "User ci-bot can impersonate ServiceAccount team-a/builder through RoleBinding ci and act as it: it may list secrets in team-a, which User ci-bot may not"
+        ]
+    );
+    let msgs = messages(
+        &rule(
+            "create",
+            "serviceaccounts/token",
+            "\n    resourceNames: [builder]",
+        ),
+        "rbac-pod-create-uses-sa",
+    );
+    assert_eq!(msgs.len(), 1, "{msgs:?}");
+    assert!(
+        msgs[0].starts_with("User ci-bot can create tokens for ServiceAccount team-a/builder"),
+        "{msgs:?}"
+    );
+    // Limited to another ServiceAccount's name: not this one.
+    assert!(
+        fired(
+            &rule(
+                "impersonate",
+                "serviceaccounts",
+                "\n    resourceNames: [other]"
+            ),
+            "rbac-pod-create-uses-sa"
+        )
+        .is_empty()
+    );
+}
+
+#[test]
+fn rbac_pod_create_assumes_iam_role_names_the_role_arn() {
+    let arn = "arn:aws:iam::111122223333:role/builder";
+    let annotated = acts_as(
+        "",
+        "team-a",
+        &format!("eks.amazonaws.com/role-arn: '{arn}'"),
+    );
+    assert_eq!(
+        messages(&annotated, "rbac-pod-create-assumes-iam-role"),
+        [format!(
+            "User ci-bot can create pods in team-a through RoleBinding ci and run them as ServiceAccount team-a/builder, and so assume IAM role {arn}"
+        )]
+    );
+    // The role alone is the power: the subject holding every Kubernetes right changes nothing.
+    let wild = "  - apiGroups: ['*']\n    resources: ['*']\n    verbs: ['*']";
+    let wild = acts_as(
+        wild,
+        "team-a",
+        &format!("eks.amazonaws.com/role-arn: '{arn}'"),
+    );
+    assert_eq!(
+        fired(&wild, "rbac-pod-create-assumes-iam-role"),
+        ["ServiceAccount/builder"]
+    );
+    // EKS's add-on manager (cluster-admin by design) is the control plane.
+    let eks = format!(
+        "{}---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {{name: 'eks:addon-cluster-admin'}}
+roleRef: {{apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}}
+subjects: [{{apiGroup: rbac.authorization.k8s.io, kind: User, name: 'eks:addon-manager'}}]
+",
+        acts_as(
+            "",
+            "team-b",
+            &format!("eks.amazonaws.com/role-arn: '{arn}'")
+        )
+    );
+    assert!(fired(&eks, "rbac-pod-create-assumes-iam-role").is_empty());
+    // No role, or the ServiceAccount in another namespace: no finding.
+    assert!(
+        fired(
+            &acts_as("", "team-a", ""),
+            "rbac-pod-create-assumes-iam-role"
+        )
+        .is_empty()
+    );
+    let moved = acts_as(
+        "",
+        "team-b",
+        &format!("eks.amazonaws.com/role-arn: '{arn}'"),
+    );
+    assert!(fired(&moved, "rbac-pod-create-assumes-iam-role").is_empty());
+}
+
+#[test]
+fn aws_static_credentials_in_env_envfrom_and_volumes_never_printing_values() {
+    let env = |entry: &str| {
+        deployment("uploader", 2, "").replace(
+            "image: example/app:1.0\n",
+            &format!("image: example/app:1.0\n          env: [{entry}]\n"),
+        )
+    };
+    let literal =
+        env("{name: AWS_SECRET_ACCESS_KEY, value: wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY}");
+    let msgs = messages(&literal, "aws-static-credentials");
+    assert_eq!(
+        msgs,
+        ["container app gets AWS_SECRET_ACCESS_KEY as a literal value"]
+    );
+    let report = audit::audit_text(&literal, &["aws-static-credentials"], None);
+    assert!(!format!("{report:?}").contains("wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY"));
+    let from_secret =
+        env("{name: AWS_ACCESS_KEY_ID, valueFrom: {secretKeyRef: {name: aws, key: id}}}");
+    assert_eq!(
+        messages(&from_secret, "aws-static-credentials"),
+        ["container app gets AWS_ACCESS_KEY_ID from Secret aws"]
+    );
+    assert!(
+        fired(
+            &env("{name: AWS_REGION, value: eu-west-1}"),
+            "aws-static-credentials"
+        )
+        .is_empty()
+    );
+    // envFrom a Secret holding the keys (seen in the input).
+    let secret = "apiVersion: v1
+kind: Secret
+metadata: {name: aws, namespace: shop}
+stringData: {KEY: x}
+---
+";
+    let env_from = format!(
+        "{secret}{}",
+        deployment("uploader", 2, "").replace(
+            "image: example/app:1.0\n",
+            "image: example/app:1.0\n          envFrom: [{secretRef: {name: aws}}]\n",
+        )
+    );
+    assert_eq!(
+        fired(
+            &env_from.replace("KEY", "AWS_ACCESS_KEY_ID"),
+            "aws-static-credentials"
+        ),
+        ["Deployment/uploader"]
+    );
+    assert!(fired(&env_from.replace("KEY", "BUCKET"), "aws-static-credentials").is_empty());
+    // A Secret volume mounted where the SDKs look, or holding a credentials file.
+    let volume = |path: &str| {
+        deployment("uploader", 2, "      volumes: [{name: creds, secret: {secretName: aws}}]\n")
+            .replace(
+                "image: example/app:1.0\n",
+                &format!("image: example/app:1.0\n          volumeMounts: [{{name: creds, mountPath: {path}}}]\n"),
+            )
+    };
+    assert_eq!(
+        messages(&volume("/root/.aws"), "aws-static-credentials"),
+        ["volume creds mounts Secret aws, which looks like AWS credentials"]
+    );
+    assert!(fired(&volume("/etc/creds"), "aws-static-credentials").is_empty());
+    let file = "apiVersion: v1
+kind: Secret
+metadata: {name: aws, namespace: shop}
+stringData:
+  credentials: |
+    [default]
+    FIELD = x
+---
+";
+    assert_eq!(
+        fired(
+            &format!(
+                "{}{}",
+                file.replace("FIELD", "aws_access_key_id"),
+                volume("/etc/creds")
+            ),
+            "aws-static-credentials"
+        ),
+        ["Deployment/uploader"]
+    );
+    assert!(
+        fired(
+            &format!(
+                "{}{}",
+                file.replace("FIELD", "password"),
+                volume("/etc/creds")
+            ),
+            "aws-static-credentials"
+        )
+        .is_empty()
+    );
+}
+
+#[test]
+fn irsa_role_reused_across_namespaces() {
+    let sa = |name: &str, ns: &str, role: &str| {
+        format!(
+            "apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: {name}
+  namespace: {ns}
+  annotations: {{eks.amazonaws.com/role-arn: 'arn:aws:iam::111122223333:role/{role}'}}
+---
+"
+        )
+    };
+    let two = format!(
+        "{}{}",
+        sa("uploader", "team-a", "s3"),
+        sa("reader", "team-b", "s3")
+    );
+    assert_eq!(
+        fired(&two, "irsa-role-reused"),
+        ["ServiceAccount/uploader", "ServiceAccount/reader"]
+    );
+    assert_eq!(
+        messages(&two, "irsa-role-reused")[0],
+        "IAM role arn:aws:iam::111122223333:role/s3 is also the role of ServiceAccounts in team-b: the namespaces no longer separate its blast radius"
+    );
+    let own = format!(
+        "{}{}",
+        sa("uploader", "team-a", "s3"),
+        sa("reader", "team-b", "s3-read")
+    );
+    assert!(fired(&own, "irsa-role-reused").is_empty());
+    let same_ns = format!(
+        "{}{}",
+        sa("uploader", "team-a", "s3"),
+        sa("reader", "team-a", "s3")
+    );
+    assert!(fired(&same_ns, "irsa-role-reused").is_empty());
+}
+
 #[test]
 fn config_not_versioned_for_env_refs_without_hash_or_checksum() {
     let env = deployment("api", 2, "").replace(

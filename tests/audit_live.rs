@@ -138,6 +138,98 @@ fn restricted_user_can_read_team_a_secrets_by_creating_pods() {
     assert!(!r.to_string().contains("\"k\":\"v\""));
 }
 
+/// A ServiceAccount that may list Secrets, with an IRSA role, in `ns`.
+fn privileged_irsa_account(name: &str, arn: &str) -> String {
+    format!(
+        "apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: {name}
+  annotations: {{eks.amazonaws.com/role-arn: '{arn}'}}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {{name: {name}}}
+rules: [{{apiGroups: [''], resources: [secrets], verbs: [list]}}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {{name: {name}}}
+subjects: [{{kind: ServiceAccount, name: {name}}}]
+roleRef: {{apiGroup: rbac.authorization.k8s.io, kind: Role, name: {name}}}
+"
+    )
+}
+
+#[test]
+fn restricted_user_can_run_as_team_a_service_accounts_until_they_move_out() {
+    let env = support::testenv();
+    let name = format!("irsa-probe-{}", support::unique_suffix());
+    let arn = format!("arn:aws:iam::111122223333:role/{name}");
+    let checks = "rbac-pod-create-uses-sa,rbac-pod-create-assumes-iam-role";
+    let audit_team_a = || {
+        report(audit(env).args([
+            "--context",
+            "testenv-admin",
+            "-n",
+            "team-a",
+            "--checks",
+            checks,
+        ]))
+        .1
+    };
+    let about = |r: &Value, check: &str| -> Vec<String> {
+        findings(r, check)
+            .iter()
+            .filter(|f| f["object"]["name"] == name.as_str())
+            .map(|f| f["message"].as_str().unwrap().to_string())
+            .collect()
+    };
+    env.apply("team-a", &privileged_irsa_account(&name, &arn));
+    let r = std::panic::catch_unwind(audit_team_a);
+    let delete = ["serviceaccount", "role", "rolebinding"].map(|k| format!("{k}/{name}"));
+    let mut args = vec!["delete", "-n", "team-a", "--wait=false"];
+    args.extend(delete.iter().map(String::as_str));
+    env.kubectl_ok(&args);
+    let r = r.unwrap_or_else(|e| std::panic::resume_unwind(e));
+    let uses = about(&r, "rbac-pod-create-uses-sa");
+    assert_eq!(uses.len(), 1, "{r}");
+    assert!(
+        uses[0].starts_with(&format!(
+            "User restricted can create pods in team-a through RoleBinding testenv-restricted and run them as ServiceAccount team-a/{name}: it may list secrets in team-a"
+        )),
+        "{uses:?}"
+    );
+    let role = about(&r, "rbac-pod-create-assumes-iam-role");
+    assert_eq!(role.len(), 1, "{r}");
+    assert!(
+        role[0].ends_with(&format!("and so assume IAM role {arn}")),
+        "{role:?}"
+    );
+    // Moved to a namespace the restricted user cannot create pods in: gone.
+    let elsewhere = env.namespace("irsa");
+    env.apply(&elsewhere.name, &privileged_irsa_account(&name, &arn));
+    let r = audit_team_a();
+    assert!(about(&r, "rbac-pod-create-uses-sa").is_empty(), "{r}");
+    assert!(
+        about(&r, "rbac-pod-create-assumes-iam-role").is_empty(),
+        "{r}"
+    );
+    let (_, r) = report(audit(env).args([
+        "--context",
+        "testenv-admin",
+        "-n",
+        &elsewhere.name,
+        "--checks",
+        checks,
+    ]));
+    assert!(about(&r, "rbac-pod-create-uses-sa").is_empty(), "{r}");
+    assert!(
+        about(&r, "rbac-pod-create-assumes-iam-role").is_empty(),
+        "{r}"
+    );
+}
+
 #[test]
 fn spread_zones_sees_pods_in_one_zone_until_a_zone_constraint_is_added() {
     let env = support::testenv();

@@ -256,6 +256,33 @@ pub static CHECKS: &[CheckInfo] = &[
         "Bind a role that grants what the subject needs (the built-in admin, edit or view, or your own) and keep cluster-admin for break-glass access."
     ),
     check!(
+        "rbac-pod-create-uses-sa",
+        Tenancy,
+        Warning,
+        Both,
+        "Whoever can create pods in a namespace is meant to act as its ServiceAccounts",
+        "A pod may run as any ServiceAccount of its namespace, and RBAC cannot limit which: whoever can create pods (or Deployments, StatefulSets, DaemonSets, Jobs, CronJobs, ReplicaSets) there can act as each of them. Impersonating a ServiceAccount, or creating tokens for it, does the same. Reported when the ServiceAccount may do something the subject may not; a default ServiceAccount with no bindings is skipped.",
+        "Move the ServiceAccount (and its workloads) to a namespace the subject cannot create pods in, or give the subject no more than it should have through the ServiceAccount."
+    ),
+    check!(
+        "rbac-pod-create-assumes-iam-role",
+        Tenancy,
+        Error,
+        Both,
+        "Whoever can create pods in a namespace is meant to assume its ServiceAccounts' IAM roles",
+        "A ServiceAccount annotated with eks.amazonaws.com/role-arn (IRSA) hands its IAM role to every pod that runs as it, so to whoever can create pods in its namespace (or impersonate it, or create its tokens). EKS Pod Identity associations are an AWS API the audit does not call: they are not checked.",
+        "Move the ServiceAccount and its workloads to a namespace of their own that only their deployers can create pods in."
+    ),
+    check!(
+        "irsa-role-reused",
+        Tenancy,
+        Warning,
+        Both,
+        "An IAM role belongs to ServiceAccounts of one namespace",
+        "One IAM role annotated (eks.amazonaws.com/role-arn) on ServiceAccounts in several namespaces lets whoever can create pods in any of them use it: the namespaces no longer separate blast radius.",
+        "Give each namespace's ServiceAccount its own IAM role, with only the permissions that namespace needs."
+    ),
+    check!(
         "config-not-versioned",
         Tenancy,
         Info,
@@ -265,6 +292,15 @@ pub static CHECKS: &[CheckInfo] = &[
         "Use `kubectl rotate-secret` (or a kustomize generator) to give each version a hashed name, or add a checksum/config annotation to the pod template."
     ),
     // Security
+    check!(
+        "aws-static-credentials",
+        Security,
+        Error,
+        Both,
+        "Workloads get no long-lived AWS keys",
+        "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in env (literal, or from a Secret or ConfigMap), or a Secret mounted as an AWS shared-credentials file, are keys that never expire and work from anywhere, and anyone who can create pods in the namespace can read them. Live, Secrets and ConfigMaps are listed without their data: only env entries and mounts at .aws are seen.",
+        "Use IRSA (an IAM role on the pod's ServiceAccount) or EKS Pod Identity instead, then delete the Secret and deactivate the keys in IAM."
+    ),
     check!(
         "run-as-non-root",
         Security,

@@ -8,9 +8,12 @@ use std::collections::{BTreeMap, HashSet};
 use super::index::Index;
 use super::object::ObjRef;
 
+mod access;
 mod agents;
 mod catalog;
+mod credentials;
 mod health;
+mod identity;
 mod monitors;
 mod observability;
 mod rbac;
@@ -181,7 +184,9 @@ pub(crate) fn run_all<'a>(
     reliability::run(&mut cx);
     tenancy::run(&mut cx);
     rbac::run(&mut cx);
+    identity::run(&mut cx);
     security::run(&mut cx);
+    credentials::run(&mut cx);
     health::run(&mut cx);
     observability::run(&mut cx);
     monitors::run(&mut cx);

@@ -17,7 +17,7 @@ use crate::audit::index::Index;
 use crate::audit::object::{Object, array_at, str_at};
 
 /// (API group, resource) that create pods.
-const POD_CREATORS: &[(&str, &str)] = &[
+pub(crate) const POD_CREATORS: &[(&str, &str)] = &[
     ("", "pods"),
     ("", "replicationcontrollers"),
     ("apps", "deployments"),
@@ -34,13 +34,19 @@ pub(crate) fn run(cx: &mut Cx) {
     cluster_admin_binding(cx);
 }
 
-fn has(list: &[Value], want: &str) -> bool {
+pub(crate) fn has(list: &[Value], want: &str) -> bool {
     list.iter()
         .any(|v| v.as_str().is_some_and(|s| s == want || s == "*"))
 }
 
 /// Whether a rule grants `verb` on all objects of `group/resource`.
-fn grants(rule: &Value, verb: &str, group: &str, resource: &str, all_names: bool) -> bool {
+pub(crate) fn grants(
+    rule: &Value,
+    verb: &str,
+    group: &str,
+    resource: &str,
+    all_names: bool,
+) -> bool {
     if all_names && !array_at(rule, &["resourceNames"]).is_empty() {
         return false;
     }
@@ -68,7 +74,7 @@ fn powers(rules: &[Value]) -> Powers {
     p
 }
 
-fn is_system(o: &Object) -> bool {
+pub(crate) fn is_system(o: &Object) -> bool {
     o.name.starts_with("system:")
         || o.labels()
             .and_then(|l| l.get("kubernetes.io/bootstrapping"))
