@@ -104,10 +104,10 @@ esac
 _arguments "${_arguments_options[@]}" : \
 '--cluster-name=[The EKS cluster'\''s name]:NAME:_default' \
 '--cluster-id=[Cluster id (EKS local clusters on Outposts), sent instead of the name]:ID:_default' \
-'--server=[The API server URL (https\://…eks.amazonaws.com)]:URL:_default' \
+'--server=[The API server URL (https\://…eks.amazonaws.com) \[default\: from EKS DescribeCluster\]]:URL:_default' \
 '(--ca-data)--ca-file=[The cluster CA certificate (PEM file)]:FILE:_files' \
 '--ca-data=[The cluster CA certificate, base64 PEM (as \`aws eks describe-cluster\` gives it)]:BASE64:_default' \
-'--region=[AWS region \[default\: from the server URL\]]:REGION:_default' \
+'--region=[AWS region \[default\: from the server URL; without --server\: AWS_REGION, the profile'\''s, us-east-1\]]:REGION:_default' \
 '--role-arn=[IAM role the token is signed with]:ARN:_default' \
 '--profile=[AWS profile (set as AWS_PROFILE for the plugin)]:NAME:_default' \
 '--alias=[Name for the cluster, user and context \[default\: the cluster name\]]:NAME:_default' \

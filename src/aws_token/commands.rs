@@ -5,9 +5,9 @@ use std::io::{IsTerminal, Read};
 use std::path::Path;
 
 use super::cache::{self, Cache};
-use super::setup;
 use super::verify::{self, SignatureCheck};
 use super::{SetupArgs, TokenArgs, VerifyArgs, entries, mint, token};
+use super::{eks, setup};
 use crate::aws::credentials::{self, SigningCredentials};
 use crate::aws::{endpoint, time};
 use crate::error::{Error, Result, exit};
@@ -76,7 +76,7 @@ pub(crate) fn run_cache_list(format: Option<Format>) -> Result<u8> {
 }
 
 pub(crate) fn run_setup(args: &SetupArgs) -> Result<u8> {
-    let ca_data = setup::ca_data(args.ca_file.as_deref(), args.ca_data.as_deref())?;
+    let target = setup_target(args)?;
     let flag = args.kubeconfig.as_deref();
     // Like `kubectl config set-cluster`, setup may create the file it is given.
     let kc = match flag {
@@ -86,13 +86,13 @@ pub(crate) fn run_setup(args: &SetupArgs) -> Result<u8> {
         _ => Kubeconfig::load(flag)?,
     };
     if args.dry_run {
-        let (change, _) = setup::plan_setup(&kc, args, &ca_data)?;
+        let (change, _) = setup::plan_setup(&kc, args, &target)?;
         output::print_text(&setup::diff(&kc, &change))?;
         return Ok(exit::OK);
     }
     let outcome = std::cell::RefCell::new(None);
     Kubeconfig::commit(kc, |kc| {
-        let (change, o) = setup::plan_setup(kc, args, &ca_data)?;
+        let (change, o) = setup::plan_setup(kc, args, &target)?;
         *outcome.borrow_mut() = Some(o);
         Ok(change)
     })?;
@@ -110,6 +110,34 @@ pub(crate) fn run_setup(args: &SetupArgs) -> Result<u8> {
         ));
     }
     Ok(exit::OK)
+}
+
+/// `--server` and the CA flags as given (no AWS call), or EKS DescribeCluster.
+fn setup_target(args: &SetupArgs) -> Result<setup::Target> {
+    if let Some(server) = &args.server {
+        let ca_data = setup::ca_data(args.ca_file.as_deref(), args.ca_data.as_deref())?;
+        return Ok(setup::Target {
+            server: server.clone(),
+            ca_data,
+            region: None,
+        });
+    }
+    let profiles = crate::aws::profile::Profiles::load();
+    let selected = crate::aws::profile::selected(args.profile.as_deref());
+    let region =
+        crate::aws::region::resolve_region(args.region.as_deref(), &profiles, &selected, None)?;
+    let info = eks::describe_for_setup(args.profile.as_deref(), &region, &args.cluster_name)?;
+    let ca_data = setup::ca_data(None, Some(&info.ca_data)).map_err(|_| {
+        Error::Failed(format!(
+            "EKS cluster {:?} in {region}: DescribeCluster gave a CA that is not base64 PEM",
+            args.cluster_name
+        ))
+    })?;
+    Ok(setup::Target {
+        server: info.endpoint,
+        ca_data,
+        region: Some(region),
+    })
 }
 
 pub(crate) fn run_migrate(dry_run: bool, kubeconfig: Option<&Path>) -> Result<u8> {

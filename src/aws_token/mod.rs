@@ -22,6 +22,7 @@
 
 mod cache;
 mod commands;
+mod eks;
 mod entries;
 mod exec;
 mod mint;
@@ -159,21 +160,21 @@ struct SetupArgs {
     /// Cluster id (EKS local clusters on Outposts), sent instead of the name
     #[arg(long, value_name = "ID")]
     cluster_id: Option<String>,
-    /// The API server URL (https://…eks.amazonaws.com)
+    /// The API server URL (https://…eks.amazonaws.com) [default: from EKS DescribeCluster]
     #[arg(long, value_name = "URL")]
-    server: String,
+    server: Option<String>,
     /// The cluster CA certificate (PEM file)
     #[arg(
         long,
         value_name = "FILE",
         conflicts_with = "ca_data",
-        required_unless_present = "ca_data"
+        requires = "server"
     )]
     ca_file: Option<PathBuf>,
     /// The cluster CA certificate, base64 PEM (as `aws eks describe-cluster` gives it)
-    #[arg(long, value_name = "BASE64")]
+    #[arg(long, value_name = "BASE64", requires = "server")]
     ca_data: Option<String>,
-    /// AWS region [default: from the server URL]
+    /// AWS region [default: from the server URL; without --server: AWS_REGION, the profile's, us-east-1]
     #[arg(long, value_name = "REGION")]
     region: Option<String>,
     /// IAM role the token is signed with
@@ -222,8 +223,7 @@ const EXAMPLES: &str = "Examples:
   # Print an ExecCredential (cached)
   kubectl aws-token --cluster-name prod
   # Add a cluster, user and context for an EKS cluster, and switch to it
-  kubectl aws-token setup --cluster-name prod \\
-    --server https://…eks.amazonaws.com --ca-data … --set-current
+  kubectl aws-token setup --cluster-name prod --region eu-west-1 --set-current
   # Show how `aws eks get-token` users would change
   kubectl aws-token migrate --dry-run
   # Check a token as EKS would

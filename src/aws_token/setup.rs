@@ -134,17 +134,27 @@ fn validate_server(server: &str) -> Result<()> {
     Ok(())
 }
 
-/// The cluster, user and context `setup` writes; `ca_data` is the checked
-/// base64 PEM from [`ca_data`].
+/// Where the cluster is: from `--server` and the CA flags, or from EKS.
+#[derive(Debug, Clone)]
+pub(crate) struct Target {
+    pub(crate) server: String,
+    /// The checked base64 PEM (see [`ca_data`]).
+    pub(crate) ca_data: String,
+    /// The region to write into the exec args when the server URL does not name it.
+    pub(crate) region: Option<String>,
+}
+
+/// The cluster, user and context `setup` writes.
 pub(crate) fn plan_setup(
     kc: &Kubeconfig,
     req: &SetupArgs,
-    ca_data: &str,
+    target: &Target,
 ) -> Result<(Change, SetupOutcome)> {
-    validate_server(&req.server)?;
+    validate_server(&target.server)?;
     if let Some(r) = &req.region {
         endpoint::validate_region(r)?;
     }
+    let (server, ca_data) = (&target.server, &target.ca_data);
     let name = req
         .alias
         .clone()
@@ -156,7 +166,8 @@ pub(crate) fn plan_setup(
         region: req
             .region
             .clone()
-            .or_else(|| endpoint::region_from_eks_server(&req.server)),
+            .or_else(|| endpoint::region_from_eks_server(server))
+            .or_else(|| target.region.clone()),
         role_arn: req.role_arn.clone(),
         env: req
             .profile
@@ -170,7 +181,7 @@ pub(crate) fn plan_setup(
             "clusters",
             &name,
             "cluster",
-            json!({"server": req.server, "certificate-authority-data": ca_data}),
+            json!({"server": server, "certificate-authority-data": ca_data}),
         ),
         NamedEntry::new("users", &name, "user", json!({"exec": settings.exec()})),
         NamedEntry::new(
