@@ -316,3 +316,271 @@ fn setup_with_server_and_ca_calls_no_aws() {
         .args(["--cluster-name", "air", "--ca-data", ca]));
     assert_eq!(out.status.code(), Some(2), "{}", out.stderr);
 }
+
+const OTHER_ACCOUNT: &str = "222222222222";
+
+/// A fleet: profile `a` (testenv's admin keys, moto's default account) and
+/// profile `b` (keys of a second moto account); `testenv` and `prod` in
+/// account a, `dev` in account b, in eu-west-1 and us-east-1.
+struct Fleet {
+    moto: Moto,
+    sb: AwsSandbox,
+    kc: std::path::PathBuf,
+}
+
+impl Fleet {
+    fn new() -> Fleet {
+        let mut moto = Moto::start();
+        let b = moto.send(json!({"op": "account", "account": OTHER_ACCOUNT}));
+        let sb = AwsSandbox::new();
+        sb.write(
+            "aws/credentials",
+            &format!(
+                "[a]\naws_access_key_id = {ADMIN_KEY}\naws_secret_access_key = {ADMIN_SECRET}\n\
+                 [b]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+                b["key"].as_str().unwrap(),
+                b["secret"].as_str().unwrap()
+            ),
+        );
+        let (server, ca) = testenv_cluster();
+        moto.cluster(
+            "us-east-1",
+            "testenv",
+            json!({"endpoint": server, "ca": ca}),
+        );
+        moto.cluster("eu-west-1", "prod", json!({}));
+        for region in ["eu-west-1", "us-east-1"] {
+            moto.send(
+                json!({"op": "cluster", "account": OTHER_ACCOUNT, "region": region, "name": "dev"}),
+            );
+        }
+        let kc = sb.write("config", USER_FILE);
+        Fleet { moto, sb, kc }
+    }
+
+    /// `setup --all --profile a --profile b --region eu-west-1 --region us-east-1`.
+    fn setup_all(&self, extra: &[&str]) -> Output {
+        let mut cmd = self.sb.token_cmd();
+        cmd.env("AWS_ENDPOINT_URL", &self.moto.endpoint)
+            .args(["setup", "--all", "--kubeconfig", self.kc.to_str().unwrap()])
+            .args(["--profile", "a", "--profile", "b"])
+            .args(["--region", "eu-west-1", "--region", "us-east-1"])
+            .args(extra);
+        run(&mut cmd)
+    }
+}
+
+/// The summary rows of `-o json`, keyed `profile/region`.
+fn rows(out: &Output) -> std::collections::BTreeMap<String, Value> {
+    let v: Value = serde_json::from_str(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}{}", out.stdout, out.stderr));
+    v["regions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                format!(
+                    "{}/{}",
+                    r["profile"].as_str().unwrap(),
+                    r["region"].as_str().unwrap()
+                ),
+                r.clone(),
+            )
+        })
+        .collect()
+}
+
+fn counts(row: &Value) -> [u64; 5] {
+    ["added", "updated", "unchanged", "pruned", "failed"].map(|k| row[k].as_u64().unwrap())
+}
+
+fn context_names(kc: &Path) -> Vec<String> {
+    let v = kubeconfig_json(kc);
+    let mut names: Vec<String> = v["contexts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap().to_string())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn setup_all_writes_two_profiles_by_two_regions_then_writes_nothing() {
+    let f = Fleet::new();
+    let out = f.setup_all(&["-o", "json"]);
+    assert!(out.status.success(), "{}{}", out.stdout, out.stderr);
+    let r = rows(&out);
+    assert_eq!(counts(&r["a/eu-west-1"]), [1, 0, 0, 0, 0]);
+    assert_eq!(counts(&r["a/us-east-1"]), [1, 0, 0, 0, 0]);
+    assert_eq!(counts(&r["b/eu-west-1"]), [1, 0, 0, 0, 0]);
+    assert_eq!(counts(&r["b/us-east-1"]), [1, 0, 0, 0, 0]);
+    assert_eq!(
+        context_names(&f.kc),
+        [
+            "a-prod-eu-west-1",
+            "a-testenv-us-east-1",
+            "b-dev-eu-west-1",
+            "b-dev-us-east-1",
+            "mine"
+        ]
+    );
+    // The user's own lines are all still there, in order.
+    let text = fs::read_to_string(&f.kc).unwrap();
+    let mut rest = text.as_str();
+    for line in USER_FILE.lines() {
+        let at = rest
+            .find(&format!("{line}\n"))
+            .unwrap_or_else(|| panic!("lost {line:?}:\n{text}"));
+        rest = &rest[at + line.len() + 1..];
+    }
+    // Marked in a way kubectl ignores, and the profile reaches the plugin.
+    let v = kubeconfig_json(&f.kc);
+    let ctx = named(&v, "contexts", "b-dev-us-east-1").unwrap();
+    assert_eq!(
+        ctx["context"]["extensions"][0],
+        json!({"name": "honban.dev/aws-token-setup", "extension": {"profile": "b", "region": "us-east-1", "cluster": "dev"}})
+    );
+    let exec = &named(&v, "users", "b-dev-us-east-1").unwrap()["user"]["exec"];
+    assert_eq!(
+        exec["args"],
+        json!(["--cluster-name", "dev", "--region", "us-east-1"])
+    );
+    assert_eq!(exec["env"], json!([{"name": "AWS_PROFILE", "value": "b"}]));
+
+    // Second run: nothing changed, nothing written, and it says so.
+    let before = fs::metadata(&f.kc).unwrap().modified().unwrap();
+    let out = f.setup_all(&[]);
+    assert!(out.status.success(), "{}", out.stderr);
+    assert!(out.stderr.contains("nothing to write"), "{}", out.stderr);
+    assert_eq!(fs::read_to_string(&f.kc).unwrap(), text);
+    assert_eq!(fs::metadata(&f.kc).unwrap().modified().unwrap(), before);
+    assert!(
+        out.stdout
+            .lines()
+            .any(|l| l.split_whitespace().collect::<Vec<_>>()
+                == ["a", "eu-west-1", "0", "0", "1", "0", "0"]),
+        "{}",
+        out.stdout
+    );
+
+    // The written context works: kubectl runs kubectl-aws_token with
+    // AWS_PROFILE=a; testenv's webhook re-signs the token for `testenv`.
+    let who = run_ok(
+        Command::new(&testenv().kubectl)
+            .env_clear()
+            .env("PATH", path_with_plugins())
+            .env("HOME", f.sb.home())
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_CONFIG_FILE", f.sb.path("aws/config"))
+            .env("AWS_SHARED_CREDENTIALS_FILE", f.sb.path("aws/credentials"))
+            .env("KUBECONFIG", &f.kc)
+            .args(["--context", "a-testenv-us-east-1", "auth", "whoami"])
+            .args(["-o", "jsonpath={.status.userInfo.username}"]),
+    );
+    assert_eq!(who, ADMIN_USER);
+}
+
+#[test]
+fn setup_all_updates_in_place_and_prunes_only_its_own_entries() {
+    let mut f = Fleet::new();
+    assert!(f.setup_all(&[]).status.success());
+    // By hand: a context for a cluster in scope, unmarked; it must survive --prune.
+    let hand = "\
+- name: hand-dev
+  context: {cluster: b-dev-eu-west-1, user: b-dev-eu-west-1}
+";
+    let text = fs::read_to_string(&f.kc).unwrap();
+    let text = text.replacen("contexts:\n", &format!("contexts:\n{hand}"), 1);
+    fs::write(&f.kc, &text).unwrap();
+
+    let changed = f.moto.cluster(
+        "eu-west-1",
+        "prod",
+        json!({"endpoint": "https://moved.gr7.eu-west-1.eks.amazonaws.com", "ca_generation": 1}),
+    );
+    f.moto.send(
+        json!({"op": "delete", "account": OTHER_ACCOUNT, "region": "us-east-1", "name": "dev"}),
+    );
+    f.moto.send(
+        json!({"op": "delete", "account": OTHER_ACCOUNT, "region": "eu-west-1", "name": "dev"}),
+    );
+
+    let out = f.setup_all(&["--prune", "-o", "json"]);
+    assert!(out.status.success(), "{}{}", out.stdout, out.stderr);
+    let r = rows(&out);
+    assert_eq!(counts(&r["a/eu-west-1"]), [0, 1, 0, 0, 0]);
+    assert_eq!(counts(&r["a/us-east-1"]), [0, 0, 1, 0, 0]);
+    assert_eq!(counts(&r["b/us-east-1"]), [0, 0, 0, 1, 0]);
+    assert_eq!(counts(&r["b/eu-west-1"]), [0, 0, 0, 1, 0]);
+
+    let v = kubeconfig_json(&f.kc);
+    let prod = &named(&v, "clusters", "a-prod-eu-west-1").unwrap()["cluster"];
+    assert_eq!(
+        prod["server"],
+        "https://moved.gr7.eu-west-1.eks.amazonaws.com"
+    );
+    assert_eq!(prod["certificate-authority-data"], changed["ca"]);
+    assert_eq!(
+        context_names(&f.kc),
+        [
+            "a-prod-eu-west-1",
+            "a-testenv-us-east-1",
+            "hand-dev",
+            "mine"
+        ]
+    );
+    // The cluster and user the hand-written context still uses stay; the other pair goes.
+    assert!(named(&v, "clusters", "b-dev-eu-west-1").is_some());
+    assert!(named(&v, "users", "b-dev-eu-west-1").is_some());
+    assert!(named(&v, "clusters", "b-dev-us-east-1").is_none());
+    assert!(named(&v, "users", "b-dev-us-east-1").is_none());
+    let text = fs::read_to_string(&f.kc).unwrap();
+    assert!(
+        text.contains("- name: mine   # keep this comment\n"),
+        "{text}"
+    );
+}
+
+#[test]
+fn setup_all_reports_a_denied_region_writes_the_rest_and_prunes_nothing_there() {
+    let mut f = Fleet::new();
+    assert!(f.setup_all(&[]).status.success());
+    f.moto.send(
+        json!({"op": "delete", "account": OTHER_ACCOUNT, "region": "us-east-1", "name": "dev"}),
+    );
+    f.moto.send(json!({"op": "deny", "region": "us-east-1"}));
+    f.moto.send(
+        json!({"op": "cluster", "account": OTHER_ACCOUNT, "region": "eu-west-1", "name": "qa"}),
+    );
+
+    let out = f.setup_all(&["--prune"]);
+    assert_eq!(out.status.code(), Some(1), "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr
+            .contains("error: b/us-east-1: ListClusters: AccessDeniedException: User:"),
+        "{}",
+        out.stderr
+    );
+    let table: Vec<Vec<&str>> = out
+        .stdout
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert!(
+        table.contains(&vec!["b", "eu-west-1", "1", "0", "1", "0", "0"]),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        table.contains(&vec!["b", "us-east-1", "0", "0", "0", "0", "1"]),
+        "{}",
+        out.stdout
+    );
+    // The rest was written; nothing in the denied region was pruned.
+    let names = context_names(&f.kc);
+    assert!(names.contains(&"b-qa-eu-west-1".to_string()), "{names:?}");
+    assert!(names.contains(&"b-dev-us-east-1".to_string()), "{names:?}");
+}

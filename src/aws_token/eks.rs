@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 const CALL_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// What DescribeCluster says about a cluster.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct ClusterInfo {
     pub(crate) name: String,
     pub(crate) arn: String,
@@ -63,6 +63,29 @@ pub(crate) async fn describe(
         status: text("/status").to_string(),
         private_only: flag("/resourcesVpcConfig/endpointPublicAccess") == Some(false),
     })
+}
+
+/// ListClusters, every page.
+pub(crate) async fn list(
+    creds: &SigningCredentials,
+    region: &str,
+    timeout: Duration,
+) -> std::result::Result<Vec<String>, ApiError> {
+    let mut names = Vec::new();
+    let mut next: Option<String> = None;
+    loop {
+        let mut path = "/clusters?maxResults=100".to_string();
+        if let Some(t) = &next {
+            path.push_str(&format!("&nextToken={}", uri_encode(t)));
+        }
+        let body = rest::get_json(&eks(region), creds, &path, timeout).await?;
+        let page = body["clusters"].as_array().into_iter().flatten();
+        names.extend(page.filter_map(Value::as_str).map(str::to_string));
+        next = body["nextToken"].as_str().map(str::to_string);
+        if next.is_none() {
+            return Ok(names);
+        }
+    }
 }
 
 /// The endpoint and CA `setup --cluster-name` writes: the cluster must be

@@ -25,6 +25,7 @@ mod commands;
 mod eks;
 mod entries;
 mod exec;
+mod fleet;
 mod mint;
 mod role;
 mod setup;
@@ -155,8 +156,14 @@ enum CacheAction {
 #[derive(Args, Debug)]
 struct SetupArgs {
     /// The EKS cluster's name
-    #[arg(long, value_name = "NAME")]
-    cluster_name: String,
+    #[arg(long, value_name = "NAME", required_unless_present = "all")]
+    cluster_name: Option<String>,
+    /// Set up every cluster ListClusters finds in the regions (--region) and profiles (--profile)
+    #[arg(
+        long,
+        conflicts_with_all = ["cluster_name", "cluster_id", "server", "alias", "set_current"]
+    )]
+    all: bool,
     /// Cluster id (EKS local clusters on Outposts), sent instead of the name
     #[arg(long, value_name = "ID")]
     cluster_id: Option<String>,
@@ -174,18 +181,27 @@ struct SetupArgs {
     /// The cluster CA certificate, base64 PEM (as `aws eks describe-cluster` gives it)
     #[arg(long, value_name = "BASE64", requires = "server")]
     ca_data: Option<String>,
-    /// AWS region [default: from the server URL; without --server: AWS_REGION, the profile's, us-east-1]
+    /// AWS region, repeatable with --all [default: from the server URL; without --server: AWS_REGION, the profile's, us-east-1]
     #[arg(long, value_name = "REGION")]
-    region: Option<String>,
+    region: Vec<String>,
     /// IAM role the token is signed with
     #[arg(long, value_name = "ARN")]
     role_arn: Option<String>,
-    /// AWS profile (set as AWS_PROFILE for the plugin)
+    /// AWS profile (set as AWS_PROFILE for the plugin), repeatable with --all
     #[arg(long, value_name = "NAME")]
-    profile: Option<String>,
+    profile: Vec<String>,
     /// Name for the cluster, user and context [default: the cluster name]
     #[arg(long, value_name = "NAME")]
     alias: Option<String>,
+    /// With --all: names from {profile}, {region}, {account}, {cluster} [default: {cluster}, with {profile}- and -{region} when several]
+    #[arg(long, value_name = "TEMPLATE", requires = "all")]
+    name_template: Option<String>,
+    /// With --all: remove the entries an earlier --all wrote, in these profiles and regions, for clusters that are gone
+    #[arg(long, requires = "all")]
+    prune: bool,
+    /// With --all: output format of the summary
+    #[arg(short = 'o', long = "output", value_enum, requires = "all")]
+    output: Option<Format>,
     /// Switch current-context to it
     #[arg(long)]
     set_current: bool,

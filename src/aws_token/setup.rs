@@ -13,7 +13,7 @@ use super::SetupArgs;
 use super::exec::V1;
 use crate::aws::endpoint;
 use crate::error::{Error, Result};
-use crate::kubeconfig::{Change, Kubeconfig, NamedEntry, edit};
+use crate::kubeconfig::{Change, Kubeconfig, NamedEntry, Source, edit};
 
 /// The command kubectl runs: found on PATH, as krew installs it.
 pub(crate) const COMMAND: &str = "kubectl-aws_token";
@@ -151,21 +151,27 @@ pub(crate) fn plan_setup(
     target: &Target,
 ) -> Result<(Change, SetupOutcome)> {
     validate_server(&target.server)?;
-    if let Some(r) = &req.region {
+    if let Some(r) = req.region.first() {
         endpoint::validate_region(r)?;
     }
     let (server, ca_data) = (&target.server, &target.ca_data);
     let name = req
         .alias
         .clone()
-        .unwrap_or_else(|| req.cluster_name.clone());
+        .or_else(|| req.cluster_name.clone())
+        .unwrap_or_default();
     let settings = ExecSettings {
-        cluster_name: req.cluster_id.is_none().then(|| req.cluster_name.clone()),
+        cluster_name: req
+            .cluster_id
+            .is_none()
+            .then(|| req.cluster_name.clone())
+            .flatten(),
         cluster_id: req.cluster_id.clone(),
         // The EKS server URL names the region; say it anyway when it does not.
         region: req
             .region
-            .clone()
+            .first()
+            .cloned()
             .or_else(|| endpoint::region_from_eks_server(server))
             .or_else(|| target.region.clone()),
         role_arn: req.role_arn.clone(),
@@ -209,6 +215,17 @@ pub(crate) fn plan_setup(
         name,
     };
     Ok((change, outcome))
+}
+
+/// The kubeconfig setup changes; like `kubectl config set-cluster`, setup
+/// may create the file it is given.
+pub(crate) fn load(flag: Option<&Path>) -> Result<Kubeconfig> {
+    match flag {
+        Some(path) if !path.exists() => {
+            Kubeconfig::load_paths(vec![path.to_path_buf()], Source::Flag)
+        }
+        _ => Kubeconfig::load(flag),
+    }
 }
 
 /// An exec entry recognised for migration.
