@@ -367,7 +367,7 @@ _kubectl__aws_token() {
             return 0
             ;;
         kubectl__subcmd__aws_token__subcmd__setup)
-            opts="-o -h --cluster-name --all --cluster-id --server --ca-file --ca-data --region --role-arn --profile --alias --name-template --prune --output --set-current --dry-run --kubeconfig --help"
+            opts="-o -h --cluster-name --all --cluster-id --server --ca-file --ca-data --all-regions --region --role-arn --profile --alias --name-template --prune --output --set-current --dry-run --kubeconfig --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

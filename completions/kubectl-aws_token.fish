@@ -74,6 +74,7 @@ yaml\t''
 name\t''"
 complete -c kubectl-aws_token -n "__fish_kubectl_aws_token_using_subcommand setup" -l kubeconfig -d 'Path to the kubeconfig file to change' -r -F
 complete -c kubectl-aws_token -n "__fish_kubectl_aws_token_using_subcommand setup" -l all -d 'Set up every cluster ListClusters finds in the regions (--region) and profiles (--profile)'
+complete -c kubectl-aws_token -n "__fish_kubectl_aws_token_using_subcommand setup" -l all-regions -d 'With --all: every region enabled for each profile\'s account (EC2 DescribeRegions)'
 complete -c kubectl-aws_token -n "__fish_kubectl_aws_token_using_subcommand setup" -l prune -d 'With --all: remove the entries an earlier --all wrote, in these profiles and regions, for clusters that are gone'
 complete -c kubectl-aws_token -n "__fish_kubectl_aws_token_using_subcommand setup" -l set-current -d 'Switch current-context to it'
 complete -c kubectl-aws_token -n "__fish_kubectl_aws_token_using_subcommand setup" -l dry-run -d 'Show the diff without writing'

@@ -116,6 +116,7 @@ _arguments "${_arguments_options[@]}" : \
 '--output=[With --all\: output format of the summary]:OUTPUT:(table json yaml name)' \
 '--kubeconfig=[Path to the kubeconfig file to change]:FILE:_files' \
 '(--cluster-name --cluster-id --server --alias --set-current)--all[Set up every cluster ListClusters finds in the regions (--region) and profiles (--profile)]' \
+'(--region)--all-regions[With --all\: every region enabled for each profile'\''s account (EC2 DescribeRegions)]' \
 '--prune[With --all\: remove the entries an earlier --all wrote, in these profiles and regions, for clusters that are gone]' \
 '--set-current[Switch current-context to it]' \
 '--dry-run[Show the diff without writing]' \

@@ -584,3 +584,29 @@ fn setup_all_reports_a_denied_region_writes_the_rest_and_prunes_nothing_there() 
     assert!(names.contains(&"b-qa-eu-west-1".to_string()), "{names:?}");
     assert!(names.contains(&"b-dev-us-east-1".to_string()), "{names:?}");
 }
+
+#[test]
+fn setup_all_regions_asks_ec2_for_the_regions_of_the_account() {
+    let mut f = Fleet::new();
+    f.moto.cluster("ap-southeast-2", "syd", json!({}));
+    let mut cmd = f.sb.token_cmd();
+    cmd.env("AWS_ENDPOINT_URL", &f.moto.endpoint)
+        .args([
+            "setup",
+            "--all",
+            "--all-regions",
+            "--profile",
+            "a",
+            "-o",
+            "json",
+        ])
+        .args(["--kubeconfig", f.kc.to_str().unwrap()]);
+    let out = run(&mut cmd);
+    assert!(out.status.success(), "{}{}", out.stdout, out.stderr);
+    let r = rows(&out);
+    assert!(r.len() > 10, "{r:?}");
+    assert_eq!(counts(&r["a/ap-southeast-2"]), [1, 0, 0, 0, 0]);
+    assert_eq!(counts(&r["a/eu-west-1"]), [1, 0, 0, 0, 0]);
+    assert_eq!(counts(&r["a/us-east-1"]), [1, 0, 0, 0, 0]);
+    assert!(context_names(&f.kc).contains(&"syd-ap-southeast-2".to_string()));
+}

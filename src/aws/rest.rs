@@ -1,5 +1,5 @@
 //! Signed calls to AWS REST-JSON APIs that have no SDK client here (EKS's
-//! read-only DescribeCluster and ListClusters): SigV4 with aws-sigv4, sent
+//! read-only DescribeCluster and ListClusters, EC2's DescribeRegions): SigV4 with aws-sigv4, sent
 //! with hyper on rustls/aws-lc-rs, the stack kube and the SDK already use.
 //! Throttling and 5xx answers are retried with backoff, as the SDK's
 //! standard retry mode does.
@@ -82,13 +82,25 @@ fn client() -> Result<&'static HttpsClient, String> {
         .map_err(Clone::clone)
 }
 
-/// `GET <endpoint><path_and_query>`, signed; the body of a 2xx answer.
+/// `GET <endpoint><path_and_query>`, signed; the JSON body of a 2xx answer.
 pub(crate) async fn get_json(
     service: &Service,
     creds: &SigningCredentials,
     path_and_query: &str,
     timeout: Duration,
 ) -> Result<serde_json::Value, ApiError> {
+    let body = get(service, creds, path_and_query, timeout).await?;
+    Ok(serde_json::from_slice(&body).unwrap_or_default())
+}
+
+/// `GET <endpoint><path_and_query>`, signed; the body of a 2xx answer
+/// (Query APIs such as EC2's answer XML).
+pub(crate) async fn get(
+    service: &Service,
+    creds: &SigningCredentials,
+    path_and_query: &str,
+    timeout: Duration,
+) -> Result<Bytes, ApiError> {
     let url = format!("{}{path_and_query}", service.endpoint());
     let mut delay = Duration::from_millis(100);
     for attempt in 1..=ATTEMPTS {
@@ -123,7 +135,7 @@ async fn send_once(
     creds: &SigningCredentials,
     url: &str,
     timeout: Duration,
-) -> Result<serde_json::Value, ApiError> {
+) -> Result<Bytes, ApiError> {
     let identity = creds.to_sdk().into();
     let signing = v4::SigningParams::builder()
         .identity(&identity)
@@ -169,11 +181,29 @@ async fn send_once(
         .await
         .map_err(|_| local_error(format!("no answer within {}s", timeout.as_secs())))?
         .map_err(local_error)?;
-    let json: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
     if status.is_success() {
-        return Ok(json);
+        return Ok(body);
     }
+    if body.starts_with(b"<") {
+        return Err(xml_error(status.as_u16(), &String::from_utf8_lossy(&body)));
+    }
+    let json: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
     Err(api_error(status.as_u16(), error_type.as_deref(), &json))
+}
+
+/// Query API errors: `<Error><Code>…</Code><Message>…</Message></Error>`.
+fn xml_error(status: u16, body: &str) -> ApiError {
+    let tag = |name: &str| {
+        let open = format!("<{name}>");
+        let start = body.find(&open)? + open.len();
+        let end = body[start..].find(&format!("</{name}>"))? + start;
+        Some(body[start..end].trim().to_string())
+    };
+    ApiError {
+        status,
+        code: tag("Code").unwrap_or_default(),
+        message: tag("Message").unwrap_or_default(),
+    }
 }
 
 /// REST-JSON errors: the type in `x-amzn-ErrorType` (or `__type`/`code`),
@@ -227,6 +257,8 @@ mod tests {
         let body = serde_json::json!({"__type": "ThrottlingException", "Message": "slow"});
         let e = api_error(400, None, &body);
         assert!(retryable(&e));
+        let xml = "<Response><Errors><Error><Code>UnauthorizedOperation</Code><Message>no</Message></Error></Errors></Response>";
+        assert_eq!(xml_error(403, xml).to_string(), "UnauthorizedOperation: no");
         assert_eq!(
             api_error(404, None, &serde_json::Value::Null).to_string(),
             "HTTP 404"

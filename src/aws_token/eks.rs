@@ -1,5 +1,6 @@
 //! EKS's two read-only calls `setup` needs: DescribeCluster (endpoint, CA,
-//! status, endpoint access) and ListClusters, signed by hand
+//! status, endpoint access) and ListClusters, and EC2's DescribeRegions for
+//! `--all-regions`, signed by hand
 //! (`crate::aws::rest`) rather than through aws-sdk-eks (see Cargo.toml).
 
 use std::time::Duration;
@@ -86,6 +87,31 @@ pub(crate) async fn list(
             return Ok(names);
         }
     }
+}
+
+/// EC2 DescribeRegions: the regions enabled for the account (opt-in
+/// regions only once opted in), asked in `region`.
+pub(crate) async fn enabled_regions(
+    creds: &SigningCredentials,
+    region: &str,
+) -> std::result::Result<Vec<String>, ApiError> {
+    let ec2 = Service {
+        name: "ec2",
+        env_id: "EC2",
+        region: region.to_string(),
+    };
+    let path = "/?Action=DescribeRegions&Version=2016-11-15";
+    let body = rest::get(&ec2, creds, path, CALL_TIMEOUT).await?;
+    let text = String::from_utf8_lossy(&body);
+    let mut regions: Vec<String> = text
+        .split("<regionName>")
+        .skip(1)
+        .filter_map(|s| s.split("</regionName>").next())
+        .map(|s| s.trim().to_string())
+        .collect();
+    regions.sort();
+    regions.dedup();
+    Ok(regions)
 }
 
 /// The endpoint and CA `setup --cluster-name` writes: the cluster must be

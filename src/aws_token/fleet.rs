@@ -67,13 +67,14 @@ struct Row {
 }
 
 pub(crate) fn run(args: &SetupArgs) -> Result<u8> {
-    let scopes = scopes(args)?;
+    let rt = crate::client::runtime()?;
+    let scopes = scopes(args, &rt)?;
     let template = args
         .name_template
         .clone()
         .unwrap_or_else(|| default_template(&scopes));
     check_template(&template)?;
-    let found = crate::client::runtime()?.block_on(discover(&scopes));
+    let found = rt.block_on(discover(&scopes));
     let kc = setup::load(args.kubeconfig.as_deref())?;
     let plan = |kc: &Kubeconfig| plan(kc, args, &template, &scopes, &found);
     if args.dry_run {
@@ -92,8 +93,9 @@ pub(crate) fn run(args: &SetupArgs) -> Result<u8> {
     report(&rows, args.output, Some((wrote, &file)))
 }
 
-/// `--profile` × `--region`; without `--region`, each profile's own region.
-fn scopes(args: &SetupArgs) -> Result<Vec<Scope>> {
+/// `--profile` × `--region`; without `--region`, each profile's own region,
+/// or with `--all-regions` every region enabled for its account.
+fn scopes(args: &SetupArgs, rt: &tokio::runtime::Runtime) -> Result<Vec<Scope>> {
     let profiles: Vec<Option<String>> = if args.profile.is_empty() {
         vec![None]
     } else {
@@ -104,7 +106,12 @@ fn scopes(args: &SetupArgs) -> Result<Vec<Scope>> {
     for p in &profiles {
         let regions = if args.region.is_empty() {
             let name = profile::selected(p.as_deref());
-            vec![region::resolve_region(None, &files, &name, None)?]
+            let home = region::resolve_region(None, &files, &name, None)?;
+            if args.all_regions {
+                rt.block_on(enabled_regions(p.as_deref(), &home))?
+            } else {
+                vec![home]
+            }
         } else {
             args.region.clone()
         };
@@ -117,6 +124,16 @@ fn scopes(args: &SetupArgs) -> Result<Vec<Scope>> {
         }
     }
     Ok(out.into_iter().collect())
+}
+
+async fn enabled_regions(profile: Option<&str>, home: &str) -> Result<Vec<String>> {
+    let who = profile
+        .map(|p| format!("profile {p}: "))
+        .unwrap_or_default();
+    let creds = eks::credentials(profile, home).await?;
+    eks::enabled_regions(&creds, home)
+        .await
+        .map_err(|e| Error::Failed(format!("{who}EC2 DescribeRegions in {home}: {e}")))
 }
 
 /// `{cluster}`, with `{profile}-` in front when there are several profiles

@@ -181,6 +181,9 @@ struct SetupArgs {
     /// The cluster CA certificate, base64 PEM (as `aws eks describe-cluster` gives it)
     #[arg(long, value_name = "BASE64", requires = "server")]
     ca_data: Option<String>,
+    /// With --all: every region enabled for each profile's account (EC2 DescribeRegions)
+    #[arg(long, requires = "all", conflicts_with = "region")]
+    all_regions: bool,
     /// AWS region, repeatable with --all [default: from the server URL; without --server: AWS_REGION, the profile's, us-east-1]
     #[arg(long, value_name = "REGION")]
     region: Vec<String>,
