@@ -610,3 +610,43 @@ fn setup_all_regions_asks_ec2_for_the_regions_of_the_account() {
     assert_eq!(counts(&r["a/us-east-1"]), [1, 0, 0, 0, 0]);
     assert!(context_names(&f.kc).contains(&"syd-ap-southeast-2".to_string()));
 }
+
+#[test]
+fn cluster_names_complete_from_list_clusters_within_a_bound_and_from_a_short_cache() {
+    let mut moto = Moto::start();
+    moto.cluster("eu-west-1", "alpha", json!({}));
+    moto.cluster("eu-west-1", "beta", json!({}));
+    moto.cluster("us-east-1", "gamma", json!({}));
+    let sb = AwsSandbox::new();
+    let complete = |endpoint: &str, words: &[&str]| {
+        run_ok(
+            sb.with_keys(ADMIN_KEY, ADMIN_SECRET)
+                .env("AWS_ENDPOINT_URL", endpoint)
+                .arg("__complete")
+                .args(words),
+        )
+    };
+    let setup_eu = ["setup", "--region", "eu-west-1", "--cluster-name", ""];
+    assert_eq!(complete(&moto.endpoint, &setup_eu), "alpha\nbeta\n:4\n");
+    assert_eq!(
+        complete(
+            &moto.endpoint,
+            &["--region=us-east-1", "--cluster-name", ""]
+        ),
+        "gamma\n:4\n"
+    );
+    // Within the cache's minute, a new cluster is not listed yet.
+    moto.cluster("eu-west-1", "delta", json!({}));
+    assert_eq!(complete(&moto.endpoint, &setup_eu), "alpha\nbeta\n:4\n");
+
+    // An endpoint that accepts connections and never answers: TAB still returns, empty.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("http://{}", silent.local_addr().unwrap());
+    let started = std::time::Instant::now();
+    assert_eq!(complete(&endpoint, &setup_eu), ":4\n");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(4),
+        "{:?}",
+        started.elapsed()
+    );
+}

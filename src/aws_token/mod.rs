@@ -22,6 +22,7 @@
 
 mod cache;
 mod commands;
+mod complete;
 mod eks;
 mod entries;
 mod exec;
@@ -36,7 +37,6 @@ use std::path::PathBuf;
 
 use clap::{Arg, Args, Parser, Subcommand};
 
-use crate::aws::profile::Profiles;
 use crate::completion::{Reply, Request, Shell};
 use crate::error::Result;
 use crate::output::Format;
@@ -255,9 +255,9 @@ Exit codes: 0 ok, 1 failure (or a rejected token), 2 usage.";
 impl Plugin for AwsTokenArgs {
     const BIN: &'static str = "kubectl-aws_token";
 
-    /// Profile names from the shared AWS config files.
-    fn complete(_req: &Request, arg: &Arg) -> Option<Reply> {
-        (arg.get_id() == "profile").then(|| Reply::names(Profiles::load().names()))
+    /// Profile names from the shared AWS config files; cluster names from EKS.
+    fn complete(req: &Request, arg: &Arg) -> Option<Reply> {
+        complete::values(req, arg)
     }
 
     fn completion_shell(&self) -> Option<Shell> {
