@@ -299,11 +299,26 @@ enum State {
     Unchanged,
 }
 
-fn state(kc: &Kubeconfig, entries: &[NamedEntry]) -> State {
+/// The first definition of every cluster, user and context, by list and name.
+type Existing = BTreeMap<(String, String), Value>;
+
+fn existing(kc: &Kubeconfig) -> Existing {
+    let mut out = Existing::new();
+    for fi in 0..kc.files.len() {
+        for list in ["clusters", "users", "contexts"] {
+            for (name, item) in kc.entries(fi, list) {
+                out.entry((list.to_string(), name)).or_insert(item);
+            }
+        }
+    }
+    out
+}
+
+fn state(existing: &Existing, entries: &[NamedEntry]) -> State {
     let mut any = false;
     let mut same = true;
     for e in entries {
-        match existing(kc, &e.list, &e.name) {
+        match existing.get(&(e.list.clone(), e.name.clone())) {
             Some(item) => {
                 any = true;
                 same &= item.get(&e.key) == Some(&e.body);
@@ -316,14 +331,6 @@ fn state(kc: &Kubeconfig, entries: &[NamedEntry]) -> State {
         (true, true) => State::Unchanged,
         (true, false) => State::Updated,
     }
-}
-
-fn existing(kc: &Kubeconfig, list: &str, name: &str) -> Option<Value> {
-    let fi = kc.file_defining(list, name)?;
-    kc.entries(fi, list)
-        .into_iter()
-        .find(|(n, _)| n == name)
-        .map(|(_, v)| v)
 }
 
 /// A marked context: its name and the marker's profile, region and cluster.
@@ -369,6 +376,7 @@ fn plan(
     let mut rows = Vec::new();
     let mut writes = Vec::new();
     let mut names: BTreeMap<String, String> = BTreeMap::new();
+    let existing = existing(kc);
     for (scope, result) in scopes.iter().zip(found) {
         let mut row = Row {
             profile: scope.profile_label().to_string(),
@@ -398,7 +406,7 @@ fn plan(
                 continue;
             }
             let entries = entries(args, scope, info, &name);
-            match state(kc, &entries) {
+            match state(&existing, &entries) {
                 State::Added => row.added += 1,
                 State::Updated => row.updated += 1,
                 State::Unchanged => {
