@@ -650,3 +650,32 @@ fn cluster_names_complete_from_list_clusters_within_a_bound_and_from_a_short_cac
         started.elapsed()
     );
 }
+
+#[test]
+fn setup_all_skips_clusters_that_are_not_active_and_warns_about_private_ones() {
+    let mut f = Fleet::new();
+    f.moto
+        .cluster("eu-west-1", "young", json!({"status": "CREATING"}));
+    f.moto
+        .cluster("eu-west-1", "inside", json!({"public": false}));
+    let out = f.setup_all(&[]);
+    assert!(out.status.success(), "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr
+            .contains("warning: skipped: EKS cluster \"young\" in eu-west-1 is CREATING"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("warning: EKS cluster \"inside\" has a private endpoint only"),
+        "{}",
+        out.stderr
+    );
+    let names = context_names(&f.kc);
+    assert!(
+        names.contains(&"a-inside-eu-west-1".to_string()),
+        "{names:?}"
+    );
+    assert!(!names.iter().any(|n| n.contains("young")), "{names:?}");
+}
