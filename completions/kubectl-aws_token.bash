@@ -367,7 +367,7 @@ _kubectl__aws_token() {
             return 0
             ;;
         kubectl__subcmd__aws_token__subcmd__setup)
-            opts="-h --cluster-name --cluster-id --server --ca-file --ca-data --region --role-arn --profile --alias --set-current --dry-run --kubeconfig --help"
+            opts="-o -h --cluster-name --all --cluster-id --server --ca-file --ca-data --all-regions --region --role-arn --profile --alias --name-template --prune --output --set-current --dry-run --kubeconfig --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -407,6 +407,18 @@ _kubectl__aws_token() {
                     ;;
                 --alias)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --name-template)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json yaml name" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json yaml name" -- "${cur}"))
                     return 0
                     ;;
                 --kubeconfig)

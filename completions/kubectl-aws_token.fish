@@ -60,14 +60,22 @@ complete -c kubectl-aws_token -n "__fish_kubectl_aws_token_using_subcommand cach
 complete -c kubectl-aws_token -n "__fish_kubectl_aws_token_using_subcommand cache; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kubectl-aws_token -n "__fish_kubectl_aws_token_using_subcommand setup" -l cluster-name -d 'The EKS cluster\'s name' -r
 complete -c kubectl-aws_token -n "__fish_kubectl_aws_token_using_subcommand setup" -l cluster-id -d 'Cluster id (EKS local clusters on Outposts), sent instead of the name' -r
-complete -c kubectl-aws_token -n "__fish_kubectl_aws_token_using_subcommand setup" -l server -d 'The API server URL (https://…eks.amazonaws.com)' -r
+complete -c kubectl-aws_token -n "__fish_kubectl_aws_token_using_subcommand setup" -l server -d 'The API server URL (https://…eks.amazonaws.com) [default: from EKS DescribeCluster]' -r
 complete -c kubectl-aws_token -n "__fish_kubectl_aws_token_using_subcommand setup" -l ca-file -d 'The cluster CA certificate (PEM file)' -r -F
 complete -c kubectl-aws_token -n "__fish_kubectl_aws_token_using_subcommand setup" -l ca-data -d 'The cluster CA certificate, base64 PEM (as `aws eks describe-cluster` gives it)' -r
-complete -c kubectl-aws_token -n "__fish_kubectl_aws_token_using_subcommand setup" -l region -d 'AWS region [default: from the server URL]' -r
+complete -c kubectl-aws_token -n "__fish_kubectl_aws_token_using_subcommand setup" -l region -d 'AWS region, repeatable with --all [default: from the server URL; without --server: AWS_REGION, the profile\'s, us-east-1]' -r
 complete -c kubectl-aws_token -n "__fish_kubectl_aws_token_using_subcommand setup" -l role-arn -d 'IAM role the token is signed with' -r
-complete -c kubectl-aws_token -n "__fish_kubectl_aws_token_using_subcommand setup" -l profile -d 'AWS profile (set as AWS_PROFILE for the plugin)' -r
+complete -c kubectl-aws_token -n "__fish_kubectl_aws_token_using_subcommand setup" -l profile -d 'AWS profile (set as AWS_PROFILE for the plugin), repeatable with --all' -r
 complete -c kubectl-aws_token -n "__fish_kubectl_aws_token_using_subcommand setup" -l alias -d 'Name for the cluster, user and context [default: the cluster name]' -r
+complete -c kubectl-aws_token -n "__fish_kubectl_aws_token_using_subcommand setup" -l name-template -d 'With --all: names from {profile}, {region}, {account}, {cluster} [default: {cluster}, with {profile}- and -{region} when several]' -r
+complete -c kubectl-aws_token -n "__fish_kubectl_aws_token_using_subcommand setup" -s o -l output -d 'With --all: output format of the summary' -r -f -a "table\t''
+json\t''
+yaml\t''
+name\t''"
 complete -c kubectl-aws_token -n "__fish_kubectl_aws_token_using_subcommand setup" -l kubeconfig -d 'Path to the kubeconfig file to change' -r -F
+complete -c kubectl-aws_token -n "__fish_kubectl_aws_token_using_subcommand setup" -l all -d 'Set up every cluster ListClusters finds in the regions (--region) and profiles (--profile)'
+complete -c kubectl-aws_token -n "__fish_kubectl_aws_token_using_subcommand setup" -l all-regions -d 'With --all: every region enabled for each profile\'s account (EC2 DescribeRegions)'
+complete -c kubectl-aws_token -n "__fish_kubectl_aws_token_using_subcommand setup" -l prune -d 'With --all: remove the entries an earlier --all wrote, in these profiles and regions, for clusters that are gone'
 complete -c kubectl-aws_token -n "__fish_kubectl_aws_token_using_subcommand setup" -l set-current -d 'Switch current-context to it'
 complete -c kubectl-aws_token -n "__fish_kubectl_aws_token_using_subcommand setup" -l dry-run -d 'Show the diff without writing'
 complete -c kubectl-aws_token -n "__fish_kubectl_aws_token_using_subcommand setup" -s h -l help -d 'Print help'

@@ -104,14 +104,20 @@ esac
 _arguments "${_arguments_options[@]}" : \
 '--cluster-name=[The EKS cluster'\''s name]:NAME:_default' \
 '--cluster-id=[Cluster id (EKS local clusters on Outposts), sent instead of the name]:ID:_default' \
-'--server=[The API server URL (https\://…eks.amazonaws.com)]:URL:_default' \
+'--server=[The API server URL (https\://…eks.amazonaws.com) \[default\: from EKS DescribeCluster\]]:URL:_default' \
 '(--ca-data)--ca-file=[The cluster CA certificate (PEM file)]:FILE:_files' \
 '--ca-data=[The cluster CA certificate, base64 PEM (as \`aws eks describe-cluster\` gives it)]:BASE64:_default' \
-'--region=[AWS region \[default\: from the server URL\]]:REGION:_default' \
+'*--region=[AWS region, repeatable with --all \[default\: from the server URL; without --server\: AWS_REGION, the profile'\''s, us-east-1\]]:REGION:_default' \
 '--role-arn=[IAM role the token is signed with]:ARN:_default' \
-'--profile=[AWS profile (set as AWS_PROFILE for the plugin)]:NAME:_default' \
+'*--profile=[AWS profile (set as AWS_PROFILE for the plugin), repeatable with --all]:NAME:_default' \
 '--alias=[Name for the cluster, user and context \[default\: the cluster name\]]:NAME:_default' \
+'--name-template=[With --all\: names from {profile}, {region}, {account}, {cluster} \[default\: {cluster}, with {profile}- and -{region} when several\]]:TEMPLATE:_default' \
+'-o+[With --all\: output format of the summary]:OUTPUT:(table json yaml name)' \
+'--output=[With --all\: output format of the summary]:OUTPUT:(table json yaml name)' \
 '--kubeconfig=[Path to the kubeconfig file to change]:FILE:_files' \
+'(--cluster-name --cluster-id --server --alias --set-current)--all[Set up every cluster ListClusters finds in the regions (--region) and profiles (--profile)]' \
+'(--region)--all-regions[With --all\: every region enabled for each profile'\''s account (EC2 DescribeRegions)]' \
+'--prune[With --all\: remove the entries an earlier --all wrote, in these profiles and regions, for clusters that are gone]' \
 '--set-current[Switch current-context to it]' \
 '--dry-run[Show the diff without writing]' \
 '-h[Print help]' \

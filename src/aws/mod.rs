@@ -8,12 +8,14 @@
 //! - `region`: the region, by honban's order, never IMDS;
 //! - `endpoint`: partitions and STS endpoints;
 //! - `profile`: the shared config and credentials files;
+//! - `rest`: signed GETs to REST-JSON APIs without an SDK client here (EKS);
 //! - `sigv4`, [`time`]: encodings and dates as AWS writes them.
 
 pub(crate) mod credentials;
 pub(crate) mod endpoint;
 pub(crate) mod profile;
 pub(crate) mod region;
+pub(crate) mod rest;
 pub(crate) mod sdk;
 pub(crate) mod sigv4;
 pub mod time;

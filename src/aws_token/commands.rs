@@ -5,13 +5,13 @@ use std::io::{IsTerminal, Read};
 use std::path::Path;
 
 use super::cache::{self, Cache};
-use super::setup;
 use super::verify::{self, SignatureCheck};
 use super::{SetupArgs, TokenArgs, VerifyArgs, entries, mint, token};
+use super::{eks, fleet, setup};
 use crate::aws::credentials::{self, SigningCredentials};
 use crate::aws::{endpoint, time};
 use crate::error::{Error, Result, exit};
-use crate::kubeconfig::{Kubeconfig, Source};
+use crate::kubeconfig::Kubeconfig;
 use crate::output::{self, Format};
 
 /// Prints an ExecCredential. `--duration` is checked before any call.
@@ -76,23 +76,24 @@ pub(crate) fn run_cache_list(format: Option<Format>) -> Result<u8> {
 }
 
 pub(crate) fn run_setup(args: &SetupArgs) -> Result<u8> {
-    let ca_data = setup::ca_data(args.ca_file.as_deref(), args.ca_data.as_deref())?;
-    let flag = args.kubeconfig.as_deref();
-    // Like `kubectl config set-cluster`, setup may create the file it is given.
-    let kc = match flag {
-        Some(path) if !path.exists() => {
-            Kubeconfig::load_paths(vec![path.to_path_buf()], Source::Flag)?
-        }
-        _ => Kubeconfig::load(flag)?,
-    };
+    if args.all {
+        return fleet::run(args);
+    }
+    if args.region.len() > 1 || args.profile.len() > 1 {
+        return Err(Error::Usage(
+            "--region and --profile are repeatable only with --all".into(),
+        ));
+    }
+    let target = setup_target(args)?;
+    let kc = setup::load(args.kubeconfig.as_deref())?;
     if args.dry_run {
-        let (change, _) = setup::plan_setup(&kc, args, &ca_data)?;
+        let (change, _) = setup::plan_setup(&kc, args, &target)?;
         output::print_text(&setup::diff(&kc, &change))?;
         return Ok(exit::OK);
     }
     let outcome = std::cell::RefCell::new(None);
     Kubeconfig::commit(kc, |kc| {
-        let (change, o) = setup::plan_setup(kc, args, &ca_data)?;
+        let (change, o) = setup::plan_setup(kc, args, &target)?;
         *outcome.borrow_mut() = Some(o);
         Ok(change)
     })?;
@@ -110,6 +111,40 @@ pub(crate) fn run_setup(args: &SetupArgs) -> Result<u8> {
         ));
     }
     Ok(exit::OK)
+}
+
+/// `--server` and the CA flags as given (no AWS call), or EKS DescribeCluster.
+fn setup_target(args: &SetupArgs) -> Result<setup::Target> {
+    if let Some(server) = &args.server {
+        let ca_data = setup::ca_data(args.ca_file.as_deref(), args.ca_data.as_deref())?;
+        return Ok(setup::Target {
+            server: server.clone(),
+            ca_data,
+            region: None,
+        });
+    }
+    let profiles = crate::aws::profile::Profiles::load();
+    let profile = args.profile.first().map(String::as_str);
+    let cluster_name = args.cluster_name.as_deref().unwrap_or_default();
+    let selected = crate::aws::profile::selected(profile);
+    let region = crate::aws::region::resolve_region(
+        args.region.first().map(String::as_str),
+        &profiles,
+        &selected,
+        None,
+    )?;
+    let info = eks::describe_for_setup(profile, &region, cluster_name)?;
+    let ca_data = setup::ca_data(None, Some(&info.ca_data)).map_err(|_| {
+        Error::Failed(format!(
+            "EKS cluster {:?} in {region}: DescribeCluster gave a CA that is not base64 PEM",
+            cluster_name
+        ))
+    })?;
+    Ok(setup::Target {
+        server: info.endpoint,
+        ca_data,
+        region: Some(region),
+    })
 }
 
 pub(crate) fn run_migrate(dry_run: bool, kubeconfig: Option<&Path>) -> Result<u8> {

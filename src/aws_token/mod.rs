@@ -22,8 +22,11 @@
 
 mod cache;
 mod commands;
+mod complete;
+mod eks;
 mod entries;
 mod exec;
+mod fleet;
 mod mint;
 mod role;
 mod setup;
@@ -34,7 +37,6 @@ use std::path::PathBuf;
 
 use clap::{Arg, Args, Parser, Subcommand};
 
-use crate::aws::profile::Profiles;
 use crate::completion::{Reply, Request, Shell};
 use crate::error::Result;
 use crate::output::Format;
@@ -154,37 +156,55 @@ enum CacheAction {
 #[derive(Args, Debug)]
 struct SetupArgs {
     /// The EKS cluster's name
-    #[arg(long, value_name = "NAME")]
-    cluster_name: String,
+    #[arg(long, value_name = "NAME", required_unless_present = "all")]
+    cluster_name: Option<String>,
+    /// Set up every cluster ListClusters finds in the regions (--region) and profiles (--profile)
+    #[arg(
+        long,
+        conflicts_with_all = ["cluster_name", "cluster_id", "server", "alias", "set_current"]
+    )]
+    all: bool,
     /// Cluster id (EKS local clusters on Outposts), sent instead of the name
     #[arg(long, value_name = "ID")]
     cluster_id: Option<String>,
-    /// The API server URL (https://…eks.amazonaws.com)
+    /// The API server URL (https://…eks.amazonaws.com) [default: from EKS DescribeCluster]
     #[arg(long, value_name = "URL")]
-    server: String,
+    server: Option<String>,
     /// The cluster CA certificate (PEM file)
     #[arg(
         long,
         value_name = "FILE",
         conflicts_with = "ca_data",
-        required_unless_present = "ca_data"
+        requires = "server"
     )]
     ca_file: Option<PathBuf>,
     /// The cluster CA certificate, base64 PEM (as `aws eks describe-cluster` gives it)
-    #[arg(long, value_name = "BASE64")]
+    #[arg(long, value_name = "BASE64", requires = "server")]
     ca_data: Option<String>,
-    /// AWS region [default: from the server URL]
+    /// With --all: every region enabled for each profile's account (EC2 DescribeRegions)
+    #[arg(long, requires = "all", conflicts_with = "region")]
+    all_regions: bool,
+    /// AWS region, repeatable with --all [default: from the server URL; without --server: AWS_REGION, the profile's, us-east-1]
     #[arg(long, value_name = "REGION")]
-    region: Option<String>,
+    region: Vec<String>,
     /// IAM role the token is signed with
     #[arg(long, value_name = "ARN")]
     role_arn: Option<String>,
-    /// AWS profile (set as AWS_PROFILE for the plugin)
+    /// AWS profile (set as AWS_PROFILE for the plugin), repeatable with --all
     #[arg(long, value_name = "NAME")]
-    profile: Option<String>,
+    profile: Vec<String>,
     /// Name for the cluster, user and context [default: the cluster name]
     #[arg(long, value_name = "NAME")]
     alias: Option<String>,
+    /// With --all: names from {profile}, {region}, {account}, {cluster} [default: {cluster}, with {profile}- and -{region} when several]
+    #[arg(long, value_name = "TEMPLATE", requires = "all")]
+    name_template: Option<String>,
+    /// With --all: remove the entries an earlier --all wrote, in these profiles and regions, for clusters that are gone
+    #[arg(long, requires = "all")]
+    prune: bool,
+    /// With --all: output format of the summary
+    #[arg(short = 'o', long = "output", value_enum, requires = "all")]
+    output: Option<Format>,
     /// Switch current-context to it
     #[arg(long)]
     set_current: bool,
@@ -222,8 +242,7 @@ const EXAMPLES: &str = "Examples:
   # Print an ExecCredential (cached)
   kubectl aws-token --cluster-name prod
   # Add a cluster, user and context for an EKS cluster, and switch to it
-  kubectl aws-token setup --cluster-name prod \\
-    --server https://…eks.amazonaws.com --ca-data … --set-current
+  kubectl aws-token setup --cluster-name prod --region eu-west-1 --set-current
   # Show how `aws eks get-token` users would change
   kubectl aws-token migrate --dry-run
   # Check a token as EKS would
@@ -236,9 +255,9 @@ Exit codes: 0 ok, 1 failure (or a rejected token), 2 usage.";
 impl Plugin for AwsTokenArgs {
     const BIN: &'static str = "kubectl-aws_token";
 
-    /// Profile names from the shared AWS config files.
-    fn complete(_req: &Request, arg: &Arg) -> Option<Reply> {
-        (arg.get_id() == "profile").then(|| Reply::names(Profiles::load().names()))
+    /// Profile names from the shared AWS config files; cluster names from EKS.
+    fn complete(req: &Request, arg: &Arg) -> Option<Reply> {
+        complete::values(req, arg)
     }
 
     fn completion_shell(&self) -> Option<Shell> {

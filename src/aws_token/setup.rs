@@ -13,7 +13,7 @@ use super::SetupArgs;
 use super::exec::V1;
 use crate::aws::endpoint;
 use crate::error::{Error, Result};
-use crate::kubeconfig::{Change, Kubeconfig, NamedEntry, edit};
+use crate::kubeconfig::{Change, Kubeconfig, NamedEntry, Source, edit};
 
 /// The command kubectl runs: found on PATH, as krew installs it.
 pub(crate) const COMMAND: &str = "kubectl-aws_token";
@@ -134,29 +134,46 @@ fn validate_server(server: &str) -> Result<()> {
     Ok(())
 }
 
-/// The cluster, user and context `setup` writes; `ca_data` is the checked
-/// base64 PEM from [`ca_data`].
+/// Where the cluster is: from `--server` and the CA flags, or from EKS.
+#[derive(Debug, Clone)]
+pub(crate) struct Target {
+    pub(crate) server: String,
+    /// The checked base64 PEM (see [`ca_data`]).
+    pub(crate) ca_data: String,
+    /// The region to write into the exec args when the server URL does not name it.
+    pub(crate) region: Option<String>,
+}
+
+/// The cluster, user and context `setup` writes.
 pub(crate) fn plan_setup(
     kc: &Kubeconfig,
     req: &SetupArgs,
-    ca_data: &str,
+    target: &Target,
 ) -> Result<(Change, SetupOutcome)> {
-    validate_server(&req.server)?;
-    if let Some(r) = &req.region {
+    validate_server(&target.server)?;
+    if let Some(r) = req.region.first() {
         endpoint::validate_region(r)?;
     }
+    let (server, ca_data) = (&target.server, &target.ca_data);
     let name = req
         .alias
         .clone()
-        .unwrap_or_else(|| req.cluster_name.clone());
+        .or_else(|| req.cluster_name.clone())
+        .unwrap_or_default();
     let settings = ExecSettings {
-        cluster_name: req.cluster_id.is_none().then(|| req.cluster_name.clone()),
+        cluster_name: req
+            .cluster_id
+            .is_none()
+            .then(|| req.cluster_name.clone())
+            .flatten(),
         cluster_id: req.cluster_id.clone(),
         // The EKS server URL names the region; say it anyway when it does not.
         region: req
             .region
-            .clone()
-            .or_else(|| endpoint::region_from_eks_server(&req.server)),
+            .first()
+            .cloned()
+            .or_else(|| endpoint::region_from_eks_server(server))
+            .or_else(|| target.region.clone()),
         role_arn: req.role_arn.clone(),
         env: req
             .profile
@@ -170,7 +187,7 @@ pub(crate) fn plan_setup(
             "clusters",
             &name,
             "cluster",
-            json!({"server": req.server, "certificate-authority-data": ca_data}),
+            json!({"server": server, "certificate-authority-data": ca_data}),
         ),
         NamedEntry::new("users", &name, "user", json!({"exec": settings.exec()})),
         NamedEntry::new(
@@ -198,6 +215,17 @@ pub(crate) fn plan_setup(
         name,
     };
     Ok((change, outcome))
+}
+
+/// The kubeconfig setup changes; like `kubectl config set-cluster`, setup
+/// may create the file it is given.
+pub(crate) fn load(flag: Option<&Path>) -> Result<Kubeconfig> {
+    match flag {
+        Some(path) if !path.exists() => {
+            Kubeconfig::load_paths(vec![path.to_path_buf()], Source::Flag)
+        }
+        _ => Kubeconfig::load(flag),
+    }
 }
 
 /// An exec entry recognised for migration.

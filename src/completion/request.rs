@@ -24,9 +24,20 @@ pub struct Request {
     pub(crate) namespace: Option<String>,
     /// kubectl's connection flags as typed (`--as`, `--server`, …).
     pub(crate) connection: ConnectionArgs,
+    /// Every option value typed so far, by long name (`("region", "eu-west-1")`).
+    pub(crate) options: Vec<(String, String)>,
 }
 
 impl Request {
+    /// The last value typed for `--<long>`.
+    pub(crate) fn option(&self, long: &str) -> Option<&str> {
+        self.options
+            .iter()
+            .rev()
+            .find(|(l, _)| l == long)
+            .map(|(_, v)| v.as_str())
+    }
+
     /// The typed kubectl flags, with a request timeout that cannot hang a TAB.
     pub(crate) fn global(&self) -> GlobalArgs {
         GlobalArgs {

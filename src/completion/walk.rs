@@ -24,6 +24,8 @@ struct Walk<'a> {
     context: Option<String>,
     namespace: Option<String>,
     connection: ConnectionArgs,
+    /// Every option value typed, by long name, in order.
+    options: Vec<(String, String)>,
 }
 
 impl<'a> Walk<'a> {
@@ -50,6 +52,7 @@ impl<'a> Walk<'a> {
             super::connection::record(&mut self.connection, long, value);
         }
         let Some(value) = value else { return };
+        self.options.push((long.to_string(), value.to_string()));
         match long {
             "kubeconfig" => self.kubeconfig = Some(value.into()),
             "context" => self.context = Some(value.into()),
@@ -69,6 +72,7 @@ impl<'a> Walk<'a> {
             context: None,
             namespace: None,
             connection: ConnectionArgs::default(),
+            options: Vec::new(),
         };
         for word in done {
             if let Some(arg) = w.pending.take() {
@@ -131,6 +135,7 @@ impl<'a> Walk<'a> {
             context: self.context.clone(),
             namespace: self.namespace.clone(),
             connection: self.connection.clone(),
+            options: self.options.clone(),
         }
     }
 
