@@ -107,7 +107,8 @@ struct MachO {
     dylibs: Vec<String>,
     /// Undefined external symbols with the dylib each is bound to (two-level namespace).
     imports: Vec<(String, Option<String>)>,
-    /// LC_BUILD_VERSION: platform and minimum OS version (xxxx.yy.zz nibbles).
+    /// LC_BUILD_VERSION or LC_VERSION_MIN_MACOSX: platform and minimum OS
+    /// version (xxxx.yy.zz nibbles).
     build: Option<(u32, u32)>,
 }
 
@@ -116,6 +117,8 @@ const MH_EXECUTE: u32 = 2;
 const MH_PIE: u32 = 0x0020_0000;
 const LC_SYMTAB: u32 = 0x2;
 const LC_BUILD_VERSION: u32 = 0x32;
+/// What older minimums (x86_64's 10.12) use instead: macOS implied.
+const LC_VERSION_MIN_MACOSX: u32 = 0x24;
 const DYLIB_COMMANDS: [u32; 5] = [0xc, 0x8000_0018, 0x8000_001f, 0x20, 0x8000_0023];
 
 fn u32_at(bytes: &[u8], at: usize) -> Result<u32, String> {
@@ -160,6 +163,8 @@ fn parse(bytes: &[u8]) -> Result<MachO, String> {
             );
         } else if cmd == LC_BUILD_VERSION {
             macho.build = Some((u32_at(bytes, at + 8)?, u32_at(bytes, at + 12)?));
+        } else if cmd == LC_VERSION_MIN_MACOSX {
+            macho.build = Some((1, u32_at(bytes, at + 8)?));
         }
         if size < 8 {
             return Err(format!("load command {cmd:#x} of size {size}"));
@@ -214,7 +219,7 @@ fn each_darwin_binary_is_a_mach_o_executable_of_its_archives_architecture() {
         // Platform 1 is macOS; the minimum version is rustc's default for the target.
         let (os, minos) = macho
             .build
-            .unwrap_or_else(|| panic!("{platform}: no LC_BUILD_VERSION"));
+            .unwrap_or_else(|| panic!("{platform}: no minimum OS version"));
         assert_eq!(os, 1, "{platform}: LC_BUILD_VERSION platform");
         assert!(minos >= 10 << 16, "{platform}: minimum macOS {minos:#x}");
     }
