@@ -714,9 +714,11 @@ fn a_user_without_route_rights_gets_one_line_and_nothing_is_created() {
     assert!(!exists.status.success(), "a Service was created");
 }
 
-/// The ALB controller's real gateway CRDs, from `../shared/crds` (never
-/// copied into the repository); None when absent (a failure under CI=true).
-fn lbc_gateway_crds() -> Option<Vec<PathBuf>> {
+/// Every CRD of the ALB controller, the real ones from `../shared/crds` (never
+/// copied into the repository): its gateway kinds and its elbv2 kinds
+/// (IngressClassParams, TargetGroupBinding). None when absent (a failure
+/// under CI=true).
+fn lbc_crds() -> Option<Vec<(String, PathBuf)>> {
     let dir = support::shared_dir(
         "HONBAN_SHARED_CRDS",
         "crds",
@@ -725,19 +727,27 @@ fn lbc_gateway_crds() -> Option<Vec<PathBuf>> {
     .join("aws-load-balancer-controller");
     Some(
         [
-            "targetgroupconfigurations",
-            "loadbalancerconfigurations",
-            "listenerruleconfigurations",
+            "gateway.k8s.aws_targetgroupconfigurations",
+            "gateway.k8s.aws_loadbalancerconfigurations",
+            "gateway.k8s.aws_listenerruleconfigurations",
+            "elbv2.k8s.aws_ingressclassparams",
+            "elbv2.k8s.aws_targetgroupbindings",
         ]
         .iter()
-        .map(|kind| dir.join(format!("gateway.k8s.aws_{kind}.yaml")))
+        .map(|file| {
+            let (group, plural) = file.split_once('_').unwrap();
+            (
+                format!("crd/{plural}.{group}"),
+                dir.join(format!("{file}.yaml")),
+            )
+        })
         .collect(),
     )
 }
 
 #[test]
 fn with_the_controllers_crds_the_probe_becomes_the_target_group_health_check() {
-    let Some(crds) = lbc_gateway_crds() else {
+    let Some(crds) = lbc_crds() else {
         support::skip(
             "publish gateway with the ALB controller's CRDs",
             "../shared/crds/aws-load-balancer-controller not found (set HONBAN_SHARED_CRDS)",
@@ -749,18 +759,13 @@ fn with_the_controllers_crds_the_probe_becomes_the_target_group_health_check() {
     let env = &private.env;
     install_gateway_api(env);
     let mut apply = vec!["apply", "--server-side"];
-    for crd in &crds {
-        apply.extend(["-f", crd.to_str().unwrap()]);
+    let mut wait = vec!["wait", "--for=condition=Established", "--timeout=60s"];
+    for (name, file) in &crds {
+        apply.extend(["-f", file.to_str().unwrap()]);
+        wait.push(name);
     }
     env.kubectl_ok(&apply);
-    env.kubectl_ok(&[
-        "wait",
-        "--for=condition=Established",
-        "--timeout=60s",
-        "crd/targetgroupconfigurations.gateway.k8s.aws",
-        "crd/loadbalancerconfigurations.gateway.k8s.aws",
-        "crd/listenerruleconfigurations.gateway.k8s.aws",
-    ]);
+    env.kubectl_ok(&wait);
     let ns = format!("gw-tgc-{}", unique_suffix());
     env.kubectl_ok(&["create", "namespace", &ns]);
     env.apply(&ns, web_deployment());
@@ -838,6 +843,25 @@ fn with_the_controllers_crds_the_probe_becomes_the_target_group_health_check() {
         resource_version(&get_json(env, &ns, "targetgroupconfiguration/web"))
     );
 
+    // doctor sees the real CRDs as the controller's.
+    let doctor = squash(&publish(env, &["doctor", "--api", "gateway", "-n", &ns]).stdout);
+    assert!(
+        doctor.contains("✓ gateway crds gateway.k8s.aws/v1beta1 serves TargetGroupConfiguration"),
+        "{doctor}"
+    );
+
+    // The controller binds the Service's target group with a TargetGroupBinding
+    // of its own (the real CRD validates it); unpublish leaves it to the
+    // controller, which removes it with the Service.
+    let port = &get_json(env, &ns, "service/web")["spec"]["ports"][0]["port"];
+    let binding = format!("k8s-{ns}-web");
+    env.apply(
+        &ns,
+        &format!(
+            "apiVersion: elbv2.k8s.aws/v1beta1\nkind: TargetGroupBinding\nmetadata: {{name: {binding}}}\nspec:\n  serviceRef: {{name: web, port: {port}}}\n  targetGroupARN: arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/{binding}/0123456789abcdef\n  targetType: ip\n"
+        ),
+    );
+
     let gone = ok(publish(env, &["unpublish", "web", "-n", &ns]));
     assert!(
         gone.stdout.contains(&format!("{TGC} \"web\" deleted")),
@@ -846,11 +870,16 @@ fn with_the_controllers_crds_the_probe_becomes_the_target_group_health_check() {
     );
     let left = env.kubectl_ok(&[
         "get",
-        "targetgroupconfigurations,loadbalancerconfigurations",
+        "targetgroupconfigurations,loadbalancerconfigurations,targetgroupbindings",
         "-n",
         &ns,
         "-o",
         "name",
     ]);
-    assert_eq!(left.trim(), "loadbalancerconfiguration.gateway.k8s.aws/lb");
+    assert_eq!(
+        left.trim(),
+        format!(
+            "loadbalancerconfiguration.gateway.k8s.aws/lb\ntargetgroupbinding.elbv2.k8s.aws/{binding}"
+        )
+    );
 }
