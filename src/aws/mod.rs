@@ -13,6 +13,7 @@
 
 pub(crate) mod credentials;
 pub(crate) mod endpoint;
+pub(crate) mod https;
 pub(crate) mod profile;
 pub(crate) mod region;
 pub(crate) mod rest;

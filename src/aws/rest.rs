@@ -11,16 +11,11 @@ use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, si
 use aws_sigv4::sign::v4;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
-use hyper_rustls::HttpsConnector;
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
 
 use super::credentials::SigningCredentials;
 use super::endpoint;
+use super::https::{self, HttpsClient, chain};
 use super::profile::env_nonempty;
-
-type HttpsClient = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
 
 /// Attempts per call, the SDK's standard mode.
 const ATTEMPTS: u32 = 3;
@@ -69,15 +64,7 @@ impl std::fmt::Display for ApiError {
 fn client() -> Result<&'static HttpsClient, String> {
     static CLIENT: OnceLock<Result<HttpsClient, String>> = OnceLock::new();
     CLIENT
-        .get_or_init(|| {
-            let connector = hyper_rustls::HttpsConnectorBuilder::new()
-                .with_native_roots()
-                .map_err(|e| format!("cannot load the system's CA certificates: {e}"))?
-                .https_or_http()
-                .enable_http1()
-                .build();
-            Ok(Client::builder(TokioExecutor::new()).build(connector))
-        })
+        .get_or_init(https::client)
         .as_ref()
         .map_err(Clone::clone)
 }
@@ -230,19 +217,6 @@ fn api_error(status: u16, header: Option<&str>, body: &serde_json::Value) -> Api
             .trim_end_matches('.')
             .to_string(),
     }
-}
-
-fn chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts = vec![e.to_string()];
-    let mut source = e.source();
-    while let Some(s) = source {
-        let text = s.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        source = s.source();
-    }
-    parts.join(": ")
 }
 
 #[cfg(test)]
