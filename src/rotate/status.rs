@@ -80,16 +80,23 @@ fn deployment(obj: &Value, generation: i64) -> Progress {
     }
 }
 
-fn statefulset(obj: &Value, generation: i64) -> Progress {
+/// StatefulSets and DaemonSets: `OnDelete` never rolls by itself, and nothing
+/// is known until the controller has seen the new generation.
+fn before_rollout(obj: &Value, generation: i64) -> Option<Progress> {
     if obj
         .pointer("/spec/updateStrategy/type")
         .and_then(Value::as_str)
         == Some("OnDelete")
     {
-        return Progress::Done;
+        return Some(Progress::Done);
     }
-    if !observed(obj, generation) {
-        return Progress::Waiting("waiting for the controller to see the change".into());
+    (!observed(obj, generation))
+        .then(|| Progress::Waiting("waiting for the controller to see the change".into()))
+}
+
+fn statefulset(obj: &Value, generation: i64) -> Progress {
+    if let Some(early) = before_rollout(obj, generation) {
+        return early;
     }
     let want = replicas(obj);
     let ready = int(obj, "/status/readyReplicas");
@@ -118,15 +125,8 @@ fn statefulset(obj: &Value, generation: i64) -> Progress {
 }
 
 fn daemonset(obj: &Value, generation: i64) -> Progress {
-    if obj
-        .pointer("/spec/updateStrategy/type")
-        .and_then(Value::as_str)
-        == Some("OnDelete")
-    {
-        return Progress::Done;
-    }
-    if !observed(obj, generation) {
-        return Progress::Waiting("waiting for the controller to see the change".into());
+    if let Some(early) = before_rollout(obj, generation) {
+        return early;
     }
     let want = int(obj, "/status/desiredNumberScheduled");
     let updated = int(obj, "/status/updatedNumberScheduled");
