@@ -1059,6 +1059,114 @@ stringData:
     );
 }
 
+/// The bundled sops-encrypted Secret (written by sops 3.13.3 for an age key
+/// that is not kept).
+const SOPS_SECRET: &str = include_str!("../examples/shop/api-db.enc.yaml");
+
+/// `text` with every `ENC[...]` value replaced by `plain`.
+fn decrypted(text: &str, plain: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("ENC[AES256_GCM,") {
+        out.push_str(&rest[..start]);
+        out.push_str(plain);
+        let end = rest[start..].find(']').expect("closing bracket");
+        rest = &rest[start + end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The document without its `sops:` block.
+fn without_sops_block(text: &str) -> &str {
+    &text[..text.find("\nsops:").expect("a sops block") + 1]
+}
+
+#[test]
+fn plaintext_secret_accepts_what_sops_wrote_and_flags_its_plaintext_twin() {
+    assert!(fired(SOPS_SECRET, "plaintext-secret").is_empty());
+    // The same Secret decrypted, as it would be committed without sops.
+    let twin = decrypted(without_sops_block(SOPS_SECRET), "hunter2-plain");
+    assert_eq!(fired(&twin, "plaintext-secret"), ["Secret/api-db"]);
+    let said = messages(&twin, "plaintext-secret");
+    assert_eq!(
+        said,
+        [
+            "holds 2 values in plaintext (stringData.username, stringData.password) and no sops block"
+        ]
+    );
+    // Values as sops wrote them, but no sops block: not a sops file either.
+    assert_eq!(
+        messages(without_sops_block(SOPS_SECRET), "plaintext-secret"),
+        ["has ENC[...] values but no sops block: nothing can decrypt them (cut off?)"]
+    );
+    // A key added by hand after encryption; only its name is reported.
+    let added = SOPS_SECRET.replace("stringData:\n", "stringData:\n    api-key: hunter2-plain\n");
+    let said = messages(&added, "plaintext-secret");
+    assert!(!said.is_empty());
+    assert!(
+        said[0].starts_with("stringData.api-key is in plaintext although"),
+        "{said:?}"
+    );
+    assert!(said.iter().all(|m| !m.contains("hunter2")), "{said:?}");
+    // encrypted_regex is the file's rule: the default _unencrypted suffix
+    // no longer applies, so sops would have encrypted this key.
+    let suffixed = SOPS_SECRET.replace(
+        "stringData:\n",
+        "stringData:\n    note_unencrypted: hello\n",
+    );
+    assert_eq!(fired(&suffixed, "plaintext-secret"), ["Secret/api-db"]);
+    // A Secret with nothing in it holds no secret.
+    assert!(
+        fired(
+            "apiVersion: v1\nkind: Secret\nmetadata: {name: e, namespace: shop}\ndata: {}\n",
+            "plaintext-secret"
+        )
+        .is_empty()
+    );
+    // Live Secrets are never sops-encrypted (and are listed without data).
+    assert!(live_fired(&twin, "plaintext-secret").is_empty());
+}
+
+#[test]
+fn plaintext_secret_follows_the_rule_recorded_in_the_sops_block() {
+    // sops 3.13.3 with --unencrypted-regex '^(apiVersion|metadata|kind|type|ca\.crt|tls\.crt)$':
+    // the two certificates stay in the clear on purpose.
+    let tls = include_str!("fixtures/sops/unencrypted-regex.yaml");
+    assert!(fired(tls, "plaintext-secret").is_empty());
+    let narrower = tls.replace(r"|ca\.crt|tls\.crt)$", r"|tls\.crt)$");
+    assert_eq!(fired(&narrower, "plaintext-secret"), ["Secret/tls-client"]);
+    assert_eq!(
+        messages(&narrower, "plaintext-secret"),
+        [
+            "data.ca.crt is in plaintext although the sops block's rules encrypt it (added or edited after encryption?)"
+        ]
+    );
+    // A JSON List sops encrypted as one document: its block covers each item.
+    let list = include_str!("fixtures/sops/list.json");
+    assert!(fired(list, "plaintext-secret").is_empty());
+    let unsealed = decrypted(list, "plain");
+    assert_eq!(
+        fired(&unsealed, "plaintext-secret"),
+        ["Secret/one", "Secret/two"]
+    );
+    // Encrypted down to its kind: nothing to audit, and the report says so.
+    let whole = audit::audit_text(
+        include_str!("fixtures/sops/whole.yaml"),
+        &["plaintext-secret"],
+        None,
+    );
+    let whole = serde_json::to_value(&whole).unwrap();
+    assert_eq!(whole["summary"]["objects"], 0);
+    let reason = whole["notChecked"][0]["reason"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        reason.contains("sops encrypted the whole document, kind included"),
+        "{whole}"
+    );
+}
+
 #[test]
 fn irsa_role_reused_across_namespaces() {
     let sa = |name: &str, ns: &str, role: &str| {

@@ -602,3 +602,138 @@ fn checks_exemptions_lists_the_built_in_exemptions() {
     let text = String::from_utf8_lossy(&table.stdout);
     assert!(text.contains("--no-default-exemptions"), "{text}");
 }
+
+/// A Secret as sops wrote it passes; its decrypted twin fails in every
+/// format, with file and line, and no output carries the value.
+#[test]
+fn plaintext_secret_end_to_end_in_every_format() {
+    let example = "examples/shop/api-db.enc.yaml";
+    let out = audit()
+        .args(["-f", example, "-o", "junit"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let junit = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        junit.contains("<testcase classname=\"security.plaintext-secret\" name=\"Secrets in files are sops-encrypted\"/>"),
+        "{junit}"
+    );
+    let report = json_of(
+        &audit()
+            .args(["-f", "examples/", "-o", "json"])
+            .output()
+            .unwrap(),
+    );
+    let findings = report["clusters"][0]["findings"].as_array().unwrap();
+    assert!(
+        findings.iter().all(|f| f["check"] != "plaintext-secret"),
+        "{report:#}"
+    );
+
+    // The twin: the same Secret with each ENC[...] replaced and no sops block.
+    let value = "twin-value-8c1f";
+    let text = std::fs::read_to_string(support::repo_root().join(example)).unwrap();
+    let mut twin = String::new();
+    for line in text.lines().take_while(|l| !l.starts_with("sops:")) {
+        match line.split_once(": ENC[") {
+            Some((key, _)) => twin.push_str(&format!("{key}: {value}\n")),
+            None => twin.push_str(&format!("{line}\n")),
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("api-db.yaml");
+    std::fs::write(&file, &twin).unwrap();
+    let file = file.to_str().unwrap();
+    let run = |format: &str| {
+        let out = audit()
+            .args(["-f", file, "--checks", "plaintext-secret", "-o", format])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(3), "-o {format}: {out:?}");
+        for stream in [&out.stdout, &out.stderr] {
+            assert!(
+                !String::from_utf8_lossy(stream).contains(value),
+                "-o {format} prints the value"
+            );
+        }
+        out
+    };
+    let line = twin.lines().position(|l| l.contains("username:")).unwrap() as u64 + 1;
+    let report = json_of(&run("json"));
+    let f = &report["clusters"][0]["findings"][0];
+    assert_eq!(f["check"], "plaintext-secret");
+    assert_eq!(f["severity"], "error");
+    assert_eq!(f["object"]["name"], "api-db");
+    assert_eq!(
+        (f["file"].as_str(), f["line"].as_u64()),
+        (Some(file), Some(line))
+    );
+    assert!(
+        f["fix"]
+            .as_str()
+            .unwrap()
+            .contains("sops --encrypt --encrypted-regex '^(data|stringData)$' --in-place FILE")
+    );
+    let table = String::from_utf8(run("table").stdout).unwrap();
+    assert!(table.contains("plaintext-secret"), "{table}");
+
+    let sarif_out = run("sarif");
+    let sarif: Value = serde_json::from_slice(&sarif_out.stdout).unwrap();
+    let sarif_run = &sarif["runs"][0];
+    let result = &sarif_run["results"][0];
+    assert_eq!(result["ruleId"], "plaintext-secret");
+    assert_eq!(result["level"], "error");
+    let loc = &result["locations"][0]["physicalLocation"];
+    assert_eq!(loc["region"]["startLine"], line);
+    let rule =
+        &sarif_run["tool"]["driver"]["rules"][result["ruleIndex"].as_u64().unwrap() as usize];
+    assert_eq!(rule["id"], "plaintext-secret");
+    let validated = python_check(VALIDATE_SARIF, &sarif_out.stdout);
+    assert!(
+        validated.status.success(),
+        "SARIF is not valid 2.1.0: {validated:?}"
+    );
+
+    let junit = run("junit");
+    let parsed = python_check(
+        "import sys, xml.etree.ElementTree as ET\n\
+         root = ET.fromstring(sys.stdin.read())\n\
+         [case] = root.findall('.//testcase[failure]')\n\
+         assert case.get('classname') == 'security.plaintext-secret', case.attrib\n\
+         assert case.find('failure').get('type') == 'error', case.find('failure').attrib\n",
+        &junit.stdout,
+    );
+    assert!(parsed.status.success(), "JUnit: {parsed:?}");
+
+    // An exemption annotation silences it, and is counted.
+    let exempt = twin.replace(
+        "    namespace: shop\n",
+        "    namespace: shop\n    annotations: {honban.io/audit-skip: plaintext-secret}\n",
+    );
+    assert_ne!(exempt, twin);
+    std::fs::write(file, exempt).unwrap();
+    let out = audit()
+        .args(["-f", file, "--checks", "plaintext-secret", "-o", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let report = json_of(&out);
+    assert_eq!(
+        report["clusters"][0]["summary"]["exempted"], 1,
+        "{report:#}"
+    );
+}
+
+/// Runs `code` with the validator venv's python on `input`.
+fn python_check(code: &str, input: &[u8]) -> std::process::Output {
+    use std::io::Write;
+    let mut child = Command::new(validator_python())
+        .args(["-c", code])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
+}

@@ -572,3 +572,46 @@ fn eks_add_ons_as_the_api_server_stores_them_audit_clean_by_default() {
             .any(|f| f["object"]["name"] == "aws-node")
     );
 }
+
+/// A live Secret is never sops-encrypted, and the audit lists Secrets
+/// without their data: `plaintext-secret` judges files only.
+#[test]
+fn plaintext_secret_judges_files_never_live_secrets() {
+    let env = support::testenv();
+    let ns = env.namespace("audit-plaintext");
+    let secret = "apiVersion: v1
+kind: Secret
+metadata: {name: api-db}
+stringData: {password: live-value-5d2e}
+";
+    env.apply(&ns.name, secret);
+    let out = audit(env)
+        .args(["-n", &ns.name, "-o", "json"])
+        .output()
+        .unwrap();
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(findings(&r, "plaintext-secret").is_empty(), "{r}");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("live-value-5d2e"));
+    // The same Secret as a file is flagged.
+    let offline = support::plugin("kubectl-audit")
+        .args(["-f", "-", "-n", &ns.name, "-o", "json"])
+        .write_stdin(secret)
+        .output()
+        .unwrap();
+    let r: Value = serde_json::from_slice(&offline.stdout).unwrap();
+    assert_eq!(findings(&r, "plaintext-secret").len(), 1, "{r}");
+    // Asked for by name, it is not run live (the JUnit suite has no case for it).
+    let junit = audit(env)
+        .args([
+            "-n",
+            &ns.name,
+            "--checks",
+            "plaintext-secret",
+            "-o",
+            "junit",
+        ])
+        .output()
+        .unwrap();
+    let junit = String::from_utf8(junit.stdout).unwrap();
+    assert!(!junit.contains("plaintext-secret"), "{junit}");
+}

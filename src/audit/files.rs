@@ -2,6 +2,8 @@
 //! (also `PodList` and friends); directories are read recursively (`.yaml`,
 //! `.yml`, `.json`; hidden entries skipped). A file that cannot be parsed is
 //! listed under "not checked" with its position; the rest is still audited.
+//! So is a document sops encrypted whole (its kind is ciphertext); a List's
+//! sops block goes to each item, where `plaintext-secret` reads it.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -174,10 +176,15 @@ fn add_value(
         let Some(Value::Array(items)) = map.remove("items") else {
             return;
         };
+        // A sops-encrypted List has one sops block, for every item.
+        let sops = map.remove("sops").filter(Value::is_object);
         for (i, mut item) in items.into_iter().enumerate() {
             let item_prefix = format!("{prefix}items[{i}]");
             // `kubectl get -o json` items carry their kind; typed lists may not.
             if let Some(obj) = item.as_object_mut() {
+                if let Some(block) = &sops {
+                    obj.entry("sops").or_insert_with(|| block.clone());
+                }
                 if !obj.contains_key("kind") && !item_kind.is_empty() {
                     obj.insert("kind".into(), Value::String(item_kind.clone()));
                 }
@@ -198,6 +205,10 @@ fn add_value(
         }
         return;
     }
+    if let Some(whole) = encrypted_whole(kind, file, line) {
+        out.not_checked.push(whole);
+        return;
+    }
     let source = Source {
         file: file.clone(),
         line,
@@ -212,6 +223,18 @@ fn add_value(
             reason: format!("{file}:{line}: not a Kubernetes object (no kind)"),
         }),
     }
+}
+
+/// sops without a rule encrypts every value, the kind too: nothing to audit.
+fn encrypted_whole(kind: &str, file: &str, line: u32) -> Option<NotChecked> {
+    kind.starts_with("ENC[").then(|| NotChecked {
+        kind: "*".into(),
+        namespace: None,
+        reason: format!(
+            "{file}:{line}: sops encrypted the whole document, kind included; \
+             encrypt only data and stringData (--encrypted-regex '^(data|stringData)$')"
+        ),
+    })
 }
 
 #[cfg(test)]

@@ -394,6 +394,7 @@ pub(crate) fn checks_table() -> Vec<String> {
             match c.mode {
                 super::checks::Mode::Both => "live+files",
                 super::checks::Mode::Live => "live",
+                super::checks::Mode::Files => "files",
             },
             c.title,
         ]);

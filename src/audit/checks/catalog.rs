@@ -71,6 +71,8 @@ pub(crate) enum Mode {
     Both,
     /// Needs cluster state (pod status, endpoints, nodes, all Secrets).
     Live,
+    /// Judges what only files hold (how a Secret is stored in git).
+    Files,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -300,6 +302,15 @@ pub static CHECKS: &[CheckInfo] = &[
         "Workloads get no long-lived AWS keys",
         "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in env (literal, or from a Secret or ConfigMap), or a Secret mounted as an AWS shared-credentials file, are keys that never expire and work from anywhere, and anyone who can create pods in the namespace can read them. Live, Secrets and ConfigMaps are listed without their data: only env entries and mounts at .aws are seen.",
         "Use IRSA (an IAM role on the pod's ServiceAccount) or EKS Pod Identity instead, then delete the Secret and deactivate the keys in IAM."
+    ),
+    check!(
+        "plaintext-secret",
+        Security,
+        Error,
+        Files,
+        "Secrets in files are sops-encrypted",
+        "A Secret's data is only base64: whoever reads the repository, a fork, a CI log or an old commit reads the credential. sops keeps the manifest in git with every value encrypted (AES-256-GCM under age or KMS keys) and the rest readable. A Secret with data or stringData passes when it has a sops block and every value is ENC[...], apart from those sops leaves in the clear by the rule recorded in that block (unencrypted_suffix, default _unencrypted; encrypted_suffix; unencrypted_regex; encrypted_regex; with a comment regex, values in the clear are not judged). Files only: live Secrets are never sops-encrypted, and a live audit reads no Secret values.",
+        "Encrypt it in place, keeping apiVersion, kind and metadata readable: `sops --encrypt --encrypted-regex '^(data|stringData)$' --in-place FILE` (recipients from .sops.yaml: age or AWS KMS); add keys to an encrypted file with `sops edit FILE`. A value once committed in plaintext stays in git history: rotate the credential too."
     ),
     check!(
         "run-as-non-root",
@@ -548,8 +559,7 @@ pub(crate) fn select(
     for id in expand(skip)? {
         set.remove(id);
     }
-    if !live {
-        set.retain(|id| info(id).is_some_and(|c| c.mode == Mode::Both));
-    }
+    let excluded = if live { Mode::Files } else { Mode::Live };
+    set.retain(|id| info(id).is_some_and(|c| c.mode != excluded));
     Ok(set)
 }

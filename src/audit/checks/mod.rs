@@ -1,7 +1,7 @@
 //! The check catalogue and the context checks report into. One file per
-//! group: reliability, tenancy (namespaces, RBAC, config roll-out), security,
-//! health (live state), observability (workloads; monitors; the cluster's
-//! agents).
+//! group: reliability, tenancy (namespaces, RBAC, config roll-out), security
+//! (with AWS keys and plaintext Secrets in files), health (live state),
+//! observability (workloads; monitors; the cluster's agents).
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -16,6 +16,7 @@ mod health;
 mod identity;
 mod monitors;
 mod observability;
+mod plaintext;
 mod rbac;
 mod reliability;
 mod rotated;
@@ -187,6 +188,7 @@ pub(crate) fn run_all<'a>(
     identity::run(&mut cx);
     security::run(&mut cx);
     credentials::run(&mut cx);
+    plaintext::run(&mut cx);
     health::run(&mut cx);
     observability::run(&mut cx);
     monitors::run(&mut cx);
