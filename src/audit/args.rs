@@ -88,6 +88,10 @@ pub(crate) enum Command {
         #[arg(long)]
         exemptions: bool,
     },
+    /// Run the audit in the cluster: a CronJob writing reports, with a read-only ServiceAccount
+    Install(super::install::InstallArgs),
+    /// Remove what install made (and, with --reports, honban's reports)
+    Uninstall(super::install::UninstallArgs),
 }
 
 /// The kubectl-style flags, with audit's own -o (it adds sarif and junit).
@@ -215,6 +219,8 @@ impl Plugin for AuditArgs {
     fn run(self) -> Result<u8> {
         match self.command {
             Some(Command::Checks { exemptions }) => super::list(self.global.output, exemptions),
+            Some(Command::Install(ref req)) => super::install::install(req, &self.global),
+            Some(Command::Uninstall(ref req)) => super::install::uninstall(req, &self.global),
             None => super::run(&self),
         }
     }

@@ -30,6 +30,7 @@ mod config;
 mod defaults;
 mod files;
 mod index;
+mod install;
 pub mod live;
 mod matching;
 mod object;

@@ -20,7 +20,7 @@ use crate::error::{Error, Result};
 use crate::kubeconfig::Kubeconfig;
 use crate::output::{self, Palette};
 
-mod kinds;
+pub(crate) mod kinds;
 mod list;
 mod pods;
 
@@ -129,13 +129,14 @@ async fn audit_context(
 /// context concurrently.
 pub(crate) fn audit(req: &AuditArgs, settings: &Settings) -> Result<Report> {
     let kc = Kubeconfig::load(req.global.kubeconfig.as_deref())?;
+    let in_pod = !req.all_contexts && client::in_cluster(&kc, &req.global.client());
     if let Some(e) = kc
         .missing()
-        .filter(|_| !req.global.connection.names_a_server())
+        .filter(|_| !req.global.connection.names_a_server() && !in_pod)
     {
         return Err(e);
     }
-    if kc.contexts().is_empty() && !req.global.connection.names_a_server() {
+    if kc.contexts().is_empty() && !req.global.connection.names_a_server() && !in_pod {
         return Err(Error::Failed(
             "no kubeconfig context to audit; pass --kubeconfig FILE (or --server URL), or audit manifests offline with -f DIR".into(),
         ));
