@@ -754,3 +754,52 @@ fn in_cluster_config_uses_the_service_account_files() {
     assert!(stderr.contains("in-cluster"), "{stderr}");
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
 }
+
+#[test]
+fn install_and_uninstall_work_with_the_documented_permissions() {
+    let env = support::testenv();
+    report_crds(env);
+    let home = env.namespace("audit-install-perm");
+    let blocks = support::rbac::readme_yaml("kubectl audit");
+    assert_eq!(blocks.len(), 2, "the audit's roles, then the installer's");
+    let roles = format!("{}---\n{}", blocks[0], blocks[1]);
+    let user = support::rbac::User::with_rules(env, &home.name, &roles);
+    // A namespace that does not exist yet: install creates it, uninstall deletes it.
+    let target = format!("audit-install-new-{}", support::unique_suffix());
+    let guard = scopeguard(env, &target);
+    let out = user.ok("kubectl-audit", &["install", "-n", &target]);
+    assert_eq!(out.lines().count(), 8, "{out}");
+    let again = user.ok(
+        "kubectl-audit",
+        &["install", "-n", &target, "--with-secrets"],
+    );
+    assert_eq!(again.lines().count(), 8, "{again}");
+    let out = user.ok("kubectl-audit", &["uninstall", "-n", &target, "--reports"]);
+    assert!(
+        out.contains(&format!("namespace/{target} deleted")),
+        "{out}"
+    );
+    drop(guard);
+}
+
+/// Removes an install into `ns` (namespace included) when dropped.
+fn scopeguard(env: &'static TestEnv, ns: &str) -> impl Drop {
+    struct Guard(&'static TestEnv, String);
+    impl Drop for Guard {
+        fn drop(&mut self) {
+            let _ = audit(self.0).args(["uninstall", "-n", &self.1]).output();
+            let _ = self
+                .0
+                .kubectl()
+                .args([
+                    "delete",
+                    "namespace",
+                    &self.1,
+                    "--ignore-not-found",
+                    "--wait=false",
+                ])
+                .output();
+        }
+    }
+    Guard(env, ns.to_string())
+}
