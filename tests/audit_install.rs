@@ -167,7 +167,8 @@ fn the_manifest_runs_the_report_and_grants_no_secrets_by_default() {
     for must in ["pods", "deployments", "clusterrolebindings", "namespaces"] {
         assert!(list.iter().any(|(_, r)| r == must), "{must}: {role}");
     }
-    for verb in ["create", "update", "patch", "delete"] {
+    assert!(granted(role, "update").is_empty(), "{role}");
+    for verb in ["create", "patch", "delete"] {
         let written: Vec<String> = granted(role, verb).into_iter().map(|(g, _)| g).collect();
         assert!(
             written
@@ -478,11 +479,11 @@ fn can_i(env: &TestEnv, kubeconfig: &Path, ns: &str, verb: &str, what: &str) -> 
     answer == "yes"
 }
 
-/// Runs the audit with only the ServiceAccount's token.
+/// Runs the CronJob's command (`-A --report`) with only the ServiceAccount's token.
 fn audit_as(kubeconfig: &Path) -> (Option<i32>, Value) {
     let out = support::plugin("kubectl-audit")
         .env("KUBECONFIG", kubeconfig)
-        .args(["-A", "-o", "json", "--fail-on", "none"])
+        .args(["-A", "--report", "-o", "json", "--fail-on", "none"])
         .output()
         .unwrap();
     let r = serde_json::from_slice(&out.stdout)
@@ -550,6 +551,12 @@ fn the_service_account_can_audit_and_write_only_reports() {
     let (code, r) = audit_as(&kc);
     assert_eq!(not_checked(&r), ["Secret"], "{r}");
     assert_eq!(code, Some(4), "Secrets not checked: {r}");
+    let reports = &r["clusters"][0]["reports"];
+    assert_eq!(reports["error"], Value::Null, "{r}");
+    assert!(
+        reports["written"].as_u64().unwrap() + reports["unchanged"].as_u64().unwrap() > 0,
+        "{reports}"
+    );
     assert!(
         r["clusters"][0]["summary"]["objects"].as_u64().unwrap() > 10,
         "{r}"
@@ -603,6 +610,7 @@ fn the_service_account_can_audit_and_write_only_reports() {
     let (code, r) = audit_as(&kc);
     assert_eq!(not_checked(&r), Vec::<String>::new(), "{r}");
     assert_eq!(code, Some(0), "{r}");
+    assert_eq!(r["clusters"][0]["reports"]["error"], Value::Null, "{r}");
 }
 
 #[test]
@@ -761,8 +769,12 @@ fn install_and_uninstall_work_with_the_documented_permissions() {
     report_crds(env);
     let home = env.namespace("audit-install-perm");
     let blocks = support::rbac::readme_yaml("kubectl audit");
-    assert_eq!(blocks.len(), 2, "the audit's roles, then the installer's");
-    let roles = format!("{}---\n{}", blocks[0], blocks[1]);
+    let installer = blocks.last().unwrap();
+    assert!(
+        installer.contains("name: kubectl-audit-install"),
+        "{installer}"
+    );
+    let roles = format!("{}---\n{installer}", blocks[0]);
     let user = support::rbac::User::with_rules(env, &home.name, &roles);
     // A namespace that does not exist yet: install creates it, uninstall deletes it.
     let target = format!("audit-install-new-{}", support::unique_suffix());

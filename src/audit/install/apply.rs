@@ -8,9 +8,11 @@ use serde_json::{Value, json};
 
 use super::InstallArgs;
 use super::manifest::{
-    self, INSTALLED, MANAGED_BY, Manifest, NAME, NAMESPACE, REPORT_KINDS, Res, cluster_name,
+    self, INSTALLED, MANAGED_BY, Manifest, NAME, NAMESPACE, Res, cluster_name, report_apis,
+    report_kinds,
 };
 use crate::audit::args::OutputFormat;
+use crate::audit::cluster_reports::ReportApiChoice;
 use crate::client::{Connection, api_error};
 use crate::error::{Error, Result};
 use crate::output::{self, Palette};
@@ -201,7 +203,10 @@ pub(super) async fn uninstall(conn: &Connection, namespace: &str, palette: Palet
 pub(super) async fn delete_reports(conn: &Connection) -> Result<()> {
     let selector = format!("{}={}", MANAGED_BY.0, MANAGED_BY.1);
     let mut deleted = 0usize;
-    for (_, res) in REPORT_KINDS {
+    let kinds = report_apis(ReportApiChoice::Auto)
+        .into_iter()
+        .flat_map(report_kinds);
+    for res in kinds {
         let all = api(conn, &res, "");
         let list = match all.list(&ListParams::default().labels(&selector)).await {
             Ok(l) => l,

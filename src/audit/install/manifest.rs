@@ -9,7 +9,11 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-use super::{InstallArgs, ReportApi};
+use clap::ValueEnum;
+
+use super::InstallArgs;
+use crate::audit::cluster_reports::ReportApiChoice;
+use crate::audit::cluster_reports::api::{OPENREPORTS, ReportApi, WGPOLICY};
 use crate::audit::live::kinds::KINDS;
 
 /// The namespace install uses unless `-n` names another.
@@ -106,43 +110,29 @@ pub(crate) const INSTALLED: [Res; 8] = [
     NAMESPACE,
 ];
 
-/// The report kinds `--report` writes, by API.
-pub(crate) const REPORT_KINDS: [(ReportApi, Res); 4] = [
-    (
-        ReportApi::Openreports,
-        res!("openreports.io", "v1alpha1", "Report", "reports", true),
-    ),
-    (
-        ReportApi::Openreports,
-        res!(
-            "openreports.io",
-            "v1alpha1",
-            "ClusterReport",
-            "clusterreports",
-            false
-        ),
-    ),
-    (
-        ReportApi::Wgpolicy,
-        res!(
-            "wgpolicyk8s.io",
-            "v1alpha2",
-            "PolicyReport",
-            "policyreports",
-            true
-        ),
-    ),
-    (
-        ReportApi::Wgpolicy,
-        res!(
-            "wgpolicyk8s.io",
-            "v1alpha2",
-            "ClusterPolicyReport",
-            "clusterpolicyreports",
-            false
-        ),
-    ),
-];
+/// The report APIs the CronJob may write to: both for `auto`.
+pub(crate) fn report_apis(choice: ReportApiChoice) -> Vec<&'static ReportApi> {
+    match choice {
+        ReportApiChoice::Auto => vec![&OPENREPORTS, &WGPOLICY],
+        ReportApiChoice::Openreports => vec![&OPENREPORTS],
+        ReportApiChoice::Wgpolicy => vec![&WGPOLICY],
+    }
+}
+
+/// A report API's two kinds: namespaced reports and cluster reports.
+pub(crate) fn report_kinds(api: &'static ReportApi) -> [Res; 2] {
+    [false, true].map(|cluster| Res {
+        group: api.group,
+        version: api.version,
+        kind: api.kind_of(cluster),
+        plural: if cluster {
+            api.cluster_plural
+        } else {
+            api.plural
+        },
+        namespaced: !cluster,
+    })
+}
 
 /// One object to apply.
 pub(crate) struct Manifest {
@@ -228,7 +218,7 @@ pub(crate) fn build(req: &InstallArgs, namespace: &str, with_namespace: bool) ->
 
 /// The ClusterRole's rules: list on every kind the audit lists (Secrets
 /// only when asked), get on namespaces (`-n`), and write on the reports.
-fn rules(with_secrets: bool, api: ReportApi) -> Vec<Value> {
+fn rules(with_secrets: bool, api: ReportApiChoice) -> Vec<Value> {
     let mut read: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for k in KINDS {
         if k.kind == "Secret" && !with_secrets {
@@ -243,17 +233,12 @@ fn rules(with_secrets: bool, api: ReportApi) -> Vec<Value> {
         plurals.sort_unstable();
         rules.push(json!({ "apiGroups": [group], "resources": plurals, "verbs": ["list"] }));
     }
-    let mut write: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for (which, res) in REPORT_KINDS {
-        if api == ReportApi::Auto || api == which {
-            write.entry(res.group).or_default().push(res.plural);
-        }
-    }
-    for (group, plurals) in write {
+    for report in report_apis(api) {
         rules.push(json!({
-            "apiGroups": [group],
-            "resources": plurals,
-            "verbs": ["get", "list", "create", "update", "patch", "delete"],
+            "apiGroups": [report.group],
+            "resources": [report.plural, report.cluster_plural],
+            // What `--report` does: list, apply (patch), sweep (delete).
+            "verbs": ["list", "create", "patch", "delete"],
         }));
     }
     rules
@@ -309,14 +294,12 @@ fn cron_job(req: &InstallArgs) -> Value {
     let image = req.image.clone().unwrap_or_else(default_image);
     let schedule = req.schedule.as_deref().unwrap_or(DEFAULT_SCHEDULE);
     // Findings are the reports' business, not a failed Job.
-    let args = [
-        "-A",
-        "--report",
-        "--report-api",
-        req.report_api.as_str(),
-        "--fail-on",
-        "none",
-    ];
+    let api = req
+        .report_api
+        .to_possible_value()
+        .map(|v| v.get_name().to_string())
+        .unwrap_or_default();
+    let args = ["-A", "--report", "--report-api", &api, "--fail-on", "none"];
     json!({"spec": {
         "schedule": schedule,
         "concurrencyPolicy": "Forbid",

@@ -7,31 +7,13 @@
 use clap::{Args, ValueEnum};
 
 use super::args::{Global, OutputFormat};
+use super::cluster_reports::ReportApiChoice;
 use crate::client;
 use crate::error::{Error, Result};
 use crate::output::{self, Palette};
 
 mod apply;
 mod manifest;
-
-/// Which report API the CronJob writes (passed on as `--report-api`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
-pub(crate) enum ReportApi {
-    #[default]
-    Auto,
-    Openreports,
-    Wgpolicy,
-}
-
-impl ReportApi {
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            ReportApi::Auto => "auto",
-            ReportApi::Openreports => "openreports",
-            ReportApi::Wgpolicy => "wgpolicy",
-        }
-    }
-}
 
 /// (No doc comments on the values: clap would print them in the help.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -53,8 +35,8 @@ pub(crate) struct InstallArgs {
     pub(crate) image: Option<String>,
 
     /// Which report API the audit writes: auto picks openreports when served, else wgpolicy
-    #[arg(long, value_name = "API", value_enum, default_value_t = ReportApi::Auto)]
-    pub(crate) report_api: ReportApi,
+    #[arg(long, value_name = "API", value_enum, default_value_t = ReportApiChoice::Auto)]
+    pub(crate) report_api: ReportApiChoice,
 
     /// Let the audit list Secrets (their metadata is all it asks for, but RBAC
     /// cannot limit list to metadata); without it the Secret checks are not checked
