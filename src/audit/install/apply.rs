@@ -8,8 +8,8 @@ use serde_json::{Value, json};
 
 use super::InstallArgs;
 use super::manifest::{
-    self, INSTALLED, MANAGED_BY, Manifest, NAME, NAMESPACE, Res, cluster_name, report_apis,
-    report_kinds,
+    self, CLUSTER_ROLE, CLUSTER_ROLE_BINDING, INSTALLED, MANAGED_BY, Manifest, NAME, NAMESPACE,
+    Res, cluster_name, report_apis, report_kinds,
 };
 use crate::audit::args::OutputFormat;
 use crate::audit::cluster_reports::ReportApiChoice;
@@ -52,10 +52,12 @@ pub(super) struct Applied {
     object: Option<Value>,
 }
 
-/// Applies every object in order. A namespace that exists without install's
-/// label is used as is (uninstall will then leave it). In a server dry run
-/// of a namespace that does not exist yet, the namespaced objects cannot be
-/// checked: the API refuses them for want of the namespace.
+/// Applies every object in order, after a server dry run of them all, so
+/// an object the API refuses stops the install before anything is written.
+/// A namespace that exists without install's label is used as is (uninstall
+/// will then leave it). In a dry run into a namespace that does not exist
+/// yet, the namespaced objects cannot be checked: the API refuses them for
+/// want of the namespace.
 pub(super) async fn install(
     conn: &Connection,
     req: &InstallArgs,
@@ -68,23 +70,84 @@ pub(super) async fn install(
         Err(e) => return Err(api_error(&conn.context, e)),
     };
     let objects = manifest::build(req, namespace, existing != Some(false));
+    // A binding to a role that does not exist yet is refused in a dry run
+    // (unless one may bind anything): it is checked once the role is there.
+    let role = api(conn, &CLUSTER_ROLE, "")
+        .get_opt(&cluster_name(namespace))
+        .await
+        .map_err(|e| api_error(&conn.context, e))?;
+    let check = Pass::Check {
+        exists: existing.is_some(),
+        role: role.is_some(),
+        say: dry_run,
+    };
+    let checked = apply_all(conn, &objects, namespace, check).await?;
+    if dry_run {
+        return Ok(checked);
+    }
+    apply_all(conn, &objects, namespace, Pass::Write).await
+}
+
+/// A pass over the objects: the server's dry run (`exists`, `role`: whether
+/// the namespace and the ClusterRole do; `say`: whether to note what it
+/// cannot check), or the writes.
+#[derive(Clone, Copy)]
+enum Pass {
+    Check { exists: bool, role: bool, say: bool },
+    Write,
+}
+
+impl Pass {
+    /// Why the dry run cannot check `res`, if it cannot.
+    fn unchecked(self, res: &Res, namespace: &str) -> Option<String> {
+        match self {
+            Pass::Check { exists: false, .. } if res.namespaced => {
+                Some(format!("namespace {namespace} does not exist yet"))
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether a refusal is only the dry run's: a binding to a ClusterRole
+    /// the same install creates, which only who may bind anything can check.
+    fn excuses(self, res: &Res) -> bool {
+        matches!(self, Pass::Check { role: false, .. }) && res.kind == CLUSTER_ROLE_BINDING.kind
+    }
+
+    fn say(self, message: String) {
+        if matches!(self, Pass::Check { say: true, .. }) {
+            output::note(message);
+        }
+    }
+}
+
+async fn apply_all(
+    conn: &Connection,
+    objects: &[Manifest],
+    namespace: &str,
+    pass: Pass,
+) -> Result<Vec<Applied>> {
     let mut params = PatchParams::apply(FIELD_MANAGER);
-    params.dry_run = dry_run;
+    params.dry_run = matches!(pass, Pass::Check { .. });
     let mut out = Vec::new();
     for m in objects {
         let name = format!("{}/{}", m.res.type_name(), m.name);
-        if dry_run && existing.is_none() && m.res.namespaced {
-            output::note(format!(
-                "{name}: not checked by the server, because namespace {namespace} does not exist yet"
-            ));
+        if let Some(why) = pass.unchecked(&m.res, namespace) {
+            pass.say(format!("{name}: not checked by the server, because {why}"));
             out.push(Applied { name, object: None });
             continue;
         }
-        let object = apply_one(conn, &m, namespace, &params).await?;
-        out.push(Applied {
-            name,
-            object: Some(object),
-        });
+        let object = match apply_one(conn, m, namespace, &params).await {
+            Ok(object) => Some(object),
+            Err(_) if pass.excuses(&m.res) => {
+                pass.say(format!(
+                    "{name}: not checked by the server, because the ClusterRole it binds does not exist yet"
+                ));
+                None
+            }
+            Err(e) => return Err(e),
+        };
+        out.push(Applied { name, object });
     }
     Ok(out)
 }

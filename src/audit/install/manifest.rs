@@ -72,14 +72,14 @@ macro_rules! res {
 
 pub(crate) const NAMESPACE: Res = res!("", "v1", "Namespace", "namespaces", false);
 const SERVICE_ACCOUNT: Res = res!("", "v1", "ServiceAccount", "serviceaccounts", true);
-const CLUSTER_ROLE: Res = res!(
+pub(crate) const CLUSTER_ROLE: Res = res!(
     "rbac.authorization.k8s.io",
     "v1",
     "ClusterRole",
     "clusterroles",
     false
 );
-const CLUSTER_ROLE_BINDING: Res = res!(
+pub(crate) const CLUSTER_ROLE_BINDING: Res = res!(
     "rbac.authorization.k8s.io",
     "v1",
     "ClusterRoleBinding",
