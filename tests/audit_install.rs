@@ -378,12 +378,10 @@ fn report_crds(env: &TestEnv) {
     );
 }
 
-#[test]
-fn uninstall_reports_deletes_honbans_reports_only() {
-    let env = support::testenv();
-    report_crds(env);
-    let inst = Installed::new(env, "audit-install-reports", &[]);
-    let ns = inst.ns.name.clone();
+/// `uninstall --reports` deletes honban's reports in every namespace, so it
+/// runs in the private cluster only (see below).
+fn uninstall_reports_deletes_honbans_reports_only(env: &TestEnv) {
+    let ns = install_in(env, "reports", &[]);
     let report = |api: &str, kind: &str, name: &str, managed_by: &str| {
         format!(
             "apiVersion: {api}\nkind: {kind}\nmetadata:\n  name: {name}\n  labels:\n    app.kubernetes.io/managed-by: {managed_by}\nresults: []\n---\n"
@@ -564,12 +562,33 @@ fn writes(env: &TestEnv, kubeconfig: &Path, ns: &str) -> Vec<(String, String, St
     found
 }
 
+/// The CronJob's own run, `-A --report`, writes reports for the whole
+/// cluster and sweeps honban's stale ones, and `uninstall --reports` deletes
+/// them all: on the shared cluster that would rewrite or delete the reports
+/// other tests and benchmarks write. Both run in a cluster of their own.
 #[test]
-fn the_service_account_can_audit_and_write_only_reports() {
-    let env = support::testenv();
+fn cluster_wide_runs_in_a_private_cluster() {
+    let private = support::PrivateTestEnv::start();
+    let env = &private.env;
     report_crds(env);
-    let inst = Installed::new(env, "audit-install-rbac", &[]);
-    let ns = inst.ns.name.clone();
+    env.apply(
+        "default",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n        - name: app\n          image: registry.example/app:1.0\n",
+    );
+    the_service_account_can_audit_and_write_only_reports(env);
+    uninstall_reports_deletes_honbans_reports_only(env);
+}
+
+/// A namespace with an install in it, in a private cluster (torn down whole).
+fn install_in(env: &TestEnv, prefix: &str, extra: &[&str]) -> String {
+    let ns = format!("audit-install-{prefix}-{}", support::unique_suffix());
+    env.kubectl_ok(&["create", "namespace", &ns]);
+    stdout_of(audit(env).args(["install", "-n", &ns]).args(extra));
+    ns
+}
+
+fn the_service_account_can_audit_and_write_only_reports(env: &TestEnv) {
+    let ns = install_in(env, "rbac", &[]);
     let dir = tempfile::tempdir().unwrap();
     let kc = service_account_kubeconfig(env, &ns, dir.path());
 
@@ -812,7 +831,8 @@ fn install_and_uninstall_work_with_the_documented_permissions() {
         &["install", "-n", &target, "--with-secrets"],
     );
     assert_eq!(again.lines().count(), 8, "{again}");
-    let out = user.ok("kubectl-audit", &["uninstall", "-n", &target, "--reports"]);
+    // Not --reports: on the shared cluster it would delete others' reports.
+    let out = user.ok("kubectl-audit", &["uninstall", "-n", &target]);
     assert!(
         out.contains(&format!("namespace/{target} deleted")),
         "{out}"
