@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::{Arg, Args, Parser, Subcommand, ValueEnum};
 
 use super::checks::{CHECKS, Category, Severity};
+use super::cluster_reports::ReportApiChoice;
 use crate::cli::{ConnectionArgs, GlobalArgs};
 use crate::completion::{self, Reply, Request, Shell};
 use crate::error::Result;
@@ -72,6 +73,19 @@ pub struct AuditArgs {
     #[arg(long, value_name = "N")]
     pub(crate) zones: Option<usize>,
 
+    /// Write the findings into the audited cluster as reports (OpenReports
+    /// or PolicyReports) that Policy Reporter and other dashboards read
+    #[arg(long)]
+    pub(crate) report: bool,
+
+    /// The report API --report writes
+    #[arg(long, value_enum, value_name = "API", default_value_t = ReportApiChoice::Auto, requires = "report")]
+    pub(crate) report_api: ReportApiChoice,
+
+    /// With --report: also a pass result for every check that applied to an object and passed
+    #[arg(long, requires = "report")]
+    pub(crate) report_passes: bool,
+
     /// Print a completion script for bash, zsh or fish
     #[arg(long, value_name = "SHELL", hide = true)]
     completion: Option<Shell>,
@@ -88,6 +102,10 @@ pub(crate) enum Command {
         #[arg(long)]
         exemptions: bool,
     },
+    /// Run the audit in the cluster: a CronJob writing reports, with a read-only ServiceAccount
+    Install(super::install::InstallArgs),
+    /// Remove what install made (and, with --reports, honban's reports)
+    Uninstall(super::install::UninstallArgs),
 }
 
 /// The kubectl-style flags, with audit's own -o (it adds sarif and junit).
@@ -145,6 +163,8 @@ const EXAMPLES: &str = "Examples:
   kubectl audit -n shop
   # Every namespace of every context
   kubectl audit -A --all-contexts
+  # Publish the findings as OpenReports in the cluster (dashboards read them)
+  kubectl audit -A --report
   kubectl audit --checks security --min-severity warning
   # The check catalogue
   kubectl audit checks -o json
@@ -215,6 +235,8 @@ impl Plugin for AuditArgs {
     fn run(self) -> Result<u8> {
         match self.command {
             Some(Command::Checks { exemptions }) => super::list(self.global.output, exemptions),
+            Some(Command::Install(ref req)) => super::install::install(req, &self.global),
+            Some(Command::Uninstall(ref req)) => super::install::uninstall(req, &self.global),
             None => super::run(&self),
         }
     }

@@ -37,9 +37,36 @@ pub async fn connect(kc: &Kubeconfig, global: &GlobalArgs) -> Result<Connection>
     let context = match (global.context.as_deref(), kc.current_context()) {
         (Some(name), _) | (None, Some((name, _))) => Some(kc.require_context(name)?.name),
         (None, None) if global.connection.names_a_server() => None,
+        (None, None) if in_cluster(kc, global) => return connect_in_cluster(global),
         (None, None) => return Err(kc.missing().unwrap_or(Error::NoCurrentContext)),
     };
     connect_to(kc, context.as_deref(), global).await
+}
+
+/// Whether to connect as the pod's ServiceAccount, as kubectl and client-go
+/// do: no kubeconfig context and no flag naming a server, and the API
+/// server's address in KUBERNETES_SERVICE_HOST/PORT (set in every pod).
+pub(crate) fn in_cluster(kc: &Kubeconfig, global: &GlobalArgs) -> bool {
+    let set = |var| std::env::var_os(var).is_some_and(|v| !v.is_empty());
+    global.kubeconfig.is_none()
+        && kc.contexts().is_empty()
+        && !global.connection.names_a_server()
+        && set("KUBERNETES_SERVICE_HOST")
+        && set("KUBERNETES_SERVICE_PORT")
+}
+
+/// The in-cluster connection: the ServiceAccount's token (re-read as the
+/// kubelet rotates it), its CA and namespace, from the files in every pod.
+fn connect_in_cluster(global: &GlobalArgs) -> Result<Connection> {
+    const LABEL: &str = "in-cluster";
+    let config = kube::Config::incluster().map_err(|e| Error::Api {
+        context: LABEL.to_string(),
+        message: format!(
+            "no kubeconfig, and the in-cluster configuration is unusable: {e}; pass --kubeconfig FILE"
+        ),
+    })?;
+    let server = config.cluster_url.to_string();
+    build(config, LABEL.to_string(), server, global)
 }
 
 /// Connects to one named context (`kubectl audit --all-contexts`).
@@ -78,12 +105,22 @@ async fn connect_to(
         context: Some(label.clone()),
         ..Default::default()
     };
-    let mut config = kube::Config::from_custom_kubeconfig(kube_config, &options)
+    let config = kube::Config::from_custom_kubeconfig(kube_config, &options)
         .await
         .map_err(|e| Error::Api {
             context: label.clone(),
             message: e.to_string(),
         })?;
+    build(config, label, server, global)
+}
+
+/// The client for a finished config, with kubectl's timeouts and `-n`.
+fn build(
+    mut config: kube::Config,
+    label: String,
+    server: String,
+    global: &GlobalArgs,
+) -> Result<Connection> {
     let timeout = global.request_timeout()?.or(Some(Duration::from_secs(30)));
     config.read_timeout = timeout;
     config.write_timeout = timeout;

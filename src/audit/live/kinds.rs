@@ -11,9 +11,9 @@ pub(crate) enum How {
 
 pub(crate) struct Kind {
     pub(crate) kind: &'static str,
-    group: &'static str,
+    pub(crate) group: &'static str,
     version: &'static str,
-    plural: &'static str,
+    pub(crate) plural: &'static str,
     pub(crate) namespaced: bool,
     pub(crate) how: How,
 }
