@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 
 use super::api::{MANAGED_BY, MANAGED_BY_VALUE, RUN_ID, ReportApi, SOURCE};
 use crate::audit::checks::{self, Severity};
+use crate::audit::config::Config;
 use crate::audit::index::Index;
 use crate::audit::object::ObjRef;
 use crate::audit::report::ClusterReport;
@@ -29,6 +30,8 @@ pub(crate) struct Desired {
 /// What every report of one run shares.
 pub(crate) struct Stamp<'a> {
     pub(crate) api: &'a ReportApi,
+    /// The config's severities (a pass is reported at its check's).
+    pub(crate) config: &'a Config,
     pub(crate) run_id: &'a str,
     /// Seconds since the epoch, the results' timestamp.
     pub(crate) now: i64,
@@ -149,7 +152,8 @@ pub(crate) fn reports(
             let Some(info) = checks::info(check) else {
                 continue;
             };
-            let r = result(stamp, check, info.severity, info.title, None, true);
+            let severity = stamp.config.severity_of(check);
+            let r = result(stamp, check, severity, info.title, None, true);
             by_object.entry(object).or_default().push(r);
         }
     }
@@ -352,8 +356,10 @@ mod tests {
 
     #[test]
     fn splits_under_the_limit_and_keeps_every_result() {
+        let config = Config::with_defaults();
         let stamp = Stamp {
             api: &OPENREPORTS,
+            config: &config,
             run_id: "r1",
             now: 1,
             max_bytes: 4096,
@@ -388,14 +394,17 @@ mod tests {
 
     #[test]
     fn run_id_and_timestamps_do_not_change_the_fingerprint() {
+        let config = Config::with_defaults();
         let one = Stamp {
             api: &OPENREPORTS,
+            config: &config,
             run_id: "a",
             now: 1,
             max_bytes: MAX_BYTES,
         };
         let two = Stamp {
             api: &OPENREPORTS,
+            config: &config,
             run_id: "b",
             now: 2,
             max_bytes: MAX_BYTES,

@@ -18,6 +18,7 @@ use futures::StreamExt;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::audit::Settings;
 use crate::audit::index::{Index, NotChecked};
 use crate::audit::report::ClusterReport;
 
@@ -243,6 +244,7 @@ pub(crate) async fn write(
     cluster: &ClusterReport,
     index: &Index,
     namespace: Option<&str>,
+    settings: &Settings,
     passes: bool,
 ) -> Outcome {
     let mut outcome = Outcome {
@@ -251,6 +253,7 @@ pub(crate) async fn write(
     };
     let stamp = Stamp {
         api,
+        config: &settings.config,
         run_id: run_id(),
         now: crate::audit::now_secs(),
         max_bytes: max_bytes(),
