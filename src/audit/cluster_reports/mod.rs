@@ -132,7 +132,10 @@ fn rechecked(existing: &Value, not_checked: &[NotChecked], cluster_wide: bool) -
         // The cluster-wide report: only a complete -A run speaks for it.
         return cluster_wide && not_checked.is_empty();
     };
-    let ns = scope["namespace"].as_str();
+    // A namespaced report's scope is in its own namespace when it names none.
+    let ns = scope["namespace"]
+        .as_str()
+        .or_else(|| existing["metadata"]["namespace"].as_str());
     !not_checked.iter().any(|n| {
         (n.kind == kind || n.kind == "*") && (n.namespace.is_none() || n.namespace.as_deref() == ns)
     })
