@@ -326,4 +326,35 @@ mod tests {
         assert!(!rechecked(&deploy, &[nc("*", None)], true));
         assert!(rechecked(&deploy, &[nc("Deployment", Some("b"))], false));
     }
+
+    #[test]
+    fn a_namespace_run_sweeps_only_its_own_namespace_report() {
+        let read = |v: serde_json::Value| -> Report { serde_json::from_value(v).unwrap() };
+        let existing = vec![
+            read(
+                json!({"kind": "ClusterReport", "metadata": {"name": "honban-ns"},
+                "scope": {"apiVersion": "v1", "kind": "Namespace", "name": "shop"}}),
+            ),
+            read(
+                json!({"kind": "ClusterReport", "metadata": {"name": "honban-other-ns"},
+                "scope": {"apiVersion": "v1", "kind": "Namespace", "name": "blog"}}),
+            ),
+            read(
+                json!({"kind": "ClusterReport", "metadata": {"name": "honban-node"},
+                "scope": {"apiVersion": "v1", "kind": "Node", "name": "n1"}}),
+            ),
+            read(
+                json!({"kind": "Report", "metadata": {"name": "honban-d", "namespace": "shop"},
+                "scope": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "d"}}),
+            ),
+        ];
+        let p = plan(&api::OPENREPORTS, Vec::new(), &existing, &[], Some("shop"));
+        let mut deleted: Vec<&str> = p.deletes.iter().map(|r| r.metadata.name.as_str()).collect();
+        deleted.sort();
+        assert_eq!(deleted, ["honban-d", "honban-ns"]);
+        assert_eq!(p.kept, 0);
+        // Every namespace: all four are the run's to sweep.
+        let p = plan(&api::OPENREPORTS, Vec::new(), &existing, &[], None);
+        assert_eq!(p.deletes.len(), 4);
+    }
 }
