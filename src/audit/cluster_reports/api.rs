@@ -253,17 +253,41 @@ pub(crate) async fn apply(
     let namespace = report.metadata.namespace.as_deref();
     let name = report.metadata.name.as_str();
     let params = PatchParams::apply(FIELD_MANAGER).force();
-    let http = Request::new(api.url(cluster, namespace))
-        .patch(name, &params, &Patch::Apply(report))
-        .map_err(|e| e.to_string())?;
-    client.request_text(http).await.map(drop).map_err(|e| {
-        call_error(
-            "patch",
-            &api.resource(cluster),
-            &where_(cluster, namespace),
-            e,
-        )
-    })
+    let mut attempt = 0;
+    loop {
+        let http = Request::new(api.url(cluster, namespace))
+            .patch(name, &params, &Patch::Apply(report))
+            .map_err(|e| e.to_string())?;
+        match client.request_text(http).await {
+            Ok(_) => return Ok(()),
+            Err(e) if attempt < RETRIES && transient(&e) => {
+                attempt += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(250 << attempt)).await;
+            }
+            Err(e) => {
+                let resource = api.resource(cluster);
+                return Err(call_error(
+                    "patch",
+                    &resource,
+                    &where_(cluster, namespace),
+                    e,
+                ));
+            }
+        }
+    }
+}
+
+/// Attempts after the first for a write the server could not take now.
+const RETRIES: u32 = 3;
+
+/// Throttled (429, API Priority and Fairness), or the server busy or
+/// unreachable for a moment: worth another try, since an apply is idempotent.
+fn transient(e: &kube::Error) -> bool {
+    match e {
+        kube::Error::Api(s) => matches!(s.code, 429 | 500 | 502 | 503 | 504),
+        kube::Error::HyperError(_) | kube::Error::Service(_) => true,
+        _ => false,
+    }
 }
 
 /// Deletes one report, only if it is still the object that was listed.
