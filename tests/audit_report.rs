@@ -329,17 +329,6 @@ results:
 - {policy: require-labels, result: fail, source: kyverno}
 ";
 
-const STALE: &str = "apiVersion: openreports.io/v1alpha1
-kind: Report
-metadata:
-  name: honban-stale
-  labels: {app.kubernetes.io/managed-by: honban, audit.honban.io/run-id: old}
-source: honban
-scope: {apiVersion: apps/v1, kind: Deployment, name: gone}
-results:
-- {policy: image-tag, rule: image-tag, result: fail, source: honban}
-";
-
 #[test]
 fn fixing_unchanged_runs_stale_reports_and_other_tools() {
     let env = with_crds();
@@ -347,7 +336,7 @@ fn fixing_unchanged_runs_stale_reports_and_other_tools() {
     let n = ns.name.as_str();
     env.apply(n, &deployment("api", 1, "nginx"));
     env.apply(n, OTHER_TOOL);
-    env.apply(n, STALE);
+    env.apply(n, &stale("honban-stale", "Deployment", "apps/v1"));
     let (stdout, stderr) = report(env, n, &["-o", "json"]);
     let (written, unchanged, deleted) = counts(&stdout);
     assert!(written >= 2, "{stdout}");
@@ -589,5 +578,64 @@ fn all_contexts_reports_each_cluster() {
         )
         .len(),
         1
+    );
+}
+
+/// A stale report about `kind/name` (which does not exist), as an earlier
+/// run would have left it.
+fn stale(name: &str, kind: &str, api_version: &str) -> String {
+    format!(
+        "apiVersion: openreports.io/v1alpha1
+kind: Report
+metadata:
+  name: {name}
+  labels: {{app.kubernetes.io/managed-by: honban, audit.honban.io/run-id: old}}
+source: honban
+scope: {{apiVersion: {api_version}, kind: {kind}, name: gone}}
+results:
+- {{policy: some-check, rule: some-check, result: fail, source: honban}}
+"
+    )
+}
+
+/// A user who may not list Secrets: the run is incomplete (exit 4), keeps
+/// the stale report about a Secret it could not re-check, and deletes the
+/// one about a Deployment it could.
+#[test]
+fn an_incomplete_run_deletes_only_what_it_could_recheck() {
+    let env = with_crds();
+    let ns = env.namespace("report-incomplete");
+    let n = ns.name.as_str();
+    env.apply(n, &deployment("api", 1, "nginx"));
+    env.apply(n, &stale("honban-stale-secret", "Secret", "v1"));
+    env.apply(
+        n,
+        &stale("honban-stale-deployment", "Deployment", "apps/v1"),
+    );
+    let blocks = readme_yaml("kubectl audit");
+    let no_secrets = blocks[0].replace(
+        "resources: [pods, services, configmaps, secrets,",
+        "resources: [pods, services, configmaps,",
+    );
+    assert_ne!(no_secrets, blocks[0], "the guide's role lists secrets");
+    let roles = format!("{no_secrets}---\n{}", blocks[1]);
+    let user = User::with_rules_in(env, n, &roles, &["kubectl-audit", "kubectl-audit-report"]);
+    let (code, stdout, stderr) = user.run("kubectl-audit", &["-n", n, "--report", "-o", "json"]);
+    assert_eq!(code, 4, "{stderr}");
+    let v: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["clusters"][0]["reports"]["kept"], 1, "{stdout}");
+    assert_eq!(v["clusters"][0]["reports"]["deleted"], 1, "{stdout}");
+    assert!(stderr.contains("1 deleted (1 kept"), "{stderr}");
+    let names: Vec<String> = get_yaml(env, &["reports.openreports.io", "-n", n])
+        .iter()
+        .map(|r| r["metadata"]["name"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        names.contains(&"honban-stale-secret".to_string()),
+        "{names:?}"
+    );
+    assert!(
+        !names.contains(&"honban-stale-deployment".to_string()),
+        "{names:?}"
     );
 }

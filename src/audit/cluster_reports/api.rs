@@ -8,6 +8,7 @@ use kube::core::params::{DeleteParams, ListParams, Patch, PatchParams, PostParam
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::model::Report;
 use crate::error::{Error, Result};
 
 /// The label every report honban writes carries; `audit reports` and
@@ -178,7 +179,7 @@ struct Page {
     #[serde(default)]
     metadata: PageMeta,
     #[serde(default)]
-    items: Option<Vec<Value>>,
+    items: Option<Vec<Report>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -215,7 +216,7 @@ pub(crate) async fn list_ours(
     api: &ReportApi,
     cluster: bool,
     namespace: Option<&str>,
-) -> std::result::Result<Vec<Value>, String> {
+) -> std::result::Result<Vec<Report>, String> {
     let request = Request::new(api.url(cluster, namespace));
     let selector = format!("{MANAGED_BY}={MANAGED_BY_VALUE}");
     let mut out = Vec::new();
@@ -246,37 +247,61 @@ pub(crate) async fn list_ours(
 pub(crate) async fn apply(
     client: &kube::Client,
     api: &ReportApi,
-    report: &Value,
+    report: &Report,
 ) -> std::result::Result<(), String> {
-    let cluster = report["kind"] == api.cluster_kind;
-    let namespace = report["metadata"]["namespace"].as_str();
-    let name = report["metadata"]["name"].as_str().unwrap_or_default();
+    let cluster = report.kind == api.cluster_kind;
+    let namespace = report.metadata.namespace.as_deref();
+    let name = report.metadata.name.as_str();
     let params = PatchParams::apply(FIELD_MANAGER).force();
-    let http = Request::new(api.url(cluster, namespace))
-        .patch(name, &params, &Patch::Apply(report))
-        .map_err(|e| e.to_string())?;
-    client.request_text(http).await.map(drop).map_err(|e| {
-        call_error(
-            "patch",
-            &api.resource(cluster),
-            &where_(cluster, namespace),
-            e,
-        )
-    })
+    let mut attempt = 0;
+    loop {
+        let http = Request::new(api.url(cluster, namespace))
+            .patch(name, &params, &Patch::Apply(report))
+            .map_err(|e| e.to_string())?;
+        match client.request_text(http).await {
+            Ok(_) => return Ok(()),
+            Err(e) if attempt < RETRIES && transient(&e) => {
+                attempt += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(250 << attempt)).await;
+            }
+            Err(e) => {
+                let resource = api.resource(cluster);
+                return Err(call_error(
+                    "patch",
+                    &resource,
+                    &where_(cluster, namespace),
+                    e,
+                ));
+            }
+        }
+    }
+}
+
+/// Attempts after the first for a write the server could not take now.
+const RETRIES: u32 = 3;
+
+/// Throttled (429, API Priority and Fairness), or the server busy or
+/// unreachable for a moment: worth another try, since an apply is idempotent.
+fn transient(e: &kube::Error) -> bool {
+    match e {
+        kube::Error::Api(s) => matches!(s.code, 429 | 500 | 502 | 503 | 504),
+        kube::Error::HyperError(_) | kube::Error::Service(_) => true,
+        _ => false,
+    }
 }
 
 /// Deletes one report, only if it is still the object that was listed.
 pub(crate) async fn delete(
     client: &kube::Client,
     api: &ReportApi,
-    existing: &Value,
+    existing: &Report,
 ) -> std::result::Result<(), String> {
-    let cluster = existing["kind"] == api.cluster_kind;
-    let namespace = existing["metadata"]["namespace"].as_str();
-    let name = existing["metadata"]["name"].as_str().unwrap_or_default();
+    let cluster = existing.kind == api.cluster_kind;
+    let namespace = existing.metadata.namespace.as_deref();
+    let name = existing.metadata.name.as_str();
     let params = DeleteParams {
         preconditions: Some(Preconditions {
-            uid: existing["metadata"]["uid"].as_str().map(str::to_string),
+            uid: existing.metadata.uid.clone(),
             resource_version: None,
         }),
         ..DeleteParams::default()
