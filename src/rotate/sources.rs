@@ -21,6 +21,12 @@ pub(crate) enum Source<'a> {
     },
     /// The live object as it is.
     Current,
+    /// Decrypted sops files, with keys set or removed on top.
+    Sops {
+        files: &'a [String],
+        set: &'a [String],
+        unset: &'a [String],
+    },
     /// The current version with keys set or removed.
     Edit {
         set: &'a [String],
@@ -35,10 +41,23 @@ impl SourceArgs {
             || !self.from_file.is_empty()
             || !self.from_env_file.is_empty();
         let edit = !self.set.is_empty() || !self.unset.is_empty();
+        if !self.from_sops.is_empty() {
+            if new || self.from_current {
+                return Err(Error::Usage(
+                    "--from-sops combines only with --set/--unset, not with --from-literal/--from-file/--from-env-file or --from-current"
+                        .into(),
+                ));
+            }
+            return Ok(Source::Sops {
+                files: &self.from_sops,
+                set: &self.set,
+                unset: &self.unset,
+            });
+        }
         let given = usize::from(new) + usize::from(edit) + usize::from(self.from_current);
         if given == 0 {
             return Err(Error::Usage(
-                "give the new content: --from-literal, --from-file, --from-env-file, --from-current, or --set/--unset"
+                "give the new content: --from-literal, --from-file, --from-env-file, --from-sops, --from-current, or --set/--unset"
                     .into(),
             ));
         }
