@@ -385,6 +385,36 @@ fn key_files_json_dotenv_and_stdin() {
         ])
     );
 
+    // The pipe the refusal of other key types names: sops -d | --from-env-file -.
+    let out = Command::new(tools().join("sops"))
+        .arg("-d")
+        .arg(&dotenv)
+        .env("SOPS_AGE_KEY_FILE", &keys.key_file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let plain = keys.dir.path().join("piped.env");
+    std::fs::write(&plain, out.stdout).unwrap();
+    let mut cmd = plugin(support::rotate::BIN);
+    cmd.args(["piped", "--create", "--from-env-file", "-"])
+        .arg("--kubeconfig")
+        .arg(&env.kubeconfig)
+        .args(["-n", &ns.name])
+        .pipe_stdin(&plain)
+        .unwrap()
+        .timeout(Duration::from_secs(120));
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::remove_file(&plain).unwrap();
+
     // `-` reads stdin; a YAML key file; a ConfigMap target.
     let yaml = keys.encrypt("cm.yaml", "level: debug\nworkers: 4\n", &[]);
     let mut cmd = plugin(support::rotate::BIN);
@@ -721,4 +751,133 @@ fn aws_kms_with_an_encryption_context_through_moto() {
         run.stderr
     );
     assert_hidden(&run);
+}
+
+#[test]
+fn sops_rules_mac_only_encrypted_regexes_and_select() {
+    let env = testenv();
+    let ns = env.namespace("sops-rules");
+    let keys = age_keys();
+    let two = format!(
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: first\nstringData:\n  a: one\n---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: second\nstringData:\n  password: {PW}\n  public_note: plain\n"
+    );
+    // mac_only_encrypted (a .sops.yaml setting only): a plaintext value may
+    // change, sops still accepts the file.
+    let config = keys.dir.path().join("sops-config.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            "creation_rules:\n  - age: {}\n    mac_only_encrypted: true\n    unencrypted_regex: \"^(apiVersion|kind|metadata|public_.*)$\"\n",
+            keys.recipient
+        ),
+    )
+    .unwrap();
+    let file = keys.encrypt_with(
+        "two.yaml",
+        &two,
+        &[],
+        &[("SOPS_CONFIG", config.to_str().unwrap())],
+    );
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        text.contains("public_note: plain") && text.contains("mac_only_encrypted: true"),
+        "{text}"
+    );
+    let edited = keys.dir.path().join("two-edited.yaml");
+    std::fs::write(
+        &edited,
+        text.replace("public_note: plain", "public_note: edited"),
+    )
+    .unwrap();
+    let edited = edited.to_str().unwrap();
+
+    // Neither document is named BASE: --select picks one, else a usage error naming them.
+    let run = keys.run(env, &ns.name, &["app", "--create", "--from-sops", edited]);
+    assert_eq!(run.code, 2, "{}", run.text());
+    assert!(
+        run.stderr.contains("first, second") && run.stderr.contains("--select"),
+        "{}",
+        run.stderr
+    );
+    let run = keys.run(
+        env,
+        &ns.name,
+        &[
+            "app",
+            "--create",
+            "--from-sops",
+            edited,
+            "--select",
+            "second",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.text());
+    assert_hidden(&run);
+    assert_eq!(
+        secret_data(env, &ns.name, &created_name(&run)),
+        pairs(&[("password", PW.as_bytes()), ("public_note", b"edited")])
+    );
+
+    // Without mac_only_encrypted the same edit breaks the MAC.
+    let strict = keys.encrypt(
+        "strict.yaml",
+        &two,
+        &[
+            "--unencrypted-regex",
+            "^(apiVersion|kind|metadata|public_.*)$",
+        ],
+    );
+    let text = std::fs::read_to_string(&strict).unwrap();
+    let bad = keys.dir.path().join("strict-edited.yaml");
+    std::fs::write(
+        &bad,
+        text.replace("public_note: plain", "public_note: edited"),
+    )
+    .unwrap();
+    let run = keys.run(
+        env,
+        &ns.name,
+        &[
+            "diff",
+            "app",
+            "--from-sops",
+            bad.to_str().unwrap(),
+            "--select",
+            "second",
+        ],
+    );
+    assert_eq!(run.code, 1, "{}", run.text());
+    assert!(run.stderr.contains("MAC check failed"), "{}", run.stderr);
+
+    // encrypted_suffix: only keys ending in it are encrypted, the rest is MAC-checked.
+    let file = keys.encrypt(
+        "suffix.env",
+        &format!("TOKEN_secret={TOKEN}\nLEVEL=debug\n"),
+        &["--encrypted-suffix", "_secret"],
+    );
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        text.contains("LEVEL=debug") && !text.contains(TOKEN),
+        "{text}"
+    );
+    let run = keys.run(
+        env,
+        &ns.name,
+        &[
+            "suffixed",
+            "--create",
+            "--from-sops",
+            file.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.text());
+    let name = get(env, &ns.name, "secrets", "{.items[*].metadata.name}")
+        .split_whitespace()
+        .find(|n| n.starts_with("suffixed-"))
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        secret_data(env, &ns.name, &name),
+        pairs(&[("LEVEL", b"debug"), ("TOKEN_secret", TOKEN.as_bytes())])
+    );
 }

@@ -138,7 +138,7 @@ pub(crate) struct SourceArgs {
     /// A file (key: its name, or KEY=) or a directory of files (repeatable)
     #[arg(long = "from-file", value_name = "[KEY=]PATH")]
     pub(crate) from_file: Vec<String>,
-    /// A file of KEY=VALUE lines (repeatable)
+    /// A file of KEY=VALUE lines; - reads stdin (repeatable)
     #[arg(long = "from-env-file", value_name = "PATH")]
     pub(crate) from_env_file: Vec<PathBuf>,
     /// A sops-encrypted Secret/ConfigMap manifest or dotenv/YAML/JSON key file, decrypted in memory; - reads stdin (repeatable)

@@ -197,12 +197,20 @@ fn file_key(path: &Path) -> Result<String> {
         })
 }
 
-/// kubectl's env-file rules: `KEY=VALUE` per line, `#` comments and blank
+/// kubectl's env-file rules (`-` reads stdin): `KEY=VALUE` per line, `#` comments and blank
 /// lines skipped, leading space trimmed, the value taken verbatim (no
 /// unquoting); a bare `KEY` takes its value from the environment, and is
 /// skipped when unset.
 fn read_env_file(path: &Path) -> Result<Vec<(String, String)>> {
-    let text = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    // `-` is stdin, so `sops -d FILE | … --from-env-file -` works.
+    let text = if path == Path::new("-") {
+        let mut b = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut b)
+            .map_err(|e| Error::io("stdin", e))?;
+        b
+    } else {
+        std::fs::read(path).map_err(|e| Error::io(path, e))?
+    };
     let text = String::from_utf8(text).map_err(|_| {
         Error::Usage(format!(
             "{}: an env file must be UTF-8 text",

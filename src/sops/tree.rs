@@ -325,10 +325,10 @@ fn resolve_plain(text: String) -> Node {
         if let Some(i) = go_parse_int(&text) {
             return Node::Leaf(Leaf::Int(i));
         }
-        if is_yaml_float(&text) {
-            if let Ok(x) = text.parse::<f64>() {
-                return Node::Leaf(Leaf::Float(x));
-            }
+        if is_yaml_float(&text)
+            && let Ok(x) = text.parse::<f64>()
+        {
+            return Node::Leaf(Leaf::Float(x));
         }
     }
     Node::Leaf(Leaf::Str(text))
