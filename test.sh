@@ -11,6 +11,8 @@ testenv/testenv build
 tests/tools/setup-python.sh >/dev/null
 tests/tools/setup-publish-python.sh >/dev/null
 tests/tools/setup-audit-python.sh validator >/dev/null
+# The real sops and age-keygen, built from their Go modules (rotate-secret --from-sops).
+tests/tools/sops.sh >/dev/null
 
 started=0
 if ! testenv/testenv env >/dev/null 2>&1; then

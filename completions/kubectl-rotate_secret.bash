@@ -59,7 +59,7 @@ _kubectl__rotate_secret() {
 
     case "${cmd}" in
         kubectl__rotate_secret)
-            opts="-n -o -s -h -V --from-literal --from-file --from-env-file --from-current --set --unset --type --create --dry-run --no-wait --timeout --force --allow-partial --completion --kubeconfig --context --namespace --request-timeout --output --color --as --as-group --as-uid --cluster --user --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --help --version refs history diff undo prune help"
+            opts="-n -o -s -h -V --from-literal --from-file --from-env-file --from-sops --select --from-current --set --unset --type --create --dry-run --no-wait --timeout --force --allow-partial --completion --kubeconfig --context --namespace --request-timeout --output --color --as --as-group --as-uid --cluster --user --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --help --version refs history diff undo prune help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -74,6 +74,14 @@ _kubectl__rotate_secret() {
                     return 0
                     ;;
                 --from-env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --from-sops)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --select)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -185,7 +193,7 @@ _kubectl__rotate_secret() {
             return 0
             ;;
         kubectl__subcmd__rotate_secret__subcmd__diff)
-            opts="-n -o -s -h --from-literal --from-file --from-env-file --from-current --set --unset --type --show-values --kubeconfig --context --namespace --request-timeout --output --color --as --as-group --as-uid --cluster --user --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --help"
+            opts="-n -o -s -h --from-literal --from-file --from-env-file --from-sops --select --from-current --set --unset --type --show-values --kubeconfig --context --namespace --request-timeout --output --color --as --as-group --as-uid --cluster --user --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -200,6 +208,14 @@ _kubectl__rotate_secret() {
                     return 0
                     ;;
                 --from-env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --from-sops)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --select)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

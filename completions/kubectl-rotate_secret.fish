@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_kubectl_rotate_secret_global_optspecs
-    string join \n from-literal= from-file= from-env-file= from-current set= unset= type= create dry-run= no-wait timeout= force allow-partial completion= kubeconfig= context= n/namespace= request-timeout= o/output= color= as= as-group= as-uid= cluster= user= s/server= token= certificate-authority= insecure-skip-tls-verify= tls-server-name= h/help V/version
+    string join \n from-literal= from-file= from-env-file= from-sops= select= from-current set= unset= type= create dry-run= no-wait timeout= force allow-partial completion= kubeconfig= context= n/namespace= request-timeout= o/output= color= as= as-group= as-uid= cluster= user= s/server= token= certificate-authority= insecure-skip-tls-verify= tls-server-name= h/help V/version
 end
 
 function __fish_kubectl_rotate_secret_needs_command
@@ -27,6 +27,8 @@ end
 complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_needs_command" -l from-literal -d 'A KEY=VALUE pair to store (repeatable)' -r
 complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_needs_command" -l from-file -d 'A file (key: its name, or KEY=) or a directory of files (repeatable)' -r
 complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_needs_command" -l from-env-file -d 'A file of KEY=VALUE lines (repeatable)' -r -F
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_needs_command" -l from-sops -d 'A sops-encrypted Secret/ConfigMap manifest or dotenv/YAML/JSON key file, decrypted in memory; - reads stdin (repeatable)' -r
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_needs_command" -l select -d 'The document of a multi-document --from-sops file to use (default: the one named BASE)' -r
 complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_needs_command" -l set -d 'Set KEY=VALUE on top of the current version (repeatable)' -r
 complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_needs_command" -l unset -d 'Remove KEY from the current version (repeatable)' -r
 complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_needs_command" -l type -d 'Secret type for the new version (default: the current one\'s, else Opaque)' -r
@@ -122,6 +124,8 @@ complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcomm
 complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand diff" -l from-literal -d 'A KEY=VALUE pair to store (repeatable)' -r
 complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand diff" -l from-file -d 'A file (key: its name, or KEY=) or a directory of files (repeatable)' -r
 complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand diff" -l from-env-file -d 'A file of KEY=VALUE lines (repeatable)' -r -F
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand diff" -l from-sops -d 'A sops-encrypted Secret/ConfigMap manifest or dotenv/YAML/JSON key file, decrypted in memory; - reads stdin (repeatable)' -r
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand diff" -l select -d 'The document of a multi-document --from-sops file to use (default: the one named BASE)' -r
 complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand diff" -l set -d 'Set KEY=VALUE on top of the current version (repeatable)' -r
 complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand diff" -l unset -d 'Remove KEY from the current version (repeatable)' -r
 complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand diff" -l type -d 'Secret type for the new version (default: the current one\'s, else Opaque)' -r

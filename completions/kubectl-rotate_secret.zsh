@@ -18,6 +18,8 @@ _kubectl-rotate_secret() {
 '*--from-literal=[A KEY=VALUE pair to store (repeatable)]:KEY=VALUE:_default' \
 '*--from-file=[A file (key\: its name, or KEY=) or a directory of files (repeatable)]:[KEY=]PATH:_default' \
 '*--from-env-file=[A file of KEY=VALUE lines (repeatable)]:PATH:_files' \
+'*--from-sops=[A sops-encrypted Secret/ConfigMap manifest or dotenv/YAML/JSON key file, decrypted in memory; - reads stdin (repeatable)]:FILE:_default' \
+'--select=[The document of a multi-document --from-sops file to use (default\: the one named BASE)]:NAME:_default' \
 '*--set=[Set KEY=VALUE on top of the current version (repeatable)]:KEY=VALUE:_default' \
 '*--unset=[Remove KEY from the current version (repeatable)]:KEY:_default' \
 '--type=[Secret type for the new version (default\: the current one'\''s, else Opaque)]:TYPE:_default' \
@@ -120,6 +122,8 @@ _arguments "${_arguments_options[@]}" : \
 '*--from-literal=[A KEY=VALUE pair to store (repeatable)]:KEY=VALUE:_default' \
 '*--from-file=[A file (key\: its name, or KEY=) or a directory of files (repeatable)]:[KEY=]PATH:_default' \
 '*--from-env-file=[A file of KEY=VALUE lines (repeatable)]:PATH:_files' \
+'*--from-sops=[A sops-encrypted Secret/ConfigMap manifest or dotenv/YAML/JSON key file, decrypted in memory; - reads stdin (repeatable)]:FILE:_default' \
+'--select=[The document of a multi-document --from-sops file to use (default\: the one named BASE)]:NAME:_default' \
 '*--set=[Set KEY=VALUE on top of the current version (repeatable)]:KEY=VALUE:_default' \
 '*--unset=[Remove KEY from the current version (repeatable)]:KEY:_default' \
 '--type=[Secret type for the new version (default\: the current one'\''s, else Opaque)]:TYPE:_default' \

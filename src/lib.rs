@@ -10,7 +10,8 @@
 //! - [`error`]: the error type and exit codes;
 //! - [`labels`]: labels one capability writes and another reads;
 //! - [`plugin`]: the frame every plugin binary runs in ([`plugin::Plugin`]);
-//! - [`aws`]: AWS credentials, SDK configuration, region, STS endpoints, SigV4.
+//! - [`aws`]: AWS credentials, SDK configuration, region, STS endpoints, SigV4;
+//! - `sops`: sops-encrypted files decrypted in-process (age, AWS KMS with `aws`), MAC checked.
 //!
 //! Capabilities, one per plugin family, each using only the plumbing:
 //! - [`switch`]: `kubectl ctx` and `kubectl ns`.
@@ -38,6 +39,7 @@ pub mod plugin;
 #[cfg(feature = "aws")]
 pub mod publish;
 pub mod rotate;
+pub(crate) mod sops;
 pub(crate) mod state;
 pub mod switch;
 

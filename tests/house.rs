@@ -259,17 +259,13 @@ fn plugin_mains_are_parse_and_one_call() {
     );
 }
 
-/// ctx and ns never call AWS, so they must not pay for compiling its SDK:
-/// the core crate's `aws` feature is off for them (Cargo.toml).
+/// ctx, ns and audit never call AWS, so they must not pay for compiling its
+/// SDK: the core crate's `aws` feature is off for them (Cargo.toml).
+/// rotate-secret turns it on: `--from-sops` decrypts with AWS KMS.
 #[test]
 fn plugins_that_never_call_aws_link_no_aws_sdk() {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    for plugin in [
-        "kubectl-ctx",
-        "kubectl-ns",
-        "kubectl-rotate-secret",
-        "kubectl-audit",
-    ] {
+    for plugin in ["kubectl-ctx", "kubectl-ns", "kubectl-audit"] {
         let out = std::process::Command::new(&cargo)
             .args([
                 "tree",

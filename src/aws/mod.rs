@@ -8,7 +8,7 @@
 //! - `region`: the region, by honban's order, never IMDS;
 //! - `endpoint`: partitions and STS endpoints;
 //! - `profile`: the shared config and credentials files;
-//! - `rest`: signed GETs to REST-JSON APIs without an SDK client here (EKS);
+//! - `rest`: signed calls to APIs without an SDK client here (EKS, EC2, KMS);
 //! - `sigv4`, [`time`]: encodings and dates as AWS writes them.
 
 pub(crate) mod credentials;

@@ -1,5 +1,6 @@
-//! Signed calls to AWS REST-JSON APIs that have no SDK client here (EKS's
-//! read-only DescribeCluster and ListClusters, EC2's DescribeRegions): SigV4 with aws-sigv4, sent
+//! Signed calls to AWS APIs that have no SDK client here (EKS's read-only
+//! DescribeCluster and ListClusters, EC2's DescribeRegions, KMS' Decrypt for
+//! sops files): SigV4 with aws-sigv4, sent
 //! with hyper on rustls/aws-lc-rs, the stack kube and the SDK already use.
 //! Throttling and 5xx answers are retried with backoff, as the SDK's
 //! standard retry mode does.
@@ -89,9 +90,55 @@ pub(crate) async fn get(
     timeout: Duration,
 ) -> Result<Bytes, ApiError> {
     let url = format!("{}{path_and_query}", service.endpoint());
+    send(
+        service,
+        creds,
+        &Call {
+            url: &url,
+            target: None,
+            body: b"",
+        },
+        timeout,
+    )
+    .await
+}
+
+/// `POST /` of an AWS JSON 1.1 API (`X-Amz-Target: <target>`), signed; the
+/// JSON body of a 2xx answer.
+pub(crate) async fn post_json(
+    service: &Service,
+    creds: &SigningCredentials,
+    target: &str,
+    body: &serde_json::Value,
+    timeout: Duration,
+) -> Result<serde_json::Value, ApiError> {
+    let url = format!("{}/", service.endpoint());
+    let body = serde_json::to_vec(body).map_err(|e| local_error(e.to_string()))?;
+    let call = Call {
+        url: &url,
+        target: Some(target),
+        body: &body,
+    };
+    let answer = send(service, creds, &call, timeout).await?;
+    Ok(serde_json::from_slice(&answer).unwrap_or_default())
+}
+
+/// One request: a GET without a target, else a JSON 1.1 POST.
+struct Call<'a> {
+    url: &'a str,
+    target: Option<&'a str>,
+    body: &'a [u8],
+}
+
+async fn send(
+    service: &Service,
+    creds: &SigningCredentials,
+    call: &Call<'_>,
+    timeout: Duration,
+) -> Result<Bytes, ApiError> {
     let mut delay = Duration::from_millis(100);
     for attempt in 1..=ATTEMPTS {
-        match send_once(service, creds, &url, timeout).await {
+        match send_once(service, creds, call, timeout).await {
             Err(e) if attempt < ATTEMPTS && retryable(&e) => {
                 tokio::time::sleep(delay).await;
                 delay *= 4;
@@ -120,9 +167,10 @@ fn local_error(message: String) -> ApiError {
 async fn send_once(
     service: &Service,
     creds: &SigningCredentials,
-    url: &str,
+    call: &Call<'_>,
     timeout: Duration,
 ) -> Result<Bytes, ApiError> {
+    let url = call.url;
     let identity = creds.to_sdk().into();
     let signing = v4::SigningParams::builder()
         .identity(&identity)
@@ -133,19 +181,31 @@ async fn send_once(
         .build()
         .map_err(|e| local_error(format!("cannot sign: {e}")))?
         .into();
+    let mut headers = vec![("accept", "application/json")];
+    let method = match call.target {
+        Some(target) => {
+            headers.push(("content-type", "application/x-amz-json-1.1"));
+            headers.push(("x-amz-target", target));
+            "POST"
+        }
+        None => "GET",
+    };
     let signable = SignableRequest::new(
-        "GET",
+        method,
         url,
-        [("accept", "application/json")].into_iter(),
-        SignableBody::Bytes(b""),
+        headers.iter().copied(),
+        SignableBody::Bytes(call.body),
     )
     .map_err(|e| local_error(format!("cannot sign: {e}")))?;
     let (instructions, _) = sign(signable, &signing)
         .map_err(|e| local_error(format!("cannot sign: {e}")))?
         .into_parts();
-    let mut request = http::Request::get(url)
-        .header("accept", "application/json")
-        .body(Full::new(Bytes::new()))
+    let mut builder = http::Request::builder().method(method).uri(url);
+    for (name, value) in &headers {
+        builder = builder.header(*name, *value);
+    }
+    let mut request = builder
+        .body(Full::new(Bytes::copy_from_slice(call.body)))
         .map_err(|e| local_error(e.to_string()))?;
     instructions.apply_to_request_http1x(&mut request);
     let client = client().map_err(local_error)?;

@@ -138,9 +138,15 @@ pub(crate) struct SourceArgs {
     /// A file (key: its name, or KEY=) or a directory of files (repeatable)
     #[arg(long = "from-file", value_name = "[KEY=]PATH")]
     pub(crate) from_file: Vec<String>,
-    /// A file of KEY=VALUE lines (repeatable)
+    /// A file of KEY=VALUE lines; - reads stdin (repeatable)
     #[arg(long = "from-env-file", value_name = "PATH")]
     pub(crate) from_env_file: Vec<PathBuf>,
+    /// A sops-encrypted Secret/ConfigMap manifest or dotenv/YAML/JSON key file, decrypted in memory; - reads stdin (repeatable)
+    #[arg(long = "from-sops", value_name = "FILE")]
+    pub(crate) from_sops: Vec<String>,
+    /// The document of a multi-document --from-sops file to use (default: the one named BASE)
+    #[arg(long, value_name = "NAME", requires = "from_sops")]
+    pub(crate) select: Option<String>,
     /// Version the object in use as it is (adopt an unversioned or kustomize-made object)
     #[arg(long)]
     pub(crate) from_current: bool,
@@ -160,6 +166,7 @@ impl SourceArgs {
         !(self.from_literal.is_empty()
             && self.from_file.is_empty()
             && self.from_env_file.is_empty()
+            && self.from_sops.is_empty()
             && !self.from_current
             && self.set.is_empty()
             && self.unset.is_empty()
@@ -269,6 +276,8 @@ const EXAMPLES: &str = "Examples:
   kubectl rotate-secret app --from-current
   # Start a new versioned object
   kubectl rotate-secret new-app --create --from-literal k=v
+  # From a sops-encrypted manifest in git (age or AWS KMS), decrypted in memory
+  kubectl rotate-secret app --from-sops secrets/app.enc.yaml
   # What would change (values hidden)
   kubectl rotate-secret diff app --from-env-file prod.env
   # Who uses which version

@@ -10,8 +10,8 @@ use super::content::EntryValue;
 use super::guard;
 use super::kinds::HolderKind;
 use super::plan;
-use super::rotation::{new_content, resolve_current};
-use super::target::TargetKind;
+use super::rotation::{decrypt_sops, new_content, resolve_current};
+use super::target::{Target, TargetKind};
 use super::with_session;
 use crate::cli::GlobalArgs;
 use crate::error::{Result, exit};
@@ -80,6 +80,7 @@ struct DiffDoc {
 
 pub(crate) fn diff(args: &DiffArgs, global: &GlobalArgs) -> Result<u8> {
     let source = args.source.source()?;
+    let sops = decrypt_sops(source, &args.source, &Target::parse(&args.target)?)?;
     with_session(global, &args.target, |s| async move {
         let (versions, holders) = tokio::try_join!(
             s.versions(),
@@ -87,7 +88,7 @@ pub(crate) fn diff(args: &DiffArgs, global: &GlobalArgs) -> Result<u8> {
         )?;
         let holders = holders.warn_unchecked(global.color);
         let current = resolve_current(&s, &holders, &versions).await?;
-        let content = new_content(&s, source, &args.source, current.as_ref())?;
+        let content = new_content(&s, source, &args.source, sops, current.as_ref())?;
         let to = s.target.version_name(&content.suffix());
         let missing = guard::missing_keys(&plan::plan(&holders, &to), &content);
         let palette = Palette::for_stderr(global.color);

@@ -21,7 +21,8 @@
 //! - The commands: `rotation` (rotate), `undo`, `prune`, `view`
 //!   (refs, history), `diff`.
 //! - What a version holds: `target` (the name and its family), `content`
-//!   (keys, values, the object), `sources` (the source flags), `hash`
+//!   (keys, values, the object), `sources` (the source flags), `sops_source`
+//!   (`--from-sops`), `hash`
 //!   (kustomize's hash).
 //! - Who uses it: `kinds` (holder kinds), `refs` (the reference graph),
 //!   `gitops` (Helm, Argo CD, Flux), `reach` (optional kinds, what was not
@@ -49,6 +50,7 @@ mod reach;
 mod refs;
 mod repoint;
 mod rotation;
+mod sops_source;
 mod sources;
 mod status;
 mod target;

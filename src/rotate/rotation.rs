@@ -7,6 +7,7 @@ use super::content::Content;
 use super::plan;
 use super::refs::Holder;
 use super::repoint::{self, Destination};
+use super::sops_source::{self, SopsContent};
 use super::sources::{self, Source};
 use super::target::{Target, TargetKind};
 use super::{check_mutating_output, with_session};
@@ -20,19 +21,21 @@ pub(crate) fn rotate(
     create: bool,
     mode: &Mode<'_>,
 ) -> Result<u8> {
-    let kind = Target::parse(target)?.kind;
+    let parsed = Target::parse(target)?;
     let source = flags.source()?;
-    if kind == TargetKind::ConfigMap && flags.secret_type.is_some() {
+    if parsed.kind == TargetKind::ConfigMap && flags.secret_type.is_some() {
         return Err(Error::Usage("--type applies to Secrets only".into()));
     }
     check_mutating_output(mode.global.output)?;
+    // Decrypted before connecting: a bad file changes nothing.
+    let sops = decrypt_sops(source, flags, &parsed)?;
     with_session(mode.global, target, |s| async move {
         let (versions, holders) = s.switch_inputs().await?;
         let current = resolve_current(&s, &holders, &versions).await?;
         if !create && current.is_none() && versions.is_empty() {
             refuse_unknown_base(&s).await?;
         }
-        let content = new_content(&s, source, flags, current.as_ref())?;
+        let content = new_content(&s, source, flags, sops, current.as_ref())?;
         let name = s.target.version_name(&content.suffix());
         let existing = versions
             .iter()
@@ -110,12 +113,31 @@ pub(crate) async fn resolve_current(
     }
 }
 
-/// The content a rotation would write: new, the current as it is, or the
-/// current edited; `--type` on top.
+/// The `--from-sops` files decrypted, when they are the source.
+pub(crate) fn decrypt_sops(
+    source: Source<'_>,
+    flags: &SourceArgs,
+    target: &Target,
+) -> Result<Option<SopsContent>> {
+    match source {
+        Source::Sops { files, .. } => sops_source::load(
+            files,
+            flags.select.as_deref(),
+            target,
+            flags.secret_type.as_deref(),
+        )
+        .map(Some),
+        _ => Ok(None),
+    }
+}
+
+/// The content a rotation would write: new, decrypted, the current as it
+/// is, or the current edited; `--type` on top.
 pub(crate) fn new_content(
     s: &Session,
     source: Source<'_>,
     flags: &SourceArgs,
+    sops: Option<SopsContent>,
     current: Option<&Version>,
 ) -> Result<Content> {
     let missing = || {
@@ -138,6 +160,15 @@ pub(crate) fn new_content(
                 files,
                 env_files,
             )?
+        }
+        Source::Sops { set, unset, .. } => {
+            let mut decrypted = sops.ok_or_else(|| Error::Failed("no decrypted content".into()))?;
+            if !decrypted.typed
+                && let Some(t) = current.and_then(|c| c.content.secret_type.clone())
+            {
+                decrypted.content.secret_type = Some(t);
+            }
+            sources::edit(&decrypted.content, set, unset)?
         }
         Source::Current => current.ok_or_else(missing)?.content.clone(),
         Source::Edit { set, unset } => {

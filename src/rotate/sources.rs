@@ -21,6 +21,12 @@ pub(crate) enum Source<'a> {
     },
     /// The live object as it is.
     Current,
+    /// Decrypted sops files, with keys set or removed on top.
+    Sops {
+        files: &'a [String],
+        set: &'a [String],
+        unset: &'a [String],
+    },
     /// The current version with keys set or removed.
     Edit {
         set: &'a [String],
@@ -35,10 +41,23 @@ impl SourceArgs {
             || !self.from_file.is_empty()
             || !self.from_env_file.is_empty();
         let edit = !self.set.is_empty() || !self.unset.is_empty();
+        if !self.from_sops.is_empty() {
+            if new || self.from_current {
+                return Err(Error::Usage(
+                    "--from-sops combines only with --set/--unset, not with --from-literal/--from-file/--from-env-file or --from-current"
+                        .into(),
+                ));
+            }
+            return Ok(Source::Sops {
+                files: &self.from_sops,
+                set: &self.set,
+                unset: &self.unset,
+            });
+        }
         let given = usize::from(new) + usize::from(edit) + usize::from(self.from_current);
         if given == 0 {
             return Err(Error::Usage(
-                "give the new content: --from-literal, --from-file, --from-env-file, --from-current, or --set/--unset"
+                "give the new content: --from-literal, --from-file, --from-env-file, --from-sops, --from-current, or --set/--unset"
                     .into(),
             ));
         }
@@ -178,12 +197,20 @@ fn file_key(path: &Path) -> Result<String> {
         })
 }
 
-/// kubectl's env-file rules: `KEY=VALUE` per line, `#` comments and blank
+/// kubectl's env-file rules (`-` reads stdin): `KEY=VALUE` per line, `#` comments and blank
 /// lines skipped, leading space trimmed, the value taken verbatim (no
 /// unquoting); a bare `KEY` takes its value from the environment, and is
 /// skipped when unset.
 fn read_env_file(path: &Path) -> Result<Vec<(String, String)>> {
-    let text = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    // `-` is stdin, so `sops -d FILE | … --from-env-file -` works.
+    let text = if path == Path::new("-") {
+        let mut b = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut b)
+            .map_err(|e| Error::io("stdin", e))?;
+        b
+    } else {
+        std::fs::read(path).map_err(|e| Error::io(path, e))?
+    };
     let text = String::from_utf8(text).map_err(|_| {
         Error::Usage(format!(
             "{}: an env file must be UTF-8 text",

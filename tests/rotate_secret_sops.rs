@@ -1,0 +1,883 @@
+//! `kubectl rotate-secret --from-sops` end to end: files encrypted at test
+//! time by the real sops and age-keygen (built from their Go modules by
+//! tests/tools/sops.sh), AWS KMS through moto's server on loopback (sops
+//! itself encrypts against it), and the real testenv. Checks the decrypted
+//! content lands exactly, every workload switches, every sops check
+//! (values bound to their key path, the MAC, the keys) refuses a bad file
+//! before any write, and no decrypted value reaches the output.
+
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use base64::Engine as _;
+use support::rotate::{Run, created_name, get, secret_names};
+use support::{TestEnv, plugin, testenv};
+
+/// The directory holding `sops` and `age-keygen`, built once per cache.
+fn tools() -> &'static PathBuf {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let out = Command::new(support::repo_root().join("tests/tools/sops.sh"))
+            .output()
+            .expect("run tests/tools/sops.sh");
+        assert!(
+            out.status.success(),
+            "sops.sh failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
+    })
+}
+
+/// An age identity in a key file, and a scratch directory for the files.
+struct Keys {
+    dir: tempfile::TempDir,
+    key_file: PathBuf,
+    recipient: String,
+}
+
+fn age_keys() -> Keys {
+    let dir = tempfile::tempdir().unwrap();
+    let key_file = dir.path().join("keys.txt");
+    let out = Command::new(tools().join("age-keygen"))
+        .arg("-o")
+        .arg(&key_file)
+        .output()
+        .expect("run age-keygen");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&key_file).unwrap();
+    let recipient = text
+        .lines()
+        .find_map(|l| l.strip_prefix("# public key: "))
+        .expect("age-keygen writes the public key")
+        .to_string();
+    Keys {
+        dir,
+        key_file,
+        recipient,
+    }
+}
+
+impl Keys {
+    /// Encrypts `plain` (named `name`, whose extension picks sops' store)
+    /// with the real sops for this recipient; returns the encrypted file.
+    fn encrypt(&self, name: &str, plain: &str, extra: &[&str]) -> PathBuf {
+        self.encrypt_with(
+            name,
+            plain,
+            &[&["--age", &self.recipient][..], extra].concat(),
+            &[],
+        )
+    }
+
+    fn encrypt_with(
+        &self,
+        name: &str,
+        plain: &str,
+        args: &[&str],
+        envs: &[(&str, &str)],
+    ) -> PathBuf {
+        let plain_path = self.dir.path().join(format!("plain-{name}"));
+        std::fs::write(&plain_path, plain).unwrap();
+        let mut cmd = Command::new(tools().join("sops"));
+        cmd.arg("encrypt").args(args).arg(&plain_path);
+        cmd.env("HOME", self.dir.path()).env_remove("SOPS_AGE_KEY");
+        for (k, v) in envs {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().expect("run sops");
+        assert!(
+            out.status.success(),
+            "sops encrypt failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        std::fs::remove_file(&plain_path).unwrap();
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, out.stdout).unwrap();
+        path
+    }
+
+    fn run(&self, env: &TestEnv, ns: &str, args: &[&str]) -> Run {
+        self.run_with(
+            env,
+            ns,
+            args,
+            &[("SOPS_AGE_KEY_FILE", self.key_file.to_str().unwrap())],
+        )
+    }
+
+    fn run_with(&self, env: &TestEnv, ns: &str, args: &[&str], envs: &[(&str, &str)]) -> Run {
+        let mut cmd = plugin(support::rotate::BIN);
+        cmd.args(args)
+            .arg("--kubeconfig")
+            .arg(&env.kubeconfig)
+            .args(["-n", ns])
+            .env("HOME", self.dir.path())
+            .env("NO_COLOR", "1")
+            .env_remove("SOPS_AGE_KEY")
+            .env_remove("SOPS_AGE_KEY_FILE")
+            .env_remove("XDG_CONFIG_HOME")
+            .timeout(Duration::from_secs(180));
+        for (k, v) in envs {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().expect("run kubectl-rotate_secret");
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
+/// A Secret's data, decoded, as sorted `key=value` pairs.
+fn secret_data(env: &TestEnv, ns: &str, name: &str) -> Vec<(String, Vec<u8>)> {
+    let json = get(env, ns, &format!("secret/{name}"), "{.data}");
+    let map: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(if json.is_empty() { "{}" } else { &json }).unwrap();
+    let mut out: Vec<(String, Vec<u8>)> = map
+        .into_iter()
+        .map(|(k, v)| {
+            let b = base64::engine::general_purpose::STANDARD
+                .decode(v.as_str().unwrap())
+                .unwrap();
+            (k, b)
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn pairs(items: &[(&str, &[u8])]) -> Vec<(String, Vec<u8>)> {
+    let mut v: Vec<(String, Vec<u8>)> = items
+        .iter()
+        .map(|(k, b)| (k.to_string(), b.to_vec()))
+        .collect();
+    v.sort();
+    v
+}
+
+/// Secret `app` used by a Deployment (env and envFrom) and a StatefulSet (a volume).
+const WORKLOADS: &str = r#"
+apiVersion: v1
+kind: Secret
+metadata: {name: app}
+stringData: {password: old-pw-3c1f}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: web
+        image: nginx
+        env:
+        - name: PASSWORD
+          valueFrom: {secretKeyRef: {name: app, key: password}}
+        envFrom:
+        - secretRef: {name: app}
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db}
+spec:
+  replicas: 1
+  serviceName: db
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec:
+      containers:
+      - name: db
+        image: postgres
+        volumeMounts: [{name: creds, mountPath: /creds}]
+      volumes:
+      - name: creds
+        secret: {secretName: app}
+"#;
+
+// Plaintext values no output may show (nor their base64).
+const PW: &str = "sops-pw-9d2e71";
+const TOKEN: &str = "sops-token-5ab90c";
+const BINARY: &[u8] = &[0xff, 0x00, 0xfe, 0x80, 0x7f];
+
+fn hidden() -> Vec<String> {
+    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+    vec![
+        PW.into(),
+        TOKEN.into(),
+        b64(PW.as_bytes()),
+        b64(TOKEN.as_bytes()),
+        b64(BINARY),
+    ]
+}
+
+fn assert_hidden(run: &Run) {
+    let secrets = hidden();
+    let refs: Vec<&str> = secrets.iter().map(String::as_str).collect();
+    run.assert_hides(&refs);
+}
+
+/// Two documents (a ConfigMap and Secret `app`), `data` with a binary
+/// value and `stringData`, metadata in the clear as people encrypt manifests.
+fn manifest() -> String {
+    let bin = base64::engine::general_purpose::STANDARD.encode(BINARY);
+    format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: other\ndata:\n  x: y\n---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: app\ntype: Opaque\ndata:\n  blob: {bin}\nstringData:\n  password: {PW}\n  token: {TOKEN}\n"
+    )
+}
+
+#[test]
+fn a_sops_manifest_rotates_every_workload_to_exactly_its_content() {
+    let env = testenv();
+    let ns = env.namespace("sops-rot");
+    env.apply(&ns.name, WORKLOADS);
+    let keys = age_keys();
+    let file = keys.encrypt(
+        "app.enc.yaml",
+        &manifest(),
+        &["--encrypted-regex", "^(data|stringData)$"],
+    );
+    let file = file.to_str().unwrap();
+
+    let diff = keys.run(env, &ns.name, &["diff", "app", "--from-sops", file]);
+    assert_eq!(diff.code, 0, "{}", diff.text());
+    assert!(diff.text().contains("token"), "{}", diff.text());
+    assert_hidden(&diff);
+
+    let run = keys.run(
+        env,
+        &ns.name,
+        &["app", "--from-sops", file, "--no-wait", "-o", "yaml"],
+    );
+    assert_eq!(run.code, 0, "{}", run.text());
+    assert_hidden(&run);
+    let name = created_name_from_yaml(&run);
+    assert_eq!(
+        secret_data(env, &ns.name, &name),
+        pairs(&[
+            ("blob", BINARY),
+            ("password", PW.as_bytes()),
+            ("token", TOKEN.as_bytes())
+        ])
+    );
+    assert_eq!(
+        get(env, &ns.name, &format!("secret/{name}"), "{.immutable}"),
+        "true"
+    );
+    assert_eq!(
+        get(
+            env,
+            &ns.name,
+            "deployment/web",
+            "{.spec.template.spec.containers[0].envFrom[0].secretRef.name}"
+        ),
+        name
+    );
+    assert_eq!(
+        get(
+            env,
+            &ns.name,
+            "deployment/web",
+            "{.spec.template.spec.containers[0].env[0].valueFrom.secretKeyRef.name}"
+        ),
+        name
+    );
+    assert_eq!(
+        get(
+            env,
+            &ns.name,
+            "statefulset/db",
+            "{.spec.template.spec.volumes[0].secret.secretName}"
+        ),
+        name
+    );
+
+    // Mixed with --set/--unset, and the second run of the same content changes nothing.
+    let run = keys.run(
+        env,
+        &ns.name,
+        &[
+            "app",
+            "--from-sops",
+            file,
+            "--unset",
+            "blob",
+            "--set",
+            "extra=1",
+            "--no-wait",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.text());
+    assert_hidden(&run);
+    let edited = created_name(&run);
+    assert_eq!(
+        secret_data(env, &ns.name, &edited),
+        pairs(&[
+            ("extra", b"1"),
+            ("password", PW.as_bytes()),
+            ("token", TOKEN.as_bytes())
+        ])
+    );
+}
+
+/// `-o yaml` prints the version written; its name is the one with a hash.
+fn created_name_from_yaml(run: &Run) -> String {
+    run.stdout
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("name: "))
+        .find(|n| n.starts_with("app-"))
+        .unwrap_or_else(|| panic!("no version name in:\n{}", run.text()))
+        .to_string()
+}
+
+#[test]
+fn key_files_json_dotenv_and_stdin() {
+    let env = testenv();
+    let ns = env.namespace("sops-keys");
+    let keys = age_keys();
+    let json = keys.encrypt(
+        "keys.json",
+        &format!("{{\"password\": \"{PW}\", \"port\": 5432, \"debug_unencrypted\": \"on\"}}"),
+        &[],
+    );
+    // The `_unencrypted` key stays readable in the file, and is still MAC-checked.
+    let text = std::fs::read_to_string(&json).unwrap();
+    assert!(text.contains("\"debug_unencrypted\": \"on\""), "{text}");
+    let dotenv = keys.encrypt("more.env", &format!("TOKEN={TOKEN}\nMULTI=a\\nb\n"), &[]);
+    let run = keys.run(
+        env,
+        &ns.name,
+        &[
+            "app",
+            "--create",
+            "--from-sops",
+            json.to_str().unwrap(),
+            "--from-sops",
+            dotenv.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.text());
+    assert_hidden(&run);
+    let name = created_name(&run);
+    assert_eq!(
+        secret_data(env, &ns.name, &name),
+        pairs(&[
+            ("MULTI", b"a\nb"),
+            ("TOKEN", TOKEN.as_bytes()),
+            ("debug_unencrypted", b"on"),
+            ("password", PW.as_bytes()),
+            ("port", b"5432"),
+        ])
+    );
+
+    // The pipe the refusal of other key types names: sops -d | --from-env-file -.
+    let out = Command::new(tools().join("sops"))
+        .arg("-d")
+        .arg(&dotenv)
+        .env("SOPS_AGE_KEY_FILE", &keys.key_file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let plain = keys.dir.path().join("piped.env");
+    std::fs::write(&plain, out.stdout).unwrap();
+    let mut cmd = plugin(support::rotate::BIN);
+    cmd.args(["piped", "--create", "--from-env-file", "-"])
+        .arg("--kubeconfig")
+        .arg(&env.kubeconfig)
+        .args(["-n", &ns.name])
+        .pipe_stdin(&plain)
+        .unwrap()
+        .timeout(Duration::from_secs(120));
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::remove_file(&plain).unwrap();
+
+    // `-` reads stdin; a YAML key file; a ConfigMap target.
+    let yaml = keys.encrypt("cm.yaml", "level: debug\nworkers: 4\n", &[]);
+    let mut cmd = plugin(support::rotate::BIN);
+    cmd.args(["configmap/settings", "--create", "--from-sops", "-"])
+        .arg("--kubeconfig")
+        .arg(&env.kubeconfig)
+        .args(["-n", &ns.name])
+        .env("HOME", keys.dir.path())
+        .env(
+            "SOPS_AGE_KEY",
+            std::fs::read_to_string(&keys.key_file).unwrap(),
+        )
+        .env_remove("SOPS_AGE_KEY_FILE")
+        .pipe_stdin(&yaml)
+        .unwrap()
+        .timeout(Duration::from_secs(120));
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let names = get(env, &ns.name, "configmaps", "{.items[*].metadata.name}");
+    let cm = names
+        .split_whitespace()
+        .find(|n| n.starts_with("settings-"))
+        .expect("a settings version");
+    assert_eq!(
+        get(env, &ns.name, &format!("configmap/{cm}"), "{.data.level}"),
+        "debug"
+    );
+    assert_eq!(
+        get(env, &ns.name, &format!("configmap/{cm}"), "{.data.workers}"),
+        "4"
+    );
+}
+
+/// Every refusal: exit 1 (or 2 for usage), nothing created, a message
+/// naming the file and the check, and no decrypted value.
+fn assert_refused(env: &TestEnv, ns: &str, run: &Run, file: &Path, check: &str) {
+    assert_eq!(run.code, 1, "{}", run.text());
+    assert!(
+        run.stderr.contains(file.to_str().unwrap()),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains(check),
+        "expected {check:?} in:\n{}",
+        run.stderr
+    );
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    assert_hidden(run);
+    let names = secret_names(env, ns);
+    assert!(
+        names.iter().all(|n| !n.starts_with("app-")),
+        "a version was created: {names:?}"
+    );
+}
+
+/// Replaces the `n`th `ENC[…]` value of the file with the `m`th one's.
+fn swap_values(file: &Path, n: usize, m: usize) -> PathBuf {
+    let text = std::fs::read_to_string(file).unwrap();
+    let values: Vec<&str> = text
+        .split("ENC[")
+        .skip(1)
+        .map(|t| &t[..t.find(']').unwrap()])
+        .collect();
+    let out = text
+        .replacen(values[n], "@@", 1)
+        .replacen(values[m], values[n], 1)
+        .replacen("@@", values[m], 1);
+    let path = file.with_extension("swapped.yaml");
+    std::fs::write(&path, out).unwrap();
+    path
+}
+
+#[test]
+fn tampered_files_and_keys_are_refused_before_any_write() {
+    let env = testenv();
+    let ns = env.namespace("sops-bad");
+    env.apply(&ns.name, WORKLOADS);
+    let keys = age_keys();
+    let plain = format!(
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: app\nstringData:\n  password: {PW}\n  token: {TOKEN}\n  note_unencrypted: hello\n"
+    );
+    let good = keys.encrypt("good.yaml", &plain, &[]);
+    let text = std::fs::read_to_string(&good).unwrap();
+    let write = |name: &str, body: String| {
+        let p = keys.dir.path().join(name);
+        std::fs::write(&p, body).unwrap();
+        p
+    };
+    let rotate = |file: &Path| {
+        keys.run(
+            env,
+            &ns.name,
+            &["app", "--from-sops", file.to_str().unwrap(), "--no-wait"],
+        )
+    };
+
+    // A changed ciphertext: its tag no longer authenticates.
+    let data_start = text.find("password: ENC[AES256_GCM,data:").unwrap()
+        + "password: ENC[AES256_GCM,data:".len();
+    let mut bytes = text.clone().into_bytes();
+    bytes[data_start] = if bytes[data_start] == b'A' {
+        b'B'
+    } else {
+        b'A'
+    };
+    let changed = write("changed.yaml", String::from_utf8(bytes).unwrap());
+    assert_refused(
+        env,
+        &ns.name,
+        &rotate(&changed),
+        &changed,
+        "stringData:password:",
+    );
+
+    // A ciphertext moved to another key: bound to its key path.
+    let moved = swap_values(&good, 3, 4);
+    let moved_run = rotate(&moved);
+    assert_refused(env, &ns.name, &moved_run, &moved, "fails authentication");
+
+    // A plaintext `_unencrypted` value changed: only the MAC sees it.
+    let unenc = write(
+        "unenc.yaml",
+        text.replace("note_unencrypted: hello", "note_unencrypted: hellO"),
+    );
+    assert_refused(env, &ns.name, &rotate(&unenc), &unenc, "MAC check failed");
+
+    // The MAC itself changed.
+    let mac_at =
+        text.find("mac: ENC[AES256_GCM,data:").unwrap() + "mac: ENC[AES256_GCM,data:".len();
+    let mut bytes = text.clone().into_bytes();
+    bytes[mac_at] = if bytes[mac_at] == b'A' { b'B' } else { b'A' };
+    let mac = write("mac.yaml", String::from_utf8(bytes).unwrap());
+    assert_refused(env, &ns.name, &rotate(&mac), &mac, "MAC check failed");
+
+    // lastmodified changed: the MAC no longer opens.
+    let lm = regex_free_replace(&text, "lastmodified: \"", "2001");
+    let lm = write("lm.yaml", lm);
+    assert_refused(env, &ns.name, &rotate(&lm), &lm, "MAC check failed");
+
+    // A wrong key, and no key at all.
+    let other = age_keys();
+    let wrong = keys.run_with(
+        env,
+        &ns.name,
+        &["app", "--from-sops", good.to_str().unwrap()],
+        &[("SOPS_AGE_KEY_FILE", other.key_file.to_str().unwrap())],
+    );
+    assert_refused(env, &ns.name, &wrong, &good, "none of the age identities");
+    let missing = keys.run_with(
+        env,
+        &ns.name,
+        &["app", "--from-sops", good.to_str().unwrap()],
+        &[],
+    );
+    assert_refused(env, &ns.name, &missing, &good, "no age identity found");
+
+    // An unsupported key type: the pipe that works instead.
+    let pgp = write(
+        "pgp.yaml",
+        text.replace("    age:\n", "    pgp:\n        - fp: 0123456789ABCDEF\n          created_at: \"2024-01-01T00:00:00Z\"\n          enc: x\n    agex:\n"),
+    );
+    let run = keys.run_with(
+        env,
+        &ns.name,
+        &["app", "--from-sops", pgp.to_str().unwrap()],
+        &[],
+    );
+    assert_refused(env, &ns.name, &run, &pgp, "encrypted only for pgp");
+    assert!(
+        run.stderr.contains(&format!(
+            "sops -d {} | kubectl rotate-secret secret/app --from-env-file -",
+            pgp.display()
+        )),
+        "{}",
+        run.stderr
+    );
+
+    // The good file still works, and the workloads were never touched before.
+    assert_eq!(
+        get(
+            env,
+            &ns.name,
+            "deployment/web",
+            "{.spec.template.spec.containers[0].envFrom[0].secretRef.name}"
+        ),
+        "app"
+    );
+    let ok = rotate(&good);
+    assert_eq!(ok.code, 0, "{}", ok.text());
+    assert_hidden(&ok);
+}
+
+/// Puts `new` right after the first `marker` (a crude edit of a date's first digits).
+fn regex_free_replace(text: &str, marker: &str, new: &str) -> String {
+    let at = text.find(marker).unwrap() + marker.len();
+    format!("{}{}{}", &text[..at], new, &text[at + new.len()..])
+}
+
+/// moto's server on loopback, for KMS; stops when dropped.
+struct Moto {
+    child: Child,
+    endpoint: String,
+}
+
+impl Moto {
+    fn start() -> Moto {
+        let out = Command::new(support::repo_root().join("tests/tools/setup-python.sh"))
+            .arg("moto")
+            .output()
+            .expect("run tests/tools/setup-python.sh moto");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let python = String::from_utf8(out.stdout).unwrap().trim().to_string();
+        let mut child = Command::new(&python)
+            .arg(support::repo_root().join("tests/tools/publish_moto.py"))
+            .arg("serve")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start moto");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .expect("moto prints its port");
+        let port: u16 = line.trim().parse().expect("moto port");
+        Moto {
+            child,
+            endpoint: format!("http://127.0.0.1:{port}"),
+        }
+    }
+
+    fn env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("AWS_ENDPOINT_URL", self.endpoint.clone()),
+            ("AWS_ACCESS_KEY_ID", "testing".into()),
+            ("AWS_SECRET_ACCESS_KEY", "testing".into()),
+            ("AWS_REGION", "us-east-1".into()),
+            ("AWS_DEFAULT_REGION", "us-east-1".into()),
+            ("AWS_EC2_METADATA_DISABLED", "true".into()),
+            ("AWS_CONFIG_FILE", "/dev/null".into()),
+            ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null".into()),
+        ]
+    }
+
+    /// A KMS key (moto's), by calling KMS CreateKey through the project's python.
+    fn create_key(&self) -> String {
+        let out = Command::new(support::repo_root().join("tests/tools/setup-python.sh"))
+            .arg("moto")
+            .output()
+            .unwrap();
+        let python = String::from_utf8(out.stdout).unwrap().trim().to_string();
+        let mut cmd = Command::new(python);
+        cmd.args([
+            "-c",
+            "import boto3; print(boto3.client('kms').create_key()['KeyMetadata']['Arn'])",
+        ]);
+        for (k, v) in self.env() {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        drop(self.child.stdin.take());
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn aws_kms_with_an_encryption_context_through_moto() {
+    let env = testenv();
+    let ns = env.namespace("sops-kms");
+    let keys = age_keys();
+    let moto = Moto::start();
+    let arn = moto.create_key();
+    let aws = moto.env();
+    let aws_refs: Vec<(&str, &str)> = aws.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    // sops itself encrypts against moto's KMS, with a context.
+    let file = keys.encrypt_with(
+        "kms.yaml",
+        &format!(
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: app\nstringData:\n  password: {PW}\n"
+        ),
+        &["--kms", &arn, "--encryption-context", "team:web,env:prod"],
+        &aws_refs,
+    );
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains("team: web"), "{text}");
+    let run = keys.run_with(
+        env,
+        &ns.name,
+        &["app", "--create", "--from-sops", file.to_str().unwrap()],
+        &aws_refs,
+    );
+    assert_eq!(run.code, 0, "{}", run.text());
+    assert_hidden(&run);
+    let name = created_name(&run);
+    assert_eq!(
+        secret_data(env, &ns.name, &name),
+        pairs(&[("password", PW.as_bytes())])
+    );
+
+    // The context is part of the key: a changed one makes KMS refuse.
+    let bad = keys.dir.path().join("kms-bad.yaml");
+    std::fs::write(&bad, text.replace("team: web", "team: ops")).unwrap();
+    let run = keys.run_with(
+        env,
+        &ns.name,
+        &["diff", "app", "--from-sops", bad.to_str().unwrap()],
+        &aws_refs,
+    );
+    assert_eq!(run.code, 1, "{}", run.text());
+    assert!(
+        run.stderr.contains("cannot get the data key") && run.stderr.contains(&arn),
+        "{}",
+        run.stderr
+    );
+    assert_hidden(&run);
+}
+
+#[test]
+fn sops_rules_mac_only_encrypted_regexes_and_select() {
+    let env = testenv();
+    let ns = env.namespace("sops-rules");
+    let keys = age_keys();
+    let two = format!(
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: first\nstringData:\n  a: one\n---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: second\nstringData:\n  password: {PW}\n  public_note: plain\n"
+    );
+    // mac_only_encrypted (a .sops.yaml setting only): a plaintext value may
+    // change, sops still accepts the file.
+    let config = keys.dir.path().join("sops-config.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            "creation_rules:\n  - age: {}\n    mac_only_encrypted: true\n    unencrypted_regex: \"^(apiVersion|kind|metadata|public_.*)$\"\n",
+            keys.recipient
+        ),
+    )
+    .unwrap();
+    let file = keys.encrypt_with(
+        "two.yaml",
+        &two,
+        &[],
+        &[("SOPS_CONFIG", config.to_str().unwrap())],
+    );
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        text.contains("public_note: plain") && text.contains("mac_only_encrypted: true"),
+        "{text}"
+    );
+    let edited = keys.dir.path().join("two-edited.yaml");
+    std::fs::write(
+        &edited,
+        text.replace("public_note: plain", "public_note: edited"),
+    )
+    .unwrap();
+    let edited = edited.to_str().unwrap();
+
+    // Neither document is named BASE: --select picks one, else a usage error naming them.
+    let run = keys.run(env, &ns.name, &["app", "--create", "--from-sops", edited]);
+    assert_eq!(run.code, 2, "{}", run.text());
+    assert!(
+        run.stderr.contains("first, second") && run.stderr.contains("--select"),
+        "{}",
+        run.stderr
+    );
+    let run = keys.run(
+        env,
+        &ns.name,
+        &[
+            "app",
+            "--create",
+            "--from-sops",
+            edited,
+            "--select",
+            "second",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.text());
+    assert_hidden(&run);
+    assert_eq!(
+        secret_data(env, &ns.name, &created_name(&run)),
+        pairs(&[("password", PW.as_bytes()), ("public_note", b"edited")])
+    );
+
+    // Without mac_only_encrypted the same edit breaks the MAC.
+    let strict = keys.encrypt(
+        "strict.yaml",
+        &two,
+        &[
+            "--unencrypted-regex",
+            "^(apiVersion|kind|metadata|public_.*)$",
+        ],
+    );
+    let text = std::fs::read_to_string(&strict).unwrap();
+    let bad = keys.dir.path().join("strict-edited.yaml");
+    std::fs::write(
+        &bad,
+        text.replace("public_note: plain", "public_note: edited"),
+    )
+    .unwrap();
+    let run = keys.run(
+        env,
+        &ns.name,
+        &[
+            "diff",
+            "app",
+            "--from-sops",
+            bad.to_str().unwrap(),
+            "--select",
+            "second",
+        ],
+    );
+    assert_eq!(run.code, 1, "{}", run.text());
+    assert!(run.stderr.contains("MAC check failed"), "{}", run.stderr);
+
+    // encrypted_suffix: only keys ending in it are encrypted, the rest is MAC-checked.
+    let file = keys.encrypt(
+        "suffix.env",
+        &format!("TOKEN_secret={TOKEN}\nLEVEL=debug\n"),
+        &["--encrypted-suffix", "_secret"],
+    );
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        text.contains("LEVEL=debug") && !text.contains(TOKEN),
+        "{text}"
+    );
+    let run = keys.run(
+        env,
+        &ns.name,
+        &[
+            "suffixed",
+            "--create",
+            "--from-sops",
+            file.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.text());
+    let name = get(env, &ns.name, "secrets", "{.items[*].metadata.name}")
+        .split_whitespace()
+        .find(|n| n.starts_with("suffixed-"))
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        secret_data(env, &ns.name, &name),
+        pairs(&[("LEVEL", b"debug"), ("TOKEN_secret", TOKEN.as_bytes())])
+    );
+}
