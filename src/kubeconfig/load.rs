@@ -151,6 +151,7 @@ const CUT_FROM_BYTES: u64 = 128 * 1024;
 
 fn read_view(path: &Path, with_contexts: bool) -> Result<ConfigFile> {
     let big = fs::metadata(path).is_ok_and(|m| m.len() >= CUT_FROM_BYTES);
+    let big = big && !yaml::full_parse_forced();
     if !big {
         return read_file(path, with_contexts);
     }

@@ -95,8 +95,7 @@ impl Document {
         text: &str,
         shared: impl FnOnce() -> Arc<String>,
     ) -> Result<Document, SyntaxError> {
-        #[cfg(feature = "test-hooks")]
-        if std::env::var_os("HONBAN_TEST_FULL_PARSE").is_some() {
+        if full_parse_forced() {
             return Document::parse_full(text);
         }
         if text.len() >= 2 * LAZY_SECTION_BYTES
@@ -392,6 +391,19 @@ impl Node {
             Kind::Map { flow: true, .. } | Kind::Seq { flow: true, .. }
         )
     }
+}
+
+/// Only in builds with the test-only `test-hooks` feature:
+/// `HONBAN_TEST_FULL_PARSE` makes every read a full parse of the whole file,
+/// so tests can hold the fast readers to the full parser's answers.
+#[cfg(feature = "test-hooks")]
+pub(crate) fn full_parse_forced() -> bool {
+    std::env::var_os("HONBAN_TEST_FULL_PARSE").is_some()
+}
+
+#[cfg(not(feature = "test-hooks"))]
+pub(crate) fn full_parse_forced() -> bool {
+    false
 }
 
 pub(crate) fn is_null(value: &str) -> bool {
