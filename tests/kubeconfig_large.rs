@@ -338,5 +338,15 @@ fn a_syntax_error_where_a_command_reads_is_reported_at_the_same_place() {
             text,
             "{shape:?}: file changed"
         );
+        if matches!(shape, Shape::Plain) {
+            // `-c` reads no context, so only the forced full parse meets the
+            // error: this proves the binaries were built with the seam.
+            let a = run("kubectl-ctx", dir.path(), &fast, &["-c"], false);
+            let b = run("kubectl-ctx", dir.path(), &full, &["-c"], true);
+            assert!(
+                a.ok && !b.ok,
+                "HONBAN_TEST_FULL_PARSE is not honoured: build the plugins with --features honban/test-hooks"
+            );
+        }
     }
 }
