@@ -363,7 +363,6 @@ impl NameScan {
         self.after_flow = true;
         let name = std::str::from_utf8(content)
             .ok()
-            .filter(|c| super::peek::balanced(c.as_bytes()))
             .and_then(|c| Document::parse(c).ok())
             .and_then(|doc| {
                 let root = doc.root.as_ref().filter(|r| r.is_flow())?;
