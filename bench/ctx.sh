@@ -5,7 +5,8 @@
 # indentation, built here: plain; plain plus an unused top-level anchor; a few
 # flow-style entries with CRLF line ends; a `<<: *base` merge key in every user.
 # For each shape: switch, list, -c and --prompt (honban's answer for a file
-# just changed vs kube-ps1's two kubectl calls), then peak RSS of each command.
+# just changed vs kube-ps1's two kubectl calls), then peak RSS of each command;
+# on the plain file, the cached prompt vs kube-ps1 uncached and cached.
 # ns: against testenv, `kubectl ns NAME` (with its GET) vs kubens's pair
 # `kubectl get ns NAME` + `kubectl config set-context --current --namespace`,
 # and the list vs `kubectl get ns -o name`.
@@ -153,6 +154,31 @@ for shape in $SHAPES; do
   bench_pair "$shape -c" "$f" h_current k_current
   bench_pair "$shape --prompt" "$f" h_prompt k_prompt
 done
+
+# A prompt renders again and again on an unchanged file: honban answers from
+# its cache once the file has been left alone for two seconds; kube-ps1 runs
+# kubectl again only when the file's mtime is newer than its last read.
+cp "$work/plain" "$work/settled"
+sleep 2.1
+h_prompt_settled() { HOME="$work/home" "$BIN" --kubeconfig "$work/settled" --prompt; }
+k_prompt_settled() { k_prompt "$work/settled"; }
+k_prompt_cached() {
+  local mtime
+  mtime=$(stat -L -c %Y "$work/settled")
+  if ((mtime <= kps1_read)); then
+    printf '%s/%s\n' "$kps1_context" "${kps1_namespace:-default}"
+  fi
+}
+export -f h_prompt_settled k_prompt_settled
+BIN=$CTX h_prompt_settled >/dev/null # keeps the answer
+bench_pair "plain prompt (cached)" "$work/plain" h_prompt_settled k_prompt_settled
+kps1_read=$(date +%s)
+kps1_context=$("$KUBECTL" config current-context --kubeconfig "$work/settled")
+kps1_namespace=$("$KUBECTL" config view --minify -o 'jsonpath={..namespace}' --kubeconfig "$work/settled")
+export kps1_read kps1_context kps1_namespace
+export -f k_prompt_cached
+[[ $(BIN=$CTX h_prompt_settled) == "$(k_prompt_cached)" ]] || { echo "cached prompts differ" >&2; exit 1; }
+bench_pair "prompt vs kube-ps1 cache" "$work/plain" h_prompt_settled k_prompt_cached
 
 # ns against testenv, on a private copy of its kubeconfig.
 if [[ ${NS_BENCH:-1} == 1 ]]; then
