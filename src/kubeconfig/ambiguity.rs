@@ -281,6 +281,8 @@ pub(super) struct NameScan {
     item: Option<(Option<String>, usize)>,
     /// The line just read was a `name:`; a deeper line next would continue it.
     after_name: bool,
+    /// The line just read was a one-line flow item; only a new item may follow.
+    after_flow: bool,
     line_no: usize,
     names: Vec<ScannedName>,
     unsure: bool,
@@ -314,6 +316,10 @@ impl NameScan {
         let after_name = std::mem::take(&mut self.after_name);
         let dash = rest == b"-" || rest.starts_with(b"- ");
         let item_indent = *self.item_indent.get_or_insert(indent);
+        if std::mem::take(&mut self.after_flow) && !(dash && indent == item_indent) {
+            self.unsure = true;
+            return;
+        }
         if rest[0] == b'\t' || indent < item_indent || (after_name && !dash && self.deeper(indent))
         {
             self.unsure = true;
@@ -325,6 +331,10 @@ impl NameScan {
             let after = &rest[1..];
             let spaces = after.iter().take_while(|b| **b == b' ').count();
             let content = &after[spaces..];
+            if content.first() == Some(&b'{') {
+                self.flow_item(content);
+                return;
+            }
             self.key_col = (!content.is_empty()).then_some(indent + 1 + spaces);
             if !content.is_empty() {
                 self.key(content);
@@ -346,11 +356,43 @@ impl NameScan {
         }
     }
 
+    /// An item written as a one-line flow mapping (`- {name: a, user: {…}}`),
+    /// read by the full parser on its own.
+    fn flow_item(&mut self, content: &[u8]) {
+        self.key_col = None;
+        self.after_flow = true;
+        let name = std::str::from_utf8(content)
+            .ok()
+            .and_then(|c| Document::parse(c).ok())
+            .and_then(|doc| {
+                let root = doc.root.as_ref().filter(|r| r.is_flow())?;
+                let Kind::Map { .. } = root.kind else {
+                    return None;
+                };
+                // A missing or null name is the empty name to kubectl.
+                let Some(node) = doc.get(root, "name").map(|n| doc.resolve(n)) else {
+                    return Some(String::new());
+                };
+                let Kind::Scalar { value, style } = &node.kind else {
+                    return None;
+                };
+                let typed = *style == Style::Plain && yaml11_type(value).is_some();
+                (!typed).then(|| doc.str_of(node).unwrap_or_default().to_string())
+            });
+        match (name, self.item.as_mut()) {
+            (Some(name), Some(item)) => item.0 = Some(name),
+            _ => self.unsure = true,
+        }
+    }
+
     /// Whether a line indented this much (not blank) can go unread: it sits
     /// below the items' keys, or the scan has already given up.
     pub(crate) fn skips(&mut self, indent: usize) -> bool {
         if self.unsure {
             return true;
+        }
+        if self.after_flow {
+            return false;
         }
         if !self.deeper(indent) {
             return false;
@@ -533,7 +575,7 @@ mod tests {
     fn file(text: &str) -> ConfigFile {
         ConfigFile {
             path: "config".into(),
-            text: text.to_string(),
+            text: std::sync::Arc::new(text.to_string()),
             doc: Document::parse(text).unwrap(),
             exists: true,
         }

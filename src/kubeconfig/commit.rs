@@ -10,9 +10,12 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use std::io::Read;
+
+use super::edit::Edit;
+use super::yaml::{Document, Kind, SyntaxError};
 use super::{Change, ConfigFile, Kubeconfig, edit, write};
 use crate::error::{Error, Result};
-use crate::kubeconfig::yaml::Document;
 
 /// How often a change is planned again because it turned out to touch a file
 /// that was not locked.
@@ -22,11 +25,12 @@ impl Kubeconfig {
     /// Writes a change: the files it touches are locked (sorted, like kubectl), every
     /// file is read again, `plan` runs on that read, and each touched file is
     /// replaced atomically. An error from `plan` under the lock is final; one from
-    /// the read passed in (which may be torn) only decides what to lock.
+    /// the read passed in (which may be torn) only decides what to lock. The read
+    /// is used up: a large file is written around the edits, never held twice.
     pub(crate) fn commit(
         this: Kubeconfig,
         plan: impl Fn(&Kubeconfig) -> Result<Change>,
-    ) -> Result<Kubeconfig> {
+    ) -> Result<()> {
         let tentative = plan(&this);
         let dest = this.default_destination();
         let mut locked = match tentative {
@@ -34,7 +38,7 @@ impl Kubeconfig {
             // Nothing to do, or no plan at all: either may come from a torn read, so
             // lock where a new current-context goes and look again. A file that does
             // not exist was not torn.
-            Ok(_) if !this.files[dest].exists => return Ok(this),
+            Ok(_) if !this.files[dest].exists => return Ok(()),
             Err(e) if !this.files[dest].exists => return Err(e),
             _ => BTreeSet::from([dest]),
         };
@@ -47,7 +51,7 @@ impl Kubeconfig {
                 // That lock was only to confirm the first answer; it stands.
                 Err(e) if attempt == 0 => {
                     return match tentative {
-                        Ok(change) if change.is_empty() => Ok(last),
+                        Ok(change) if change.is_empty() => Ok(()),
                         Ok(_) => Err(e),
                         Err(plan_error) => Err(plan_error),
                     };
@@ -55,7 +59,7 @@ impl Kubeconfig {
                 Err(e) => return Err(e),
             };
             // The same bytes parse the same: only a file that changed is parsed again.
-            let mut kc = if last.unchanged_on_disk() {
+            let kc = if last.unchanged_on_disk() {
                 last
             } else {
                 Kubeconfig::load_paths(paths.clone(), source)?
@@ -70,7 +74,7 @@ impl Kubeconfig {
             }
             kc.write_change(change)?;
             drop(guards);
-            return Ok(kc);
+            return Ok(());
         }
         Err(Error::Failed(
             "the kubeconfig kept changing while honban tried to write it; try again".into(),
@@ -103,45 +107,119 @@ impl Kubeconfig {
         Ok((kc, value))
     }
 
-    /// Whether every file still holds exactly the bytes this read saw.
+    /// Whether every file still holds exactly the bytes this read saw
+    /// (compared as it streams in: a large file is not held twice).
     fn unchanged_on_disk(&self) -> bool {
-        self.files.iter().all(|f| match fs::read(&f.path) {
-            Ok(bytes) => f.exists && bytes == f.text.as_bytes(),
+        self.files.iter().all(|f| match fs::File::open(&f.path) {
+            Ok(file) => f.exists && same_bytes(file, f.text.as_bytes()).unwrap_or(false),
             Err(e) => !f.exists && e.kind() == std::io::ErrorKind::NotFound,
         })
     }
 
     /// Applies a change planned on this very read; the caller holds the locks.
-    fn write_change(&mut self, mut change: Change) -> Result<()> {
+    fn write_change(&self, mut change: Change) -> Result<()> {
         // A file whose meaning hangs on which of two equal keys is read is not edited.
         for fi in touched(&change) {
             let edits = change.edits.get(&fi).map(Vec::as_slice).unwrap_or_default();
             super::ambiguity::check_edit(&self.files[fi], edits)?;
         }
         for fi in touched(&change) {
-            let contents = match change.creates.get(&fi) {
-                Some(text) => text.clone(),
-                None => edit::apply(
-                    &self.files[fi].text,
-                    change.edits.remove(&fi).unwrap_or_default(),
-                ),
-            };
-            // Never write what we could not read back; sections the edit left
-            // alone were valid before and are not parsed again.
-            let check = Document::parse(&contents).and_then(|d| d.check(Some(&self.files[fi].doc)));
-            if let Err(e) = check {
-                return Err(Error::Failed(format!(
+            let f = &self.files[fi];
+            // Never write what we could not read back.
+            let unreadable = |e: SyntaxError| {
+                Error::Failed(format!(
                     "internal error: edit of {} would produce invalid YAML ({}); nothing was written",
-                    self.files[fi].path.display(),
+                    f.path.display(),
                     e.message
-                )));
+                ))
+            };
+            if let Some(text) = change.creates.remove(&fi) {
+                Document::parse(&text)
+                    .and_then(|d| d.check(None))
+                    .map_err(unreadable)?;
+                write::atomic_write(&f.path, text.as_bytes())?;
+                continue;
             }
-            write::atomic_write(&self.files[fi].path, contents.as_bytes())?;
-            self.files[fi].text = contents;
-            self.files[fi].exists = true;
+            let mut edits = change.edits.remove(&fi).unwrap_or_default();
+            edits.sort_by_key(|e| (e.start, e.end));
+            match check_window(f, &edits) {
+                Some(checked) => checked.map_err(unreadable)?,
+                None => {
+                    // Sections the edit left alone were valid before and are not parsed again.
+                    let contents = edit::apply(&f.text, edits.clone());
+                    Document::parse(&contents)
+                        .and_then(|d| d.check(Some(&f.doc)))
+                        .map_err(unreadable)?;
+                }
+            }
+            write::atomic_write_parts(&f.path, &edit::parts(&f.text, &edits))?;
         }
         Ok(())
     }
+}
+
+/// Whether `reader` yields exactly `expected`.
+fn same_bytes(mut reader: impl Read, expected: &[u8]) -> std::io::Result<bool> {
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut at = 0;
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => return Ok(at == expected.len()),
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if expected.get(at..at + n) != Some(&buf[..n]) {
+            return Ok(false);
+        }
+        at += n;
+    }
+}
+
+/// Checks the result of sorted `edits` by parsing only the top-level sections
+/// they fall in, when the file was split at its top-level keys (each section
+/// whole lines, no alias in them). `None` when the whole result must be parsed.
+fn check_window(f: &ConfigFile, edits: &[Edit]) -> Option<std::result::Result<(), SyntaxError>> {
+    let root = f.doc.root.as_ref().filter(|_| f.doc.is_split())?;
+    let Kind::Map { entries, .. } = &root.kind else {
+        return None;
+    };
+    let starts: Vec<usize> = entries.iter().map(|(k, _)| k.start).collect();
+    let text = f.text.as_str();
+    // An insertion at a section's first byte ends the section before it.
+    let section_of = |e: &Edit| {
+        let at = if e.start == e.end {
+            e.start.saturating_sub(1)
+        } else {
+            e.start
+        };
+        starts.partition_point(|s| *s <= at).saturating_sub(1)
+    };
+    let first = section_of(edits.first()?);
+    let last = edits.iter().map(section_of).max()?;
+    let lo = if first == 0 { 0 } else { starts[first] };
+    let hi = starts.get(last + 1).copied().unwrap_or(text.len());
+    if edits.iter().any(|e| e.start < lo || e.end > hi) {
+        return None;
+    }
+    let shifted = edits
+        .iter()
+        .map(|e| Edit {
+            start: e.start - lo,
+            end: e.end - lo,
+            text: e.text.clone(),
+        })
+        .collect();
+    let window = edit::apply(&text[lo..hi], shifted);
+    if memchr::memchr(b'*', window.as_bytes()).is_some() {
+        return None;
+    }
+    if hi < text.len() && !window.is_empty() && !window.ends_with('\n') {
+        return Some(Err(SyntaxError::new(
+            "an edit runs into the next top-level key",
+        )));
+    }
+    Some(Document::parse(&window).and_then(|d| d.check(None)))
 }
 
 /// The files a change writes.

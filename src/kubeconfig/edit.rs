@@ -22,6 +22,20 @@ pub(crate) fn apply(source: &str, mut edits: Vec<Edit>) -> String {
     out
 }
 
+/// The pieces of `source` with sorted, non-overlapping edits applied, in order:
+/// what [`apply`] would build, without building it.
+pub(crate) fn parts<'a>(source: &'a str, edits: &'a [Edit]) -> Vec<&'a [u8]> {
+    let mut out = Vec::with_capacity(2 * edits.len() + 1);
+    let mut at = 0;
+    for e in edits {
+        out.push(&source.as_bytes()[at..e.start]);
+        out.push(e.text.as_bytes());
+        at = e.end;
+    }
+    out.push(&source.as_bytes()[at..]);
+    out
+}
+
 /// Replaces a scalar's value, keeping its quoting style where the value allows it.
 pub(crate) fn set_scalar(source: &str, node: &Node, value: &str) -> Edit {
     let style = match &node.kind {

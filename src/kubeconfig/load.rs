@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::fs;
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::yaml::{self, Document, Kind};
 use super::{ConfigFile, ContextsView, Kubeconfig, Source, ambiguity, commit, peek};
@@ -150,6 +151,7 @@ const CUT_FROM_BYTES: u64 = 128 * 1024;
 
 fn read_view(path: &Path, with_contexts: bool) -> Result<ConfigFile> {
     let big = fs::metadata(path).is_ok_and(|m| m.len() >= CUT_FROM_BYTES);
+    let big = big && !yaml::full_parse_forced();
     if !big {
         return read_file(path, with_contexts);
     }
@@ -168,7 +170,7 @@ fn read_view(path: &Path, with_contexts: bool) -> Result<ConfigFile> {
             }
             let file = ConfigFile {
                 path: path.to_path_buf(),
-                text: String::new(),
+                text: Arc::default(),
                 doc,
                 exists: true,
             };
@@ -194,15 +196,15 @@ fn read_file(path: &Path, check_contexts: bool) -> Result<ConfigFile> {
         Err(e) if e.kind() == ErrorKind::NotFound => {
             return Ok(ConfigFile {
                 path: path.to_path_buf(),
-                text: String::new(),
+                text: Arc::default(),
                 doc: Document::default(),
                 exists: false,
             });
         }
         Err(e) => return Err(Error::io(path, e)),
     };
-    let text = String::from_utf8(bytes).map_err(|_| not_utf8(path))?;
-    let doc = Document::parse(&text).map_err(|e| yaml_error(path, e))?;
+    let text = Arc::new(String::from_utf8(bytes).map_err(|_| not_utf8(path))?);
+    let doc = Document::parse_shared(&text).map_err(|e| yaml_error(path, e))?;
     // Almost every command reads the contexts, so their syntax errors surface now.
     if check_contexts {
         doc.check_key("contexts").map_err(|e| yaml_error(path, e))?;

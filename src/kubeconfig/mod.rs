@@ -36,6 +36,7 @@ pub(crate) use upsert::NamedEntry;
 use std::collections::BTreeMap;
 use std::ops::Deref;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use crate::error::Error;
 use edit::Edit;
@@ -57,7 +58,8 @@ pub(crate) enum Source {
 #[derive(Debug)]
 pub(crate) struct ConfigFile {
     pub(crate) path: PathBuf,
-    pub(crate) text: String,
+    /// Shared with the document's deferred sections, which point into it.
+    pub(crate) text: Arc<String>,
     pub(crate) doc: Document,
     pub(crate) exists: bool,
 }

@@ -264,7 +264,7 @@ pub(super) fn key_of(line: &[u8]) -> Option<&[u8]> {
     if !(after.is_empty() || matches!(after[0], b' ' | b'\t' | b'\n' | b'\r')) {
         return None;
     }
-    let value = after.trim_ascii();
+    let value = after_properties(after.trim_ascii())?;
     let quoted_open = |q: u8| value.first() == Some(&q) && !value[1..].contains(&q);
     let opens_multiline = matches!(value.first(), Some(b'|' | b'>' | b'&' | b'!' | b'*'))
         || (matches!(value.first(), Some(b'[' | b'{')) && !balanced(value))
@@ -273,8 +273,37 @@ pub(super) fn key_of(line: &[u8]) -> Option<&[u8]> {
     (!opens_multiline).then_some(key)
 }
 
+/// A value after its anchor (`&name`): what follows still has to end on this
+/// line, or be empty (a block on the next lines). An alias (`*name`) is a whole
+/// value. `None` for a tag, an anchor on an alias, or a second anchor.
+fn after_properties(value: &[u8]) -> Option<&[u8]> {
+    let name_end = |v: &[u8]| {
+        v.iter()
+            .position(|b| matches!(b, b' ' | b'\t'))
+            .unwrap_or(v.len())
+    };
+    match value.first() {
+        Some(b'*')
+            if name_end(value) == value.len()
+                || value[name_end(value)..].trim_ascii().starts_with(b"#") =>
+        {
+            Some(b"")
+        }
+        Some(b'&') => {
+            let rest = value[name_end(value)..].trim_ascii();
+            let rest = if rest.starts_with(b"#") {
+                &b""[..]
+            } else {
+                rest
+            };
+            (!matches!(rest.first(), Some(b'&' | b'*' | b'!'))).then_some(rest)
+        }
+        _ => Some(value),
+    }
+}
+
 /// Whether a one-line flow collection closes on its own line.
-fn balanced(value: &[u8]) -> bool {
+pub(crate) fn balanced(value: &[u8]) -> bool {
     let mut depth = 0i32;
     let mut quote: Option<u8> = None;
     for &c in value {

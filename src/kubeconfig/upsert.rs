@@ -559,7 +559,7 @@ mod tests {
         Kubeconfig {
             files: vec![ConfigFile {
                 path: "config".into(),
-                text: text.to_string(),
+                text: std::sync::Arc::new(text.to_string()),
                 doc: Document::parse(text).unwrap(),
                 exists: true,
             }],

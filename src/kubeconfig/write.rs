@@ -161,6 +161,12 @@ pub(crate) fn wait_for_other_writer(file: &Path) -> bool {
 /// Replaces `file` with `contents` atomically, keeping its mode (and owner, when allowed).
 /// A symlinked kubeconfig is written through to its target, keeping the link.
 pub(crate) fn atomic_write(file: &Path, contents: &[u8]) -> Result<()> {
+    atomic_write_parts(file, &[contents])
+}
+
+/// [`atomic_write`] of the concatenation of `parts`, which is never built in
+/// memory (an edit of a large file writes the old bytes around the edits).
+pub(crate) fn atomic_write_parts(file: &Path, parts: &[&[u8]]) -> Result<()> {
     let target = match fs::canonicalize(file) {
         Ok(t) => t,
         Err(e) if e.kind() == ErrorKind::NotFound => file.to_path_buf(),
@@ -209,7 +215,9 @@ pub(crate) fn atomic_write(file: &Path, contents: &[u8]) -> Result<()> {
             // Only root can give a file away; failing that the new file is ours, as before.
             let _ = std::os::unix::fs::fchown(&f, Some(meta.uid()), Some(meta.gid()));
         }
-        f.write_all(contents)?;
+        for part in parts {
+            f.write_all(part)?;
+        }
         f.sync_all()?;
         drop(f);
         fs::rename(&tmp, &target)?;

@@ -8,6 +8,8 @@ mod build;
 mod sections;
 mod simple;
 
+use std::sync::Arc;
+
 use sections::{LAZY_SECTION_BYTES, LazySection, split_top_level};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,6 +56,17 @@ pub struct SyntaxError {
     pub(crate) message: String,
 }
 
+impl SyntaxError {
+    /// An error with no position.
+    pub(crate) fn new(message: &str) -> SyntaxError {
+        SyntaxError {
+            line: 0,
+            col: 0,
+            message: message.into(),
+        }
+    }
+}
+
 /// A parsed single-document YAML file: its root (if any) and its anchors.
 ///
 /// Large block-style files are split at their top-level keys first: small
@@ -69,9 +82,25 @@ pub struct Document {
 
 impl Document {
     pub fn parse(text: &str) -> Result<Document, SyntaxError> {
+        Document::parse_with(text, || Arc::new(text.to_string()))
+    }
+
+    /// [`Document::parse`] of a text already shared: deferred sections point
+    /// into it rather than copying it.
+    pub(crate) fn parse_shared(text: &Arc<String>) -> Result<Document, SyntaxError> {
+        Document::parse_with(text, || Arc::clone(text))
+    }
+
+    fn parse_with(
+        text: &str,
+        shared: impl FnOnce() -> Arc<String>,
+    ) -> Result<Document, SyntaxError> {
+        if full_parse_forced() {
+            return Document::parse_full(text);
+        }
         if text.len() >= 2 * LAZY_SECTION_BYTES
             && let Some(sections) = split_top_level(text)
-            && let Some(doc) = Document::from_sections(text, &sections)?
+            && let Some(doc) = Document::from_sections(shared(), &sections)?
         {
             return Ok(doc);
         }
@@ -109,7 +138,7 @@ impl Document {
             let same = unchanged_from.is_some_and(|old| {
                 old.lazy
                     .iter()
-                    .any(|o| o.key == section.key && o.text == section.text)
+                    .any(|o| o.key == section.key && o.text() == section.text())
             });
             if same {
                 continue;
@@ -119,6 +148,11 @@ impl Document {
             }
         }
         Ok(())
+    }
+
+    /// Whether the file was split at its top-level keys (see `sections`).
+    pub(crate) fn is_split(&self) -> bool {
+        !self.lazy.is_empty()
     }
 
     /// Parses one deferred top-level section now, reporting its syntax error.
@@ -133,7 +167,7 @@ impl Document {
     pub(super) fn unparsed(&self, node: &Node) -> Option<(&str, usize)> {
         match node.kind {
             Kind::Lazy(i) if self.lazy[i].value.get().is_none() => {
-                Some((&self.lazy[i].text, self.lazy[i].line))
+                Some((self.lazy[i].text(), self.lazy[i].line))
             }
             _ => None,
         }
@@ -142,7 +176,7 @@ impl Document {
     /// A node as parsed so far: `None` for a deferred section nobody has read.
     pub(super) fn parsed<'a>(&'a self, node: &'a Node) -> Option<&'a Node> {
         match node.kind {
-            Kind::Lazy(i) => self.lazy[i].value.get()?.as_ref().ok(),
+            Kind::Lazy(i) => self.lazy[i].value.get()?.as_ref().ok().map(|(n, _)| n),
             _ => Some(node),
         }
     }
@@ -153,12 +187,12 @@ impl Document {
         let section = self
             .lazy
             .iter()
-            .find(|l| (l.offset..l.offset + l.text.len()).contains(&offset));
+            .find(|l| (l.offset..l.offset + l.text().len()).contains(&offset));
         match section {
             Some(l) => {
                 l.line
                     + 1
-                    + l.text.as_bytes()[..offset - l.offset]
+                    + l.text().as_bytes()[..offset - l.offset]
                         .iter()
                         .filter(|b| **b == b'\n')
                         .count()
@@ -177,7 +211,7 @@ impl Document {
     pub(crate) fn force<'a>(&'a self, node: &'a Node) -> &'a Node {
         match node.kind {
             Kind::Lazy(i) => match self.lazy[i].get() {
-                Ok(n) => n,
+                Ok((n, _)) => n,
                 Err(_) => &NULL_NODE,
             },
             _ => node,
@@ -188,15 +222,26 @@ impl Document {
     pub(crate) fn resolve<'a>(&'a self, node: &'a Node) -> &'a Node {
         let node = self.force(node);
         match node.kind {
-            Kind::Alias(id) => self
-                .anchors
+            Kind::Alias(id) => self.anchor(id).unwrap_or(node),
+            _ => node,
+        }
+    }
+
+    /// The node an anchor id names: anchors of a deferred section carry ids of
+    /// their own (see `sections`), found once that section is parsed.
+    fn anchor(&self, id: usize) -> Option<&Node> {
+        fn named(anchors: &[(usize, Node)], id: usize) -> Option<&Node> {
+            anchors
                 .iter()
                 .rev()
                 .find(|(anchor, _)| *anchor == id)
                 .map(|(_, n)| n)
-                .unwrap_or(node),
-            _ => node,
         }
+        named(&self.anchors, id).or_else(|| {
+            self.lazy
+                .iter()
+                .find_map(|l| l.value.get()?.as_ref().ok().and_then(|(_, a)| named(a, id)))
+        })
     }
 
     /// Looks a key up in a mapping as kubectl's YAML reader does: entries apply in
@@ -348,6 +393,19 @@ impl Node {
     }
 }
 
+/// Only in builds with the test-only `test-hooks` feature:
+/// `HONBAN_TEST_FULL_PARSE` makes every read a full parse of the whole file,
+/// so tests can hold the fast readers to the full parser's answers.
+#[cfg(feature = "test-hooks")]
+pub(crate) fn full_parse_forced() -> bool {
+    std::env::var_os("HONBAN_TEST_FULL_PARSE").is_some()
+}
+
+#[cfg(not(feature = "test-hooks"))]
+pub(crate) fn full_parse_forced() -> bool {
+    false
+}
+
 pub(crate) fn is_null(value: &str) -> bool {
     matches!(value, "" | "~" | "null" | "Null" | "NULL")
 }
@@ -481,13 +539,36 @@ mod tests {
 
     #[test]
     fn unusual_layouts_fall_back_to_a_full_parse() {
-        for extra in ["anchor: &x 1\nalias: *x\n", "block: |\n  text\nother: 1\n"] {
+        let text = big("block: |\n  text\nother: 1\n");
+        let doc = Document::parse(&text).unwrap();
+        assert!(doc.lazy.is_empty());
+        assert_eq!(
+            doc.get_str(doc.root.as_ref().unwrap(), "current-context"),
+            Some("a")
+        );
+    }
+
+    /// Anchors stay in their sections: the file is still split, and every
+    /// alias (within a section, across sections, through `<<`) reads as in a
+    /// full parse.
+    #[test]
+    fn anchors_and_aliases_are_read_per_section() {
+        for extra in [
+            "x-note: &note \"owned by platform\"\n",
+            "anchor: &x 1\nalias: *x\n",
+            "base: &b\n  cluster: c9\nctx:\n  <<: *b\n  user: u2\n",
+            "list:\n- &i {a: 1}\n- *i\nx: &y\n  b: 2\nz: [*y, *i]\n",
+        ] {
             let text = big(extra);
             let doc = Document::parse(&text).unwrap();
-            assert!(doc.lazy.is_empty(), "{extra:?}");
+            assert!(!doc.lazy.is_empty(), "{extra:?}");
+            let root = doc.root.as_ref().unwrap();
+            assert_eq!(doc.get_str(root, "current-context"), Some("a"));
+            let full = Document::parse_full(&text).unwrap();
             assert_eq!(
-                doc.get_str(doc.root.as_ref().unwrap(), "current-context"),
-                Some("a")
+                doc.to_json(root),
+                full.to_json(full.root.as_ref().unwrap()),
+                "{extra:?}"
             );
         }
     }

@@ -2,9 +2,20 @@
 //! parsed at once, large ones (a kubeconfig's `clusters` and `users`) kept as
 //! text and parsed on first read, so a command that reads only `contexts`
 //! never pays for the rest.
+//!
+//! A section holding an anchor or an alias is always deferred and read by the
+//! full parser, with its anchors: an anchor in a section nobody reads costs
+//! nothing. An alias naming an anchor of an earlier section is read by parsing
+//! the file up to the end of its own section, which holds every anchor it can
+//! name.
 
-use super::{Document, Kind, Node, SyntaxError, simple};
+use std::sync::{Arc, OnceLock};
+
+use super::{Document, Kind, Node, SyntaxError, build, simple};
 use crate::kubeconfig::peek::{self, Cut};
+
+/// A parsed section: its value and the anchors defined in it.
+pub(super) type Parsed = (Node, Vec<(usize, Node)>);
 
 /// A top-level section kept as text until first read.
 #[derive(Debug, Clone)]
@@ -14,8 +25,14 @@ pub(super) struct LazySection {
     pub(super) offset: usize,
     /// Lines before the section, to report absolute line numbers.
     pub(super) line: usize,
-    pub(super) text: String,
-    pub(super) value: std::sync::OnceLock<Result<Node, SyntaxError>>,
+    /// The file's text (shared, not copied), or the section's own when cut.
+    src: Arc<String>,
+    /// Where the section starts in `src`, and its length.
+    at: usize,
+    len: usize,
+    /// Anchor ids of this section are moved into a range of their own.
+    id_base: usize,
+    pub(super) value: OnceLock<Result<Parsed, SyntaxError>>,
 }
 
 /// Sections at least this large are parsed on demand.
@@ -29,14 +46,18 @@ impl Document {
         let mut lazy = Vec::with_capacity(cuts.len());
         for cut in cuts {
             let key = plain_key(&cut.key, cut.offset);
+            let len = cut.text.len();
             let value = defer(
                 &mut lazy,
                 LazySection {
                     key: cut.key,
                     offset: cut.offset,
                     line: cut.line,
-                    text: cut.text,
-                    value: std::sync::OnceLock::new(),
+                    src: Arc::new(cut.text),
+                    at: 0,
+                    len,
+                    id_base: 0,
+                    value: OnceLock::new(),
                 },
             );
             entries.push((key, value));
@@ -45,27 +66,31 @@ impl Document {
     }
 
     pub(super) fn from_sections(
-        text: &str,
+        text: Arc<String>,
         sections: &[(usize, usize, usize, usize)],
     ) -> Result<Option<Document>, SyntaxError> {
         let mut entries = Vec::with_capacity(sections.len());
         let mut lazy = Vec::new();
         for &(start, colon, end, line) in sections {
             let key = plain_key(&text[start..colon], start);
-            let value = if end - start >= LAZY_SECTION_BYTES {
+            let anchored = memchr::memchr2(b'&', b'*', &text.as_bytes()[start..end]).is_some();
+            let value = if anchored || end - start >= LAZY_SECTION_BYTES {
                 defer(
                     &mut lazy,
                     LazySection {
                         key: text[start..colon].to_string(),
                         offset: start,
                         line,
-                        text: text[start..end].to_string(),
-                        value: std::sync::OnceLock::new(),
+                        src: Arc::clone(&text),
+                        at: start,
+                        len: end - start,
+                        id_base: 0,
+                        value: OnceLock::new(),
                     },
                 )
             } else {
                 match parse_section(&text[start..end], start, line, &text[start..colon]) {
-                    Ok(Some(node)) => node,
+                    Ok(Some((node, _))) => node,
                     Ok(None) => return Ok(None),
                     Err(e) => return Err(e),
                 }
@@ -93,22 +118,47 @@ fn plain_key(key: &str, start: usize) -> Node {
 }
 
 /// Keeps a section to parse on first read; returns the node that stands for it.
-fn defer(lazy: &mut Vec<LazySection>, section: LazySection) -> Node {
+fn defer(lazy: &mut Vec<LazySection>, mut section: LazySection) -> Node {
     let node = Node {
         kind: Kind::Lazy(lazy.len()),
         start: section.offset + section.key.len() + 1,
-        end: section.offset + section.text.trim_end().len(),
+        end: section.offset + section.text().trim_end().len(),
         anchor: 0,
     };
+    // Each parser numbers its anchors from 1; a section's own range keeps
+    // them apart from the other sections' (and from a full parse's).
+    section.id_base = (lazy.len() + 1) << 32;
     lazy.push(section);
     node
 }
 
 impl LazySection {
-    pub(super) fn get(&self) -> &Result<Node, SyntaxError> {
+    pub(super) fn text(&self) -> &str {
+        &self.src[self.at..self.at + self.len]
+    }
+
+    pub(super) fn get(&self) -> &Result<Parsed, SyntaxError> {
         self.value.get_or_init(|| {
-            match parse_section(&self.text, self.offset, self.line, &self.key) {
-                Ok(Some(node)) => Ok(node),
+            let parsed = match parse_section(self.text(), self.offset, self.line, &self.key) {
+                // An alias to an anchor of an earlier section: read the file up
+                // to here (a section cut out of a file has no earlier part).
+                Err(e) if e.message.contains("unknown anchor") && self.at == self.offset => {
+                    self.parse_prefix()
+                }
+                other => other,
+            };
+            match parsed {
+                Ok(Some((mut node, anchors))) => {
+                    renumber(&mut node, self.id_base);
+                    let anchors = anchors
+                        .into_iter()
+                        .map(|(id, mut n)| {
+                            renumber(&mut n, self.id_base);
+                            (id + self.id_base, n)
+                        })
+                        .collect();
+                    Ok((node, anchors))
+                }
                 Ok(None) => Err(SyntaxError {
                     line: self.line + 1,
                     col: 1,
@@ -117,6 +167,41 @@ impl LazySection {
                 Err(e) => Err(e),
             }
         })
+    }
+
+    /// The section's value from a full parse of the file up to its end, with
+    /// every anchor defined so far (offsets are the file's already).
+    fn parse_prefix(&self) -> Result<Option<Parsed>, SyntaxError> {
+        let (root, anchors) = build::parse(&self.src[..self.at + self.len])?;
+        let Some(Node {
+            kind: Kind::Map { mut entries, .. },
+            ..
+        }) = root
+        else {
+            return Ok(None);
+        };
+        match entries.pop() {
+            Some((k, v)) if k.as_str() == Some(&self.key) => Ok(Some((v, anchors))),
+            _ => Ok(None),
+        }
+    }
+}
+
+/// Moves a parsed section's anchor and alias ids into its own range.
+fn renumber(node: &mut Node, base: usize) {
+    if node.anchor != 0 {
+        node.anchor += base;
+    }
+    match &mut node.kind {
+        Kind::Alias(id) => *id += base,
+        Kind::Map { entries, .. } => {
+            for (k, v) in entries {
+                renumber(k, base);
+                renumber(v, base);
+            }
+        }
+        Kind::Seq { items, .. } => items.iter_mut().for_each(|i| renumber(i, base)),
+        _ => {}
     }
 }
 
@@ -127,7 +212,7 @@ fn parse_section(
     offset: usize,
     line: usize,
     key: &str,
-) -> Result<Option<Node>, SyntaxError> {
+) -> Result<Option<Parsed>, SyntaxError> {
     if let Some(Node {
         kind: Kind::Map { mut entries, .. },
         ..
@@ -135,16 +220,17 @@ fn parse_section(
         && entries.len() == 1
         && entries[0].0.as_str() == Some(key)
     {
-        return Ok(entries.pop().map(|(_, v)| v));
+        return Ok(entries.pop().map(|(_, v)| (v, Vec::new())));
     }
     // Positions inside the section are made absolute for error messages.
-    let doc = Document::parse_full(text).map_err(|mut e| {
+    let mut doc = Document::parse_full(text).map_err(|mut e| {
         e.line += line;
         e
     })?;
-    if !doc.anchors.is_empty() {
-        return Ok(None);
+    for (_, anchored) in &mut doc.anchors {
+        shift(anchored, offset);
     }
+    let anchors = std::mem::take(&mut doc.anchors);
     let Some(Node {
         kind: Kind::Map { mut entries, .. },
         ..
@@ -157,10 +243,10 @@ fn parse_section(
     }
     let (_, mut value) = entries.pop().expect("one entry");
     shift(&mut value, offset);
-    Ok(Some(value))
+    Ok(Some((value, anchors)))
 }
 
-fn shift(node: &mut Node, by: usize) {
+pub(super) fn shift(node: &mut Node, by: usize) {
     node.start += by;
     node.end += by;
     match &mut node.kind {
@@ -180,14 +266,10 @@ fn shift(node: &mut Node, by: usize) {
 }
 
 /// Splits a block-style file at its top-level keys: `(key start, colon, section end)`.
-/// Returns `None` for anything unusual (flow style, anchors, multi-line values on
-/// a key's line, several documents), which then gets a full parse.
+/// Returns `None` for anything unusual (flow style or a multi-line value on a
+/// key's line, several documents), which then gets a full parse.
 pub(super) fn split_top_level(text: &str) -> Option<Vec<(usize, usize, usize, usize)>> {
     let bytes = text.as_bytes();
-    // Anchors and aliases can cross sections.
-    if memchr::memchr2(b'&', b'*', bytes).is_some() {
-        return None;
-    }
     let mut sections: Vec<(usize, usize, usize, usize)> = Vec::new();
     let mut keys = std::collections::HashSet::new();
     let mut pos = 0;

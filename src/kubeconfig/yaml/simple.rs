@@ -1,8 +1,9 @@
 //! A strict, fast reader for the plain block-style YAML that kubeconfigs are
 //! made of: `key: value` mappings, `- ` sequences, plain or simply quoted
-//! one-line scalars, comments and empty `{}`/`[]`. It builds the same
+//! one-line scalars, comments and one-line flow collections (those with
+//! content go to the full parser one at a time). It builds the same
 //! [`Node`] tree (with the same spans) as the full parser, and gives up on
-//! anything else (anchors, tags, flow collections with content, multi-line
+//! anything else (anchors, tags, flow collections over several lines, multi-line
 //! or escaped scalars, tabs in indentation, repeated keys), which the full
 //! YAML parser then reads. A tab may separate a value from its `:`.
 
@@ -268,7 +269,6 @@ fn scalar(text: &str, start: usize) -> Option<Node> {
             (inner.replace("''", "'"), Style::SingleQuoted)
         }
         b'{' | b'[' => {
-            // Only empty flow collections.
             let kind = match text {
                 "{}" => Kind::Map {
                     entries: Vec::new(),
@@ -278,7 +278,7 @@ fn scalar(text: &str, start: usize) -> Option<Node> {
                     items: Vec::new(),
                     flow: true,
                 },
-                _ => return None,
+                _ => return flow(text, start),
             };
             return Some(Node {
                 kind,
@@ -303,6 +303,26 @@ fn scalar(text: &str, start: usize) -> Option<Node> {
         end: start + text.len(),
         anchor: 0,
     })
+}
+
+/// A flow collection that opens and closes on its line (`{name: a, context:
+/// {…}}`), read by the full parser alone: a few such entries in a large file
+/// cost a few small parses, not a parse of their whole section.
+fn flow(text: &str, start: usize) -> Option<Node> {
+    let bytes = text.as_bytes();
+    if !crate::kubeconfig::peek::balanced(bytes)
+        || memchr::memchr3(b'&', b'*', b'!', bytes).is_some()
+    {
+        return None;
+    }
+    let (Some(mut node), anchors) = super::build::parse(text).ok()? else {
+        return None;
+    };
+    if !anchors.is_empty() || !node.is_flow() || node.start != 0 || node.end != text.len() {
+        return None;
+    }
+    super::sections::shift(&mut node, start);
+    Some(node)
 }
 
 /// Whether a plain scalar holds `: ` or ends in `:` (a mapping) or holds ` #`
@@ -394,12 +414,22 @@ mod tests {
     }
 
     #[test]
+    fn reads_one_line_flow_entries_and_crlf_as_the_full_parser_does() {
+        agrees(
+            "contexts:\r\n    - {name: a, context: {cluster: c, user: u}}\r\n    - name: b\r\n      context:\r\n          namespace: n\r\n    - {name: 'q''s', context: {}}  # c\r\n",
+        );
+        agrees(
+            "users:\n- name: u\n  user:\n    exec: {command: aws, args: [eks, \"get-token\"]}\na: [1, 2]\nb: {c: d}\n",
+        );
+    }
+
+    #[test]
     fn gives_up_outside_the_subset() {
         for text in [
             "a: &x 1\nb: *x\n",
             "a: |\n  text\n",
-            "a: [1, 2]\n",
-            "a: {b: c}\n",
+            "a: [1,\n  2]\n",
+            "a: {b: &x c}\n",
             "a: \"esc\\n\"\n",
             "a:\n\t- tab\n",
             "a: b: c\n",

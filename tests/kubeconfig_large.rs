@@ -1,0 +1,353 @@
+//! Large kubeconfigs of the shapes bench/ctx.sh measures (plain; an unused
+//! top-level anchor; flow entries with CRLF; a `<<: *base` merge key in every
+//! user), and a few where the sections an operation reads use anchors: every
+//! answer of the fast readers (list, `-c`, `--prompt`, `ns -c`, switch, switch
+//! with `-n`) must be the full parser's (the test-only `HONBAN_TEST_FULL_PARSE`
+//! seam) and kubectl's, byte for byte for the written files, and a syntax
+//! error in a section read must be the same error at the same line and column.
+
+mod support;
+
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+use support::{kubectl_path, plugin};
+
+const CONTEXTS: usize = 300;
+
+#[derive(Clone, Copy, Debug)]
+enum Shape {
+    Plain,
+    UnusedAnchor,
+    FlowCrlf,
+    MergeKey,
+    /// An anchor in `contexts`, used there.
+    AnchorInContexts,
+    /// An alias in `contexts` naming a top-level anchor before it.
+    AliasAcrossSections,
+}
+
+const SHAPES: [Shape; 6] = [
+    Shape::Plain,
+    Shape::UnusedAnchor,
+    Shape::FlowCrlf,
+    Shape::MergeKey,
+    Shape::AnchorInContexts,
+    Shape::AliasAcrossSections,
+];
+
+/// The bench's layout: comments, 4-space indentation, a ~1.5 KB CA per cluster.
+fn text(shape: Shape) -> String {
+    let ca = "QUJD".repeat(384);
+    let token = "dG9r".repeat(225);
+    let flow = |i: usize| matches!(shape, Shape::FlowCrlf) && i % 100 == 7;
+    let mut out = vec!["# fleet kubeconfig".to_string(), "apiVersion: v1".into()];
+    match shape {
+        Shape::UnusedAnchor => out.push("x-note: &note \"owned by platform\"".into()),
+        Shape::AliasAcrossSections => {
+            out.push("x-ctx: &shared {cluster: cluster-1, user: user-1, namespace: shared}".into())
+        }
+        _ => {}
+    }
+    out.push("clusters:".into());
+    for i in 0..CONTEXTS {
+        if flow(i) {
+            out.push(format!("    - {{name: cluster-{i}, cluster: {{server: 'https://api-{i}:6443', certificate-authority-data: {ca}}}}}"));
+            continue;
+        }
+        out.push(format!("    # region {i}"));
+        out.push(format!("    - name: cluster-{i}\n      cluster:\n          server: https://api-{i}:6443\n          certificate-authority-data: {ca}"));
+    }
+    out.push("users:".into());
+    if matches!(shape, Shape::MergeKey) {
+        out.push("    - name: user-defaults\n      user: &base\n          exec:\n              command: aws\n              args:\n                  - eks\n                  - get-token".into());
+    }
+    for i in 0..CONTEXTS {
+        if flow(i) {
+            out.push(format!(
+                "    - {{name: user-{i}, user: {{token: {token}}}}}"
+            ));
+            continue;
+        }
+        let merge = if matches!(shape, Shape::MergeKey) {
+            "\n          <<: *base"
+        } else {
+            ""
+        };
+        out.push(format!(
+            "    - name: user-{i}  # team-{}\n      user:{merge}\n          token: {token}",
+            i % 7
+        ));
+    }
+    out.push("contexts:".into());
+    for i in 0..CONTEXTS {
+        let ns = if i % 3 == 0 {
+            format!("\n          namespace: ns-{i}")
+        } else {
+            String::new()
+        };
+        match shape {
+            _ if flow(i) => out.push(format!("    - {{name: ctx-{i}, context: {{cluster: cluster-{i}, user: user-{i}}}}}")),
+            Shape::AnchorInContexts if i == 0 => out.push(format!("    - name: ctx-0\n      context: &c0\n          cluster: cluster-0\n          user: user-0{ns}")),
+            Shape::AnchorInContexts if i % 50 == 1 => out.push(format!("    - name: ctx-{i}\n      context:\n          <<: *c0\n          user: user-{i}")),
+            Shape::AliasAcrossSections if i % 50 == 1 => out.push(format!("    - name: ctx-{i}\n      context: *shared")),
+            _ => out.push(format!("    - name: ctx-{i}\n      context:\n          cluster: cluster-{i}\n          user: user-{i}{ns}")),
+        }
+    }
+    out.push("current-context: ctx-0  # set by the installer".into());
+    let eol = if matches!(shape, Shape::FlowCrlf) {
+        "\r\n"
+    } else {
+        "\n"
+    };
+    let text = out.join("\n").replace('\n', eol) + eol;
+    assert!(text.len() > 512 * 1024, "large enough to be cut and split");
+    text
+}
+
+struct Run {
+    ok: bool,
+    stdout: String,
+    stderr: String,
+}
+
+/// A plugin on `config`; `full` forces the full parser.
+fn run(bin: &str, dir: &Path, config: &Path, args: &[&str], full: bool) -> Run {
+    let mut cmd = plugin(bin);
+    cmd.args(args)
+        .env("KUBECONFIG", config)
+        .env("HOME", dir)
+        .env("XDG_CACHE_HOME", dir.join("cache"));
+    if full {
+        cmd.env("HONBAN_TEST_FULL_PARSE", "1");
+    }
+    let out = cmd.output().expect("run the plugin");
+    Run {
+        ok: out.status.success(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn kubectl(config: &Path, args: &[&str]) -> Run {
+    let out = Command::new(kubectl_path())
+        .args(args)
+        .env("KUBECONFIG", config)
+        .env_remove("HOME")
+        .output()
+        .expect("run kubectl");
+    Run {
+        ok: out.status.success(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn json(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"))
+}
+
+/// `name|cluster|user|namespace` rows, sorted, from kubectl's view or honban's list.
+fn rows(list: &Value, nested: bool) -> Vec<String> {
+    let items = if nested { &list["contexts"] } else { list };
+    let mut rows: Vec<String> = items
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|c| {
+            let body = if nested { &c["context"] } else { c };
+            let f = |k: &str| body[k].as_str().unwrap_or_default().to_string();
+            let name = c["name"].as_str().unwrap_or_default();
+            format!("{name}|{}|{}|{}", f("cluster"), f("user"), f("namespace"))
+        })
+        .collect();
+    rows.sort();
+    rows
+}
+
+/// The copies, each `config` in a directory of its own (messages name the
+/// file): fast path, full parser, kubectl.
+fn copies(dir: &Path, text: &str) -> [std::path::PathBuf; 3] {
+    ["fast", "full", "kubectl"].map(|n| {
+        fs::create_dir_all(dir.join(n)).unwrap();
+        let p = dir.join(n).join("config");
+        fs::write(&p, text).unwrap();
+        p
+    })
+}
+
+fn reads_the_same(shape: Shape, dir: &Path, file: &Path) {
+    let view = kubectl(file, &["config", "view", "-o", "json"]);
+    assert!(view.ok, "{shape:?}: kubectl: {}", view.stderr);
+    let expected = rows(&json(&view.stdout), true);
+    let current = kubectl(file, &["config", "current-context"]).stdout;
+    for full in [false, true] {
+        let list = run("kubectl-ctx", dir, file, &["-o", "json"], full);
+        assert!(list.ok, "{shape:?} full={full}: {}", list.stderr);
+        assert_eq!(
+            rows(&json(&list.stdout), false),
+            expected,
+            "{shape:?} full={full}"
+        );
+        let c = run("kubectl-ctx", dir, file, &["-c"], full);
+        assert_eq!(c.stdout, current, "{shape:?} full={full}: -c {}", c.stderr);
+        let prompt = run("kubectl-ctx", dir, file, &["--prompt"], full);
+        assert_eq!(prompt.stdout.trim(), "ctx-0/ns-0", "{shape:?} full={full}");
+        let ns = run("kubectl-ns", dir, file, &["-c"], full);
+        assert_eq!(
+            ns.stdout.trim(),
+            "ns-0",
+            "{shape:?} full={full}: {}",
+            ns.stderr
+        );
+    }
+}
+
+/// A switch (and one with `-n`) writes the same bytes on both paths, changes
+/// only what it must, and means what kubectl's own edit means.
+fn switches_the_same(shape: Shape, dir: &Path, text: &str) {
+    for (args, kubectl_edits) in [
+        (
+            vec!["ctx-201"],
+            vec![vec!["config", "use-context", "ctx-201"]],
+        ),
+        (
+            vec!["ctx-202", "-n", "team-b"],
+            vec![
+                vec!["config", "use-context", "ctx-202"],
+                vec![
+                    "config",
+                    "set-context",
+                    "--current",
+                    "--namespace",
+                    "team-b",
+                ],
+            ],
+        ),
+    ] {
+        let [fast, full, theirs] = copies(dir, text);
+        let a = run("kubectl-ctx", dir, &fast, &args, false);
+        let b = run("kubectl-ctx", dir, &full, &args, true);
+        assert!(
+            a.ok && b.ok,
+            "{shape:?} {args:?}: {} / {}",
+            a.stderr,
+            b.stderr
+        );
+        let written = fs::read_to_string(&fast).unwrap();
+        assert_eq!(
+            written,
+            fs::read_to_string(&full).unwrap(),
+            "{shape:?} {args:?}"
+        );
+        for edit in &kubectl_edits {
+            assert!(kubectl(&theirs, edit).ok, "{shape:?}: kubectl {edit:?}");
+        }
+        let view = |f: &Path| json(&kubectl(f, &["config", "view", "--raw", "-o", "json"]).stdout);
+        assert_eq!(view(&fast), view(&theirs), "{shape:?} {args:?}");
+        if args.len() == 1 {
+            // Only the current-context value moved.
+            assert_eq!(
+                written,
+                text.replace("current-context: ctx-0", "current-context: ctx-201")
+            );
+        }
+    }
+}
+
+#[test]
+fn fast_readers_answer_as_the_full_parser_and_kubectl_on_every_large_shape() {
+    if !cfg!(feature = "test-hooks") {
+        panic!(
+            "this test needs the test-only seam: cargo test --features honban/test-hooks (test.sh does)"
+        );
+    }
+    for shape in SHAPES {
+        let dir = tempfile::tempdir().unwrap();
+        let text = text(shape);
+        let file = dir.path().join("config");
+        fs::write(&file, &text).unwrap();
+        reads_the_same(shape, dir.path(), &file);
+        switches_the_same(shape, dir.path(), &text);
+        assert_eq!(
+            fs::read_to_string(&file).unwrap(),
+            text,
+            "reads wrote nothing"
+        );
+    }
+}
+
+/// A syntax error in a section the command reads: the same message, line and
+/// column on both paths, and kubectl refuses the file too.
+#[test]
+fn a_syntax_error_where_a_command_reads_is_reported_at_the_same_place() {
+    let cases = [
+        (
+            Shape::Plain,
+            "          namespace: ns-150",
+            "          namespace: [ns-150",
+        ),
+        (
+            Shape::UnusedAnchor,
+            "    - name: ctx-151\n",
+            "    - name: ctx-151\n   bad: x\n",
+        ),
+        (
+            Shape::FlowCrlf,
+            "{name: ctx-107, context: {cluster: cluster-107, user: user-107}}",
+            "{name: ctx-107, context: {cluster: cluster-107, user: user-107}",
+        ),
+        (
+            Shape::MergeKey,
+            "current-context: ctx-0",
+            "current-context: [ctx-0",
+        ),
+    ];
+    for (shape, from, to) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let text = text(shape).replacen(from, to, 1);
+        assert_ne!(text, self::text(shape), "{shape:?}: the break applies");
+        let [fast, full, theirs] = copies(dir.path(), &text);
+        assert!(
+            !kubectl(&theirs, &["config", "view"]).ok,
+            "{shape:?}: kubectl reads it"
+        );
+        for args in [&[][..], &["ctx-9"][..]] {
+            let a = run("kubectl-ctx", dir.path(), &fast, args, false);
+            let b = run("kubectl-ctx", dir.path(), &full, args, true);
+            assert!(
+                !a.ok && !b.ok,
+                "{shape:?} {args:?}: {} / {}",
+                a.stdout,
+                b.stdout
+            );
+            assert_eq!(
+                a.stderr.replace("/fast/", "/"),
+                b.stderr.replace("/full/", "/"),
+                "{shape:?} {args:?}"
+            );
+            assert!(
+                a.stderr.contains("/config:"),
+                "{shape:?}: a position: {}",
+                a.stderr
+            );
+        }
+        assert_eq!(
+            fs::read_to_string(&fast).unwrap(),
+            text,
+            "{shape:?}: file changed"
+        );
+        if matches!(shape, Shape::Plain) {
+            // `-c` reads no context, so only the forced full parse meets the
+            // error: this proves the binaries were built with the seam.
+            let a = run("kubectl-ctx", dir.path(), &fast, &["-c"], false);
+            let b = run("kubectl-ctx", dir.path(), &full, &["-c"], true);
+            assert!(
+                a.ok && !b.ok,
+                "HONBAN_TEST_FULL_PARSE is not honoured: build the plugins with --features honban/test-hooks"
+            );
+        }
+    }
+}
