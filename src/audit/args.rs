@@ -88,6 +88,9 @@ pub(crate) enum Command {
         #[arg(long)]
         exemptions: bool,
     },
+    /// Read honban's in-cluster reports back: counts per namespace, the
+    /// worst objects, report ages, and whether the audit CronJob still runs
+    Reports(super::reports::ReportsArgs),
 }
 
 /// The kubectl-style flags, with audit's own -o (it adds sarif and junit).
@@ -148,6 +151,8 @@ const EXAMPLES: &str = "Examples:
   kubectl audit --checks security --min-severity warning
   # The check catalogue
   kubectl audit checks -o json
+  # honban's in-cluster reports, every namespace of every context
+  kubectl audit reports -A --all-contexts
 
 Skip a check for one object or namespace with the annotation
   honban.io/audit-skip: \"image-tag,liveness-probe\"";
@@ -215,6 +220,7 @@ impl Plugin for AuditArgs {
     fn run(self) -> Result<u8> {
         match self.command {
             Some(Command::Checks { exemptions }) => super::list(self.global.output, exemptions),
+            Some(Command::Reports(ref reports)) => super::reports::run(reports, &self.global),
             None => super::run(&self),
         }
     }
