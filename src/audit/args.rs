@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::{Arg, Args, Parser, Subcommand, ValueEnum};
 
 use super::checks::{CHECKS, Category, Severity};
+use super::cluster_reports::ReportApiChoice;
 use crate::cli::{ConnectionArgs, GlobalArgs};
 use crate::completion::{self, Reply, Request, Shell};
 use crate::error::Result;
@@ -71,6 +72,19 @@ pub struct AuditArgs {
     /// Offline: zones the target cluster spans (2 or more turns spread-zones on)
     #[arg(long, value_name = "N")]
     pub(crate) zones: Option<usize>,
+
+    /// Write the findings into the audited cluster as reports (OpenReports
+    /// or PolicyReports) that Policy Reporter and other dashboards read
+    #[arg(long)]
+    pub(crate) report: bool,
+
+    /// The report API --report writes
+    #[arg(long, value_enum, value_name = "API", default_value_t = ReportApiChoice::Auto, requires = "report")]
+    pub(crate) report_api: ReportApiChoice,
+
+    /// With --report: also a pass result for every check that applied to an object and passed
+    #[arg(long, requires = "report")]
+    pub(crate) report_passes: bool,
 
     /// Print a completion script for bash, zsh or fish
     #[arg(long, value_name = "SHELL", hide = true)]
@@ -148,6 +162,8 @@ const EXAMPLES: &str = "Examples:
   kubectl audit -n shop
   # Every namespace of every context
   kubectl audit -A --all-contexts
+  # Publish the findings as OpenReports in the cluster (dashboards read them)
+  kubectl audit -A --report
   kubectl audit --checks security --min-severity warning
   # The check catalogue
   kubectl audit checks -o json

@@ -24,6 +24,7 @@ pub struct NotChecked {
 pub(crate) struct PodSummary {
     pub(crate) namespace: String,
     pub(crate) name: String,
+    pub(crate) uid: String,
     pub(crate) labels: Map<String, Value>,
     pub(crate) owner: Option<(String, String)>,
     pub(crate) node: Option<String>,

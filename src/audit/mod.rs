@@ -26,6 +26,7 @@ use crate::output::{self, Palette};
 mod annotations;
 mod args;
 pub mod checks;
+mod cluster_reports;
 mod config;
 mod defaults;
 mod files;
@@ -83,7 +84,8 @@ fn settings(req: &AuditArgs, live: bool) -> Result<Settings> {
         config,
         enabled,
         min_severity: req.min_severity.severity(),
-        track_evaluations: false,
+        // --report-passes reports what was judged and passed.
+        track_evaluations: req.report_passes,
     })
 }
 
@@ -211,6 +213,11 @@ fn check_flags(req: &AuditArgs, live: bool) -> Result<()> {
             "{flag} applies to one cluster; --all-contexts uses each context's own, so drop one of them"
         )));
     }
+    if !live && req.report {
+        return Err(Error::Usage(
+            "--report writes into the audited cluster; it cannot be combined with -f".into(),
+        ));
+    }
     if req.all_namespaces && req.global.namespace.is_some() {
         return Err(Error::Usage("-n and -A exclude each other".into()));
     }
@@ -234,7 +241,31 @@ fn run(req: &AuditArgs) -> Result<u8> {
         Palette::for_stdout(req.global.color),
         req.verbose,
     )?;
+    report_outcomes(&report)?;
     Ok(exit_code(&report, req.fail_on))
+}
+
+/// `--report`: one line per cluster on stderr; a failed write fails the run.
+fn report_outcomes(report: &Report) -> Result<()> {
+    let several = report.clusters.len() > 1;
+    let mut errors = Vec::new();
+    for c in &report.clusters {
+        let Some(outcome) = &c.reports else { continue };
+        let prefix = match (&c.context, several) {
+            (Some(context), true) => format!("context {context}: "),
+            _ => String::new(),
+        };
+        if let Some(e) = &outcome.error {
+            errors.push(format!("{prefix}{e}"));
+        } else {
+            output::note(format!("{prefix}{}", outcome.line()));
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Failed(errors.join("; ")))
+    }
 }
 
 /// `kubectl audit checks [--exemptions] [-o json]`: the check catalogue, or

@@ -51,6 +51,13 @@ pub struct ClusterReport {
     /// (check, object) pairs the checks judged, when tracking was asked for.
     #[serde(skip)]
     pub evaluated: Vec<(&'static str, ObjRef)>,
+    /// (check, object) pairs that failed but are not listed (exempted or
+    /// below `--min-severity`), when tracking: neither a finding nor a pass.
+    #[serde(skip)]
+    pub(crate) withheld: Vec<(&'static str, ObjRef)>,
+    /// What `--report` wrote into the cluster.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) reports: Option<super::cluster_reports::Outcome>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -113,6 +120,7 @@ struct Kept {
     counts: BTreeMap<String, (u32, u32, u32)>,
     exempted: u32,
     hidden: u32,
+    withheld: Vec<(&'static str, ObjRef)>,
 }
 
 /// Turns a check run into a cluster report.
@@ -123,6 +131,7 @@ pub(crate) fn build(
     filters: &Filters,
 ) -> ClusterReport {
     let evaluations = cx.evaluations;
+    let tracking = cx.evaluated.is_some();
     let evaluated = cx
         .evaluated
         .unwrap_or_default()
@@ -135,7 +144,7 @@ pub(crate) fn build(
             (check, r)
         })
         .collect();
-    let mut kept = keep(index, cx.findings, filters);
+    let mut kept = keep(index, cx.findings, filters, tracking);
     sort(&mut kept.findings);
     let mut summary = Summary {
         objects: index.objects.len() + index.pods.iter().filter(|p| p.owner.is_some()).count(),
@@ -157,12 +166,14 @@ pub(crate) fn build(
         namespaces,
         summary,
         evaluated,
+        withheld: kept.withheld,
+        reports: None,
     }
 }
 
 /// Applies exemptions (built-in, annotations, config) and severities, and
 /// counts what `--min-severity` hides.
-fn keep(index: &Index, raw: Vec<RawFinding>, filters: &Filters) -> Kept {
+fn keep(index: &Index, raw: Vec<RawFinding>, filters: &Filters, tracking: bool) -> Kept {
     let mut kept = Kept {
         findings: Vec::with_capacity(raw.len()),
         ..Kept::default()
@@ -181,6 +192,9 @@ fn keep(index: &Index, raw: Vec<RawFinding>, filters: &Filters) -> Kept {
         let (object, source, exempt) = exemption(index, check, &target, filters);
         if exempt {
             kept.exempted += 1;
+            if tracking {
+                kept.withheld.push((check, object));
+            }
             continue;
         }
         let severity = filters.config.severity_of(check);
@@ -193,6 +207,9 @@ fn keep(index: &Index, raw: Vec<RawFinding>, filters: &Filters) -> Kept {
         }
         if severity < filters.min_severity {
             kept.hidden += 1;
+            if tracking {
+                kept.withheld.push((check, object));
+            }
             continue;
         }
         kept.findings.push(Finding {

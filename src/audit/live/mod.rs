@@ -14,7 +14,7 @@ use serde_json::Value;
 use super::index::{Index, NotChecked, PodSummary};
 use super::object::Object;
 use super::report::{ClusterReport, Report};
-use super::{AuditArgs, Settings, audit_index};
+use super::{AuditArgs, Settings, audit_index, cluster_reports};
 use crate::client;
 use crate::error::{Error, Result};
 use crate::kubeconfig::Kubeconfig;
@@ -112,6 +112,12 @@ async fn audit_context(
         );
         namespace = Some(conn.namespace.as_str());
     }
+    // The report API first: a cluster that serves none fails before the audit.
+    let report_api = if req.report {
+        Some(cluster_reports::api::choose(&conn.client, &conn.context, req.report_api).await?)
+    } else {
+        None
+    };
     let input = collect(&conn.client, &conn.context, namespace).await?;
     let mut index = Index::new(
         input.objects,
@@ -122,7 +128,20 @@ async fn audit_context(
     );
     index.references.extend(input.references);
     index.cluster_wide = namespace.is_none();
-    Ok(audit_index(Some(conn.context), &index, settings))
+    let mut cluster = audit_index(Some(conn.context), &index, settings);
+    if let Some(api) = report_api {
+        let outcome = cluster_reports::write(
+            &conn.client,
+            api,
+            &cluster,
+            &index,
+            namespace,
+            req.report_passes,
+        )
+        .await;
+        cluster.reports = Some(outcome);
+    }
+    Ok(cluster)
 }
 
 /// Audits the context in effect (or the server the flags name), or every
@@ -169,6 +188,11 @@ pub(crate) fn audit(req: &AuditArgs, settings: &Settings) -> Result<Report> {
                 namespaces: Vec::new(),
                 summary: Default::default(),
                 evaluated: Vec::new(),
+                withheld: Vec::new(),
+                // A context that could not be audited wrote no report.
+                reports: req
+                    .report
+                    .then(|| cluster_reports::Outcome::failed(e.to_string())),
             })
         })
         .collect();

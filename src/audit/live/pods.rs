@@ -25,6 +25,8 @@ pub(crate) struct LeanPod {
 struct LeanMeta {
     name: String,
     namespace: String,
+    /// For the ownerReference of the pod's report (`--report`).
+    uid: String,
     labels: Option<Map<String, Value>>,
     annotations: Option<Map<String, Value>>,
     owner_references: Vec<LeanOwner>,
@@ -121,6 +123,7 @@ fn summarize_pod(pod: &LeanPod) -> PodSummary {
     PodSummary {
         namespace: pod.metadata.namespace.clone(),
         name: pod.metadata.name.clone(),
+        uid: pod.metadata.uid.clone(),
         labels: pod.metadata.labels.clone().unwrap_or_default(),
         owner,
         node: str_at(&pod.spec, &["nodeName"]).map(str::to_string),
@@ -152,6 +155,7 @@ pub(crate) fn ingest_pod(pod: LeanPod, out: &mut Collected) {
     let mut metadata = Map::new();
     metadata.insert("name".into(), Value::String(pod.metadata.name));
     metadata.insert("namespace".into(), Value::String(pod.metadata.namespace));
+    metadata.insert("uid".into(), Value::String(pod.metadata.uid));
     if let Some(l) = pod.metadata.labels {
         metadata.insert("labels".into(), Value::Object(l));
     }

@@ -1,0 +1,329 @@
+//! `kubectl audit --report`: writes the findings into the audited cluster as
+//! OpenReports (or wg-policy PolicyReports), which Policy Reporter,
+//! Kyverno's tooling, Kubewarden and Headlamp read.
+//!
+//! One run: pick the API ([`api::choose`]), build the reports ([`build`]),
+//! list honban's existing ones (by `app.kubernetes.io/managed-by=honban`,
+//! never another tool's), and compare: only new or changed reports are
+//! applied (server-side apply, a bounded number in flight), so a second run
+//! with nothing changed writes nothing. Then honban's reports the run did not
+//! write are deleted, except those about kinds the run could not read: an
+//! incomplete run deletes nothing it could not re-check. Permissions are
+//! asked first (SelfSubjectAccessReview), so a missing grant writes nothing.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
+
+use futures::StreamExt;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::audit::index::{Index, NotChecked};
+use crate::audit::report::ClusterReport;
+
+pub(crate) mod api;
+mod build;
+
+use api::ReportApi;
+pub(crate) use api::ReportApiChoice;
+use build::{Desired, Stamp};
+
+/// Writes in flight at once: enough to hide latency, few enough not to
+/// crowd the API server (client-go's default QPS is 5, burst 10).
+const WRITES_IN_FLIGHT: usize = 8;
+
+/// What `--report` did in one cluster (also in `-o json`).
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Outcome {
+    /// The API written to, e.g. `openreports.io/v1alpha1`.
+    pub(crate) api: Option<String>,
+    pub(crate) written: usize,
+    pub(crate) unchanged: usize,
+    pub(crate) deleted: usize,
+    /// Reports the run did not write but kept: their kinds were not checked.
+    pub(crate) kept: usize,
+    pub(crate) error: Option<String>,
+}
+
+impl Outcome {
+    pub(crate) fn failed(error: String) -> Outcome {
+        Outcome {
+            error: Some(error),
+            ..Outcome::default()
+        }
+    }
+
+    /// The line printed on stderr.
+    pub(crate) fn line(&self) -> String {
+        let mut line = format!(
+            "{} report{} written, {} unchanged, {} deleted",
+            self.written,
+            if self.written == 1 { "" } else { "s" },
+            self.unchanged,
+            self.deleted
+        );
+        if self.kept > 0 {
+            line.push_str(&format!(
+                " ({} kept: about kinds this run could not read)",
+                self.kept
+            ));
+        }
+        line
+    }
+}
+
+/// One id per invocation, on every report it writes.
+fn run_id() -> &'static str {
+    static ID: OnceLock<String> = OnceLock::new();
+    ID.get_or_init(|| {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        format!(
+            "{}-{:x}",
+            now.as_secs(),
+            now.subsec_nanos() ^ std::process::id()
+        )
+    })
+}
+
+/// The size limit; tests of the split may lower it (test builds only).
+fn max_bytes() -> usize {
+    #[cfg(feature = "test-hooks")]
+    if let Some(n) = std::env::var("HONBAN_TEST_REPORT_MAX_BYTES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        return n;
+    }
+    build::MAX_BYTES
+}
+
+/// What one run changes.
+struct Plan<'a> {
+    writes: Vec<Desired>,
+    /// Whether a namespaced (0) or cluster (1) report is new.
+    creates: [bool; 2],
+    unchanged: usize,
+    deletes: Vec<&'a Value>,
+    kept: usize,
+}
+
+/// Key of a report: (cluster-scoped, namespace, name).
+type Key = (bool, Option<String>, String);
+
+fn key_of(api: &ReportApi, v: &Value) -> Key {
+    (
+        v["kind"] == api.cluster_kind,
+        v["metadata"]["namespace"].as_str().map(str::to_string),
+        v["metadata"]["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+    )
+}
+
+/// Whether the run re-checked what a report of honban's is about.
+fn rechecked(existing: &Value, not_checked: &[NotChecked], cluster_wide: bool) -> bool {
+    let scope = &existing["scope"];
+    let Some(kind) = scope["kind"].as_str() else {
+        // The cluster-wide report: only a complete -A run speaks for it.
+        return cluster_wide && not_checked.is_empty();
+    };
+    let ns = scope["namespace"].as_str();
+    !not_checked.iter().any(|n| {
+        (n.kind == kind || n.kind == "*") && (n.namespace.is_none() || n.namespace.as_deref() == ns)
+    })
+}
+
+fn plan<'a>(
+    api: &ReportApi,
+    desired: Vec<Desired>,
+    existing: &'a [Value],
+    not_checked: &[NotChecked],
+    namespace: Option<&str>,
+) -> Plan<'a> {
+    let by_key: HashMap<Key, &Value> = existing.iter().map(|v| (key_of(api, v), v)).collect();
+    let mut wanted = HashSet::new();
+    let mut p = Plan {
+        writes: Vec::new(),
+        creates: [false; 2],
+        unchanged: 0,
+        deletes: Vec::new(),
+        kept: 0,
+    };
+    for d in desired {
+        let key = (d.cluster, d.namespace.clone(), d.name.clone());
+        match by_key.get(&key) {
+            Some(old) if build::fingerprint(old) == build::fingerprint(&d.body) => p.unchanged += 1,
+            Some(_) => p.writes.push(d),
+            None => {
+                p.creates[usize::from(d.cluster)] = true;
+                p.writes.push(d);
+            }
+        }
+        wanted.insert(key);
+    }
+    for old in existing {
+        let key = key_of(api, old);
+        if wanted.contains(&key) {
+            continue;
+        }
+        // -n NS speaks only for NS: of the cluster reports, NS's own.
+        if let (true, Some(ns)) = (key.0, namespace)
+            && !(old["scope"]["kind"] == "Namespace" && old["scope"]["name"] == ns)
+        {
+            continue;
+        }
+        if rechecked(old, not_checked, namespace.is_none()) {
+            p.deletes.push(old);
+        } else {
+            p.kept += 1;
+        }
+    }
+    p
+}
+
+/// Refuses before the first write when a verb the plan needs is not granted.
+async fn check_permissions(
+    client: &kube::Client,
+    api: &ReportApi,
+    p: &Plan<'_>,
+    namespace: Option<&str>,
+) -> Result<(), String> {
+    let mut needed: Vec<(&str, bool)> = Vec::new();
+    for cluster in [false, true] {
+        let writes = p.writes.iter().any(|d| d.cluster == cluster);
+        // Server-side apply of a new object needs create as well as patch.
+        if p.creates[usize::from(cluster)] {
+            needed.push(("create", cluster));
+        }
+        if writes {
+            needed.push(("patch", cluster));
+        }
+        if p.deletes
+            .iter()
+            .any(|v| (v["kind"] == api.cluster_kind) == cluster)
+        {
+            needed.push(("delete", cluster));
+        }
+    }
+    for (verb, cluster) in needed {
+        if !api::may(client, api, verb, cluster, namespace).await? {
+            return Err(format!(
+                "forbidden: you may not {verb} {}{}, so no report was written; grant the roles under `--report` in the audit guide's Permissions",
+                api.resource(cluster),
+                api::where_(cluster, namespace)
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Runs `calls` with a bounded number in flight; the count that succeeded
+/// and the first error.
+async fn bounded<F>(calls: Vec<F>) -> (usize, Option<String>)
+where
+    F: std::future::Future<Output = Result<(), String>>,
+{
+    let results: Vec<Result<(), String>> = futures::stream::iter(calls)
+        .buffer_unordered(WRITES_IN_FLIGHT)
+        .collect()
+        .await;
+    let done = results.iter().filter(|r| r.is_ok()).count();
+    (done, results.into_iter().find_map(Result::err))
+}
+
+/// Writes one cluster's reports. `namespace` is the namespace the audit
+/// covered (`None`: every namespace).
+pub(crate) async fn write(
+    client: &kube::Client,
+    api: &'static ReportApi,
+    cluster: &ClusterReport,
+    index: &Index,
+    namespace: Option<&str>,
+    passes: bool,
+) -> Outcome {
+    let mut outcome = Outcome {
+        api: Some(api.api_version()),
+        ..Outcome::default()
+    };
+    let stamp = Stamp {
+        api,
+        run_id: run_id(),
+        now: crate::audit::now_secs(),
+        max_bytes: max_bytes(),
+    };
+    let desired = build::reports(&stamp, cluster, index, namespace, passes);
+    let existing = match futures::future::try_join(
+        api::list_ours(client, api, false, namespace),
+        api::list_ours(client, api, true, None),
+    )
+    .await
+    {
+        Ok((mut ns, cl)) => {
+            ns.extend(cl);
+            ns
+        }
+        Err(e) => return Outcome::failed(e),
+    };
+    let p = plan(api, desired, &existing, &cluster.not_checked, namespace);
+    if let Err(e) = check_permissions(client, api, &p, namespace).await {
+        return Outcome::failed(e);
+    }
+    outcome.unchanged = p.unchanged;
+    outcome.kept = p.kept;
+    let (written, error) = bounded(
+        p.writes
+            .iter()
+            .map(|d| api::apply(client, api, &d.body))
+            .collect(),
+    )
+    .await;
+    outcome.written = written;
+    if let Some(e) = error {
+        // A failed write leaves the set incomplete: delete nothing.
+        outcome.error = Some(e);
+        return outcome;
+    }
+    let (deleted, error) = bounded(
+        p.deletes
+            .iter()
+            .map(|v| api::delete(client, api, v))
+            .collect(),
+    )
+    .await;
+    outcome.deleted = deleted;
+    outcome.error = error;
+    outcome
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn nc(kind: &str, ns: Option<&str>) -> NotChecked {
+        NotChecked {
+            kind: kind.into(),
+            namespace: ns.map(str::to_string),
+            reason: "forbidden".into(),
+        }
+    }
+
+    #[test]
+    fn an_incomplete_run_keeps_what_it_could_not_recheck() {
+        let secret = json!({"scope": {"kind": "Secret", "namespace": "a", "name": "s"}});
+        let deploy = json!({"scope": {"kind": "Deployment", "namespace": "a", "name": "d"}});
+        let whole = json!({"metadata": {"name": "honban-cluster"}});
+        let gaps = [nc("Secret", None)];
+        assert!(!rechecked(&secret, &gaps, true));
+        assert!(rechecked(&deploy, &gaps, true));
+        assert!(!rechecked(&whole, &gaps, true));
+        assert!(rechecked(&whole, &[], true));
+        assert!(!rechecked(&whole, &[], false));
+        assert!(!rechecked(&deploy, &[nc("*", None)], true));
+        assert!(rechecked(&deploy, &[nc("Deployment", Some("b"))], false));
+    }
+}
