@@ -102,14 +102,26 @@ fn apply_json(env: &support::TestEnv, objects: &[Value]) {
 }
 
 /// Counts from the reports as kubectl reads them, by the documented
-/// mapping: per object, from the API written last when both hold it.
+/// mapping: the namespace's reports and its Namespace's ClusterReport, per
+/// object (scope).
 fn expected(env: &support::TestEnv, ns: &str) -> BTreeMap<String, [u64; 4]> {
     let mut out = BTreeMap::new();
-    for kinds in ["reports.openreports.io", "policyreports.wgpolicyk8s.io"] {
-        let text = env.kubectl_ok(&["get", kinds, "-n", ns, "-l", HONBAN, "-o", "json"]);
-        let list: Value = serde_json::from_str(&text).unwrap();
+    for (kinds, namespaced) in [
+        ("reports.openreports.io", true),
+        ("policyreports.wgpolicyk8s.io", true),
+        ("clusterreports.openreports.io", false),
+        ("clusterpolicyreports.wgpolicyk8s.io", false),
+    ] {
+        let mut args = vec!["get", kinds, "-l", HONBAN, "-o", "json"];
+        if namespaced {
+            args.extend(["-n", ns]);
+        }
+        let list: Value = serde_json::from_str(&env.kubectl_ok(&args)).unwrap();
         for r in list["items"].as_array().unwrap() {
             let scope = &r["scope"];
+            if !namespaced && !(scope["kind"] == "Namespace" && scope["name"] == ns) {
+                continue;
+            }
             let key = format!(
                 "{}/{}",
                 scope["kind"].as_str().unwrap(),
@@ -131,6 +143,16 @@ fn expected(env: &support::TestEnv, ns: &str) -> BTreeMap<String, [u64; 4]> {
         }
     }
     out
+}
+
+fn sum(counts: &BTreeMap<String, [u64; 4]>) -> [u64; 4] {
+    let mut total = [0u64; 4];
+    for c in counts.values() {
+        for i in 0..4 {
+            total[i] += c[i];
+        }
+    }
+    total
 }
 
 fn counts(v: &Value) -> [u64; 4] {
@@ -247,14 +269,7 @@ fn counts_equal_the_reports_and_other_tools_reports_are_ignored() {
 
     let want = expected(env, n);
     let row = row(&view, n);
-    let mut total = [0u64; 4];
-    for c in want.values() {
-        for i in 0..4 {
-            total[i] += c[i];
-        }
-    }
-    // Plus the Namespace's own finding, from its ClusterReport.
-    total[1] += 1;
+    let total = sum(&want);
     assert_eq!(counts(row), total, "{view:#}");
     assert_eq!(total, [2, 4, 2, 1]);
     assert_eq!(row["objects"], 4, "api, worker, web, the Namespace");
@@ -525,4 +540,93 @@ fn the_documented_role_reads_and_no_role_is_a_clear_error() {
         !stderr.contains("cannot read the audit CronJob"),
         "{stderr}"
     );
+}
+
+fn audit(env: &support::TestEnv, args: &[&str]) -> Value {
+    let out = support::plugin("kubectl-audit")
+        .arg("--kubeconfig")
+        .arg(&env.kubeconfig)
+        .args(args)
+        .args(["--fail-on", "none", "-o", "json"])
+        .timeout(Duration::from_secs(180))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "kubectl audit {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn the_view_of_what_audit_report_wrote_matches_the_audit() {
+    let env = with_crds();
+    let ns = env.namespace("reports-live");
+    let n = ns.name.as_str();
+    env.apply(
+        n,
+        "apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec:
+      containers:
+      - name: api
+        image: registry.example/api:latest
+        securityContext: {privileged: true}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: web
+        image: registry.example/web:1.0
+        resources:
+          requests: {cpu: 10m, memory: 32Mi}
+          limits: {memory: 32Mi}
+",
+    );
+    let audited = audit(env, &["-n", n, "--report", "--report-passes"]);
+    let (code, first, stderr) = view(env, n, &["-n", n]);
+    assert_eq!(code, 0, "{stderr}");
+    // The view agrees with the reports as kubectl reads them...
+    let want = expected(env, n);
+    assert!(want.contains_key("Deployment/api"), "{want:?}");
+    let row1 = row(&first, n);
+    assert_eq!(counts(row1), sum(&want), "{first:#}\n{want:?}");
+    assert!(row1["passes"].as_u64().unwrap() > 0, "--report-passes");
+    // ...and with the audit that wrote them.
+    let findings = audited["clusters"][0]["findings"].as_array().unwrap();
+    let level = |s: &str| findings.iter().filter(|f| f["severity"] == s).count() as u64;
+    assert_eq!(
+        counts(row1)[..3],
+        [level("error"), level("warning"), level("info")],
+        "{first:#}"
+    );
+    let worst = &row1["worst"][0];
+    assert_eq!(
+        (worst["kind"].as_str(), worst["name"].as_str()),
+        (Some("Deployment"), Some("api")),
+        "{first:#}"
+    );
+
+    // A second run with nothing changed writes nothing: the newest
+    // report's time does not move.
+    audit(env, &["-n", n, "--report", "--report-passes"]);
+    let (_, second, _) = view(env, n, &["-n", n]);
+    let row2 = row(&second, n);
+    assert_eq!(row2["newest"], row1["newest"], "{second:#}");
+    assert_eq!(counts(row2), counts(row1));
 }

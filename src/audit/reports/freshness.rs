@@ -1,8 +1,8 @@
 //! Are the audits still running? An unchanged run writes nothing, so a
 //! report's age alone cannot say. The rule:
 //!
-//! 1. The CronJob `kubectl audit install` made (in `honban-system`, labelled
-//!    `app.kubernetes.io/managed-by: honban`) is the source. Its last Job
+//! 1. The CronJob `kubectl audit install` made (`honban-system/honban-audit`,
+//!    labelled `app.kubernetes.io/managed-by: honban`) is the source. Its last Job
 //!    failed: warn. It is suspended: warn.
 //! 2. It records a last successful run: stale when that is older than twice
 //!    the schedule's longest interval.
@@ -20,8 +20,10 @@ use super::read::MANAGED_BY;
 use super::view::{Freshness, JobView, age};
 use crate::audit::object::parse_timestamp;
 
-/// Where `kubectl audit install` puts the CronJob.
+/// Where `kubectl audit install` puts the CronJob, and its name (install's
+/// `DEFAULT_NAMESPACE` and `NAME`).
 const INSTALL_NAMESPACE: &str = "honban-system";
+const CRON_JOB: &str = "honban-audit";
 
 /// Tests point the view at a CronJob in their own namespace; only in builds
 /// with the test-only `test-hooks` feature.
@@ -130,7 +132,7 @@ pub(crate) async fn judge(
         ..Freshness::default()
     };
     let url = format!("/apis/batch/v1/namespaces/{ns}/cronjobs");
-    let mut cron_jobs: Vec<CronJob> = match get_list(client, &url, Some(MANAGED_BY)).await {
+    let cron_jobs: Vec<CronJob> = match get_list(client, &url, Some(MANAGED_BY)).await {
         Ok(list) => list,
         Err(e) => {
             warnings.push(format!(
@@ -139,8 +141,7 @@ pub(crate) async fn judge(
             return (fresh, warnings);
         }
     };
-    cron_jobs.sort_by(|a, b| a.metadata.name.cmp(&b.metadata.name));
-    let Some(cj) = cron_jobs.into_iter().next() else {
+    let Some(cj) = cron_jobs.into_iter().find(|c| c.metadata.name == CRON_JOB) else {
         return (fresh, warnings);
     };
     let name = format!("{ns}/{}", cj.metadata.name);
