@@ -2,9 +2,27 @@
 # The live load the audit benchmarks share (sourced by bench/audit.sh and
 # bench/audit-report.sh): NAMESPACES namespaces, DEPLOYMENTS Deployments and
 # PODS pods on NODES extra kwok nodes, all labelled honban.io/bench=audit.
-# Needs k (kubectl as testenv's admin) and $work (a scratch directory).
+# Also measure, which times a command. Needs k (kubectl as testenv's admin)
+# and $work (a scratch directory).
 # Loading and deleting it keeps testenv's controllers busy for 10-15
 # minutes on 2 cores: other tests' rollouts slow down meanwhile.
+
+# measure NAME command... -> prints "wall_seconds max_rss_kb cpu_seconds" for it
+measure() {
+	local name=$1
+	shift
+	/usr/bin/time -v -o "$work/$name.time" "$@" >"$work/$name.out" 2>"$work/$name.err" || true
+	python3 - "$work/$name.time" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (\S+)", text).group(1)
+parts = [float(p) for p in wall.split(":")]
+secs = sum(p * 60 ** i for i, p in enumerate(reversed(parts)))
+rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", text).group(1))
+cpu = sum(float(re.search(rf"{k} time \(seconds\): (\S+)", text).group(1)) for k in ("User", "System"))
+print(f"{secs:.3f} {rss} {cpu:.3f}")
+PY
+}
 
 cleanup_load() {
 	# Pods first, forced: left to the namespace controller and pod GC (or to

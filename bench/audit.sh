@@ -57,22 +57,9 @@ fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# measure NAME command... -> prints "wall_seconds max_rss_kb cpu_seconds" for it
-measure() {
-	local name=$1
-	shift
-	/usr/bin/time -v -o "$work/$name.time" "$@" >"$work/$name.out" 2>"$work/$name.err" || true
-	python3 - "$work/$name.time" <<'PY'
-import re, sys
-text = open(sys.argv[1]).read()
-wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (\S+)", text).group(1)
-parts = [float(p) for p in wall.split(":")]
-secs = sum(p * 60 ** i for i, p in enumerate(reversed(parts)))
-rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", text).group(1))
-cpu = sum(float(re.search(rf"{k} time \(seconds\): (\S+)", text).group(1)) for k in ("User", "System"))
-print(f"{secs:.3f} {rss} {cpu:.3f}")
-PY
-}
+# measure, load_audit_bench, cleanup_load
+# shellcheck source=bench/audit-load.sh
+. bench/audit-load.sh
 
 if [[ $PARTS == *" corpus "* ]]; then
 CHECKOV_BIN=$(tests/tools/setup-audit-python.sh checkov)
@@ -159,8 +146,6 @@ eval "$(testenv/testenv env)"
 KUBECTL=$(testenv/testenv kubectl-path)
 k() { "$KUBECTL" --kubeconfig "$KUBECONFIG" --context testenv-admin "$@"; }
 
-# shellcheck source=bench/audit-load.sh
-. bench/audit-load.sh
 if [[ ${KEEP_LOAD:-0} != 1 ]]; then
 	trap 'cleanup_load; rm -rf "$work"' EXIT
 fi

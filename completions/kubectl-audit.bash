@@ -41,7 +41,7 @@ _kubectl__audit() {
 
     case "${cmd}" in
         kubectl__audit)
-            opts="-f -A -v -n -o -s -h -V --filename --all-namespaces --all-contexts --checks --skip --min-severity --fail-on --config --no-default-exemptions --verbose --zones --completion --kubeconfig --context --namespace --request-timeout --output --color --as --as-group --as-uid --cluster --user --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --help --version checks reports help"
+            opts="-f -A -v -n -o -s -h -V --filename --all-namespaces --all-contexts --checks --skip --min-severity --fail-on --config --no-default-exemptions --verbose --zones --report --report-api --report-passes --completion --kubeconfig --context --namespace --request-timeout --output --color --as --as-group --as-uid --cluster --user --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --help --version checks reports help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -77,6 +77,10 @@ _kubectl__audit() {
                     ;;
                 --zones)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --report-api)
+                    COMPREPLY=($(compgen -W "auto openreports wgpolicy" -- "${cur}"))
                     return 0
                     ;;
                 --completion)

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_kubectl_audit_global_optspecs
-    string join \n f/filename= A/all-namespaces all-contexts checks= skip= min-severity= fail-on= config= no-default-exemptions v/verbose zones= completion= kubeconfig= context= n/namespace= request-timeout= o/output= color= as= as-group= as-uid= cluster= user= s/server= token= certificate-authority= insecure-skip-tls-verify= tls-server-name= h/help V/version
+    string join \n f/filename= A/all-namespaces all-contexts checks= skip= min-severity= fail-on= config= no-default-exemptions v/verbose zones= report report-api= report-passes completion= kubeconfig= context= n/namespace= request-timeout= o/output= color= as= as-group= as-uid= cluster= user= s/server= token= certificate-authority= insecure-skip-tls-verify= tls-server-name= h/help V/version
 end
 
 function __fish_kubectl_audit_needs_command
@@ -36,6 +36,9 @@ error\t''
 none\t'Never exit 3'"
 complete -c kubectl-audit -n "__fish_kubectl_audit_needs_command" -l config -d 'Config file: per-check severity, disabled checks, exemptions' -r -F
 complete -c kubectl-audit -n "__fish_kubectl_audit_needs_command" -l zones -d 'Offline: zones the target cluster spans (2 or more turns spread-zones on)' -r
+complete -c kubectl-audit -n "__fish_kubectl_audit_needs_command" -l report-api -d 'The report API --report writes' -r -f -a "auto\t'openreports when its CRDs are served, else wgpolicy'
+openreports\t'openreports.io/v1alpha1 Report and ClusterReport'
+wgpolicy\t'wgpolicyk8s.io/v1alpha2 PolicyReport and ClusterPolicyReport'"
 complete -c kubectl-audit -n "__fish_kubectl_audit_needs_command" -l completion -d 'Print a completion script for bash, zsh or fish' -r -f -a "bash\t''
 zsh\t''
 fish\t''"
@@ -66,6 +69,8 @@ complete -c kubectl-audit -n "__fish_kubectl_audit_needs_command" -s A -l all-na
 complete -c kubectl-audit -n "__fish_kubectl_audit_needs_command" -l all-contexts -d 'Audit every context of the kubeconfig, concurrently'
 complete -c kubectl-audit -n "__fish_kubectl_audit_needs_command" -l no-default-exemptions -d 'Audit kube-system\'s well-known add-ons (aws-node, kube-proxy, coredns, CSI drivers) too: see `kubectl audit checks --exemptions`'
 complete -c kubectl-audit -n "__fish_kubectl_audit_needs_command" -s v -l verbose -d 'List every kind that could not be read, with the API\'s message'
+complete -c kubectl-audit -n "__fish_kubectl_audit_needs_command" -l report -d 'Write the findings into the audited cluster as reports (OpenReports or PolicyReports) that Policy Reporter and other dashboards read'
+complete -c kubectl-audit -n "__fish_kubectl_audit_needs_command" -l report-passes -d 'With --report: also a pass result for every check that applied to an object and passed'
 complete -c kubectl-audit -n "__fish_kubectl_audit_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-audit -n "__fish_kubectl_audit_needs_command" -s V -l version -d 'Print version'
 complete -c kubectl-audit -n "__fish_kubectl_audit_needs_command" -f -a "checks" -d 'List every check: id, category, severity, rationale and fix'

@@ -26,6 +26,9 @@ error\:""
 none\:"Never exit 3"))' \
 '--config=[Config file\: per-check severity, disabled checks, exemptions]:FILE:_files' \
 '--zones=[Offline\: zones the target cluster spans (2 or more turns spread-zones on)]:N:_default' \
+'--report-api=[The report API --report writes]:API:((auto\:"openreports when its CRDs are served, else wgpolicy"
+openreports\:"openreports.io/v1alpha1 Report and ClusterReport"
+wgpolicy\:"wgpolicyk8s.io/v1alpha2 PolicyReport and ClusterPolicyReport"))' \
 '--completion=[Print a completion script for bash, zsh or fish]:SHELL:(bash zsh fish)' \
 '--kubeconfig=[Path to the kubeconfig file to use]:FILE:_files' \
 '--context=[The kubeconfig context to use]:NAME:_default' \
@@ -52,6 +55,8 @@ none\:"Never exit 3"))' \
 '--no-default-exemptions[Audit kube-system'\''s well-known add-ons (aws-node, kube-proxy, coredns, CSI drivers) too\: see \`kubectl audit checks --exemptions\`]' \
 '-v[List every kind that could not be read, with the API'\''s message]' \
 '--verbose[List every kind that could not be read, with the API'\''s message]' \
+'--report[Write the findings into the audited cluster as reports (OpenReports or PolicyReports) that Policy Reporter and other dashboards read]' \
+'--report-passes[With --report\: also a pass result for every check that applied to an object and passed]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
