@@ -630,3 +630,27 @@ spec:
     assert_eq!(row2["newest"], row1["newest"], "{second:#}");
     assert_eq!(counts(row2), counts(row1));
 }
+
+#[test]
+fn all_contexts_shows_every_cluster_and_one_that_cannot_be_read_is_exit_1() {
+    let env = with_crds();
+    let ns = env.namespace("reports-fleet");
+    let n = ns.name.as_str();
+    // testenv's kubeconfig: the admin, and a restricted user who may not
+    // list reports.
+    let (code, v, stderr) = view(env, n, &["-A", "--all-contexts"]);
+    let clusters = v["clusters"].as_array().unwrap();
+    let contexts: Vec<&str> = clusters
+        .iter()
+        .map(|c| c["context"].as_str().unwrap())
+        .collect();
+    assert_eq!(contexts, ["testenv-admin", "testenv-restricted"], "{v:#}");
+    assert_eq!(code, 1, "{stderr}");
+    assert!(clusters[0]["error"].is_null(), "{v:#}");
+    let error = clusters[1]["error"].as_str().unwrap();
+    assert!(
+        error.contains("forbidden to list reports.openreports.io at the cluster scope"),
+        "{error}"
+    );
+    assert!(clusters[1]["namespaces"].as_array().unwrap().is_empty());
+}

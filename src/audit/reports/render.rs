@@ -87,18 +87,19 @@ fn cluster_table(out: &mut dyn Write, cluster: &ClusterView, palette: Palette) -
     if cluster.namespaces.is_empty() {
         writeln!(
             out,
-            "No honban reports; write them with `kubectl audit --report`, or every hour with `kubectl audit install`."
+            "No honban reports ({}); write them with `kubectl audit --report`, or every hour with `kubectl audit install`.",
+            cluster.apis.join(", ")
         )?;
-    } else {
-        let rows: Vec<[String; 8]> = cluster.namespaces.iter().map(|n| row(n, palette)).collect();
-        let mut columns = Columns::new(&HEADER);
-        for r in &rows {
-            columns.measure(r);
-        }
-        columns.write_row(out, &HEADER)?;
-        for r in &rows {
-            columns.write_row(out, r)?;
-        }
+        return writeln!(out, "{}", freshness_line(&cluster.freshness));
+    }
+    let rows: Vec<[String; 8]> = cluster.namespaces.iter().map(|n| row(n, palette)).collect();
+    let mut columns = Columns::new(&HEADER);
+    for r in &rows {
+        columns.measure(r);
+    }
+    columns.write_row(out, &HEADER)?;
+    for r in &rows {
+        columns.write_row(out, r)?;
     }
     writeln!(out)?;
     let mut total = Counts::default();
