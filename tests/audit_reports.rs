@@ -119,7 +119,8 @@ fn expected(env: &support::TestEnv, ns: &str) -> BTreeMap<String, [u64; 4]> {
         let list: Value = serde_json::from_str(&env.kubectl_ok(&args)).unwrap();
         for r in list["items"].as_array().unwrap() {
             let scope = &r["scope"];
-            if !namespaced && !(scope["kind"] == "Namespace" && scope["name"] == ns) {
+            let of_this_namespace = scope["kind"] == "Namespace" && scope["name"] == ns;
+            if !namespaced && !of_this_namespace {
                 continue;
             }
             let key = format!(
