@@ -599,6 +599,10 @@ spec:
           limits: {memory: 32Mi}
 ",
     );
+    // Settled first: a pod still starting is a health finding that a
+    // second run would rightly rewrite.
+    env.wait_rollout(n, "api", Duration::from_secs(120));
+    env.wait_rollout(n, "web", Duration::from_secs(120));
     let audited = audit(env, &["-n", n, "--report", "--report-passes"]);
     let (code, first, stderr) = view(env, n, &["-n", n]);
     assert_eq!(code, 0, "{stderr}");
