@@ -18,7 +18,7 @@ use crate::plugin::Plugin;
 ///
 /// Exit codes: 0 nothing at or above --fail-on; 3 findings at or above it;
 /// 4 some kinds or inputs could not be read (listed under "not checked");
-/// 1 the audit could not run; 2 usage.
+/// 1 the audit could not run, or --report could not write; 2 usage.
 #[derive(Parser, Debug)]
 #[command(name = "kubectl audit",
     // Usage names the command users type, not the binary kubectl runs.

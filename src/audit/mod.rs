@@ -10,7 +10,8 @@
 //!
 //! Exit codes: 0 nothing at or above `--fail-on`; 3 findings at or above it;
 //! 4 some kinds or inputs could not be read (this wins over 3, because the
-//! report is incomplete); 1 the audit could not run; 2 usage.
+//! report is incomplete); 1 the audit could not run, or `--report` could
+//! not write; 2 usage.
 //!
 //! Public beyond the crate: [`AuditArgs`] for the plugin binary, and what the
 //! integration tests drive the checks through without a binary:

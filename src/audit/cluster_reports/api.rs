@@ -8,6 +8,7 @@ use kube::core::params::{DeleteParams, ListParams, Patch, PatchParams, PostParam
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::model::Report;
 use crate::error::{Error, Result};
 
 /// The label every report honban writes carries; `audit reports` and
@@ -178,7 +179,7 @@ struct Page {
     #[serde(default)]
     metadata: PageMeta,
     #[serde(default)]
-    items: Option<Vec<Value>>,
+    items: Option<Vec<Report>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -215,7 +216,7 @@ pub(crate) async fn list_ours(
     api: &ReportApi,
     cluster: bool,
     namespace: Option<&str>,
-) -> std::result::Result<Vec<Value>, String> {
+) -> std::result::Result<Vec<Report>, String> {
     let request = Request::new(api.url(cluster, namespace));
     let selector = format!("{MANAGED_BY}={MANAGED_BY_VALUE}");
     let mut out = Vec::new();
@@ -246,11 +247,11 @@ pub(crate) async fn list_ours(
 pub(crate) async fn apply(
     client: &kube::Client,
     api: &ReportApi,
-    report: &Value,
+    report: &Report,
 ) -> std::result::Result<(), String> {
-    let cluster = report["kind"] == api.cluster_kind;
-    let namespace = report["metadata"]["namespace"].as_str();
-    let name = report["metadata"]["name"].as_str().unwrap_or_default();
+    let cluster = report.kind == api.cluster_kind;
+    let namespace = report.metadata.namespace.as_deref();
+    let name = report.metadata.name.as_str();
     let params = PatchParams::apply(FIELD_MANAGER).force();
     let http = Request::new(api.url(cluster, namespace))
         .patch(name, &params, &Patch::Apply(report))
@@ -269,14 +270,14 @@ pub(crate) async fn apply(
 pub(crate) async fn delete(
     client: &kube::Client,
     api: &ReportApi,
-    existing: &Value,
+    existing: &Report,
 ) -> std::result::Result<(), String> {
-    let cluster = existing["kind"] == api.cluster_kind;
-    let namespace = existing["metadata"]["namespace"].as_str();
-    let name = existing["metadata"]["name"].as_str().unwrap_or_default();
+    let cluster = existing.kind == api.cluster_kind;
+    let namespace = existing.metadata.namespace.as_deref();
+    let name = existing.metadata.name.as_str();
     let params = DeleteParams {
         preconditions: Some(Preconditions {
-            uid: existing["metadata"]["uid"].as_str().map(str::to_string),
+            uid: existing.metadata.uid.clone(),
             resource_version: None,
         }),
         ..DeleteParams::default()

@@ -4,13 +4,16 @@
 //! Namespaces get a cluster report (Kyverno's placement). A report over
 //! [`MAX_BYTES`] is split into parts.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::api::{MANAGED_BY, MANAGED_BY_VALUE, RUN_ID, ReportApi, SOURCE};
+use super::model::{Metadata, ObjectReference, Owner, Report, ReportResult, Summary, Timestamp};
 use crate::audit::checks::{self, Severity};
+use crate::audit::config::Config;
 use crate::audit::index::Index;
 use crate::audit::object::ObjRef;
 use crate::audit::report::ClusterReport;
@@ -23,12 +26,14 @@ pub(crate) struct Desired {
     pub(crate) cluster: bool,
     pub(crate) namespace: Option<String>,
     pub(crate) name: String,
-    pub(crate) body: Value,
+    pub(crate) body: Report,
 }
 
 /// What every report of one run shares.
 pub(crate) struct Stamp<'a> {
     pub(crate) api: &'a ReportApi,
+    /// The config's severities (a pass is reported at its check's).
+    pub(crate) config: &'a Config,
     pub(crate) run_id: &'a str,
     /// Seconds since the epoch, the results' timestamp.
     pub(crate) now: i64,
@@ -48,41 +53,47 @@ fn mapping(severity: Severity) -> (&'static str, &'static str) {
 }
 
 /// Sort key of a result: fail (high, then medium), warn, pass.
-fn rank(result: &Value) -> u8 {
-    match (result["result"].as_str(), result["severity"].as_str()) {
-        (Some("fail"), Some("high")) => 0,
-        (Some("fail"), _) => 1,
-        (Some("warn"), _) => 2,
+fn rank(r: &ReportResult) -> u8 {
+    match (r.result.as_ref(), r.severity.as_ref()) {
+        ("fail", "high") => 0,
+        ("fail", _) => 1,
+        ("warn", _) => 2,
         _ => 3,
     }
 }
 
 fn result(
     stamp: &Stamp,
-    check: &str,
+    check: &'static str,
     severity: Severity,
-    message: &str,
-    fix: Option<&str>,
+    message: Cow<'static, str>,
+    fix: Option<&'static str>,
     pass: bool,
-) -> Value {
+) -> ReportResult {
     let (outcome, sev) = mapping(severity);
     let category = checks::info(check).map_or("", |i| i.category.as_str());
-    let mut properties = Map::new();
+    let mut properties = BTreeMap::new();
     if let Some(fix) = fix {
-        properties.insert("fix".into(), json!(fix));
+        properties.insert(Cow::Borrowed("fix"), Cow::Borrowed(fix));
     }
-    properties.insert("honbanVersion".into(), json!(env!("CARGO_PKG_VERSION")));
-    json!({
-        "source": SOURCE,
-        "policy": check,
-        "rule": check,
-        "category": category,
-        "severity": sev,
-        "result": if pass { "pass" } else { outcome },
-        "message": message,
-        "timestamp": {"seconds": stamp.now, "nanos": 0},
-        "properties": properties,
-    })
+    properties.insert(
+        Cow::Borrowed("honbanVersion"),
+        Cow::Borrowed(env!("CARGO_PKG_VERSION")),
+    );
+    ReportResult {
+        source: Cow::Borrowed(SOURCE),
+        policy: Cow::Borrowed(check),
+        rule: Cow::Borrowed(check),
+        category: Cow::Borrowed(category),
+        severity: Cow::Borrowed(sev),
+        result: Cow::Borrowed(if pass { "pass" } else { outcome }),
+        message,
+        timestamp: Some(Timestamp {
+            seconds: stamp.now,
+            nanos: 0,
+        }),
+        properties,
+    }
 }
 
 /// Whether a run over `namespace` (None: every namespace) speaks for the
@@ -127,12 +138,13 @@ pub(crate) fn reports(
     namespace: Option<&str>,
     passes: bool,
 ) -> Vec<Desired> {
-    let mut by_object: BTreeMap<&ObjRef, Vec<Value>> = BTreeMap::new();
+    let mut by_object: BTreeMap<&ObjRef, Vec<ReportResult>> = BTreeMap::new();
     let mut failed: HashSet<(&str, &ObjRef)> = HashSet::new();
     for f in &cluster.findings {
         failed.insert((f.check, &f.object));
         if in_scope(&f.object, namespace) {
-            let r = result(stamp, f.check, f.severity, &f.message, Some(f.fix), false);
+            let message = Cow::Owned(f.message.clone());
+            let r = result(stamp, f.check, f.severity, message, Some(f.fix), false);
             by_object.entry(&f.object).or_default().push(r);
         }
     }
@@ -149,7 +161,15 @@ pub(crate) fn reports(
             let Some(info) = checks::info(check) else {
                 continue;
             };
-            let r = result(stamp, check, info.severity, info.title, None, true);
+            let severity = stamp.config.severity_of(check);
+            let r = result(
+                stamp,
+                info.id,
+                severity,
+                Cow::Borrowed(info.title),
+                None,
+                true,
+            );
             by_object.entry(object).or_default().push(r);
         }
     }
@@ -157,19 +177,14 @@ pub(crate) fn reports(
     let mut out = Vec::new();
     for (object, mut results) in by_object {
         results.sort_by(|a, b| {
-            (rank(a), a["policy"].as_str(), a["message"].as_str()).cmp(&(
-                rank(b),
-                b["policy"].as_str(),
-                b["message"].as_str(),
-            ))
+            (rank(a), &a.policy, &a.message).cmp(&(rank(b), &b.policy, &b.message))
         });
-        let uid = uids
-            .get(&(
-                object.kind.as_str(),
-                object.namespace.as_deref(),
-                object.name.as_str(),
-            ))
-            .copied();
+        let key = (
+            object.kind.as_str(),
+            object.namespace.as_deref(),
+            object.name.as_str(),
+        );
+        let uid = uids.get(&key).copied();
         out.extend(for_object(stamp, object, uid, results));
     }
     out
@@ -198,26 +213,27 @@ fn base_name(object: &ObjRef, uid: Option<&str>) -> String {
     }
 }
 
+fn json_len<T: serde::Serialize>(v: &T) -> usize {
+    serde_json::to_vec(v).map_or(0, |v| v.len())
+}
+
 /// One object's report, split into parts when it would pass the limit.
 fn for_object(
     stamp: &Stamp,
     object: &ObjRef,
     uid: Option<&str>,
-    results: Vec<Value>,
+    results: Vec<ReportResult>,
 ) -> Vec<Desired> {
     let cluster = object.namespace.is_none();
     let base = base_name(object, uid);
     let envelope = envelope(stamp, object, uid, &base);
     // Room for the results: the envelope, its summary, and a margin.
-    let room = stamp
-        .max_bytes
-        .saturating_sub(serde_json::to_vec(&envelope).map_or(0, |v| v.len()) + 256);
-    let mut parts: Vec<Vec<Value>> = vec![Vec::new()];
+    let room = stamp.max_bytes.saturating_sub(json_len(&envelope) + 256);
+    let mut parts: Vec<Vec<ReportResult>> = vec![Vec::new()];
     let mut used = 0;
     for r in results {
-        let size = serde_json::to_vec(&r).map_or(0, |v| v.len()) + 1;
-        let last = parts.last_mut().expect("one part");
-        if !last.is_empty() && used + size > room {
+        let size = json_len(&r) + 1;
+        if parts.last().is_some_and(|p| !p.is_empty()) && used + size > room {
             parts.push(Vec::new());
             used = 0;
         }
@@ -234,9 +250,9 @@ fn for_object(
                 format!("{base}-{i}")
             };
             let mut body = envelope.clone();
-            body["metadata"]["name"] = json!(name);
-            body["summary"] = summary(&results);
-            body["results"] = Value::Array(results);
+            body.metadata.name = name.clone();
+            body.summary = summary(&results);
+            body.results = results;
             Desired {
                 cluster,
                 namespace: object.namespace.clone(),
@@ -247,93 +263,57 @@ fn for_object(
         .collect()
 }
 
-fn envelope(stamp: &Stamp, object: &ObjRef, uid: Option<&str>, name: &str) -> Value {
+fn envelope(stamp: &Stamp, object: &ObjRef, uid: Option<&str>, name: &str) -> Report {
     let cluster = object.namespace.is_none();
-    let mut metadata = json!({
-        "name": name,
-        "labels": {MANAGED_BY: MANAGED_BY_VALUE, RUN_ID: stamp.run_id},
-    });
-    if let Some(ns) = &object.namespace {
-        metadata["namespace"] = json!(ns);
-    }
-    let mut body = json!({
-        "apiVersion": stamp.api.api_version(),
-        "kind": stamp.api.kind_of(cluster),
-        "metadata": metadata,
-    });
-    if stamp.api.report_source {
-        body["source"] = json!(SOURCE);
-    }
+    let labels = [(MANAGED_BY, MANAGED_BY_VALUE), (RUN_ID, stamp.run_id)]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let mut report = Report {
+        api_version: stamp.api.api_version(),
+        kind: stamp.api.kind_of(cluster).to_string(),
+        metadata: Metadata {
+            name: name.to_string(),
+            namespace: object.namespace.clone(),
+            labels,
+            ..Metadata::default()
+        },
+        source: stamp.api.report_source.then(|| SOURCE.to_string()),
+        ..Report::default()
+    };
     if object.kind == CLUSTER_KIND && cluster {
-        return body;
+        return report;
     }
-    let mut scope = json!({
-        "apiVersion": object.api_version,
-        "kind": object.kind,
-        "name": object.name,
+    report.scope = Some(ObjectReference {
+        api_version: object.api_version.clone(),
+        kind: object.kind.clone(),
+        name: object.name.clone(),
+        namespace: object.namespace.clone(),
+        uid: uid.map(str::to_string),
     });
-    if let Some(ns) = &object.namespace {
-        scope["namespace"] = json!(ns);
-    }
     if let Some(uid) = uid {
-        scope["uid"] = json!(uid);
-        body["metadata"]["ownerReferences"] = json!([{
-            "apiVersion": object.api_version,
-            "kind": object.kind,
-            "name": object.name,
-            "uid": uid,
-        }]);
+        report.metadata.owner_references = vec![Owner {
+            api_version: object.api_version.clone(),
+            kind: object.kind.clone(),
+            name: object.name.clone(),
+            uid: uid.to_string(),
+        }];
     }
-    body["scope"] = scope;
-    body
+    report
 }
 
-fn summary(results: &[Value]) -> Value {
-    let mut counts: BTreeMap<&str, u64> = ["pass", "fail", "warn", "error", "skip"]
-        .into_iter()
-        .map(|k| (k, 0))
-        .collect();
+fn summary(results: &[ReportResult]) -> Summary {
+    let mut s = Summary::default();
     for r in results {
-        if let Some(c) = r["result"].as_str().and_then(|k| counts.get_mut(k)) {
-            *c += 1;
+        match r.result.as_ref() {
+            "pass" => s.pass += 1,
+            "fail" => s.fail += 1,
+            "warn" => s.warn += 1,
+            "error" => s.error += 1,
+            _ => s.skip += 1,
         }
     }
-    json!(counts)
-}
-
-/// What decides whether a report must be rewritten: everything but the run
-/// id and the results' timestamps, so an unchanged run writes nothing.
-pub(crate) fn fingerprint(report: &Value) -> Value {
-    let results: Vec<Value> = report["results"]
-        .as_array()
-        .map(|rs| {
-            rs.iter()
-                .map(|r| {
-                    let mut r = r.clone();
-                    if let Some(o) = r.as_object_mut() {
-                        o.remove("timestamp");
-                    }
-                    r
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let owners: Vec<Value> = report["metadata"]["ownerReferences"]
-        .as_array()
-        .map(|os| {
-            os.iter()
-                .map(|o| json!([o["apiVersion"], o["kind"], o["name"], o["uid"]]))
-                .collect()
-        })
-        .unwrap_or_default();
-    json!({
-        "managedBy": report["metadata"]["labels"][MANAGED_BY],
-        "owners": owners,
-        "source": report["source"],
-        "scope": report["scope"],
-        "summary": report["summary"],
-        "results": results,
-    })
+    s
 }
 
 #[cfg(test)]
@@ -352,19 +332,22 @@ mod tests {
 
     #[test]
     fn splits_under_the_limit_and_keeps_every_result() {
+        let config = Config::with_defaults();
         let stamp = Stamp {
             api: &OPENREPORTS,
+            config: &config,
             run_id: "r1",
             now: 1,
             max_bytes: 4096,
         };
-        let results: Vec<Value> = (0..100)
+        let results: Vec<ReportResult> = (0..100)
             .map(|i| {
+                let message = Cow::Owned(format!("container c{i} has no tag"));
                 result(
                     &stamp,
                     "image-tag",
                     Severity::Error,
-                    &format!("container c{i} has no tag"),
+                    message,
                     Some("pin it"),
                     false,
                 )
@@ -375,11 +358,8 @@ mod tests {
         let mut total = 0;
         for p in &parts {
             assert!(serde_json::to_vec(&p.body).unwrap().len() <= 4096);
-            total += p.body["results"].as_array().unwrap().len();
-            assert_eq!(
-                p.body["summary"]["fail"].as_u64().unwrap() as usize,
-                p.body["results"].as_array().unwrap().len()
-            );
+            total += p.body.results.len();
+            assert_eq!(p.body.summary.fail as usize, p.body.results.len());
         }
         assert_eq!(total, 100);
         assert_eq!(parts[0].name, "honban-u-1");
@@ -387,15 +367,18 @@ mod tests {
     }
 
     #[test]
-    fn run_id_and_timestamps_do_not_change_the_fingerprint() {
+    fn run_id_and_timestamps_do_not_make_a_report_differ() {
+        let config = Config::with_defaults();
         let one = Stamp {
             api: &OPENREPORTS,
+            config: &config,
             run_id: "a",
             now: 1,
             max_bytes: MAX_BYTES,
         };
         let two = Stamp {
             api: &OPENREPORTS,
+            config: &config,
             run_id: "b",
             now: 2,
             max_bytes: MAX_BYTES,
@@ -409,7 +392,7 @@ mod tests {
                     s,
                     "image-tag",
                     Severity::Warning,
-                    msg,
+                    Cow::Owned(msg.to_string()),
                     Some("f"),
                     false,
                 )],
@@ -417,10 +400,11 @@ mod tests {
             .remove(0)
             .body
         };
-        assert_eq!(fingerprint(&body(&one, "m")), fingerprint(&body(&two, "m")));
-        assert_ne!(
-            fingerprint(&body(&one, "m")),
-            fingerprint(&body(&one, "other"))
-        );
+        assert!(body(&one, "m").same_as(&body(&two, "m"), MANAGED_BY));
+        assert!(!body(&one, "m").same_as(&body(&one, "other"), MANAGED_BY));
+        // Read back through JSON, as from the API server.
+        let text = serde_json::to_string(&body(&one, "m")).unwrap();
+        let back: Report = serde_json::from_str(&text).unwrap();
+        assert!(back.same_as(&body(&two, "m"), MANAGED_BY));
     }
 }

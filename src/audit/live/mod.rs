@@ -136,6 +136,7 @@ async fn audit_context(
             &cluster,
             &index,
             namespace,
+            settings,
             req.report_passes,
         )
         .await;
