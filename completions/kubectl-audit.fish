@@ -76,6 +76,7 @@ complete -c kubectl-audit -n "__fish_kubectl_audit_needs_command" -s V -l versio
 complete -c kubectl-audit -n "__fish_kubectl_audit_needs_command" -f -a "checks" -d 'List every check: id, category, severity, rationale and fix'
 complete -c kubectl-audit -n "__fish_kubectl_audit_needs_command" -f -a "install" -d 'Run the audit in the cluster: a CronJob writing reports, with a read-only ServiceAccount'
 complete -c kubectl-audit -n "__fish_kubectl_audit_needs_command" -f -a "uninstall" -d 'Remove what install made (and, with --reports, honban\'s reports)'
+complete -c kubectl-audit -n "__fish_kubectl_audit_needs_command" -f -a "reports" -d 'Read honban\'s in-cluster reports back: counts per namespace, the worst objects, report ages, and whether the audit CronJob still runs'
 complete -c kubectl-audit -n "__fish_kubectl_audit_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kubectl-audit -n "__fish_kubectl_audit_using_subcommand checks" -l kubeconfig -d 'Path to the kubeconfig file to use' -r -F
 complete -c kubectl-audit -n "__fish_kubectl_audit_using_subcommand checks" -l context -d 'The kubeconfig context to use' -r
@@ -160,7 +161,34 @@ false\t''"
 complete -c kubectl-audit -n "__fish_kubectl_audit_using_subcommand uninstall" -l tls-server-name -d 'Name to check the API server\'s certificate against, instead of the server\'s host' -r
 complete -c kubectl-audit -n "__fish_kubectl_audit_using_subcommand uninstall" -l reports -d 'Also delete every report honban wrote (label app.kubernetes.io/managed-by=honban)'
 complete -c kubectl-audit -n "__fish_kubectl_audit_using_subcommand uninstall" -s h -l help -d 'Print help'
-complete -c kubectl-audit -n "__fish_kubectl_audit_using_subcommand help; and not __fish_seen_subcommand_from checks install uninstall help" -f -a "checks" -d 'List every check: id, category, severity, rationale and fix'
-complete -c kubectl-audit -n "__fish_kubectl_audit_using_subcommand help; and not __fish_seen_subcommand_from checks install uninstall help" -f -a "install" -d 'Run the audit in the cluster: a CronJob writing reports, with a read-only ServiceAccount'
-complete -c kubectl-audit -n "__fish_kubectl_audit_using_subcommand help; and not __fish_seen_subcommand_from checks install uninstall help" -f -a "uninstall" -d 'Remove what install made (and, with --reports, honban\'s reports)'
-complete -c kubectl-audit -n "__fish_kubectl_audit_using_subcommand help; and not __fish_seen_subcommand_from checks install uninstall help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kubectl-audit -n "__fish_kubectl_audit_using_subcommand reports" -l kubeconfig -d 'Path to the kubeconfig file to use' -r -F
+complete -c kubectl-audit -n "__fish_kubectl_audit_using_subcommand reports" -l context -d 'The kubeconfig context to use' -r
+complete -c kubectl-audit -n "__fish_kubectl_audit_using_subcommand reports" -s n -l namespace -d 'The namespace to audit (offline: the namespace of objects that set none)' -r
+complete -c kubectl-audit -n "__fish_kubectl_audit_using_subcommand reports" -l request-timeout -d 'Time to wait for one API request, e.g. 5s, 1m (0 = no limit)' -r
+complete -c kubectl-audit -n "__fish_kubectl_audit_using_subcommand reports" -s o -l output -d 'Output format' -r -f -a "table\t''
+json\t''
+yaml\t''
+sarif\t''
+junit\t''"
+complete -c kubectl-audit -n "__fish_kubectl_audit_using_subcommand reports" -l color -d 'Colour: auto (terminal and no NO_COLOR), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c kubectl-audit -n "__fish_kubectl_audit_using_subcommand reports" -l as -d 'User to impersonate for the operation (a user, or system:serviceaccount:NS:NAME)' -r
+complete -c kubectl-audit -n "__fish_kubectl_audit_using_subcommand reports" -l as-group -d 'Group to impersonate (repeatable; needs --as)' -r
+complete -c kubectl-audit -n "__fish_kubectl_audit_using_subcommand reports" -l as-uid -d 'UID to impersonate (needs --as)' -r
+complete -c kubectl-audit -n "__fish_kubectl_audit_using_subcommand reports" -l cluster -d 'The kubeconfig cluster entry to use, instead of the context\'s' -r
+complete -c kubectl-audit -n "__fish_kubectl_audit_using_subcommand reports" -l user -d 'The kubeconfig user entry to use, instead of the context\'s' -r
+complete -c kubectl-audit -n "__fish_kubectl_audit_using_subcommand reports" -s s -l server -d 'The API server\'s address, instead of the cluster\'s' -r
+complete -c kubectl-audit -n "__fish_kubectl_audit_using_subcommand reports" -l token -d 'Bearer token for the API server, instead of the user\'s credentials' -r
+complete -c kubectl-audit -n "__fish_kubectl_audit_using_subcommand reports" -l certificate-authority -d 'CA certificate file to verify the API server with' -r -F
+complete -c kubectl-audit -n "__fish_kubectl_audit_using_subcommand reports" -l insecure-skip-tls-verify -d 'Do not verify the API server\'s certificate (insecure)' -r -f -a "true\t''
+false\t''"
+complete -c kubectl-audit -n "__fish_kubectl_audit_using_subcommand reports" -l tls-server-name -d 'Name to check the API server\'s certificate against, instead of the server\'s host' -r
+complete -c kubectl-audit -n "__fish_kubectl_audit_using_subcommand reports" -s A -l all-namespaces -d 'Every namespace, and cluster-scoped objects'
+complete -c kubectl-audit -n "__fish_kubectl_audit_using_subcommand reports" -l all-contexts -d 'Every context of the kubeconfig, concurrently'
+complete -c kubectl-audit -n "__fish_kubectl_audit_using_subcommand reports" -s h -l help -d 'Print help'
+complete -c kubectl-audit -n "__fish_kubectl_audit_using_subcommand help; and not __fish_seen_subcommand_from checks install uninstall reports help" -f -a "checks" -d 'List every check: id, category, severity, rationale and fix'
+complete -c kubectl-audit -n "__fish_kubectl_audit_using_subcommand help; and not __fish_seen_subcommand_from checks install uninstall reports help" -f -a "install" -d 'Run the audit in the cluster: a CronJob writing reports, with a read-only ServiceAccount'
+complete -c kubectl-audit -n "__fish_kubectl_audit_using_subcommand help; and not __fish_seen_subcommand_from checks install uninstall reports help" -f -a "uninstall" -d 'Remove what install made (and, with --reports, honban\'s reports)'
+complete -c kubectl-audit -n "__fish_kubectl_audit_using_subcommand help; and not __fish_seen_subcommand_from checks install uninstall reports help" -f -a "reports" -d 'Read honban\'s in-cluster reports back: counts per namespace, the worst objects, report ages, and whether the audit CronJob still runs'
+complete -c kubectl-audit -n "__fish_kubectl_audit_using_subcommand help; and not __fish_seen_subcommand_from checks install uninstall reports help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

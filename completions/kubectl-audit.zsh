@@ -154,6 +154,34 @@ _arguments "${_arguments_options[@]}" : \
 '--help[Print help]' \
 && ret=0
 ;;
+(reports)
+_arguments "${_arguments_options[@]}" : \
+'--kubeconfig=[Path to the kubeconfig file to use]:FILE:_files' \
+'--context=[The kubeconfig context to use]:NAME:_default' \
+'-n+[The namespace to audit (offline\: the namespace of objects that set none)]:NAMESPACE:_default' \
+'--namespace=[The namespace to audit (offline\: the namespace of objects that set none)]:NAMESPACE:_default' \
+'--request-timeout=[Time to wait for one API request, e.g. 5s, 1m (0 = no limit)]:DURATION:_default' \
+'-o+[Output format]:OUTPUT:(table json yaml sarif junit)' \
+'--output=[Output format]:OUTPUT:(table json yaml sarif junit)' \
+'--color=[Colour\: auto (terminal and no NO_COLOR), always or never]:COLOR:(auto always never)' \
+'--as=[User to impersonate for the operation (a user, or system\:serviceaccount\:NS\:NAME)]:USER:_default' \
+'*--as-group=[Group to impersonate (repeatable; needs --as)]:GROUP:_default' \
+'--as-uid=[UID to impersonate (needs --as)]:UID:_default' \
+'--cluster=[The kubeconfig cluster entry to use, instead of the context'\''s]:NAME:_default' \
+'--user=[The kubeconfig user entry to use, instead of the context'\''s]:NAME:_default' \
+'-s+[The API server'\''s address, instead of the cluster'\''s]:URL:_default' \
+'--server=[The API server'\''s address, instead of the cluster'\''s]:URL:_default' \
+'--token=[Bearer token for the API server, instead of the user'\''s credentials]:TOKEN:_default' \
+'--certificate-authority=[CA certificate file to verify the API server with]:FILE:_files' \
+'--insecure-skip-tls-verify=[Do not verify the API server'\''s certificate (insecure)]::BOOL:(true false)' \
+'--tls-server-name=[Name to check the API server'\''s certificate against, instead of the server'\''s host]:NAME:_default' \
+'-A[Every namespace, and cluster-scoped objects]' \
+'--all-namespaces[Every namespace, and cluster-scoped objects]' \
+'--all-contexts[Every context of the kubeconfig, concurrently]' \
+'-h[Print help]' \
+'--help[Print help]' \
+&& ret=0
+;;
 (help)
 _arguments "${_arguments_options[@]}" : \
 ":: :_kubectl-audit__subcmd__help_commands" \
@@ -178,6 +206,10 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
+(reports)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
 (help)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
@@ -197,6 +229,7 @@ _kubectl-audit_commands() {
 'checks:List every check\: id, category, severity, rationale and fix' \
 'install:Run the audit in the cluster\: a CronJob writing reports, with a read-only ServiceAccount' \
 'uninstall:Remove what install made (and, with --reports, honban'\''s reports)' \
+'reports:Read honban'\''s in-cluster reports back\: counts per namespace, the worst objects, report ages, and whether the audit CronJob still runs' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
     _describe -t commands 'kubectl-audit commands' commands "$@"
@@ -212,6 +245,7 @@ _kubectl-audit__subcmd__help_commands() {
 'checks:List every check\: id, category, severity, rationale and fix' \
 'install:Run the audit in the cluster\: a CronJob writing reports, with a read-only ServiceAccount' \
 'uninstall:Remove what install made (and, with --reports, honban'\''s reports)' \
+'reports:Read honban'\''s in-cluster reports back\: counts per namespace, the worst objects, report ages, and whether the audit CronJob still runs' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
     _describe -t commands 'kubectl-audit help commands' commands "$@"
@@ -231,6 +265,11 @@ _kubectl-audit__subcmd__help__subcmd__install_commands() {
     local commands; commands=()
     _describe -t commands 'kubectl-audit help install commands' commands "$@"
 }
+(( $+functions[_kubectl-audit__subcmd__help__subcmd__reports_commands] )) ||
+_kubectl-audit__subcmd__help__subcmd__reports_commands() {
+    local commands; commands=()
+    _describe -t commands 'kubectl-audit help reports commands' commands "$@"
+}
 (( $+functions[_kubectl-audit__subcmd__help__subcmd__uninstall_commands] )) ||
 _kubectl-audit__subcmd__help__subcmd__uninstall_commands() {
     local commands; commands=()
@@ -240,6 +279,11 @@ _kubectl-audit__subcmd__help__subcmd__uninstall_commands() {
 _kubectl-audit__subcmd__install_commands() {
     local commands; commands=()
     _describe -t commands 'kubectl-audit install commands' commands "$@"
+}
+(( $+functions[_kubectl-audit__subcmd__reports_commands] )) ||
+_kubectl-audit__subcmd__reports_commands() {
+    local commands; commands=()
+    _describe -t commands 'kubectl-audit reports commands' commands "$@"
 }
 (( $+functions[_kubectl-audit__subcmd__uninstall_commands] )) ||
 _kubectl-audit__subcmd__uninstall_commands() {

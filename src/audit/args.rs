@@ -106,6 +106,9 @@ pub(crate) enum Command {
     Install(super::install::InstallArgs),
     /// Remove what install made (and, with --reports, honban's reports)
     Uninstall(super::install::UninstallArgs),
+    /// Read honban's in-cluster reports back: counts per namespace, the
+    /// worst objects, report ages, and whether the audit CronJob still runs
+    Reports(super::reports::ReportsArgs),
 }
 
 /// The kubectl-style flags, with audit's own -o (it adds sarif and junit).
@@ -168,6 +171,8 @@ const EXAMPLES: &str = "Examples:
   kubectl audit --checks security --min-severity warning
   # The check catalogue
   kubectl audit checks -o json
+  # honban's in-cluster reports, every namespace of every context
+  kubectl audit reports -A --all-contexts
 
 Skip a check for one object or namespace with the annotation
   honban.io/audit-skip: \"image-tag,liveness-probe\"";
@@ -237,6 +242,7 @@ impl Plugin for AuditArgs {
             Some(Command::Checks { exemptions }) => super::list(self.global.output, exemptions),
             Some(Command::Install(ref req)) => super::install::install(req, &self.global),
             Some(Command::Uninstall(ref req)) => super::install::uninstall(req, &self.global),
+            Some(Command::Reports(ref reports)) => super::reports::run(reports, &self.global),
             None => super::run(&self),
         }
     }

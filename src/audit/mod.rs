@@ -38,6 +38,7 @@ mod matching;
 mod object;
 mod render;
 mod report;
+mod reports;
 mod sarif;
 pub mod yaml;
 

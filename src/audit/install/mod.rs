@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::output::{self, Palette};
 
 mod apply;
-mod manifest;
+pub(super) mod manifest;
 
 /// (No doc comments on the values: clap would print them in the help.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

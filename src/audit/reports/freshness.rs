@@ -1,0 +1,273 @@
+//! Are the audits still running? An unchanged run writes nothing, so a
+//! report's age alone cannot say. The rule:
+//!
+//! 1. The CronJob `kubectl audit install` made (`honban-system/honban-audit`,
+//!    labelled `app.kubernetes.io/managed-by: honban`) is the source. Its last Job
+//!    failed: warn. It is suspended: warn.
+//! 2. It records a last successful run: stale when that is older than twice
+//!    the schedule's longest interval.
+//! 3. It records none yet: stale when the newest report (or, with none, the
+//!    CronJob itself) is older than twice that interval.
+//! 4. No CronJob (reports from `kubectl audit --report` by hand): ages are
+//!    shown, freshness is not judged.
+
+use kube::core::Request;
+use kube::core::params::ListParams;
+use serde::Deserialize;
+
+use super::cron::max_interval;
+use super::read::MANAGED_BY;
+use super::view::{Freshness, JobView, age};
+use crate::audit::object::parse_timestamp;
+
+/// Where `kubectl audit install` puts the CronJob, and its name.
+use crate::audit::install::manifest::{DEFAULT_NAMESPACE as INSTALL_NAMESPACE, NAME as CRON_JOB};
+
+/// Tests point the view at a CronJob in their own namespace; only in builds
+/// with the test-only `test-hooks` feature.
+fn install_namespace() -> String {
+    #[cfg(feature = "test-hooks")]
+    if let Ok(ns) = std::env::var("HONBAN_AUDIT_INSTALL_NAMESPACE")
+        && !ns.is_empty()
+    {
+        return ns;
+    }
+    INSTALL_NAMESPACE.to_string()
+}
+
+#[derive(Deserialize)]
+struct List<T> {
+    items: Vec<T>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct Meta {
+    name: String,
+    uid: Option<String>,
+    creation_timestamp: Option<String>,
+    #[serde(default)]
+    owner_references: Vec<Owner>,
+}
+
+#[derive(Deserialize)]
+struct Owner {
+    uid: String,
+}
+
+#[derive(Deserialize)]
+struct CronJob {
+    metadata: Meta,
+    spec: CronSpec,
+    #[serde(default)]
+    status: CronStatus,
+}
+
+#[derive(Deserialize)]
+struct CronSpec {
+    schedule: String,
+    #[serde(default)]
+    suspend: Option<bool>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct CronStatus {
+    last_schedule_time: Option<String>,
+    last_successful_time: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Job {
+    metadata: Meta,
+    #[serde(default)]
+    status: JobStatus,
+}
+
+#[derive(Deserialize, Default)]
+struct JobStatus {
+    #[serde(default)]
+    conditions: Vec<Condition>,
+}
+
+#[derive(Deserialize)]
+struct Condition {
+    #[serde(rename = "type")]
+    kind: String,
+    status: String,
+    reason: Option<String>,
+    message: Option<String>,
+}
+
+async fn get_list<T: serde::de::DeserializeOwned>(
+    client: &kube::Client,
+    url: &str,
+    labels: Option<&str>,
+) -> Result<Vec<T>, String> {
+    let mut lp = ListParams::default();
+    if let Some(l) = labels {
+        lp = lp.labels(l);
+    }
+    let http = Request::new(url).list(&lp).map_err(|e| e.to_string())?;
+    let list: List<T> = client.request(http).await.map_err(|e| match e {
+        kube::Error::Api(s) if s.code == 403 => format!("forbidden: {}", s.message),
+        other => other.to_string(),
+    })?;
+    Ok(list.items)
+}
+
+/// Judges freshness; `newest` is the newest report's write time in view.
+/// Returns it with the warnings to print.
+pub(crate) async fn judge(
+    client: &kube::Client,
+    newest: Option<i64>,
+    now: i64,
+) -> (Freshness, Vec<String>) {
+    let ns = install_namespace();
+    let mut warnings = Vec::new();
+    let mut fresh = Freshness {
+        judged_by: "none",
+        ..Freshness::default()
+    };
+    let url = format!("/apis/batch/v1/namespaces/{ns}/cronjobs");
+    let cron_jobs: Vec<CronJob> = match get_list(client, &url, Some(MANAGED_BY)).await {
+        Ok(list) => list,
+        Err(e) => {
+            warnings.push(format!(
+                "cannot read the audit CronJob in {ns} ({e}): freshness is not judged"
+            ));
+            return (fresh, warnings);
+        }
+    };
+    let Some(cj) = cron_jobs.into_iter().find(|c| c.metadata.name == CRON_JOB) else {
+        return (fresh, warnings);
+    };
+    let name = format!("{ns}/{}", cj.metadata.name);
+    describe(&cj, &name, &mut fresh);
+    if fresh.suspended {
+        warnings.push(format!(
+            "the audit CronJob {name} is suspended: no audit runs"
+        ));
+    }
+    fresh.last_job = last_job(client, &ns, &cj.metadata, &mut warnings).await;
+    if let Some(job) = fresh.last_job.as_ref().filter(|j| j.status == "failed") {
+        warnings.push(format!(
+            "the last audit run failed: Job {ns}/{} ({})",
+            job.name,
+            job.reason.as_deref().unwrap_or("no reason given")
+        ));
+    }
+    match max_interval(&cj.spec.schedule) {
+        Ok(interval) => {
+            fresh.interval_seconds = Some(interval);
+            warnings.extend(staleness(&cj, interval, newest, now, &mut fresh));
+        }
+        Err(e) => warnings.push(format!("CronJob {name}: {e}: freshness is not judged")),
+    }
+    (fresh, warnings)
+}
+
+/// The CronJob's spec and status, as the JSON shows them.
+fn describe(cj: &CronJob, name: &str, fresh: &mut Freshness) {
+    fresh.cron_job = Some(name.to_string());
+    fresh.schedule = Some(cj.spec.schedule.clone());
+    fresh.suspended = cj.spec.suspend.unwrap_or(false);
+    let time = |t: &Option<String>| t.as_deref().and_then(parse_timestamp);
+    fresh.last_schedule_time = time(&cj.status.last_schedule_time);
+    fresh.last_successful_time = time(&cj.status.last_successful_time);
+}
+
+/// Rules 2 and 3: the warning when the audits are stale.
+fn staleness(
+    cj: &CronJob,
+    interval: i64,
+    newest: Option<i64>,
+    now: i64,
+    fresh: &mut Freshness,
+) -> Option<String> {
+    let created = cj
+        .metadata
+        .creation_timestamp
+        .as_deref()
+        .and_then(parse_timestamp);
+    let (since, what) = match fresh.last_successful_time {
+        Some(t) => {
+            fresh.judged_by = "cronjob";
+            (t, "the last successful audit run was")
+        }
+        None => {
+            fresh.judged_by = "reports";
+            match newest {
+                Some(t) => (
+                    t,
+                    "the CronJob records no successful run and the newest report is",
+                ),
+                None => (
+                    created.unwrap_or(now),
+                    "the CronJob records no successful run, there are no reports, and it was created",
+                ),
+            }
+        }
+    };
+    if now - since <= 2 * interval {
+        return None;
+    }
+    fresh.stale = true;
+    Some(format!(
+        "{what} {} ago, more than twice the schedule's interval ({} runs at least every {})",
+        age(now - since),
+        cj.spec.schedule,
+        age(interval)
+    ))
+}
+
+/// The CronJob's newest Job (by creation), and how it ended.
+async fn last_job(
+    client: &kube::Client,
+    ns: &str,
+    owner: &Meta,
+    warnings: &mut Vec<String>,
+) -> Option<JobView> {
+    let url = format!("/apis/batch/v1/namespaces/{ns}/jobs");
+    let jobs: Vec<Job> = match get_list(client, &url, None).await {
+        Ok(jobs) => jobs,
+        Err(e) => {
+            warnings.push(format!(
+                "cannot read the audit's Jobs in {ns} ({e}): a failed run is not seen"
+            ));
+            return None;
+        }
+    };
+    let uid = owner.uid.as_deref()?;
+    let job = jobs
+        .into_iter()
+        .filter(|j| j.metadata.owner_references.iter().any(|o| o.uid == uid))
+        .max_by_key(|j| {
+            j.metadata
+                .creation_timestamp
+                .as_deref()
+                .and_then(parse_timestamp)
+        })?;
+    let done = |kind: &str| {
+        job.status
+            .conditions
+            .iter()
+            .find(|c| c.kind == kind && c.status == "True")
+    };
+    let (status, reason) = if let Some(c) = done("Failed") {
+        let text = match (&c.reason, &c.message) {
+            (Some(r), Some(m)) => format!("{r}: {m}"),
+            (r, m) => r.clone().or(m.clone()).unwrap_or_default(),
+        };
+        ("failed", Some(text).filter(|t| !t.is_empty()))
+    } else if done("Complete").is_some() {
+        ("succeeded", None)
+    } else {
+        ("running", None)
+    };
+    Some(JobView {
+        name: job.metadata.name,
+        status,
+        reason,
+    })
+}
