@@ -26,7 +26,7 @@ end
 
 complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_needs_command" -l from-literal -d 'A KEY=VALUE pair to store (repeatable)' -r
 complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_needs_command" -l from-file -d 'A file (key: its name, or KEY=) or a directory of files (repeatable)' -r
-complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_needs_command" -l from-env-file -d 'A file of KEY=VALUE lines (repeatable)' -r -F
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_needs_command" -l from-env-file -d 'A file of KEY=VALUE lines; - reads stdin (repeatable)' -r -F
 complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_needs_command" -l from-sops -d 'A sops-encrypted Secret/ConfigMap manifest or dotenv/YAML/JSON key file, decrypted in memory; - reads stdin (repeatable)' -r
 complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_needs_command" -l select -d 'The document of a multi-document --from-sops file to use (default: the one named BASE)' -r
 complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_needs_command" -l set -d 'Set KEY=VALUE on top of the current version (repeatable)' -r
@@ -123,7 +123,7 @@ complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcomm
 complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand history" -s h -l help -d 'Print help'
 complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand diff" -l from-literal -d 'A KEY=VALUE pair to store (repeatable)' -r
 complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand diff" -l from-file -d 'A file (key: its name, or KEY=) or a directory of files (repeatable)' -r
-complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand diff" -l from-env-file -d 'A file of KEY=VALUE lines (repeatable)' -r -F
+complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand diff" -l from-env-file -d 'A file of KEY=VALUE lines; - reads stdin (repeatable)' -r -F
 complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand diff" -l from-sops -d 'A sops-encrypted Secret/ConfigMap manifest or dotenv/YAML/JSON key file, decrypted in memory; - reads stdin (repeatable)' -r
 complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand diff" -l select -d 'The document of a multi-document --from-sops file to use (default: the one named BASE)' -r
 complete -c kubectl-rotate_secret -n "__fish_kubectl_rotate_secret_using_subcommand diff" -l set -d 'Set KEY=VALUE on top of the current version (repeatable)' -r

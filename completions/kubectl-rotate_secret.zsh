@@ -17,7 +17,7 @@ _kubectl-rotate_secret() {
     _arguments "${_arguments_options[@]}" : \
 '*--from-literal=[A KEY=VALUE pair to store (repeatable)]:KEY=VALUE:_default' \
 '*--from-file=[A file (key\: its name, or KEY=) or a directory of files (repeatable)]:[KEY=]PATH:_default' \
-'*--from-env-file=[A file of KEY=VALUE lines (repeatable)]:PATH:_files' \
+'*--from-env-file=[A file of KEY=VALUE lines; - reads stdin (repeatable)]:PATH:_files' \
 '*--from-sops=[A sops-encrypted Secret/ConfigMap manifest or dotenv/YAML/JSON key file, decrypted in memory; - reads stdin (repeatable)]:FILE:_default' \
 '--select=[The document of a multi-document --from-sops file to use (default\: the one named BASE)]:NAME:_default' \
 '*--set=[Set KEY=VALUE on top of the current version (repeatable)]:KEY=VALUE:_default' \
@@ -121,7 +121,7 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 '*--from-literal=[A KEY=VALUE pair to store (repeatable)]:KEY=VALUE:_default' \
 '*--from-file=[A file (key\: its name, or KEY=) or a directory of files (repeatable)]:[KEY=]PATH:_default' \
-'*--from-env-file=[A file of KEY=VALUE lines (repeatable)]:PATH:_files' \
+'*--from-env-file=[A file of KEY=VALUE lines; - reads stdin (repeatable)]:PATH:_files' \
 '*--from-sops=[A sops-encrypted Secret/ConfigMap manifest or dotenv/YAML/JSON key file, decrypted in memory; - reads stdin (repeatable)]:FILE:_default' \
 '--select=[The document of a multi-document --from-sops file to use (default\: the one named BASE)]:NAME:_default' \
 '*--set=[Set KEY=VALUE on top of the current version (repeatable)]:KEY=VALUE:_default' \
