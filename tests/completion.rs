@@ -491,7 +491,7 @@ fn audit_completes_check_ids_categories_and_files() {
     let (values, _) = complete(&["audit", "--fail-on", ""]);
     assert!(has(&values, "warning"), "{values:?}");
     let (values, _) = complete(&["audit", ""]);
-    assert_eq!(values, ["checks", "install", "reports", "uninstall"]);
+    assert_eq!(values, ["checks", "install", "uninstall", "reports"]);
     let (values, _) = complete(&["audit", "-"]);
     assert!(
         has(&values, "--filename") && has(&values, "--skip"),
