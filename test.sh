@@ -43,7 +43,8 @@ HONBAN_SKIP_LOG=$(mktemp)
 export HONBAN_SKIP_LOG
 log=$(mktemp)
 status=0
-cargo test --workspace --locked "${features[@]}" -- --test-threads="${TEST_THREADS:-4}" 2>&1 | tee "$log" || status=$?
+# --no-fail-fast: every test binary runs, so the closing line counts the whole suite.
+cargo test --workspace --locked --no-fail-fast "${features[@]}" -- --test-threads="${TEST_THREADS:-4}" 2>&1 | tee "$log" || status=$?
 # One closing line for the whole suite: cargo ends on the (empty) doc-test
 # run. Skips are #[ignore]d tests plus the skips the tests logged, each named.
 awk -v skiplog="$HONBAN_SKIP_LOG" '
