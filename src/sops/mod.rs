@@ -18,6 +18,7 @@ mod metadata;
 mod tree;
 mod values;
 
+pub(crate) use metadata::Rule;
 pub(crate) use tree::{Leaf, Node};
 
 use keys::KeyFailure;

@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 
 use super::Cx;
 use crate::audit::object::Object;
+use crate::sops::Rule;
 
 const ID: &str = "plaintext-secret";
 /// Key names a message lists before "and N more".
@@ -121,17 +122,14 @@ fn is_encrypted(v: &Value) -> bool {
         .is_some_and(|s| s.starts_with("ENC[AES256_GCM,data:") && s.ends_with(']'))
 }
 
-/// The encryption rule of a sops block. sops refuses a file with more than
+/// The encryption rules of a sops block. sops refuses a file with more than
 /// one; each is applied in sops' order all the same.
-#[derive(Default)]
 struct Rules {
-    unencrypted_suffix: Option<String>,
-    encrypted_suffix: Option<String>,
-    /// `Some(None)`: a regex Go's regexp would also fail on, so it matches nothing.
-    unencrypted_regex: Option<Option<Regex>>,
-    encrypted_regex: Option<Option<Regex>>,
-    /// A comment regex decides by comments, which the audit does not read.
-    by_comment: bool,
+    rules: Vec<Rule>,
+    /// Whether sops' choice cannot be told from the block, so values in the
+    /// clear are not judged: a comment regex (the audit reads no comments),
+    /// or an encrypted_regex Go's regexp would also fail on.
+    judges_nothing: bool,
 }
 
 impl Rules {
@@ -144,50 +142,42 @@ impl Rules {
                 .map(str::to_string)
         };
         let regex = |k: &str| text(k).map(|r| Regex::new(&r).ok());
-        let mut rules = Rules {
-            unencrypted_suffix: text("unencrypted_suffix"),
-            encrypted_suffix: text("encrypted_suffix"),
-            unencrypted_regex: regex("unencrypted_regex"),
-            encrypted_regex: regex("encrypted_regex"),
-            by_comment: text("unencrypted_comment_regex").is_some()
-                || text("encrypted_comment_regex").is_some(),
-        };
-        let none = rules.unencrypted_suffix.is_none()
-            && rules.encrypted_suffix.is_none()
-            && rules.unencrypted_regex.is_none()
-            && rules.encrypted_regex.is_none()
-            && !rules.by_comment;
-        if none {
-            rules.unencrypted_suffix = Some("_unencrypted".to_string());
+        let by_comment = text("unencrypted_comment_regex").is_some()
+            || text("encrypted_comment_regex").is_some();
+        let encrypted_regex = regex("encrypted_regex");
+        let mut rules = Vec::new();
+        rules.extend(text("unencrypted_suffix").map(Rule::UnencryptedSuffix));
+        rules.extend(text("encrypted_suffix").map(Rule::EncryptedSuffix));
+        // An invalid unencrypted_regex matches nothing, so it changes nothing.
+        let unencrypted_regex = regex("unencrypted_regex");
+        rules.extend(
+            unencrypted_regex
+                .clone()
+                .flatten()
+                .map(Rule::UnencryptedRegex),
+        );
+        rules.extend(encrypted_regex.clone().flatten().map(Rule::EncryptedRegex));
+        let recorded =
+            !rules.is_empty() || unencrypted_regex.is_some() || encrypted_regex.is_some();
+        if !recorded && !by_comment {
+            rules.push(Rule::UnencryptedSuffix("_unencrypted".to_string()));
         }
-        rules
+        Rules {
+            rules,
+            judges_nothing: by_comment || matches!(encrypted_regex, Some(None)),
+        }
     }
 
     /// Whether sops encrypts the value at `path` (keys from the document root).
     fn encrypts(&self, path: &[&str]) -> bool {
-        if self.by_comment {
+        if self.judges_nothing {
             return false;
         }
-        let matches = |re: &Option<Regex>| {
-            re.as_ref()
-                .is_some_and(|re| path.iter().any(|p| re.is_match(p)))
-        };
-        let mut encrypted = true;
-        if let Some(s) = &self.unencrypted_suffix {
-            encrypted = !path.iter().any(|p| p.ends_with(s.as_str()));
-        }
-        if let Some(s) = &self.encrypted_suffix {
-            encrypted = path.iter().any(|p| p.ends_with(s.as_str()));
-        }
-        if let Some(re) = &self.unencrypted_regex
-            && matches(re)
-        {
-            encrypted = false;
-        }
-        if let Some(re) = &self.encrypted_regex {
-            encrypted = matches(re);
-        }
-        encrypted
+        // An unencrypted_regex only ever turns encryption off; the others decide.
+        self.rules.iter().fold(true, |encrypted, rule| match rule {
+            Rule::UnencryptedRegex(_) => encrypted && rule.encrypts(path),
+            _ => rule.encrypts(path),
+        })
     }
 }
 
