@@ -5,9 +5,10 @@
 //! freshness warnings come from a CronJob's status and its last Job's real
 //! failure, and a user who may not list reports gets a clear error.
 //!
-//! The CronJob `kubectl audit install` makes lives in `honban-system`, which
-//! other tests share; these tests point the view at their own namespace
-//! (HONBAN_AUDIT_INSTALL_NAMESPACE, a `test-hooks` seam).
+//! The view finds install's CronJob by its labels in any namespace; with
+//! several (other tests install into their own namespaces on the shared
+//! cluster), the one in the namespace in view decides, so each test puts
+//! its CronJob in its own namespace and views that one.
 
 mod support;
 
@@ -41,16 +42,15 @@ fn with_crds() -> &'static support::TestEnv {
     env
 }
 
-/// Runs `kubectl audit reports ARGS -o json` as admin, with the CronJob
-/// looked up in `install_ns`; returns exit code, JSON and stderr.
-fn view(env: &support::TestEnv, install_ns: &str, args: &[&str]) -> (i32, Value, String) {
+/// Runs `kubectl audit reports ARGS -o json` as admin; returns exit code,
+/// JSON and stderr.
+fn view(env: &support::TestEnv, args: &[&str]) -> (i32, Value, String) {
     let out = support::plugin("kubectl-audit")
         .arg("--kubeconfig")
         .arg(&env.kubeconfig)
         .arg("reports")
         .args(args)
         .args(["-o", "json"])
-        .env("HONBAN_AUDIT_INSTALL_NAMESPACE", install_ns)
         .timeout(Duration::from_secs(120))
         .output()
         .unwrap();
@@ -253,15 +253,9 @@ fn counts_equal_the_reports_and_other_tools_reports_are_ignored() {
     theirs["source"] = json!("kyverno");
     apply_json(env, &[theirs]);
 
-    let (code, view, stderr) = view(env, n, &["-n", n]);
+    let (code, view, stderr) = view(env, &["-n", n]);
     assert_eq!(code, 0, "{stderr}");
     let cluster = &view["clusters"][0];
-    assert_eq!(
-        cluster["freshness"]["judgedBy"], "none",
-        "no CronJob: {view:#}"
-    );
-    assert_eq!(cluster["freshness"]["stale"], false);
-    assert_eq!(cluster["warnings"], json!([]), "{stderr}");
     let apis = cluster["apis"].as_array().unwrap();
     assert!(
         apis.contains(&json!("openreports.io/v1alpha1"))
@@ -301,7 +295,6 @@ fn counts_equal_the_reports_and_other_tools_reports_are_ignored() {
         .arg("--kubeconfig")
         .arg(&env.kubeconfig)
         .args(["reports", "-n", n])
-        .env("HONBAN_AUDIT_INSTALL_NAMESPACE", n)
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&table.stdout);
@@ -309,7 +302,6 @@ fn counts_equal_the_reports_and_other_tools_reports_are_ignored() {
         text.contains("Deployment/api: 1 error, 1 warning, 1 info"),
         "{text}"
     );
-    assert!(text.contains("freshness is not judged"), "{text}");
 }
 
 fn cron_job(ns: &str) -> String {
@@ -319,7 +311,7 @@ kind: CronJob
 metadata:
   name: honban-audit
   namespace: {ns}
-  labels: {{app.kubernetes.io/managed-by: honban}}
+  labels: {{app.kubernetes.io/managed-by: honban, app.kubernetes.io/name: honban-audit}}
 spec:
   schedule: \"0 * * * *\"
   suspend: true
@@ -378,7 +370,7 @@ fn stale_when_the_cronjobs_last_success_is_older_than_twice_its_interval() {
 
     // Never ran: judged by the newest report (none) against the CronJob's
     // own age, which is fresh.
-    let (code, v, stderr) = view(env, n, &["-n", n]);
+    let (code, v, stderr) = view(env, &["-n", n]);
     assert_eq!(code, 0, "{stderr}");
     let f = &v["clusters"][0]["freshness"];
     assert_eq!(f["judgedBy"], "reports", "{v:#}");
@@ -389,7 +381,7 @@ fn stale_when_the_cronjobs_last_success_is_older_than_twice_its_interval() {
 
     // Hourly, last success 3 hours ago: stale, on stderr and in the JSON.
     set_last_success(env, n, 3 * 3600);
-    let (code, v, stderr) = view(env, n, &["-n", n]);
+    let (code, v, stderr) = view(env, &["-n", n]);
     assert_eq!(code, 0, "a warning is no failure: {stderr}");
     let cluster = &v["clusters"][0];
     assert_eq!(cluster["freshness"]["judgedBy"], "cronjob");
@@ -408,7 +400,7 @@ fn stale_when_the_cronjobs_last_success_is_older_than_twice_its_interval() {
 
     // 90 minutes: within twice an hour.
     set_last_success(env, n, 90 * 60);
-    let (_, v, stderr) = view(env, n, &["-n", n]);
+    let (_, v, stderr) = view(env, &["-n", n]);
     assert_eq!(v["clusters"][0]["freshness"]["stale"], false, "{stderr}");
     assert!(!stderr.contains("more than twice"), "{stderr}");
 }
@@ -462,7 +454,7 @@ spec:
     });
     assert!(failed, "the Job controller did not fail the Job");
 
-    let (code, v, stderr) = view(env, n, &["-n", n]);
+    let (code, v, stderr) = view(env, &["-n", n]);
     assert_eq!(code, 0, "{stderr}");
     let job = &v["clusters"][0]["freshness"]["lastJob"];
     assert_eq!(job["name"], "honban-audit-29000000", "{v:#}");
@@ -504,11 +496,7 @@ fn the_documented_role_reads_and_no_role_is_a_clear_error() {
     );
 
     let nobody = User::with_rules(env, n, "");
-    let (code, stdout, stderr) = nobody.run_with(
-        "kubectl-audit",
-        &["reports"],
-        &[("HONBAN_AUDIT_INSTALL_NAMESPACE", n)],
-    );
+    let (code, stdout, stderr) = nobody.run_with("kubectl-audit", &["reports"], &[]);
     assert_eq!(code, 1, "{stdout}{stderr}");
     assert!(stdout.is_empty(), "{stdout}");
     let first = stderr.lines().next().unwrap_or_default();
@@ -525,14 +513,17 @@ fn the_documented_role_reads_and_no_role_is_a_clear_error() {
         .find(|b| b.contains("name: kubectl-audit-reports"))
         .expect("a kubectl-audit-reports role under Permissions in docs/audit.md");
     let reader = User::with_rules_in(env, n, &role, &["kubectl-audit-reports"]);
-    let (code, stdout, stderr) = reader.run_with(
-        "kubectl-audit",
-        &["reports", "-o", "json"],
-        &[("HONBAN_AUDIT_INSTALL_NAMESPACE", n)],
-    );
+    let (code, stdout, stderr) = reader.run_with("kubectl-audit", &["reports", "-o", "json"], &[]);
     assert_eq!(code, 0, "{stdout}{stderr}");
     let v: Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(counts(row(&v, n)), [1, 0, 0, 0], "{v:#}");
+    // It may list CronJobs in its namespace only: honban-system and NS are
+    // looked at, neither holds one, so freshness is not judged, quietly.
+    assert_eq!(
+        v["clusters"][0]["freshness"]["judgedBy"], "none",
+        "no CronJob it can see: {v:#}"
+    );
+    assert_eq!(v["clusters"][0]["freshness"]["stale"], false);
     assert!(
         stderr.contains("you may not list clusterreports.openreports.io at the cluster scope"),
         "{stderr}"
@@ -604,7 +595,7 @@ spec:
     env.wait_rollout(n, "api", Duration::from_secs(120));
     env.wait_rollout(n, "web", Duration::from_secs(120));
     let audited = audit(env, &["-n", n, "--report", "--report-passes"]);
-    let (code, first, stderr) = view(env, n, &["-n", n]);
+    let (code, first, stderr) = view(env, &["-n", n]);
     assert_eq!(code, 0, "{stderr}");
     // The view agrees with the reports as kubectl reads them...
     let want = expected(env, n);
@@ -630,7 +621,7 @@ spec:
     // A second run with nothing changed writes nothing: the newest
     // report's time does not move.
     audit(env, &["-n", n, "--report", "--report-passes"]);
-    let (_, second, _) = view(env, n, &["-n", n]);
+    let (_, second, _) = view(env, &["-n", n]);
     let row2 = row(&second, n);
     assert_eq!(row2["newest"], row1["newest"], "{second:#}");
     assert_eq!(counts(row2), counts(row1));
@@ -639,11 +630,9 @@ spec:
 #[test]
 fn all_contexts_shows_every_cluster_and_one_that_cannot_be_read_is_exit_1() {
     let env = with_crds();
-    let ns = env.namespace("reports-fleet");
-    let n = ns.name.as_str();
     // testenv's kubeconfig: the admin, and a restricted user who may not
     // list reports.
-    let (code, v, stderr) = view(env, n, &["-A", "--all-contexts"]);
+    let (code, v, stderr) = view(env, &["-A", "--all-contexts"]);
     let clusters = v["clusters"].as_array().unwrap();
     let contexts: Vec<&str> = clusters
         .iter()
@@ -658,4 +647,76 @@ fn all_contexts_shows_every_cluster_and_one_that_cannot_be_read_is_exit_1() {
         "{error}"
     );
     assert!(clusters[1]["namespaces"].as_array().unwrap().is_empty());
+}
+
+/// A real `kubectl audit install -n NS` into a test namespace; uninstall
+/// (which deletes the cluster-scoped role and binding) on drop.
+struct Install<'a> {
+    env: &'a support::TestEnv,
+    ns: String,
+}
+
+impl Drop for Install<'_> {
+    fn drop(&mut self) {
+        let _ = support::plugin("kubectl-audit")
+            .arg("--kubeconfig")
+            .arg(&self.env.kubeconfig)
+            .args(["uninstall", "-n", &self.ns])
+            .output();
+    }
+}
+
+#[test]
+fn a_healthy_default_install_in_any_namespace_gives_no_warning() {
+    let env = with_crds();
+    let ns = env.namespace("reports-install");
+    let n = ns.name.as_str();
+    let out = support::plugin("kubectl-audit")
+        .arg("--kubeconfig")
+        .arg(&env.kubeconfig)
+        .args(["install", "-n", n])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let _install = Install { env, ns: n.into() };
+    // A run of the CronJob, completed by testenv's kwok nodes as a
+    // container that exits 0 would.
+    env.kubectl_ok(&[
+        "create",
+        "job",
+        "run-1",
+        "--from=cronjob/honban-audit",
+        "-n",
+        n,
+    ]);
+    let complete = support::eventually(Duration::from_secs(120), || {
+        env.kubectl_ok(&[
+            "get",
+            "job",
+            "run-1",
+            "-n",
+            n,
+            "-o",
+            "jsonpath={.status.conditions[?(@.type==\"Complete\")].status}",
+        ])
+        .trim()
+            == "True"
+    });
+    assert!(complete, "the Job did not complete");
+
+    // Found by install's labels in NS, not in honban-system.
+    let (code, v, stderr) = view(env, &["-n", n]);
+    assert_eq!(code, 0, "{stderr}");
+    let cluster = &v["clusters"][0];
+    let f = &cluster["freshness"];
+    assert_eq!(f["cronJob"], format!("{n}/honban-audit"), "{v:#}");
+    assert_eq!(f["lastJob"]["name"], "run-1", "{v:#}");
+    assert_eq!(f["lastJob"]["status"], "succeeded", "{v:#}");
+    assert_eq!(f["stale"], false, "{v:#}");
+    assert_eq!(cluster["warnings"], json!([]), "{v:#}");
+    assert!(!stderr.contains("warning"), "{stderr}");
 }

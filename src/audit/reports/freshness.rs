@@ -1,8 +1,10 @@
 //! Are the audits still running? An unchanged run writes nothing, so a
 //! report's age alone cannot say. The rule:
 //!
-//! 1. The CronJob `kubectl audit install` made (`honban-system/honban-audit`,
-//!    labelled `app.kubernetes.io/managed-by: honban`) is the source. Its last Job
+//! 1. The CronJob `kubectl audit install` made, found by install's labels
+//!    in any namespace the user may list (`install -n NS` too), is the
+//!    source; with several, the one in the namespace in view, else in
+//!    `honban-system`, else the one that last succeeded. Its last Job
 //!    failed: warn. It is suspended: warn.
 //! 2. It records a last successful run: stale when that is older than twice
 //!    the schedule's longest interval.
@@ -20,19 +22,12 @@ use super::read::MANAGED_BY;
 use super::view::{Freshness, JobView, age};
 use crate::audit::object::parse_timestamp;
 
-/// Where `kubectl audit install` puts the CronJob, and its name.
+/// Where `kubectl audit install` puts the CronJob by default, and its name.
 use crate::audit::install::manifest::{DEFAULT_NAMESPACE as INSTALL_NAMESPACE, NAME as CRON_JOB};
 
-/// Tests point the view at a CronJob in their own namespace; only in builds
-/// with the test-only `test-hooks` feature.
-fn install_namespace() -> String {
-    #[cfg(feature = "test-hooks")]
-    if let Ok(ns) = std::env::var("HONBAN_AUDIT_INSTALL_NAMESPACE")
-        && !ns.is_empty()
-    {
-        return ns;
-    }
-    INSTALL_NAMESPACE.to_string()
+/// Install's two labels: on the CronJob wherever it was installed.
+fn install_selector() -> String {
+    format!("{MANAGED_BY},app.kubernetes.io/name={CRON_JOB}")
 }
 
 #[derive(Deserialize)]
@@ -44,6 +39,8 @@ struct List<T> {
 #[serde(rename_all = "camelCase")]
 struct Meta {
     name: String,
+    #[serde(default)]
+    namespace: String,
     uid: Option<String>,
     creation_timestamp: Option<String>,
     #[serde(default)]
@@ -116,32 +113,77 @@ async fn get_list<T: serde::de::DeserializeOwned>(
     Ok(list.items)
 }
 
-/// Judges freshness; `newest` is the newest report's write time in view.
+/// install's CronJobs: across the cluster, else (a user bound in some
+/// namespaces only) in install's default namespace and the one in view.
+async fn find(client: &kube::Client, in_view: Option<&str>) -> Result<Vec<CronJob>, String> {
+    let selector = install_selector();
+    match get_list(client, "/apis/batch/v1/cronjobs", Some(&selector)).await {
+        Err(e) if e.starts_with("forbidden:") => {}
+        found => return found,
+    }
+    let mut namespaces = vec![INSTALL_NAMESPACE];
+    namespaces.extend(in_view.filter(|ns| *ns != INSTALL_NAMESPACE));
+    let mut found = Vec::new();
+    let mut errors = Vec::new();
+    for ns in &namespaces {
+        let url = format!("/apis/batch/v1/namespaces/{ns}/cronjobs");
+        match get_list(client, &url, Some(&selector)).await {
+            Ok(mut list) => found.append(&mut list),
+            Err(e) => errors.push(format!("in {ns}: {e}")),
+        }
+    }
+    if errors.len() == namespaces.len() {
+        return Err(errors.join("; "));
+    }
+    Ok(found)
+}
+
+/// The CronJob that decides, and the names of the others.
+fn choose(mut found: Vec<CronJob>, in_view: Option<&str>) -> Option<(CronJob, Vec<String>)> {
+    let rank = |c: &CronJob| {
+        let ns = c.metadata.namespace.as_str();
+        let success = c.status.last_successful_time.as_deref();
+        let success = success.and_then(parse_timestamp).unwrap_or(i64::MIN);
+        (Some(ns) == in_view, ns == INSTALL_NAMESPACE, success)
+    };
+    let best = (0..found.len()).max_by_key(|&i| rank(&found[i]))?;
+    let chosen = found.swap_remove(best);
+    let mut others: Vec<String> = found
+        .iter()
+        .map(|c| format!("{}/{}", c.metadata.namespace, c.metadata.name))
+        .collect();
+    others.sort();
+    Some((chosen, others))
+}
+
+/// Judges freshness; `newest` is the newest report's write time in view,
+/// `in_view` the namespace shown (none with `-A`).
 /// Returns it with the warnings to print.
 pub(crate) async fn judge(
     client: &kube::Client,
+    in_view: Option<&str>,
     newest: Option<i64>,
     now: i64,
 ) -> (Freshness, Vec<String>) {
-    let ns = install_namespace();
     let mut warnings = Vec::new();
     let mut fresh = Freshness {
         judged_by: "none",
         ..Freshness::default()
     };
-    let url = format!("/apis/batch/v1/namespaces/{ns}/cronjobs");
-    let cron_jobs: Vec<CronJob> = match get_list(client, &url, Some(MANAGED_BY)).await {
-        Ok(list) => list,
+    let found = match find(client, in_view).await {
+        Ok(found) => found,
         Err(e) => {
             warnings.push(format!(
-                "cannot read the audit CronJob in {ns} ({e}): freshness is not judged"
+                "cannot read the audit CronJob ({e}): freshness is not judged"
             ));
             return (fresh, warnings);
         }
     };
-    let Some(cj) = cron_jobs.into_iter().find(|c| c.metadata.name == CRON_JOB) else {
+    let Some((cj, others)) = choose(found, in_view) else {
         return (fresh, warnings);
     };
+    fresh.other_cron_jobs = others;
+    let ns = cj.metadata.namespace.clone();
     let name = format!("{ns}/{}", cj.metadata.name);
     describe(&cj, &name, &mut fresh);
     if fresh.suspended {

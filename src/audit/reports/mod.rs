@@ -79,7 +79,8 @@ async fn view_context(
     let now = super::now_secs();
     let namespaces = read.fold.namespaces(now);
     let newest = namespaces.iter().map(|n| n.newest).filter(|t| *t > 0).max();
-    let (freshness, mut warnings) = freshness::judge(&conn.client, newest, now).await;
+    let in_view = (!req.all_namespaces).then_some(conn.namespace.as_str());
+    let (freshness, mut warnings) = freshness::judge(&conn.client, in_view, newest, now).await;
     warnings.extend(read.notes);
     Ok(ClusterView {
         context: conn.context,

@@ -154,5 +154,8 @@ fn freshness_line(f: &Freshness) -> String {
     if f.stale {
         parts.push("STALE".into());
     }
+    if !f.other_cron_jobs.is_empty() {
+        parts.push(format!("also installed: {}", f.other_cron_jobs.join(", ")));
+    }
     parts.join(", ")
 }

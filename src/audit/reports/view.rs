@@ -246,6 +246,9 @@ pub(crate) struct Freshness {
     pub(crate) last_successful_time: Option<i64>,
     pub(crate) last_job: Option<JobView>,
     pub(crate) stale: bool,
+    /// Other installs' CronJobs (`install -n`), not judged: each audits
+    /// the whole cluster, so the chosen one speaks for the reports.
+    pub(crate) other_cron_jobs: Vec<String>,
 }
 
 #[derive(Serialize, Debug)]
