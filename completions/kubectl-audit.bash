@@ -53,7 +53,7 @@ _kubectl__audit() {
 
     case "${cmd}" in
         kubectl__audit)
-            opts="-f -A -v -n -o -s -h -V --filename --all-namespaces --all-contexts --checks --skip --min-severity --fail-on --config --no-default-exemptions --verbose --zones --report --report-api --report-passes --completion --kubeconfig --context --namespace --request-timeout --output --color --as --as-group --as-uid --cluster --user --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --help --version checks install uninstall reports help"
+            opts="-f -A -v -n -o -s -h -V --filename --all-namespaces --all-contexts --checks --skip --min-severity --fail-on --config --no-default-exemptions --verbose --zones --report --report-api --report-passes --allow-unread --completion --kubeconfig --context --namespace --request-timeout --output --color --as --as-group --as-uid --cluster --user --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --help --version checks install uninstall reports help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -93,6 +93,10 @@ _kubectl__audit() {
                     ;;
                 --report-api)
                     COMPREPLY=($(compgen -W "auto openreports wgpolicy" -- "${cur}"))
+                    return 0
+                    ;;
+                --allow-unread)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --completion)

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_kubectl_audit_global_optspecs
-    string join \n f/filename= A/all-namespaces all-contexts checks= skip= min-severity= fail-on= config= no-default-exemptions v/verbose zones= report report-api= report-passes completion= kubeconfig= context= n/namespace= request-timeout= o/output= color= as= as-group= as-uid= cluster= user= s/server= token= certificate-authority= insecure-skip-tls-verify= tls-server-name= h/help V/version
+    string join \n f/filename= A/all-namespaces all-contexts checks= skip= min-severity= fail-on= config= no-default-exemptions v/verbose zones= report report-api= report-passes allow-unread= completion= kubeconfig= context= n/namespace= request-timeout= o/output= color= as= as-group= as-uid= cluster= user= s/server= token= certificate-authority= insecure-skip-tls-verify= tls-server-name= h/help V/version
 end
 
 function __fish_kubectl_audit_needs_command
@@ -39,6 +39,7 @@ complete -c kubectl-audit -n "__fish_kubectl_audit_needs_command" -l zones -d 'O
 complete -c kubectl-audit -n "__fish_kubectl_audit_needs_command" -l report-api -d 'The report API --report writes' -r -f -a "auto\t'openreports when its CRDs are served, else wgpolicy'
 openreports\t'openreports.io/v1alpha1 Report and ClusterReport'
 wgpolicy\t'wgpolicyk8s.io/v1alpha2 PolicyReport and ClusterPolicyReport'"
+complete -c kubectl-audit -n "__fish_kubectl_audit_needs_command" -l allow-unread -d 'Kinds left unread on purpose (e.g. secrets, for a role without them): still listed under "not checked" when forbidden, but no exit 4 for them' -r
 complete -c kubectl-audit -n "__fish_kubectl_audit_needs_command" -l completion -d 'Print a completion script for bash, zsh or fish' -r -f -a "bash\t''
 zsh\t''
 fish\t''"

@@ -29,6 +29,7 @@ none\:"Never exit 3"))' \
 '--report-api=[The report API --report writes]:API:((auto\:"openreports when its CRDs are served, else wgpolicy"
 openreports\:"openreports.io/v1alpha1 Report and ClusterReport"
 wgpolicy\:"wgpolicyk8s.io/v1alpha2 PolicyReport and ClusterPolicyReport"))' \
+'*--allow-unread=[Kinds left unread on purpose (e.g. secrets, for a role without them)\: still listed under "not checked" when forbidden, but no exit 4 for them]:KINDS:_default' \
 '--completion=[Print a completion script for bash, zsh or fish]:SHELL:(bash zsh fish)' \
 '--kubeconfig=[Path to the kubeconfig file to use]:FILE:_files' \
 '--context=[The kubeconfig context to use]:NAME:_default' \

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use serde_json::Value;
+use serde_json::{Value, json};
 use support::{TestEnv, TestNamespace};
 
 const SA: &str = "honban-audit";
@@ -159,7 +159,21 @@ fn the_manifest_runs_the_report_and_grants_no_secrets_by_default() {
         .iter()
         .map(|a| a.as_str().unwrap())
         .collect();
-    assert_eq!(&args[..2], ["-A", "--report"]);
+    // Secrets are left out of the role on purpose: the run says so and
+    // still succeeds (any other unreadable kind fails the Job).
+    assert_eq!(
+        args,
+        [
+            "-A",
+            "--report",
+            "--report-api",
+            "auto",
+            "--fail-on",
+            "none",
+            "--allow-unread",
+            "secrets"
+        ]
+    );
 
     let role = of_kind(&items, "ClusterRole");
     let list = granted(role, "list");
@@ -200,7 +214,18 @@ fn the_manifest_runs_the_report_and_grants_no_secrets_by_default() {
     assert_eq!(cron["schedule"], "*/5 * * * *");
     let container = &cron["jobTemplate"]["spec"]["template"]["spec"]["containers"][0];
     assert_eq!(container["image"], "registry.example/audit:1");
-    assert!(container["args"].to_string().contains("\"wgpolicy\""));
+    assert_eq!(
+        container["args"],
+        json!([
+            "-A",
+            "--report",
+            "--report-api",
+            "wgpolicy",
+            "--fail-on",
+            "none"
+        ]),
+        "--with-secrets: nothing left unread on purpose"
+    );
 }
 
 #[test]
@@ -422,7 +447,12 @@ fn uninstall_reports_deletes_honbans_reports_only(env: &TestEnv) {
 /// A kubeconfig holding only a TokenRequest token for the CronJob's
 /// ServiceAccount.
 fn service_account_kubeconfig(env: &TestEnv, ns: &str, dir: &Path) -> PathBuf {
-    let token = env.kubectl_ok(&["create", "token", SA, "-n", ns, "--duration", "20m"]);
+    token_kubeconfig(env, ns, SA, dir)
+}
+
+/// A kubeconfig holding only a TokenRequest token for ServiceAccount `sa`.
+fn token_kubeconfig(env: &TestEnv, ns: &str, sa: &str, dir: &Path) -> PathBuf {
+    let token = env.kubectl_ok(&["create", "token", sa, "-n", ns, "--duration", "20m"]);
     let server = env.kubectl_ok(&[
         "config",
         "view",
@@ -439,7 +469,7 @@ fn service_account_kubeconfig(env: &TestEnv, ns: &str, dir: &Path) -> PathBuf {
         "-o",
         "jsonpath={.clusters[0].cluster.certificate-authority-data}",
     ]);
-    let path = dir.join("sa.kubeconfig");
+    let path = dir.join(format!("{sa}.kubeconfig"));
     std::fs::write(
         &path,
         format!(
@@ -477,12 +507,27 @@ fn can_i(env: &TestEnv, kubeconfig: &Path, ns: &str, verb: &str, what: &str) -> 
     answer == "yes"
 }
 
-/// Runs the CronJob's command (`-A --report`) with only the ServiceAccount's
-/// token. Other tests delete namespaces all the while, and a report cannot
-/// be written into a namespace being deleted: such a run is run again.
-fn audit_as(env: &TestEnv, kubeconfig: &Path) -> (Option<i32>, Value) {
+/// The installed CronJob's arguments, as its pod gets them.
+fn cron_job_args(env: &TestEnv, ns: &str) -> Vec<String> {
+    let args = env.kubectl_ok(&[
+        "get",
+        "cronjob",
+        SA,
+        "-n",
+        ns,
+        "-o",
+        "jsonpath={.spec.jobTemplate.spec.template.spec.containers[0].args}",
+    ]);
+    serde_json::from_str(&args).unwrap_or_else(|e| panic!("{e}: {args}"))
+}
+
+/// Runs the CronJob's command, exactly its arguments (plus `-o json`), with
+/// only a ServiceAccount's token. Other tests delete namespaces all the
+/// while, and a report cannot be written into a namespace being deleted:
+/// such a run is run again.
+fn audit_as(env: &TestEnv, kubeconfig: &Path, args: &[String]) -> (Option<i32>, Value) {
     for _ in 0..3 {
-        let (code, r) = audit_once(kubeconfig);
+        let (code, r) = audit_once(kubeconfig, args);
         let error = r["clusters"][0]["reports"]["error"].as_str().unwrap_or("");
         let Some(ns) = error
             .split_once("in namespace ")
@@ -501,18 +546,30 @@ fn audit_as(env: &TestEnv, kubeconfig: &Path) -> (Option<i32>, Value) {
         }
         eprintln!("namespace {ns} went away during the run: again");
     }
-    audit_once(kubeconfig)
+    audit_once(kubeconfig, args)
 }
 
-fn audit_once(kubeconfig: &Path) -> (Option<i32>, Value) {
+fn audit_once(kubeconfig: &Path, args: &[String]) -> (Option<i32>, Value) {
     let out = support::plugin("kubectl-audit")
         .env("KUBECONFIG", kubeconfig)
-        .args(["-A", "--report", "-o", "json", "--fail-on", "none"])
+        .args(args)
+        .args(["-o", "json"])
         .output()
         .unwrap();
     let r = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stderr)));
     (out.status.code(), r)
+}
+
+/// The kinds not checked that were left unread on purpose (`--allow-unread`).
+fn allowed_unread(r: &Value) -> Vec<String> {
+    r["clusters"][0]["notChecked"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["allowed"] == true)
+        .map(|n| n["kind"].as_str().unwrap().to_string())
+        .collect()
 }
 
 fn not_checked(r: &Value) -> Vec<String> {
@@ -592,10 +649,13 @@ fn the_service_account_can_audit_and_write_only_reports(env: &TestEnv) {
     let dir = tempfile::tempdir().unwrap();
     let kc = service_account_kubeconfig(env, &ns, dir.path());
 
-    // The whole cluster is read; Secrets alone are not, and say so.
-    let (code, r) = audit_as(env, &kc);
+    // The whole cluster is read; Secrets alone are not, and say so, but
+    // they are left out on purpose: the Job succeeds.
+    let args = cron_job_args(env, &ns);
+    let (code, r) = audit_as(env, &kc, &args);
     assert_eq!(not_checked(&r), ["Secret"], "{r}");
-    assert_eq!(code, Some(4), "Secrets not checked: {r}");
+    assert_eq!(allowed_unread(&r), ["Secret"], "{r}");
+    assert_eq!(code, Some(0), "Secrets left unread on purpose: {r}");
     let reports = &r["clusters"][0]["reports"];
     assert_eq!(reports["error"], Value::Null, "{r}");
     assert!(
@@ -646,16 +706,57 @@ fn the_service_account_can_audit_and_write_only_reports(env: &TestEnv) {
         );
     }
 
+    an_unexpected_forbidden_kind_still_fails_the_run(env, &ns, &args, dir.path());
+
     // --with-secrets: list on Secrets (metadata is all the audit reads), still no get.
     stdout_of(audit(env).args(["install", "-n", &ns, "--with-secrets"]));
     assert!(support::eventually(Duration::from_secs(10), || can_i(
         env, &kc, &ns, "list", "secrets"
     )));
     assert!(!can_i(env, &kc, &ns, "get", "secrets"));
-    let (code, r) = audit_as(env, &kc);
+    let args = cron_job_args(env, &ns);
+    assert!(!args.contains(&"--allow-unread".to_string()), "{args:?}");
+    let (code, r) = audit_as(env, &kc, &args);
     assert_eq!(not_checked(&r), Vec::<String>::new(), "{r}");
     assert_eq!(code, Some(0), "{r}");
     assert_eq!(r["clusters"][0]["reports"]["error"], Value::Null, "{r}");
+}
+
+/// The CronJob's arguments under a role that also lacks ConfigMaps (install's
+/// own rules, less one): Secrets are still allowed to go unread, ConfigMaps
+/// are not, so the run exits 4.
+fn an_unexpected_forbidden_kind_still_fails_the_run(
+    env: &TestEnv,
+    ns: &str,
+    args: &[String],
+    dir: &Path,
+) {
+    let role = env.kubectl_ok(&["get", "clusterrole", &format!("{SA}-{ns}"), "-o", "json"]);
+    let mut rules: Value = serde_json::from_str::<Value>(&role).unwrap()["rules"].clone();
+    for rule in rules.as_array_mut().unwrap() {
+        if let Some(resources) = rule["resources"].as_array_mut() {
+            resources.retain(|r| r != "configmaps");
+        }
+    }
+    let partial = "audit-partial";
+    let objects = json!({"apiVersion": "v1", "kind": "List", "items": [
+        {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": partial, "namespace": ns}},
+        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+            "metadata": {"name": partial}, "rules": rules},
+        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+            "metadata": {"name": partial},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": partial},
+            "subjects": [{"kind": "ServiceAccount", "name": partial, "namespace": ns}]},
+    ]});
+    env.apply(ns, &objects.to_string());
+    let kc = token_kubeconfig(env, ns, partial, dir);
+    assert!(support::eventually(Duration::from_secs(10), || can_i(
+        env, &kc, ns, "list", "pods"
+    )));
+    let (code, r) = audit_as(env, &kc, args);
+    assert_eq!(not_checked(&r), ["ConfigMap", "Secret"], "{r}");
+    assert_eq!(allowed_unread(&r), ["Secret"], "{r}");
+    assert_eq!(code, Some(4), "ConfigMaps were not meant to go unread: {r}");
 }
 
 #[test]

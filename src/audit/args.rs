@@ -17,7 +17,8 @@ use crate::plugin::Plugin;
 /// security, health and observability problems.
 ///
 /// Exit codes: 0 nothing at or above --fail-on; 3 findings at or above it;
-/// 4 some kinds or inputs could not be read (listed under "not checked");
+/// 4 some kinds or inputs could not be read (listed under "not checked";
+/// not for kinds --allow-unread names);
 /// 1 the audit could not run, or --report could not write; 2 usage.
 #[derive(Parser, Debug)]
 #[command(name = "kubectl audit",
@@ -85,6 +86,11 @@ pub struct AuditArgs {
     /// With --report: also a pass result for every check that applied to an object and passed
     #[arg(long, requires = "report")]
     pub(crate) report_passes: bool,
+
+    /// Kinds left unread on purpose (e.g. secrets, for a role without them):
+    /// still listed under "not checked" when forbidden, but no exit 4 for them
+    #[arg(long, value_name = "KINDS", value_delimiter = ',')]
+    pub(crate) allow_unread: Vec<String>,
 
     /// Print a completion script for bash, zsh or fish
     #[arg(long, value_name = "SHELL", hide = true)]
@@ -216,8 +222,15 @@ pub(crate) enum FailOn {
 impl Plugin for AuditArgs {
     const BIN: &'static str = "kubectl-audit";
 
-    /// `--checks`/`--skip`: check ids (with what they check) and categories.
+    /// `--checks`/`--skip`: check ids (with what they check) and categories;
+    /// `--allow-unread`: the kinds a live audit lists.
     fn complete(req: &Request, arg: &Arg) -> Option<Reply> {
+        if arg.get_id() == "allow_unread" {
+            let kinds = super::live::kinds::KINDS
+                .iter()
+                .map(|k| (k.plural.to_string(), k.kind.to_string()));
+            return Some(Reply::values(kinds));
+        }
         if !matches!(arg.get_id().as_str(), "checks" | "skip") {
             return completion::cluster_flags(req, arg);
         }

@@ -82,6 +82,7 @@ fn unreadable(file: &str, why: &str) -> NotChecked {
         kind: "*".into(),
         namespace: None,
         reason: format!("{file}: {why}"),
+        allowed: false,
     }
 }
 
@@ -146,6 +147,7 @@ pub(crate) fn parse_text(name: &str, text: &str, default_namespace: &str, out: &
             kind: "*".into(),
             namespace: None,
             reason: format!("{name}:{}:{}: invalid YAML: {}", e.line, e.col, e.message),
+            allowed: false,
         }),
     }
 }
@@ -221,6 +223,7 @@ fn add_value(
             kind: "*".into(),
             namespace: None,
             reason: format!("{file}:{line}: not a Kubernetes object (no kind)"),
+            allowed: false,
         }),
     }
 }
@@ -234,6 +237,7 @@ fn encrypted_whole(kind: &str, file: &str, line: u32) -> Option<NotChecked> {
             "{file}:{line}: sops encrypted the whole document, kind included; \
              encrypt only data and stringData (--encrypted-regex '^(data|stringData)$')"
         ),
+        allowed: false,
     })
 }
 

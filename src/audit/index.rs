@@ -16,6 +16,9 @@ pub struct NotChecked {
     /// `None`: cluster-wide (or a cluster-scoped kind).
     pub(crate) namespace: Option<String>,
     pub(crate) reason: String,
+    /// Forbidden, and left unread on purpose (`--allow-unread`): still
+    /// listed, but no exit 4 on its account.
+    pub(crate) allowed: bool,
 }
 
 /// What the checks need from a live pod. Controller-owned pods are kept only

@@ -10,7 +10,7 @@
 //!
 //! Exit codes: 0 nothing at or above `--fail-on`; 3 findings at or above it;
 //! 4 some kinds or inputs could not be read (this wins over 3, because the
-//! report is incomplete); 1 the audit could not run, or `--report` could
+//! report is incomplete), unless `--allow-unread` names every such kind; 1 the audit could not run, or `--report` could
 //! not write; 2 usage.
 //!
 //! Public beyond the crate: [`AuditArgs`] for the plugin binary, and what the
@@ -156,7 +156,8 @@ pub fn test_settings(checks: &[&str], live: bool) -> Settings {
 }
 
 fn exit_code(report: &Report, fail_on: FailOn) -> u8 {
-    if report.clusters.iter().any(|c| !c.not_checked.is_empty()) {
+    let unread = |c: &ClusterReport| c.not_checked.iter().any(|n| !n.allowed);
+    if report.clusters.iter().any(unread) {
         return exit::NOT_CHECKED;
     }
     let threshold = match fail_on {
@@ -223,6 +224,13 @@ fn check_flags(req: &AuditArgs, live: bool) -> Result<()> {
     if req.all_namespaces && req.global.namespace.is_some() {
         return Err(Error::Usage("-n and -A exclude each other".into()));
     }
+    if !live && !req.allow_unread.is_empty() {
+        return Err(Error::Usage(
+            "--allow-unread names kinds a live audit may not list; it cannot be combined with -f"
+                .into(),
+        ));
+    }
+    live::kinds::allowed_unread(&req.allow_unread)?;
     Ok(())
 }
 

@@ -7,6 +7,7 @@ use std::collections::HashSet;
 use std::io::{self, Write};
 
 use super::checks::{CHECKS, CheckInfo, Severity};
+use super::index::NotChecked;
 use super::report::{ClusterReport, Finding, Report};
 use super::sarif::object_name;
 use crate::output::{self, Columns, Palette};
@@ -164,7 +165,8 @@ fn cluster_table(
     write_score(out, cluster)
 }
 
-/// What could not be read, under a warning that the report is incomplete.
+/// What could not be read, under a warning that the report is incomplete
+/// (a note when only kinds left unread on purpose are missing).
 fn write_not_checked(
     out: &mut dyn Write,
     cluster: &ClusterReport,
@@ -172,20 +174,18 @@ fn write_not_checked(
     verbose: bool,
 ) -> io::Result<()> {
     writeln!(out)?;
-    writeln!(
-        out,
-        "{}",
-        palette.warning("Not checked (the report is incomplete):")
-    )?;
-    let forbidden = cluster
-        .not_checked
-        .iter()
-        .filter(|n| n.reason.starts_with("forbidden:"))
-        .count();
+    let heading = if cluster.not_checked.iter().all(|n| n.allowed) {
+        "Not checked (left unread on purpose with --allow-unread):"
+    } else {
+        "Not checked (the report is incomplete):"
+    };
+    writeln!(out, "{}", palette.warning(heading))?;
+    let folds = |n: &&NotChecked| !n.allowed && n.reason.starts_with("forbidden:");
+    let forbidden = cluster.not_checked.iter().filter(folds).count();
     // A user who may list little gets one line, not one per kind.
     let fold = !verbose && forbidden > 1;
     for n in &cluster.not_checked {
-        if fold && n.reason.starts_with("forbidden:") {
+        if fold && folds(&n) {
             continue;
         }
         let scope = match &n.namespace {
@@ -197,7 +197,12 @@ fn write_not_checked(
         } else {
             n.kind.as_str()
         };
-        writeln!(out, "  {kind}{scope}: {}", n.reason)?;
+        let reason = match (n.allowed, verbose) {
+            (false, _) => n.reason.clone(),
+            (true, false) => "forbidden, left unread on purpose (--allow-unread)".to_string(),
+            (true, true) => format!("{} (left unread on purpose: --allow-unread)", n.reason),
+        };
+        writeln!(out, "  {kind}{scope}: {reason}")?;
     }
     if fold {
         writeln!(
@@ -293,9 +298,11 @@ fn passed<'a>(
 
 /// A suite's (tests, failures, errors).
 fn suite_counts(cluster: &ClusterReport, enabled: &[&'static CheckInfo]) -> (usize, usize, usize) {
-    let (failures, errors) = (cluster.findings.len(), cluster.not_checked.len());
+    let unread = cluster.not_checked.len();
+    let errors = cluster.not_checked.iter().filter(|n| !n.allowed).count();
+    let failures = cluster.findings.len();
     (
-        failures + passed(cluster, enabled).count() + errors,
+        failures + passed(cluster, enabled).count() + unread,
         failures,
         errors,
     )
@@ -372,9 +379,15 @@ fn junit_suite(
             .as_deref()
             .map(|ns| format!(" in {ns}"))
             .unwrap_or_default();
+        // Left unread on purpose: skipped, not an error.
+        let tag = if n.allowed {
+            "skipped"
+        } else {
+            "error type=\"not-checked\""
+        };
         writeln!(
             out,
-            "    <testcase classname=\"not-checked\" name=\"{}{}\">\n      <error type=\"not-checked\" message=\"{}\"/>\n    </testcase>",
+            "    <testcase classname=\"not-checked\" name=\"{}{}\">\n      <{tag} message=\"{}\"/>\n    </testcase>",
             xml_escape(&n.kind),
             xml_escape(&scope),
             xml_escape(&n.reason)

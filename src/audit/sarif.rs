@@ -225,7 +225,8 @@ impl Serialize for Notifications<'_> {
                 .map(|ns| format!(" in {ns}"))
                 .unwrap_or_default();
             seq.serialize_element(&Notification {
-                level: "warning",
+                // Left unread on purpose (--allow-unread): a note.
+                level: if n.allowed { "note" } else { "warning" },
                 message: Message {
                     text: format!("not checked: {}{scope}: {}", n.kind, n.reason),
                 },

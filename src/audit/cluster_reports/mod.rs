@@ -306,6 +306,7 @@ mod tests {
             kind: kind.into(),
             namespace: ns.map(str::to_string),
             reason: "forbidden".into(),
+            allowed: false,
         }
     }
 

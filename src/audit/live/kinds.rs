@@ -194,3 +194,42 @@ impl Kind {
         }
     }
 }
+
+/// `--allow-unread`'s names as kinds: a kind (`Secret`), its resource
+/// (`secrets`) or `resource.group`, in any case, as kubectl accepts them.
+pub(crate) fn allowed_unread(names: &[String]) -> crate::error::Result<Vec<&'static str>> {
+    names
+        .iter()
+        .filter(|n| !n.trim().is_empty())
+        .map(|name| {
+            let n = name.trim().to_ascii_lowercase();
+            KINDS
+                .iter()
+                .find(|k| {
+                    let qualified = format!("{}.{}", k.plural, k.group);
+                    n == k.kind.to_ascii_lowercase() || n == k.plural || n == qualified
+                })
+                .map(|k| k.kind)
+                .ok_or_else(|| {
+                    crate::error::Error::Usage(format!(
+                        "--allow-unread {name:?}: not a kind the audit lists; name one as kubectl does, e.g. secrets"
+                    ))
+                })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn allowed_unread_takes_kubectls_names() {
+        let names = ["secrets", "Secret", "ConfigMap", "deployments.apps"].map(String::from);
+        assert_eq!(
+            allowed_unread(&names).unwrap(),
+            ["Secret", "Secret", "ConfigMap", "Deployment"]
+        );
+        assert!(allowed_unread(&["sekrets".to_string()]).is_err());
+    }
+}

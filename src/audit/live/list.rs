@@ -243,6 +243,7 @@ fn not_checked(
             kind: kind.to_string(),
             namespace: scope,
             reason,
+            allowed: false,
         });
     }
     (not_checked, transport_errors)

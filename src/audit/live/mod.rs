@@ -118,7 +118,12 @@ async fn audit_context(
     } else {
         None
     };
-    let input = collect(&conn.client, &conn.context, namespace).await?;
+    let mut input = collect(&conn.client, &conn.context, namespace).await?;
+    let allowed = kinds::allowed_unread(&req.allow_unread)?;
+    for n in &mut input.not_checked {
+        // On purpose means the role leaves it out: any other error still counts.
+        n.allowed = allowed.contains(&n.kind.as_str()) && n.reason.starts_with("forbidden:");
+    }
     let mut index = Index::new(
         input.objects,
         input.pods,
@@ -185,6 +190,7 @@ pub(crate) fn audit(req: &AuditArgs, settings: &Settings) -> Result<Report> {
                     kind: "*".into(),
                     namespace: None,
                     reason: e.to_string(),
+                    allowed: false,
                 }],
                 score: None,
                 namespaces: Vec::new(),
