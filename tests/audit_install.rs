@@ -666,6 +666,32 @@ fn the_service_account_can_audit_and_write_only_reports(env: &TestEnv) {
         r["clusters"][0]["summary"]["objects"].as_u64().unwrap() > 10,
         "{r}"
     );
+    // The reports say it too: a skip in the cluster report, which the
+    // reports view reads back.
+    let whole: Value = serde_json::from_str(&env.kubectl_ok(&[
+        "get",
+        "clusterreports.openreports.io",
+        "honban-cluster",
+        "-o",
+        "json",
+    ]))
+    .unwrap();
+    let skips: Vec<&Value> = whole["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["policy"] == "not-checked")
+        .collect();
+    assert_eq!(skips.len(), 1, "{whole:#}");
+    assert_eq!(skips[0]["rule"], "Secret");
+    assert_eq!(skips[0]["result"], "skip");
+    assert_eq!(skips[0]["properties"]["allowedUnread"], "true");
+    assert!(whole["summary"]["skip"].as_u64().unwrap() >= 1, "{whole:#}");
+    let view: Value =
+        serde_json::from_str(&stdout_of(audit(env).args(["reports", "-A", "-o", "json"]))).unwrap();
+    let unread = &view["clusters"][0]["notChecked"];
+    assert_eq!(unread[0]["kind"], "Secret", "{view:#}");
+    assert_eq!(unread[0]["allowed"], true, "{view:#}");
 
     assert!(!can_i(env, &kc, &ns, "create", "pods"));
     assert!(!can_i(env, &kc, &ns, "list", "secrets"));
@@ -720,6 +746,16 @@ fn the_service_account_can_audit_and_write_only_reports(env: &TestEnv) {
     assert_eq!(not_checked(&r), Vec::<String>::new(), "{r}");
     assert_eq!(code, Some(0), "{r}");
     assert_eq!(r["clusters"][0]["reports"]["error"], Value::Null, "{r}");
+    // A complete run leaves no "not checked" in the reports.
+    let left = env.kubectl_ok(&[
+        "get",
+        "clusterreports.openreports.io",
+        "-l",
+        "app.kubernetes.io/managed-by=honban",
+        "-o",
+        "json",
+    ]);
+    assert!(!left.contains("\"not-checked\""), "{left}");
 }
 
 /// The CronJob's arguments under a role that also lacks ConfigMaps (install's

@@ -45,6 +45,17 @@ pub struct ObjRef {
 }
 
 impl ObjRef {
+    /// The cluster itself: what cluster-wide findings, and the kinds a run
+    /// over every namespace could not read, are about.
+    pub(crate) fn cluster() -> ObjRef {
+        ObjRef {
+            api_version: "v1".into(),
+            kind: "Cluster".into(),
+            namespace: None,
+            name: "(cluster)".into(),
+        }
+    }
+
     /// The namespace a finding is shown under: a Namespace's own name.
     pub(crate) fn display_namespace(&self) -> Option<&str> {
         if self.kind == "Namespace" {

@@ -76,12 +76,7 @@ pub(crate) fn run(cx: &mut Cx) {
 }
 
 fn cluster_target() -> Target {
-    Target::Other(Box::new(ObjRef {
-        api_version: "v1".into(),
-        kind: "Cluster".into(),
-        namespace: None,
-        name: "(cluster)".into(),
-    }))
+    Target::Other(Box::new(ObjRef::cluster()))
 }
 
 /// Whether a workload runs one of `known`: by an image's repository suffix,

@@ -14,7 +14,7 @@ use super::api::{MANAGED_BY, MANAGED_BY_VALUE, RUN_ID, ReportApi, SOURCE};
 use super::model::{Metadata, ObjectReference, Owner, Report, ReportResult, Summary, Timestamp};
 use crate::audit::checks::{self, Severity};
 use crate::audit::config::Config;
-use crate::audit::index::Index;
+use crate::audit::index::{Index, NotChecked};
 use crate::audit::object::ObjRef;
 use crate::audit::report::ClusterReport;
 
@@ -42,6 +42,8 @@ pub(crate) struct Stamp<'a> {
 
 /// The kind the checks' cluster-wide findings are about (no object).
 const CLUSTER_KIND: &str = "Cluster";
+/// The policy of the results that name a kind the run could not read.
+pub(crate) const NOT_CHECKED: &str = "not-checked";
 
 /// honban severity → (result, severity) as the report APIs spell them.
 fn mapping(severity: Severity) -> (&'static str, &'static str) {
@@ -96,6 +98,36 @@ fn result(
     }
 }
 
+/// A kind the run could not read, as a `skip` result: policy
+/// `not-checked`, rule the kind, and whether it was left unread on purpose.
+fn not_checked(stamp: &Stamp, n: &NotChecked) -> ReportResult {
+    let scope = n
+        .namespace
+        .as_deref()
+        .map(|ns| format!(" in {ns}"))
+        .unwrap_or_default();
+    let why = if n.allowed {
+        "left unread on purpose (--allow-unread); the checks that need it did not run"
+    } else {
+        "the checks that need it did not run"
+    };
+    let message = format!("{}{scope} not checked: {}; {why}", n.kind, n.reason);
+    let mut r = result(
+        stamp,
+        NOT_CHECKED,
+        Severity::Info,
+        Cow::Owned(message),
+        None,
+        false,
+    );
+    r.rule = Cow::Owned(n.kind.clone());
+    r.result = Cow::Borrowed("skip");
+    let allowed = if n.allowed { "true" } else { "false" };
+    r.properties
+        .insert(Cow::Borrowed("allowedUnread"), Cow::Borrowed(allowed));
+    r
+}
+
 /// Whether a run over `namespace` (None: every namespace) speaks for the
 /// object: `-n NS` writes only NS's objects and NS's own Namespace.
 fn in_scope(object: &ObjRef, namespace: Option<&str>) -> bool {
@@ -138,7 +170,16 @@ pub(crate) fn reports(
     namespace: Option<&str>,
     passes: bool,
 ) -> Vec<Desired> {
+    let whole = ObjRef::cluster();
     let mut by_object: BTreeMap<&ObjRef, Vec<ReportResult>> = BTreeMap::new();
+    // A run over every namespace speaks for the cluster: the kinds it could
+    // not read go into the cluster report as skips, saying why.
+    if namespace.is_none() {
+        for n in &cluster.not_checked {
+            let r = not_checked(stamp, n);
+            by_object.entry(&whole).or_default().push(r);
+        }
+    }
     let mut failed: HashSet<(&str, &ObjRef)> = HashSet::new();
     for f in &cluster.findings {
         failed.insert((f.check, &f.object));
@@ -364,6 +405,42 @@ mod tests {
         assert_eq!(total, 100);
         assert_eq!(parts[0].name, "honban-u-1");
         assert_eq!(parts[1].name, "honban-u-1-1");
+    }
+
+    #[test]
+    fn a_run_over_every_namespace_names_what_it_could_not_read() {
+        let config = Config::with_defaults();
+        let stamp = Stamp {
+            api: &OPENREPORTS,
+            config: &config,
+            run_id: "r",
+            now: 1,
+            max_bytes: MAX_BYTES,
+        };
+        let unread = NotChecked {
+            kind: "Secret".into(),
+            namespace: None,
+            reason: "forbidden: no".into(),
+            allowed: true,
+        };
+        let index = crate::audit::live::index_from_values(Vec::new(), vec![unread]);
+        let settings = crate::audit::test_settings(&[], true);
+        let cluster = crate::audit::audit_index(Some("c".into()), &index, &settings);
+        let all = reports(&stamp, &cluster, &index, None, false);
+        let whole = all.iter().find(|d| d.name == "honban-cluster").unwrap();
+        let r = whole
+            .body
+            .results
+            .iter()
+            .find(|r| r.policy == NOT_CHECKED)
+            .unwrap();
+        assert_eq!(r.rule, "Secret");
+        assert_eq!((r.result.as_ref(), r.severity.as_ref()), ("skip", "info"));
+        assert_eq!(r.properties["allowedUnread"], "true");
+        assert_eq!(whole.body.summary.skip, 1);
+        // -n NS speaks for NS only, not for the cluster.
+        let one = reports(&stamp, &cluster, &index, Some("shop"), false);
+        assert!(one.iter().all(|d| d.name != "honban-cluster"));
     }
 
     #[test]

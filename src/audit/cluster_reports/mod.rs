@@ -27,6 +27,7 @@ mod model;
 
 use api::ReportApi;
 pub(crate) use api::ReportApiChoice;
+pub(crate) use build::NOT_CHECKED;
 use build::{Desired, Stamp};
 use model::Report;
 

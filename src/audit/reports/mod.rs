@@ -83,6 +83,7 @@ async fn view_context(
     let (freshness, mut warnings) = freshness::judge(&conn.client, in_view, newest, now).await;
     warnings.extend(read.notes);
     Ok(ClusterView {
+        not_checked: read.unread,
         context: conn.context,
         error: None,
         apis: read.apis,

@@ -6,12 +6,14 @@ use kube::core::Request;
 use kube::core::params::ListParams;
 use serde::Deserialize;
 
-use super::view::{Fold, RawReport};
+use super::view::{Fold, RawReport, Unread};
 use crate::error::{Error, Result};
 
 /// The label every report honban writes carries; the only selector used.
 pub(crate) const MANAGED_BY: &str = "app.kubernetes.io/managed-by=honban";
 const PAGE: u32 = 500;
+/// The policy of the results that name a kind a run could not read.
+use crate::audit::cluster_reports::NOT_CHECKED;
 
 /// A report API: group/version, then the namespaced and cluster plurals.
 pub(crate) struct ReportApi {
@@ -47,6 +49,8 @@ pub(crate) struct Read {
     pub(crate) fold: Fold,
     /// Things the user should know that did not stop the read.
     pub(crate) notes: Vec<String>,
+    /// What the last run over every namespace could not read.
+    pub(crate) unread: Vec<Unread>,
 }
 
 #[derive(Deserialize)]
@@ -69,6 +73,7 @@ pub(crate) async fn read(client: &kube::Client, context: &str, scope: Scope<'_>)
         apis: Vec::new(),
         fold: Fold::default(),
         notes: Vec::new(),
+        unread: Vec::new(),
     };
     for api in APIS {
         if !served(client, context, api).await? {
@@ -98,6 +103,9 @@ pub(crate) async fn read(client: &kube::Client, context: &str, scope: Scope<'_>)
             )),
             Err(e) => return Err(e.into_error(context, api.cluster, api, Scope::All)),
         }
+        if out.unread.is_empty() {
+            out.unread = unread(client, &cluster).await;
+        }
     }
     if out.apis.is_empty() {
         return Err(Error::Api {
@@ -106,6 +114,62 @@ pub(crate) async fn read(client: &kube::Client, context: &str, scope: Scope<'_>)
         });
     }
     Ok(out)
+}
+
+/// The cluster report honban writes, whole (it is one small object).
+#[derive(Deserialize)]
+struct Whole {
+    #[serde(default)]
+    items: Vec<WholeReport>,
+}
+
+#[derive(Deserialize)]
+struct WholeReport {
+    #[serde(default)]
+    results: Vec<WholeResult>,
+}
+
+#[derive(Deserialize)]
+struct WholeResult {
+    #[serde(default)]
+    policy: String,
+    #[serde(default)]
+    rule: String,
+    #[serde(default)]
+    result: String,
+    #[serde(default)]
+    message: String,
+    #[serde(default)]
+    properties: std::collections::BTreeMap<String, String>,
+}
+
+/// The kinds the last run over every namespace could not read: the
+/// `not-checked` skips of `honban-cluster`. Listed by name (list is what
+/// the reports role grants); a user who may not gets none.
+async fn unread(client: &kube::Client, url: &str) -> Vec<Unread> {
+    let lp = ListParams::default()
+        .labels(MANAGED_BY)
+        .fields("metadata.name=honban-cluster");
+    let Ok(http) = Request::new(url).list(&lp) else {
+        return Vec::new();
+    };
+    let Ok(whole) = client.request::<Whole>(http).await else {
+        return Vec::new();
+    };
+    whole
+        .items
+        .into_iter()
+        .flat_map(|r| r.results)
+        .filter(|r| r.policy == NOT_CHECKED && r.result == "skip")
+        .map(|r| Unread {
+            allowed: r
+                .properties
+                .get("allowedUnread")
+                .is_some_and(|v| v == "true"),
+            kind: r.rule,
+            message: r.message,
+        })
+        .collect()
 }
 
 fn group(api: &ReportApi) -> &'static str {

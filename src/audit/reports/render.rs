@@ -121,6 +121,24 @@ fn cluster_table(out: &mut dyn Write, cluster: &ClusterView, palette: Palette) -
         total.info,
         cluster.apis.join(", ")
     )?;
+    if !cluster.not_checked.is_empty() {
+        let kinds: Vec<String> = cluster
+            .not_checked
+            .iter()
+            .map(|u| {
+                if u.allowed {
+                    format!("{} (left unread on purpose)", u.kind)
+                } else {
+                    u.kind.clone()
+                }
+            })
+            .collect();
+        writeln!(
+            out,
+            "Not checked by the last audit of every namespace: {}",
+            kinds.join(", ")
+        )?;
+    }
     writeln!(out, "{}", freshness_line(&cluster.freshness))
 }
 

@@ -271,6 +271,17 @@ pub(crate) struct ClusterView {
     pub(crate) freshness: Freshness,
     pub(crate) warnings: Vec<String>,
     pub(crate) namespaces: Vec<NamespaceView>,
+    /// The kinds the last run over every namespace could not read, from
+    /// the cluster report (none with -n for a user bound in a namespace).
+    pub(crate) not_checked: Vec<Unread>,
+}
+
+/// A kind a run could not read; `allowed`: left unread on purpose.
+#[derive(Serialize, Debug)]
+pub(crate) struct Unread {
+    pub(crate) kind: String,
+    pub(crate) allowed: bool,
+    pub(crate) message: String,
 }
 
 #[derive(Serialize, Debug)]
