@@ -313,3 +313,47 @@ async fn last_job(
         reason,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cron_job(ns: &str, last_success: Option<&str>) -> CronJob {
+        serde_json::from_value(serde_json::json!({
+            "metadata": {"name": CRON_JOB, "namespace": ns},
+            "spec": {"schedule": "17 * * * *"},
+            "status": {"lastSuccessfulTime": last_success},
+        }))
+        .unwrap()
+    }
+
+    fn chosen(found: Vec<CronJob>, in_view: Option<&str>) -> (String, Vec<String>) {
+        let (cj, others) = choose(found, in_view).unwrap();
+        (cj.metadata.namespace, others)
+    }
+
+    #[test]
+    fn the_install_in_view_then_the_default_then_the_last_to_succeed_decides() {
+        let all = || {
+            vec![
+                cron_job("team-b", Some("2026-01-02T00:00:00Z")),
+                cron_job(INSTALL_NAMESPACE, Some("2026-01-01T00:00:00Z")),
+                cron_job("team-a", None),
+            ]
+        };
+        let (ns, others) = chosen(all(), Some("team-a"));
+        assert_eq!(ns, "team-a");
+        assert_eq!(
+            others,
+            ["honban-system/honban-audit", "team-b/honban-audit"]
+        );
+        assert_eq!(chosen(all(), None).0, INSTALL_NAMESPACE);
+        assert_eq!(chosen(all(), Some("shop")).0, INSTALL_NAMESPACE);
+        let elsewhere = vec![
+            cron_job("team-a", Some("2026-01-01T00:00:00Z")),
+            cron_job("team-b", Some("2026-01-02T00:00:00Z")),
+        ];
+        assert_eq!(chosen(elsewhere, None).0, "team-b");
+        assert!(choose(Vec::new(), None).is_none());
+    }
+}
