@@ -558,6 +558,16 @@ fn tampered_files_and_keys_are_refused_before_any_write() {
     let lm = regex_free_replace(&text, "lastmodified: \"", "2001");
     let lm = write("lm.yaml", lm);
     assert_refused(env, &ns.name, &rotate(&lm), &lm, "MAC check failed");
+    // A lastmodified with multi-byte characters: refused, not a panic.
+    let start = text.find("lastmodified: \"").unwrap() + "lastmodified: \"".len();
+    let end = start + text[start..].find('"').unwrap();
+    let odd = format!(
+        "{}2026-12-06T15:00:00\u{e9}\u{e9}\u{e9}x{}",
+        &text[..start],
+        &text[end..]
+    );
+    let odd = write("lm-odd.yaml", odd);
+    assert_refused(env, &ns.name, &rotate(&odd), &odd, "MAC check failed");
 
     // A wrong key, and no key at all.
     let other = age_keys();
