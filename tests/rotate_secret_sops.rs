@@ -891,3 +891,51 @@ fn sops_rules_mac_only_encrypted_regexes_and_select() {
         pairs(&[("LEVEL", b"debug"), ("TOKEN_secret", TOKEN.as_bytes())])
     );
 }
+
+/// A malformed file: exit 2, one line naming the file and what is wrong,
+/// nothing created, and no unbounded work on the way.
+fn assert_malformed(env: &TestEnv, ns: &str, run: &Run, file: &Path, what: &str) {
+    assert_eq!(run.code, 2, "{}", run.text());
+    let line = format!("error: {}: ", file.display());
+    assert!(
+        run.stderr.starts_with(&line) && run.stderr.contains(what),
+        "expected {line}…{what:?} in:\n{}",
+        run.stderr
+    );
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    let names = secret_names(env, ns);
+    assert!(
+        names.iter().all(|n| !n.starts_with("app-")),
+        "a version was created: {names:?}"
+    );
+}
+
+#[test]
+fn malformed_files_are_refused_in_one_line() {
+    let env = testenv();
+    let ns = env.namespace("sops-malformed");
+    let keys = age_keys();
+    let good = keys.encrypt("keys.env", &format!("TOKEN={TOKEN}\n"), &[]);
+    let text = std::fs::read_to_string(&good).unwrap();
+    let write = |name: &str, body: String| {
+        let p = keys.dir.path().join(name);
+        std::fs::write(&p, body).unwrap();
+        p
+    };
+    let rotate = |file: &Path| {
+        keys.run(
+            env,
+            &ns.name,
+            &["app", "--create", "--from-sops", file.to_str().unwrap()],
+        )
+    };
+
+    // A flattened list index far out: refused, not a list filled up to it.
+    for index in ["200000", "x"] {
+        let far = write(
+            &format!("far-{index}.env"),
+            text.replace("sops_age__list_0__", &format!("sops_age__list_{index}__")),
+        );
+        assert_malformed(env, &ns.name, &rotate(&far), &far, "is not a list index");
+    }
+}
