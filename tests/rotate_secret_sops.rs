@@ -938,4 +938,19 @@ fn malformed_files_are_refused_in_one_line() {
         );
         assert_malformed(env, &ns.name, &rotate(&far), &far, "is not a list index");
     }
+
+    // Aliases of aliases (10^6 values from seven lines): refused while counting.
+    let mut bomb = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..6 {
+        let refs = vec![format!("*a{}", i - 1); 10].join(", ");
+        bomb.push_str(&format!("a{i}: &a{i} [{refs}]\n"));
+    }
+    let bomb = write("bomb.yaml", bomb);
+    assert_malformed(
+        env,
+        &ns.name,
+        &rotate(&bomb),
+        &bomb,
+        "aliases expand too far",
+    );
 }
