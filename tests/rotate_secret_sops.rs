@@ -953,4 +953,27 @@ fn malformed_files_are_refused_in_one_line() {
         &bomb,
         "aliases expand too far",
     );
+
+    // A file or stdin over 8 MiB (more than any Secret holds) is refused
+    // after reading no more than that.
+    let big = write("big.yaml", format!("a: {}\n", "x".repeat(8 * 1024 * 1024)));
+    assert_malformed(env, &ns.name, &rotate(&big), &big, "larger than 8 MiB");
+    for flag in ["--from-sops", "--from-env-file"] {
+        let mut cmd = plugin(support::rotate::BIN);
+        cmd.args(["app", "--create", flag, "-"])
+            .arg("--kubeconfig")
+            .arg(&env.kubeconfig)
+            .args(["-n", &ns.name])
+            .pipe_stdin(&big)
+            .unwrap()
+            .timeout(Duration::from_secs(120));
+        let out = cmd.output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{flag}: {stderr}");
+        assert_eq!(
+            stderr.trim_end(),
+            "error: stdin: larger than 8 MiB, more than any Secret or ConfigMap holds",
+            "{flag}"
+        );
+    }
 }
