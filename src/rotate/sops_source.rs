@@ -9,6 +9,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 
 use super::content::Content;
+use super::sops_instead;
 use super::target::{Target, TargetKind};
 use crate::cli;
 use crate::error::{Error, Result};
@@ -52,9 +53,11 @@ fn read(file: &str) -> Result<String> {
 
 fn sops_error(e: SopsError, file: &str, target: &Target) -> Error {
     match e {
-        SopsError::UnsupportedKeys { .. } => Error::Failed(format!(
-            "{e}; decrypt it with sops instead: sops -d {file} | kubectl rotate-secret {} --from-env-file -",
-            target.display()
+        SopsError::UnsupportedKeys {
+            ref docs, dotenv, ..
+        } => Error::Failed(format!(
+            "{e}; decrypt it with sops instead: {}",
+            sops_instead::command(file, docs, dotenv, target)
         )),
         SopsError::Format { .. } | SopsError::NotEncrypted { .. } => Error::Usage(e.to_string()),
         other => Error::Failed(other.to_string()),
