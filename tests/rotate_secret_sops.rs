@@ -951,6 +951,19 @@ fn malformed_files_are_refused_in_one_line() {
         assert_malformed(env, &ns.name, &rotate(&far), &far, "is not a list index");
     }
 
+    // A flattened entry nested 300,000 levels deep: refused, not a stack overflow.
+    let deep = write(
+        "deep.env",
+        format!("{text}sops_x{}=1\n", "__map_x".repeat(300_000)),
+    );
+    assert_malformed(
+        env,
+        &ns.name,
+        &rotate(&deep),
+        &deep,
+        "nested deeper than 16 levels",
+    );
+
     // Aliases of aliases (10^6 values from seven lines): refused while counting.
     let mut bomb = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
     for i in 1..6 {

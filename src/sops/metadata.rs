@@ -223,11 +223,19 @@ enum Token {
 /// master keys, and the list is filled up to the index.
 const MAX_LIST_INDEX: usize = 1024;
 
+/// The deepest a flattened entry may nest (sops writes at most five levels,
+/// `key_groups__list_0__map_kms__list_0__map_context__map_K`); the tree is
+/// built and dropped recursively.
+const MAX_DEPTH: usize = 16;
+
 fn tokenize(path: &str) -> Result<Vec<Token>, String> {
     let mut tokens = Vec::new();
     let mut rest = path;
     let mut is_index = false;
     loop {
+        if tokens.len() == MAX_DEPTH {
+            return Err(format!("nested deeper than {MAX_DEPTH} levels"));
+        }
         let next_map = rest.find("__map_");
         let next_list = rest.find("__list_");
         let cut = match (next_map, next_list) {
@@ -327,6 +335,18 @@ mod tests {
             let err = extract(&mut docs, true).unwrap_err();
             assert!(err.contains("is not a list index"), "{index}: {err}");
         }
+        // As deep as sops writes, and far deeper.
+        let deep = |n: usize| {
+            format!(
+                "A=1\nsops_x{}=1\nsops_lastmodified=t\n",
+                "__map_x".repeat(n)
+            )
+        };
+        let mut docs = parse_tree(&deep(15), Format::Dotenv).unwrap();
+        assert!(extract(&mut docs, true).is_ok());
+        let mut docs = parse_tree(&deep(300_000), Format::Dotenv).unwrap();
+        let err = extract(&mut docs, true).unwrap_err();
+        assert!(err.contains("nested deeper than 16 levels"), "{err}");
     }
 
     #[test]
