@@ -146,6 +146,24 @@ impl Keys {
     }
 }
 
+/// The plugin with `stdin` as its standard input (no sops keys needed).
+fn piped(env: &TestEnv, ns: &str, args: &[&str], stdin: &Path) -> Run {
+    let mut cmd = plugin(support::rotate::BIN);
+    cmd.args(args)
+        .arg("--kubeconfig")
+        .arg(&env.kubeconfig)
+        .args(["-n", ns])
+        .pipe_stdin(stdin)
+        .unwrap()
+        .timeout(Duration::from_secs(120));
+    let out = cmd.output().unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
 /// A Secret's data, decoded, as sorted `key=value` pairs.
 fn secret_data(env: &TestEnv, ns: &str, name: &str) -> Vec<(String, Vec<u8>)> {
     let json = get(env, ns, &format!("secret/{name}"), "{.data}");
@@ -406,20 +424,13 @@ fn key_files_json_dotenv_and_stdin() {
     );
     let plain = keys.dir.path().join("piped.env");
     std::fs::write(&plain, out.stdout).unwrap();
-    let mut cmd = plugin(support::rotate::BIN);
-    cmd.args(["piped", "--create", "--from-env-file", "-"])
-        .arg("--kubeconfig")
-        .arg(&env.kubeconfig)
-        .args(["-n", &ns.name])
-        .pipe_stdin(&plain)
-        .unwrap()
-        .timeout(Duration::from_secs(120));
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = piped(
+        env,
+        &ns.name,
+        &["piped", "--create", "--from-env-file", "-"],
+        &plain,
     );
+    assert_eq!(out.code, 0, "{}", out.text());
     std::fs::remove_file(&plain).unwrap();
     // The pipe gives what --from-sops gave from the same file, but for a
     // multi-line value: kubectl's env-file format keeps sops' `\n` as two
@@ -981,19 +992,10 @@ fn malformed_files_are_refused_in_one_line() {
     let big = write("big.yaml", format!("a: {}\n", "x".repeat(8 * 1024 * 1024)));
     assert_malformed(env, &ns.name, &rotate(&big), &big, "larger than 8 MiB");
     for flag in ["--from-sops", "--from-env-file"] {
-        let mut cmd = plugin(support::rotate::BIN);
-        cmd.args(["app", "--create", flag, "-"])
-            .arg("--kubeconfig")
-            .arg(&env.kubeconfig)
-            .args(["-n", &ns.name])
-            .pipe_stdin(&big)
-            .unwrap()
-            .timeout(Duration::from_secs(120));
-        let out = cmd.output().unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{flag}: {stderr}");
+        let out = piped(env, &ns.name, &["app", "--create", flag, "-"], &big);
+        assert_eq!(out.code, 2, "{flag}: {}", out.text());
         assert_eq!(
-            stderr.trim_end(),
+            out.stderr.trim_end(),
             "error: stdin: larger than 8 MiB, more than any Secret or ConfigMap holds",
             "{flag}"
         );
