@@ -2,7 +2,8 @@
 //! name, so every plugin parses these itself; flatten [`GlobalArgs`] into its
 //! clap definition, and [`ConnectionArgs`] too when it talks to a cluster.
 
-use std::path::PathBuf;
+use std::io::Read;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::Args;
@@ -241,6 +242,35 @@ pub(crate) fn parse_duration(s: &str) -> Result<Duration> {
         total += Duration::from_secs_f64(secs);
     }
     Ok(total)
+}
+
+/// The most read from a file or stdin named on the command line: a Secret or
+/// ConfigMap holds at most 1 MiB (its sops file about twice that).
+pub(crate) const MAX_INPUT_BYTES: usize = 8 * 1024 * 1024;
+
+/// Reads a file named on the command line (`-`: stdin), refusing one larger
+/// than [`MAX_INPUT_BYTES`] after reading no more than that.
+pub(crate) fn read_input(path: &Path) -> Result<Vec<u8>> {
+    let stdin = path == Path::new("-");
+    let name = if stdin { Path::new("stdin") } else { path };
+    let reader: Box<dyn Read> = if stdin {
+        Box::new(std::io::stdin())
+    } else {
+        Box::new(std::fs::File::open(path).map_err(|e| Error::io(path, e))?)
+    };
+    let mut bytes = Vec::new();
+    reader
+        .take(u64::try_from(MAX_INPUT_BYTES + 1).unwrap_or(u64::MAX))
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(name, e))?;
+    if bytes.len() > MAX_INPUT_BYTES {
+        return Err(Error::Usage(format!(
+            "{}: larger than {} MiB, more than any Secret or ConfigMap holds",
+            name.display(),
+            MAX_INPUT_BYTES >> 20
+        )));
+    }
+    Ok(bytes)
 }
 
 #[cfg(test)]

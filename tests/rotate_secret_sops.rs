@@ -106,6 +106,13 @@ impl Keys {
         path
     }
 
+    /// Writes `body` (a hand-edited file) into the scratch directory.
+    fn write(&self, name: &str, body: String) -> PathBuf {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, body).unwrap();
+        path
+    }
+
     fn run(&self, env: &TestEnv, ns: &str, args: &[&str]) -> Run {
         self.run_with(
             env,
@@ -136,6 +143,24 @@ impl Keys {
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
         }
+    }
+}
+
+/// The plugin with `stdin` as its standard input (no sops keys needed).
+fn piped(env: &TestEnv, ns: &str, args: &[&str], stdin: &Path) -> Run {
+    let mut cmd = plugin(support::rotate::BIN);
+    cmd.args(args)
+        .arg("--kubeconfig")
+        .arg(&env.kubeconfig)
+        .args(["-n", ns])
+        .pipe_stdin(stdin)
+        .unwrap()
+        .timeout(Duration::from_secs(120));
+    let out = cmd.output().unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
 }
 
@@ -399,21 +424,26 @@ fn key_files_json_dotenv_and_stdin() {
     );
     let plain = keys.dir.path().join("piped.env");
     std::fs::write(&plain, out.stdout).unwrap();
-    let mut cmd = plugin(support::rotate::BIN);
-    cmd.args(["piped", "--create", "--from-env-file", "-"])
-        .arg("--kubeconfig")
-        .arg(&env.kubeconfig)
-        .args(["-n", &ns.name])
-        .pipe_stdin(&plain)
-        .unwrap()
-        .timeout(Duration::from_secs(120));
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = piped(
+        env,
+        &ns.name,
+        &["piped", "--create", "--from-env-file", "-"],
+        &plain,
     );
+    assert_eq!(out.code, 0, "{}", out.text());
     std::fs::remove_file(&plain).unwrap();
+    // The pipe gives what --from-sops gave from the same file, but for a
+    // multi-line value: kubectl's env-file format keeps sops' `\n` as two
+    // characters (the guide says so, and how to pass such a value).
+    let piped = get(env, &ns.name, "secrets", "{.items[*].metadata.name}")
+        .split_whitespace()
+        .find(|n| n.starts_with("piped-"))
+        .expect("a piped version")
+        .to_string();
+    assert_eq!(
+        secret_data(env, &ns.name, &piped),
+        pairs(&[("MULTI", b"a\\nb"), ("TOKEN", TOKEN.as_bytes())])
+    );
 
     // `-` reads stdin; a YAML key file; a ConfigMap target.
     let yaml = keys.encrypt("cm.yaml", "level: debug\nworkers: 4\n", &[]);
@@ -455,7 +485,11 @@ fn key_files_json_dotenv_and_stdin() {
 /// Every refusal: exit 1 (or 2 for usage), nothing created, a message
 /// naming the file and the check, and no decrypted value.
 fn assert_refused(env: &TestEnv, ns: &str, run: &Run, file: &Path, check: &str) {
-    assert_eq!(run.code, 1, "{}", run.text());
+    assert_refused_with(1, env, ns, run, file, check);
+}
+
+fn assert_refused_with(code: i32, env: &TestEnv, ns: &str, run: &Run, file: &Path, check: &str) {
+    assert_eq!(run.code, code, "{}", run.text());
     assert!(
         run.stderr.contains(file.to_str().unwrap()),
         "{}",
@@ -503,11 +537,7 @@ fn tampered_files_and_keys_are_refused_before_any_write() {
     );
     let good = keys.encrypt("good.yaml", &plain, &[]);
     let text = std::fs::read_to_string(&good).unwrap();
-    let write = |name: &str, body: String| {
-        let p = keys.dir.path().join(name);
-        std::fs::write(&p, body).unwrap();
-        p
-    };
+    let write = |name: &str, body: String| keys.write(name, body);
     let rotate = |file: &Path| {
         keys.run(
             env,
@@ -558,6 +588,16 @@ fn tampered_files_and_keys_are_refused_before_any_write() {
     let lm = regex_free_replace(&text, "lastmodified: \"", "2001");
     let lm = write("lm.yaml", lm);
     assert_refused(env, &ns.name, &rotate(&lm), &lm, "MAC check failed");
+    // A lastmodified with multi-byte characters: refused, not a panic.
+    let start = text.find("lastmodified: \"").unwrap() + "lastmodified: \"".len();
+    let end = start + text[start..].find('"').unwrap();
+    let odd = format!(
+        "{}2026-12-06T15:00:00\u{e9}\u{e9}\u{e9}x{}",
+        &text[..start],
+        &text[end..]
+    );
+    let odd = write("lm-odd.yaml", odd);
+    assert_refused(env, &ns.name, &rotate(&odd), &odd, "MAC check failed");
 
     // A wrong key, and no key at all.
     let other = age_keys();
@@ -590,7 +630,7 @@ fn tampered_files_and_keys_are_refused_before_any_write() {
     assert_refused(env, &ns.name, &run, &pgp, "encrypted only for pgp");
     assert!(
         run.stderr.contains(&format!(
-            "sops -d {} | kubectl rotate-secret secret/app --from-env-file -",
+            "sops -d --extract '[\"stringData\"]' --output-type dotenv {} | kubectl rotate-secret secret/app --from-env-file -",
             pgp.display()
         )),
         "{}",
@@ -880,4 +920,197 @@ fn sops_rules_mac_only_encrypted_regexes_and_select() {
         secret_data(env, &ns.name, &name),
         pairs(&[("LEVEL", b"debug"), ("TOKEN_secret", TOKEN.as_bytes())])
     );
+}
+
+/// A malformed file: exit 2, one line naming the file and what is wrong,
+/// nothing created, and no unbounded work on the way.
+fn assert_malformed(env: &TestEnv, ns: &str, run: &Run, file: &Path, what: &str) {
+    assert!(
+        run.stderr
+            .starts_with(&format!("error: {}: ", file.display())),
+        "{}",
+        run.stderr
+    );
+    assert_refused_with(2, env, ns, run, file, what);
+}
+
+#[test]
+fn malformed_files_are_refused_in_one_line() {
+    let env = testenv();
+    let ns = env.namespace("sops-malformed");
+    let keys = age_keys();
+    let good = keys.encrypt("keys.env", &format!("TOKEN={TOKEN}\n"), &[]);
+    let text = std::fs::read_to_string(&good).unwrap();
+    let write = |name: &str, body: String| keys.write(name, body);
+    let rotate = |file: &Path| {
+        keys.run(
+            env,
+            &ns.name,
+            &["app", "--create", "--from-sops", file.to_str().unwrap()],
+        )
+    };
+
+    // A flattened list index far out: refused, not a list filled up to it.
+    for index in ["200000", "x"] {
+        let far = write(
+            &format!("far-{index}.env"),
+            text.replace("sops_age__list_0__", &format!("sops_age__list_{index}__")),
+        );
+        assert_malformed(env, &ns.name, &rotate(&far), &far, "is not a list index");
+    }
+
+    // A flattened entry nested 300,000 levels deep: refused, not a stack overflow.
+    let deep = write(
+        "deep.env",
+        format!("{text}sops_x{}=1\n", "__map_x".repeat(300_000)),
+    );
+    assert_malformed(
+        env,
+        &ns.name,
+        &rotate(&deep),
+        &deep,
+        "nested deeper than 16 levels",
+    );
+
+    // Aliases of aliases (10^6 values from seven lines): refused while counting.
+    let mut bomb = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..6 {
+        let refs = vec![format!("*a{}", i - 1); 10].join(", ");
+        bomb.push_str(&format!("a{i}: &a{i} [{refs}]\n"));
+    }
+    let bomb = write("bomb.yaml", bomb);
+    assert_malformed(
+        env,
+        &ns.name,
+        &rotate(&bomb),
+        &bomb,
+        "aliases expand too far",
+    );
+
+    // A file or stdin over 8 MiB (more than any Secret holds) is refused
+    // after reading no more than that.
+    let big = write("big.yaml", format!("a: {}\n", "x".repeat(8 * 1024 * 1024)));
+    assert_malformed(env, &ns.name, &rotate(&big), &big, "larger than 8 MiB");
+    for flag in ["--from-sops", "--from-env-file"] {
+        let out = piped(env, &ns.name, &["app", "--create", flag, "-"], &big);
+        assert_eq!(out.code, 2, "{flag}: {}", out.text());
+        assert_eq!(
+            out.stderr.trim_end(),
+            "error: stdin: larger than 8 MiB, more than any Secret or ConfigMap holds",
+            "{flag}"
+        );
+    }
+}
+
+/// `text` (written by sops for an age key) as if encrypted for PGP only.
+fn pgp_only(text: &str) -> String {
+    text.replace(
+        "    age:\n",
+        "    pgp:\n        - fp: 0123456789ABCDEF\n          created_at: \"2024-01-01T00:00:00Z\"\n          enc: x\n    agex:\n",
+    )
+}
+
+#[test]
+fn the_sops_command_a_refusal_names_gives_the_same_content() {
+    let env = testenv();
+    let ns = env.namespace("sops-instead");
+    let keys = age_keys();
+    let bin = base64::engine::general_purpose::STANDARD.encode(BINARY);
+    let cases = [
+        (
+            "both.yaml",
+            format!(
+                "apiVersion: v1\nkind: Secret\nmetadata:\n  name: app\ndata:\n  blob: {bin}\nstringData:\n  password: {PW}\n  token: {TOKEN}\n"
+            ),
+            pairs(&[
+                ("blob", BINARY),
+                ("password", PW.as_bytes()),
+                ("token", TOKEN.as_bytes()),
+            ]),
+        ),
+        (
+            "strings.yaml",
+            format!(
+                "apiVersion: v1\nkind: Secret\nmetadata:\n  name: app\nstringData:\n  password: {PW}\n"
+            ),
+            pairs(&[("password", PW.as_bytes())]),
+        ),
+        (
+            "map.json",
+            format!("{{\"password\": \"{PW}\", \"port\": 5432}}"),
+            pairs(&[("password", PW.as_bytes()), ("port", b"5432")]),
+        ),
+        (
+            "keys.env",
+            format!("TOKEN={TOKEN}\n"),
+            pairs(&[("TOKEN", TOKEN.as_bytes())]),
+        ),
+    ];
+    for (i, (name, plain, want)) in cases.into_iter().enumerate() {
+        let aged = keys.encrypt(name, &plain, &[]);
+        let pgp = keys.dir.path().join(format!("pgp-{name}"));
+        let text = std::fs::read_to_string(&aged).unwrap();
+        let twin = if name.ends_with(".env") {
+            text.replace("sops_age__list_0__map_", "sops_pgp__list_0__map_")
+        } else if name.ends_with(".json") {
+            text.replace("\"age\":", "\"pgp\":")
+        } else {
+            pgp_only(&text)
+        };
+        std::fs::write(&pgp, twin).unwrap();
+        let base = format!("app{i}");
+        let refused = keys.run(
+            env,
+            &ns.name,
+            &[&base, "--create", "--from-sops", pgp.to_str().unwrap()],
+        );
+        assert_eq!(refused.code, 1, "{name}: {}", refused.text());
+        let (_, command) = refused
+            .stderr
+            .trim_end()
+            .split_once("decrypt it with sops instead: ")
+            .unwrap_or_else(|| panic!("{name}: {}", refused.stderr));
+        // Run as given, on the age twin, through the plugin binary and the real sops.
+        let command = command
+            .replace(pgp.to_str().unwrap(), aged.to_str().unwrap())
+            .replace(
+                "kubectl rotate-secret",
+                support::bin(support::rotate::BIN).to_str().unwrap(),
+            );
+        let path = format!(
+            "{}:{}",
+            tools().display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        let out = Command::new("bash")
+            .arg("-c")
+            .arg(format!(
+                "set -o pipefail; {command} --create --kubeconfig {} -n {}",
+                env.kubeconfig.display(),
+                ns.name
+            ))
+            .env("PATH", path)
+            .env("HOME", keys.dir.path())
+            .env("NO_COLOR", "1")
+            .env("SOPS_AGE_KEY_FILE", &keys.key_file)
+            .env_remove("KUBECONFIG")
+            .output()
+            .unwrap();
+        let run = Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        };
+        assert_eq!(run.code, 0, "{name}: {command}\n{}", run.text());
+        let created = get(env, &ns.name, "secrets", "{.items[*].metadata.name}")
+            .split_whitespace()
+            .find(|n| n.starts_with(&format!("{base}-")))
+            .unwrap_or_else(|| panic!("{name}: no version of {base}"))
+            .to_string();
+        assert_eq!(
+            secret_data(env, &ns.name, &created),
+            want,
+            "{name}: {command}"
+        );
+    }
 }

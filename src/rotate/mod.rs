@@ -22,7 +22,8 @@
 //!   (refs, history), `diff`.
 //! - What a version holds: `target` (the name and its family), `content`
 //!   (keys, values, the object), `sources` (the source flags), `sops_source`
-//!   (`--from-sops`), `hash`
+//!   (`--from-sops`), `sops_instead` (the sops command for keys honban
+//!   cannot use), `hash`
 //!   (kustomize's hash).
 //! - Who uses it: `kinds` (holder kinds), `refs` (the reference graph),
 //!   `gitops` (Helm, Argo CD, Flux), `reach` (optional kinds, what was not
@@ -50,6 +51,7 @@ mod reach;
 mod refs;
 mod repoint;
 mod rotation;
+mod sops_instead;
 mod sops_source;
 mod sources;
 mod status;

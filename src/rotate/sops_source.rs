@@ -3,13 +3,15 @@
 //! sops-encrypted key file (dotenv, or a YAML/JSON map of keys). Decrypted
 //! before any connection, in memory only; messages name files and keys.
 
-use std::io::Read as _;
+use std::path::Path;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 
 use super::content::Content;
+use super::sops_instead;
 use super::target::{Target, TargetKind};
+use crate::cli;
 use crate::error::{Error, Result};
 use crate::sops::{self, Leaf, Node, SopsError};
 
@@ -44,24 +46,18 @@ pub(crate) fn load(
 }
 
 fn read(file: &str) -> Result<String> {
-    let bytes = if file == "-" {
-        let mut b = Vec::new();
-        std::io::stdin()
-            .read_to_end(&mut b)
-            .map_err(|e| Error::io("stdin", e))?;
-        b
-    } else {
-        std::fs::read(file).map_err(|e| Error::io(file, e))?
-    };
+    let bytes = cli::read_input(Path::new(file))?;
     String::from_utf8(bytes)
         .map_err(|_| Error::Usage(format!("{file}: a sops file must be UTF-8 text")))
 }
 
 fn sops_error(e: SopsError, file: &str, target: &Target) -> Error {
     match e {
-        SopsError::UnsupportedKeys { .. } => Error::Failed(format!(
-            "{e}; decrypt it with sops instead: sops -d {file} | kubectl rotate-secret {} --from-env-file -",
-            target.display()
+        SopsError::UnsupportedKeys {
+            ref docs, dotenv, ..
+        } => Error::Failed(format!(
+            "{e}; decrypt it with sops instead: {}",
+            sops_instead::command(file, docs, dotenv, target)
         )),
         SopsError::Format { .. } | SopsError::NotEncrypted { .. } => Error::Usage(e.to_string()),
         other => Error::Failed(other.to_string()),

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use super::args::SourceArgs;
 use super::content::{Content, validate_key};
 use super::target::TargetKind;
+use crate::cli;
 use crate::error::{Error, Result};
 
 /// Where the new content comes from, once the flags are checked.
@@ -172,7 +173,7 @@ fn add_file_source(content: &mut Content, spec: &str) -> Result<()> {
         files.sort();
         for file in files {
             let name = file_key(&file)?;
-            let data = std::fs::read(&file).map_err(|e| Error::io(&file, e))?;
+            let data = cli::read_input(&file)?;
             content.insert_new(&name, data)?;
         }
         return Ok(());
@@ -181,7 +182,8 @@ fn add_file_source(content: &mut Content, spec: &str) -> Result<()> {
         Some(k) => k.to_string(),
         None => file_key(path)?,
     };
-    let data = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    // A file named `-` is that file here, not stdin.
+    let data = cli::read_input(&Path::new(".").join(path))?;
     content.insert_new(&name, data)
 }
 
@@ -203,14 +205,7 @@ fn file_key(path: &Path) -> Result<String> {
 /// skipped when unset.
 fn read_env_file(path: &Path) -> Result<Vec<(String, String)>> {
     // `-` is stdin, so `sops -d FILE | … --from-env-file -` works.
-    let text = if path == Path::new("-") {
-        let mut b = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::stdin(), &mut b)
-            .map_err(|e| Error::io("stdin", e))?;
-        b
-    } else {
-        std::fs::read(path).map_err(|e| Error::io(path, e))?
-    };
+    let text = cli::read_input(path)?;
     let text = String::from_utf8(text).map_err(|_| {
         Error::Usage(format!(
             "{}: an env file must be UTF-8 text",

@@ -3,7 +3,7 @@
 //! user's `sops/age/keys.txt`, all together), then AWS KMS.
 
 use std::io::{BufReader, Read};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::metadata::{MasterKey, Metadata};
 
@@ -80,7 +80,7 @@ fn load_identities() -> Result<Identities, String> {
         parse_into(&mut ids, lines.as_bytes(), "SOPS_AGE_KEY", &mut errors);
     }
     if let Some(path) = std::env::var_os("SOPS_AGE_KEY_FILE") {
-        match std::fs::read(&path) {
+        match read_small(Path::new(&path)) {
             Ok(b) => parse_into(&mut ids, &b, "SOPS_AGE_KEY_FILE", &mut errors),
             Err(e) => errors.push(format!(
                 "cannot read SOPS_AGE_KEY_FILE {}: {e}",
@@ -90,7 +90,7 @@ fn load_identities() -> Result<Identities, String> {
     }
     let default = default_keys_file();
     if let Some(path) = &default
-        && let Ok(b) = std::fs::read(path)
+        && let Ok(b) = read_small(path)
     {
         parse_into(&mut ids, &b, &path.display().to_string(), &mut errors);
     }
@@ -106,6 +106,23 @@ fn load_identities() -> Result<Identities, String> {
         ));
     }
     Ok(ids)
+}
+
+/// The most read from an age keys file: one key line is 75 bytes.
+const MAX_KEYS_FILE: usize = 1024 * 1024;
+
+/// A keys file, refused past [`MAX_KEYS_FILE`] (a device or a log named by mistake).
+fn read_small(path: &Path) -> std::io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(u64::try_from(MAX_KEYS_FILE + 1).unwrap_or(u64::MAX))
+        .read_to_end(&mut bytes)?;
+    if bytes.len() > MAX_KEYS_FILE {
+        return Err(std::io::Error::other(
+            "larger than 1 MiB, so not a keys file",
+        ));
+    }
+    Ok(bytes)
 }
 
 fn parse_into(ids: &mut Identities, bytes: &[u8], source: &str, errors: &mut Vec<String>) {

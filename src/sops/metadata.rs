@@ -208,7 +208,7 @@ fn unflatten(items: Vec<(String, Node)>) -> Result<Node, String> {
     let mut root = Node::Map(Vec::new());
     for (key, value) in items {
         let path = key.strip_prefix("sops_").unwrap_or(&key);
-        let tokens = tokenize(path);
+        let tokens = tokenize(path).map_err(|e| format!("sops entry {key}: {e}"))?;
         insert(&mut root, &tokens, value).map_err(|e| format!("sops entry {key}: {e}"))?;
     }
     Ok(root)
@@ -219,11 +219,23 @@ enum Token {
     Index(usize),
 }
 
-fn tokenize(path: &str) -> Vec<Token> {
+/// The highest list index a flattened entry may name: a file lists a few
+/// master keys, and the list is filled up to the index.
+const MAX_LIST_INDEX: usize = 1024;
+
+/// The deepest a flattened entry may nest (sops writes at most five levels,
+/// `key_groups__list_0__map_kms__list_0__map_context__map_K`); the tree is
+/// built and dropped recursively.
+const MAX_DEPTH: usize = 16;
+
+fn tokenize(path: &str) -> Result<Vec<Token>, String> {
     let mut tokens = Vec::new();
     let mut rest = path;
     let mut is_index = false;
     loop {
+        if tokens.len() == MAX_DEPTH {
+            return Err(format!("nested deeper than {MAX_DEPTH} levels"));
+        }
         let next_map = rest.find("__map_");
         let next_list = rest.find("__list_");
         let cut = match (next_map, next_list) {
@@ -235,7 +247,14 @@ fn tokenize(path: &str) -> Vec<Token> {
             None => (rest, None),
         };
         tokens.push(if is_index {
-            Token::Index(head.parse().unwrap_or(0))
+            match head.parse() {
+                Ok(i) if i <= MAX_LIST_INDEX => Token::Index(i),
+                _ => {
+                    return Err(format!(
+                        "{head:?} is not a list index (0 to {MAX_LIST_INDEX})"
+                    ));
+                }
+            }
         } else {
             Token::Key(head.to_string())
         });
@@ -248,7 +267,7 @@ fn tokenize(path: &str) -> Vec<Token> {
                 is_index = true;
                 rest = &t["__list_".len()..];
             }
-            None => return tokens,
+            None => return Ok(tokens),
         }
     }
 }
@@ -303,6 +322,31 @@ mod tests {
         assert!(matches!(&m.keys[0], MasterKey::Age { enc, .. } if enc == "E\nF"));
         assert!(!m.rule.encrypts(&["a_plain"]));
         assert!(m.rule.encrypts(&["a"]));
+    }
+
+    #[test]
+    fn flattened_list_indexes_are_bounded() {
+        for index in ["x", "", "1025", "99999999999"] {
+            let mut docs = parse_tree(
+                &format!("A=1\nsops_age__list_{index}__map_enc=E\nsops_lastmodified=t\n"),
+                Format::Dotenv,
+            )
+            .unwrap();
+            let err = extract(&mut docs, true).unwrap_err();
+            assert!(err.contains("is not a list index"), "{index}: {err}");
+        }
+        // As deep as sops writes, and far deeper.
+        let deep = |n: usize| {
+            format!(
+                "A=1\nsops_x{}=1\nsops_lastmodified=t\n",
+                "__map_x".repeat(n)
+            )
+        };
+        let mut docs = parse_tree(&deep(15), Format::Dotenv).unwrap();
+        assert!(extract(&mut docs, true).is_ok());
+        let mut docs = parse_tree(&deep(300_000), Format::Dotenv).unwrap();
+        let err = extract(&mut docs, true).unwrap_err();
+        assert!(err.contains("nested deeper than 16 levels"), "{err}");
     }
 
     #[test]

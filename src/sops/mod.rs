@@ -34,10 +34,14 @@ pub(crate) enum SopsError {
     NotEncrypted { file: String },
 
     /// Only master keys of types honban cannot use (pgp, gcp_kms, ...).
+    /// `docs` (keys in the clear, values still encrypted) and `dotenv` say
+    /// what the file holds, so a caller can name the sops command that works.
     #[error("{file}: encrypted only for {}, which honban cannot decrypt", .types.join(", "))]
     UnsupportedKeys {
         file: String,
         types: Vec<&'static str>,
+        docs: Vec<Node>,
+        dotenv: bool,
     },
 
     #[error("{file}: cannot get the data key: {}", .reasons.join("; "))]
@@ -82,16 +86,23 @@ pub(crate) fn decrypt(file: &str, text: &str) -> Result<Decrypted, SopsError> {
         .ok_or_else(|| SopsError::NotEncrypted {
             file: file.to_string(),
         })?;
-    let key = keys::data_key(&meta).map_err(|f| match f {
-        KeyFailure::Unsupported(types) => SopsError::UnsupportedKeys {
-            file: file.to_string(),
-            types,
-        },
-        KeyFailure::Failed(reasons) => SopsError::NoDataKey {
-            file: file.to_string(),
-            reasons,
-        },
-    })?;
+    let key = match keys::data_key(&meta) {
+        Ok(key) => key,
+        Err(KeyFailure::Unsupported(types)) => {
+            return Err(SopsError::UnsupportedKeys {
+                file: file.to_string(),
+                types,
+                docs,
+                dotenv: format == tree::Format::Dotenv,
+            });
+        }
+        Err(KeyFailure::Failed(reasons)) => {
+            return Err(SopsError::NoDataKey {
+                file: file.to_string(),
+                reasons,
+            });
+        }
+    };
     values::open(&mut docs, &key, &meta).map_err(|f| {
         let file = file.to_string();
         match f {

@@ -175,86 +175,124 @@ enum Frame {
         items: Vec<(String, Node)>,
         key: Option<String>,
         anchor: usize,
+        /// Nodes built before this one started: its size is the difference.
+        start: usize,
     },
     Seq {
         items: Vec<Node>,
         anchor: usize,
+        start: usize,
     },
+}
+
+/// Nodes built, alias copies included, before a file is refused: aliases of
+/// aliases grow exponentially, and no Secret or ConfigMap (1 MiB at most)
+/// has this many values.
+const MAX_NODES: usize = 1_000_000;
+
+/// The nodes of one file as they are built, with what anchors name.
+struct Builder {
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, (Node, usize)>,
+    root: Option<Node>,
+    nodes: usize,
+}
+
+impl Builder {
+    /// Counts `size` more nodes; refuses the file past [`MAX_NODES`].
+    fn grow(&mut self, size: usize) -> Result<(), String> {
+        self.nodes = self.nodes.saturating_add(size);
+        if self.nodes > MAX_NODES {
+            return Err(format!(
+                "more than {MAX_NODES} values (aliases expand too far)"
+            ));
+        }
+        Ok(())
+    }
+
+    /// A finished node: counted, remembered under its anchor, and placed.
+    fn finish(&mut self, anchor: usize, start: usize, node: Node) -> Result<(), String> {
+        self.grow(1)?;
+        if anchor != 0 {
+            let size = self.nodes - start;
+            self.anchors.insert(anchor, (node.clone(), size));
+        }
+        place(&mut self.stack, &mut self.root, node)
+    }
+
+    fn alias(&mut self, id: usize, line: usize) -> Result<(), String> {
+        let size = self
+            .anchors
+            .get(&id)
+            .map(|(_, size)| *size)
+            .ok_or_else(|| format!("unknown YAML alias at line {line}"))?;
+        // Counted before the copy is made.
+        self.grow(size)?;
+        let node = self.anchors.get(&id).map(|(node, _)| node.clone());
+        place(&mut self.stack, &mut self.root, node.unwrap_or(Node::Null))
+    }
 }
 
 fn parse_yaml(text: &str) -> Result<Vec<Node>, String> {
     let mut parser = Parser::new_from_str(text);
     let mut docs = Vec::new();
-    let mut stack: Vec<Frame> = Vec::new();
-    let mut anchors: HashMap<usize, Node> = HashMap::new();
-    let mut root: Option<Node> = None;
+    let mut b = Builder {
+        stack: Vec::new(),
+        anchors: HashMap::new(),
+        root: None,
+        nodes: 0,
+    };
     while let Some(event) = parser.next_event() {
         let (event, span) = event
             .map_err(|e| format!("invalid YAML at line {}: {}", e.marker().line(), e.info()))?;
-        let node = match event {
+        match event {
             Event::DocumentStart(_) => {
-                root = None;
-                anchors.clear();
-                continue;
+                b.root = None;
+                b.anchors.clear();
             }
-            Event::DocumentEnd => {
-                match root.take() {
-                    Some(Node::Map(items)) => docs.push(Node::Map(items)),
-                    // An empty document (`---` alone): sops keeps an empty branch.
-                    None | Some(Node::Null) => docs.push(Node::Map(Vec::new())),
-                    Some(_) => {
-                        return Err("a YAML document must be a mapping".into());
-                    }
-                }
-                continue;
-            }
-            Event::MappingStart(anchor, _) => {
-                stack.push(Frame::Map {
-                    items: Vec::new(),
-                    key: None,
+            Event::DocumentEnd => match b.root.take() {
+                Some(Node::Map(items)) => docs.push(Node::Map(items)),
+                // An empty document (`---` alone): sops keeps an empty branch.
+                None | Some(Node::Null) => docs.push(Node::Map(Vec::new())),
+                Some(_) => return Err("a YAML document must be a mapping".into()),
+            },
+            Event::MappingStart(anchor, _) => b.stack.push(Frame::Map {
+                items: Vec::new(),
+                key: None,
+                anchor,
+                start: b.nodes,
+            }),
+            Event::SequenceStart(anchor, _) => b.stack.push(Frame::Seq {
+                items: Vec::new(),
+                anchor,
+                start: b.nodes,
+            }),
+            Event::MappingEnd => match b.stack.pop() {
+                Some(Frame::Map {
+                    items,
                     anchor,
-                });
-                continue;
-            }
-            Event::SequenceStart(anchor, _) => {
-                stack.push(Frame::Seq {
-                    items: Vec::new(),
-                    anchor,
-                });
-                continue;
-            }
-            Event::MappingEnd => match stack.pop() {
-                Some(Frame::Map { items, anchor, .. }) => {
-                    remember(&mut anchors, anchor, Node::Map(items))
-                }
+                    start,
+                    ..
+                }) => b.finish(anchor, start, Node::Map(items))?,
                 _ => return Err("unbalanced YAML mapping".into()),
             },
-            Event::SequenceEnd => match stack.pop() {
-                Some(Frame::Seq { items, anchor }) => {
-                    remember(&mut anchors, anchor, Node::Seq(items))
-                }
+            Event::SequenceEnd => match b.stack.pop() {
+                Some(Frame::Seq {
+                    items,
+                    anchor,
+                    start,
+                }) => b.finish(anchor, start, Node::Seq(items))?,
                 _ => return Err("unbalanced YAML sequence".into()),
             },
             Event::Scalar(value, style, anchor, tag) => {
                 let node = scalar(value, style, tag.as_deref())?;
-                remember(&mut anchors, anchor, node)
+                b.finish(anchor, b.nodes, node)?;
             }
-            Event::Alias(id) => anchors
-                .get(&id)
-                .cloned()
-                .ok_or_else(|| format!("unknown YAML alias at line {}", span.start.line()))?,
-            Event::StreamStart | Event::StreamEnd | Event::Nothing => continue,
-        };
-        place(&mut stack, &mut root, node)?;
+            Event::Alias(id) => b.alias(id, span.start.line())?,
+            Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
+        }
     }
     Ok(docs)
-}
-
-fn remember(anchors: &mut HashMap<usize, Node>, anchor: usize, node: Node) -> Node {
-    if anchor != 0 {
-        anchors.insert(anchor, node.clone());
-    }
-    node
 }
 
 fn place(stack: &mut [Frame], root: &mut Option<Node>, node: Node) -> Result<(), String> {
@@ -428,6 +466,24 @@ mod tests {
         assert_eq!(keys, ["a", "b", "c"]);
         assert_eq!(docs[1].get("g"), docs[1].get("d"));
         assert!(parse("a: 1\na: 2\n", Format::Yaml).is_err());
+    }
+
+    #[test]
+    fn alias_expansion_is_bounded() {
+        // Ten aliases of ten aliases ...: 10^6 leaves from seven lines.
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..6 {
+            let refs = vec![format!("*a{}", i - 1); 10].join(", ");
+            text.push_str(&format!("a{i}: &a{i} [{refs}]\n"));
+        }
+        let err = parse(&text, Format::Yaml).unwrap_err();
+        assert!(err.contains("aliases expand too far"), "{err}");
+        // Aliases within the bound still expand.
+        let small = parse("a: &a [x, x]\nb: [*a, *a]\n", Format::Yaml).unwrap();
+        let Some(Node::Seq(b)) = small[0].get("b") else {
+            panic!("{small:?}")
+        };
+        assert_eq!(b.len(), 2);
     }
 
     #[test]

@@ -183,16 +183,17 @@ fn go_rfc3339(s: &str) -> Option<String> {
     let (date_time, offset) = if let Some(stripped) = s.strip_suffix('Z') {
         (stripped, "Z")
     } else {
+        // `get`: the text is the file's, and may cut a character in two.
         let cut = s.len().checked_sub(6)?;
-        let off = &s[cut..];
+        let (date_time, off) = (s.get(..cut)?, s.get(cut..)?);
         let ok = off.starts_with(['+', '-']) && off.as_bytes()[3] == b':';
         if !ok {
             return None;
         }
-        (&s[..cut], if &off[1..] == "00:00" { "Z" } else { off })
+        (date_time, if &off[1..] == "00:00" { "Z" } else { off })
     };
     let whole = date_time.split('.').next()?;
-    if whole.len() != 19 || whole.as_bytes()[10] != b'T' {
+    if whole.len() != 19 || !whole.is_ascii() || whole.as_bytes()[10] != b'T' {
         return None;
     }
     Some(format!("{whole}{offset}"))
@@ -221,6 +222,9 @@ mod tests {
             Some("2024-05-01T10:20:30-07:00")
         );
         assert_eq!(go_rfc3339("yesterday"), None);
+        // A tampered date with multi-byte characters is refused, not a panic.
+        assert_eq!(go_rfc3339("2026-12-06T15:00:00\u{e9}\u{e9}\u{e9}x"), None);
+        assert_eq!(go_rfc3339("2026-12-06T15:00:0\u{e9}+01:00"), None);
     }
 
     #[test]
