@@ -7,11 +7,12 @@
 //! never another tool's; listed while the audit lists the objects), and
 //! compare: only new or changed reports are written (a bounded number in
 //! flight), so a second run with nothing changed writes nothing. A new report
-//! is created, which costs the API server about half what a server-side
-//! apply of it does; a changed one is applied. Then honban's reports the run did not
-//! write are deleted, except those about kinds the run could not read: an
-//! incomplete run deletes nothing it could not re-check. Permissions are
-//! asked first (SelfSubjectAccessReview), so a missing grant writes nothing.
+//! is created, which costs the API server less CPU than a server-side apply
+//! (7–8.5 ms against 9–16 ms for a 6.7 KB report); a changed one is
+//! applied. Then honban's reports the run did not write are deleted, except
+//! those about kinds the run could not read: an incomplete run deletes
+//! nothing it could not re-check. Permissions are asked first
+//! (SelfSubjectAccessReview), so a missing grant writes nothing.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
