@@ -7,10 +7,17 @@
 #
 # API requests are counted from the API server's own apiserver_request_total
 # (before and after each run): LISTs, report writes (create, apply/patch,
-# update, delete on the four report kinds) and access reviews. The counter
-# has no client label, so other clients of the shared testenv count too:
-# run it late, on a quiet cluster. The audit's own count of what it wrote
-# (its -o json) is printed beside them.
+# update, delete on the four report kinds; creates and applies also apart)
+# and access reviews, with the CPU time the API server process spent during
+# the run (the server's share of the run: what a run cannot go below on
+# this machine). The counter has no client label, so other clients count
+# too, and `-A --report` deletes honban's reports cluster-wide: run it on a
+# control plane of its own, not the shared one:
+#   HONBAN_TESTENV_STATE=/tmp/bench-env testenv/testenv up
+#   HONBAN_TESTENV_STATE=/tmp/bench-env bench/audit-report.sh
+#   HONBAN_TESTENV_STATE=/tmp/bench-env testenv/testenv down
+# The audit's own count of what it wrote (its -o json) is printed beside
+# them.
 #
 # Anchor: nothing else writes OpenReports from a best-practice audit, so the
 # reference is the read alone: `kubectl get -A -o json` of the kinds the
@@ -68,11 +75,25 @@ load_audit_bench
 
 ANCHOR_KINDS=nodes,namespaces,pods,services,serviceaccounts,resourcequotas,limitranges,replicationcontrollers,deployments,statefulsets,daemonsets,jobs,cronjobs,horizontalpodautoscalers,poddisruptionbudgets,networkpolicies,ingresses,endpointslices,roles,rolebindings,clusterroles,clusterrolebindings
 
-snapshot() { k get --raw /metrics | grep '^apiserver_request_total' >"$work/metrics.$1" || true; }
+# The API server's pid, from the state directory of the testenv in use.
+state=$(testenv/testenv status | sed -n 's/^state: *//p')
+apiserver_pid=$(awk '$1 == "kube-apiserver" {print $2}' "$state/pids" 2>/dev/null || true)
+apiserver_cpu() { # -> CPU seconds the API server has used so far
+	if [[ -n $apiserver_pid && -r /proc/$apiserver_pid/stat ]]; then
+		awk '{printf "%.2f\n", ($14 + $15) / 100}' "/proc/$apiserver_pid/stat"
+	else
+		echo 0
+	fi
+}
 
-# requests BEFORE AFTER -> "lists report_writes reviews others"
+snapshot() {
+	k get --raw /metrics | grep '^apiserver_request_total' >"$work/metrics.$1" || true
+	apiserver_cpu >"$work/cpu.$1"
+}
+
+# requests BEFORE AFTER -> "lists report_writes reviews others creates applies apiserver_cpu"
 requests() {
-	python3 - "$work/metrics.$1" "$work/metrics.$2" <<'PY'
+	python3 - "$work/metrics.$1" "$work/metrics.$2" "$work/cpu.$1" "$work/cpu.$2" <<'PY'
 import re, sys
 def read(path):
     out = {}
@@ -86,7 +107,7 @@ def read(path):
 before, after = read(sys.argv[1]), read(sys.argv[2])
 reports = {"reports", "clusterreports", "policyreports", "clusterpolicyreports"}
 writes = {"POST", "PUT", "PATCH", "APPLY", "DELETE", "DELETECOLLECTION", "CREATE", "UPDATE"}
-lists = report_writes = reviews = others = 0
+lists = report_writes = reviews = others = creates = applies = 0
 for key, n in after.items():
     d = int(n - before.get(key, 0))
     if d <= 0:
@@ -96,11 +117,14 @@ for key, n in after.items():
         lists += d
     elif resource in reports and verb in writes:
         report_writes += d
+        creates += d if verb == "POST" else 0
+        applies += d if verb == "APPLY" else 0
     elif resource in ("selfsubjectaccessreviews", "selfsubjectrulesreviews"):
         reviews += d
     elif verb != "WATCH":
         others += d
-print(lists, report_writes, reviews, others)
+cpu = float(open(sys.argv[4]).read()) - float(open(sys.argv[3]).read())
+print(lists, report_writes, reviews, others, creates, applies, f"{cpu:.1f}")
 PY
 }
 
@@ -120,9 +144,9 @@ run_honban() { # name
 	snapshot "$1.before"
 	read -r wall rss cpu < <(measure "$1" "$HONBAN" --kubeconfig "$KUBECONFIG" --context testenv-admin -A --report --fail-on none -o json)
 	snapshot "$1.after"
-	read -r lists rwrites reviews others < <(requests "$1.before" "$1.after")
+	read -r lists rwrites reviews others creates applies server < <(requests "$1.before" "$1.after")
 	read -r written unchanged deleted < <(outcome "$1")
-	echo "$wall $rss $cpu $lists $rwrites $reviews $others $written $unchanged $deleted"
+	echo "$wall $rss $cpu $lists $rwrites $reviews $others $written $unchanged $deleted $creates $applies $server"
 }
 
 # Deletes what a first run wrote, so the next round's first run writes it all.
@@ -168,7 +192,8 @@ for part in ("anchor", "first", "second"):
 for part in ("first", "second"):
     for r, v in sorted(by[part].items()):
         print(f"  round {r} {part}: {v[7]} written, {v[8]} unchanged, {v[9]} deleted; API server counted "
-              f"{v[3]} LIST, {v[4]} report writes, {v[5]} access reviews, {v[6]} other requests (all clients)")
+              f"{v[3]} LIST, {v[4]} report writes ({v[10]} create, {v[11]} apply), {v[5]} access reviews, "
+              f"{v[6]} other requests (all clients), and used {v[12]} CPU s")
 for part in ("first", "second"):
     ratios = [float(by[part][r][0]) / max(float(by["anchor"][r][0]), 0.001) for r in by["anchor"]]
     print(f"{part}/anchor: {st.median(ratios):.2f}x wall (rounds {min(ratios):.2f}-{max(ratios):.2f}x)")

@@ -392,6 +392,44 @@ fn fixing_unchanged_runs_stale_reports_and_other_tools() {
     );
 }
 
+/// A report under honban's name but without its label (so not listed as
+/// honban's): the create meets it, and the run applies over it instead.
+#[test]
+fn a_report_by_honbans_name_without_its_label_is_taken_over() {
+    let env = with_crds();
+    let ns = env.namespace("report-takeover");
+    let n = ns.name.as_str();
+    env.apply(n, &deployment("api", 1, "nginx"));
+    let owner = uid(env, &["deployment", "api", "-n", n]);
+    let name = format!("honban-{owner}");
+    env.apply(
+        n,
+        &format!(
+            "apiVersion: openreports.io/v1alpha1
+kind: Report
+metadata: {{name: {name}}}
+source: elsewhere
+summary: {{pass: 7}}
+results: []
+"
+        ),
+    );
+    let (stdout, stderr) = report(env, n, &["-o", "json"]);
+    let (written, _, deleted) = counts(&stdout);
+    assert!(written >= 1 && deleted == 0, "{stderr}");
+    let reports = get_yaml(env, &["reports.openreports.io", "-n", n]);
+    let api = scoped(&reports, "Deployment", "api");
+    assert_eq!(api.len(), 1, "{reports:?}");
+    assert_shape(api[0], "Deployment", "api", &owner);
+    assert_eq!(api[0]["metadata"]["name"], name.as_str());
+    assert_eq!(api[0]["source"], "honban");
+    assert_eq!(api[0]["summary"]["pass"], 0);
+    assert!(policies(api[0]).contains(&("image-tag".into(), "fail".into())));
+    // Now honban's: the next run finds it unchanged.
+    let (stdout, stderr) = report(env, n, &["-o", "json"]);
+    assert_eq!(counts(&stdout), (0, written, 0), "{stderr}");
+}
+
 /// Read roles (the guide's first block) plus list on the report kinds, but
 /// no write: the run names the verb and resource, exits 1, writes nothing.
 #[test]

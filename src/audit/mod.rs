@@ -36,6 +36,7 @@ mod install;
 pub mod live;
 mod matching;
 mod object;
+mod phases;
 mod render;
 mod report;
 mod reports;

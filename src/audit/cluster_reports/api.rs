@@ -243,36 +243,57 @@ pub(crate) async fn list_ours(
     }
 }
 
-/// Creates or updates one report by server-side apply.
-pub(crate) async fn apply(
+/// Writes one report: a new one by create (POST, cheaper on the API server
+/// than an apply), an existing one by server-side apply. A create that finds
+/// the report there already (another run was quicker) applies instead.
+pub(crate) async fn write(
     client: &kube::Client,
     api: &ReportApi,
     report: &Report,
+    new: bool,
 ) -> std::result::Result<(), String> {
     let cluster = report.kind == api.cluster_kind;
     let namespace = report.metadata.namespace.as_deref();
-    let name = report.metadata.name.as_str();
+    let request = Request::new(api.url(cluster, namespace));
+    let failed =
+        |verb: &str, e| call_error(verb, &api.resource(cluster), &where_(cluster, namespace), e);
+    if new {
+        let params = PostParams {
+            field_manager: Some(FIELD_MANAGER.to_string()),
+            ..PostParams::default()
+        };
+        let body = serde_json::to_vec(report).map_err(|e| e.to_string())?;
+        match retried(client, || request.create(&params, body.clone())).await {
+            Err(kube::Error::Api(s)) if s.code == 409 => {}
+            other => return other.map_err(|e| failed("create", e)),
+        }
+    }
     let params = PatchParams::apply(FIELD_MANAGER).force();
+    let name = report.metadata.name.as_str();
+    retried(client, || {
+        request.patch(name, &params, &Patch::Apply(report))
+    })
+    .await
+    .map_err(|e| failed("patch", e))
+}
+
+/// Sends a write, again after a pause while the server cannot take it now
+/// (both writes are idempotent: a create's retry may meet its own success
+/// as a 409, which the caller turns into an apply).
+async fn retried<F>(client: &kube::Client, build: F) -> std::result::Result<(), kube::Error>
+where
+    F: Fn() -> std::result::Result<http::Request<Vec<u8>>, kube::core::request::Error>,
+{
     let mut attempt = 0;
     loop {
-        let http = Request::new(api.url(cluster, namespace))
-            .patch(name, &params, &Patch::Apply(report))
-            .map_err(|e| e.to_string())?;
+        let http = build().map_err(kube::Error::BuildRequest)?;
         match client.request_text(http).await {
             Ok(_) => return Ok(()),
             Err(e) if attempt < RETRIES && transient(&e) => {
                 attempt += 1;
                 tokio::time::sleep(std::time::Duration::from_millis(250 << attempt)).await;
             }
-            Err(e) => {
-                let resource = api.resource(cluster);
-                return Err(call_error(
-                    "patch",
-                    &resource,
-                    &where_(cluster, namespace),
-                    e,
-                ));
-            }
+            Err(e) => return Err(e),
         }
     }
 }

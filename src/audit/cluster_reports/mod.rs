@@ -4,12 +4,15 @@
 //!
 //! One run: pick the API ([`api::choose`]), build the reports ([`build`]),
 //! list honban's existing ones (by `app.kubernetes.io/managed-by=honban`,
-//! never another tool's), and compare: only new or changed reports are
-//! applied (server-side apply, a bounded number in flight), so a second run
-//! with nothing changed writes nothing. Then honban's reports the run did not
-//! write are deleted, except those about kinds the run could not read: an
-//! incomplete run deletes nothing it could not re-check. Permissions are
-//! asked first (SelfSubjectAccessReview), so a missing grant writes nothing.
+//! never another tool's; listed while the audit lists the objects), and
+//! compare: only new or changed reports are written (a bounded number in
+//! flight), so a second run with nothing changed writes nothing. A new report
+//! is created, which costs the API server less CPU than a server-side apply
+//! (7–8.5 ms against 9–16 ms for a 6.7 KB report); a changed one is
+//! applied. Then honban's reports the run did not write are deleted, except
+//! those about kinds the run could not read: an incomplete run deletes
+//! nothing it could not re-check. Permissions are asked first
+//! (SelfSubjectAccessReview), so a missing grant writes nothing.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
@@ -19,6 +22,7 @@ use serde::Serialize;
 
 use crate::audit::Settings;
 use crate::audit::index::{Index, NotChecked};
+use crate::audit::phases;
 use crate::audit::report::ClusterReport;
 
 pub(crate) mod api;
@@ -94,9 +98,8 @@ fn run_id() -> &'static str {
 
 /// What one run changes.
 struct Plan<'a> {
-    writes: Vec<Desired>,
-    /// Whether a namespaced (0) or cluster (1) report is new.
-    creates: [bool; 2],
+    /// Reports to write, and whether each is new.
+    writes: Vec<(Desired, bool)>,
     unchanged: usize,
     deletes: Vec<&'a Report>,
     kept: usize,
@@ -141,7 +144,6 @@ fn plan<'a>(
     let mut wanted = HashSet::new();
     let mut p = Plan {
         writes: Vec::new(),
-        creates: [false; 2],
         unchanged: 0,
         deletes: Vec::new(),
         kept: 0,
@@ -150,11 +152,8 @@ fn plan<'a>(
         let key = (d.cluster, d.namespace.clone(), d.name.clone());
         match by_key.get(&key) {
             Some(old) if old.same_as(&d.body, api::MANAGED_BY) => p.unchanged += 1,
-            Some(_) => p.writes.push(d),
-            None => {
-                p.creates[usize::from(d.cluster)] = true;
-                p.writes.push(d);
-            }
+            Some(_) => p.writes.push((d, false)),
+            None => p.writes.push((d, true)),
         }
         wanted.insert(key);
     }
@@ -190,12 +189,13 @@ async fn check_permissions(
 ) -> Result<(), String> {
     let mut needed: Vec<(&str, bool)> = Vec::new();
     for cluster in [false, true] {
-        let writes = p.writes.iter().any(|d| d.cluster == cluster);
-        // Server-side apply of a new object needs create as well as patch.
-        if p.creates[usize::from(cluster)] {
+        let writes = p.writes.iter().filter(|(d, _)| d.cluster == cluster);
+        // A new report is created; patch is asked for every write, since a
+        // create that meets a report another run wrote meanwhile applies.
+        if writes.clone().any(|(_, new)| *new) {
             needed.push(("create", cluster));
         }
-        if writes {
+        if writes.count() > 0 {
             needed.push(("patch", cluster));
         }
         if p.deletes
@@ -231,20 +231,51 @@ where
     (done, results.into_iter().find_map(Result::err))
 }
 
-/// Writes one cluster's reports. `namespace` is the namespace the audit
-/// covered (`None`: every namespace).
-pub(crate) async fn write(
+/// The report API of a run and honban's reports already in it.
+pub(crate) struct Existing {
+    api: &'static ReportApi,
+    reports: Result<Vec<Report>, String>,
+}
+
+/// honban's reports in the cluster (namespaced ones in `namespace`, or all),
+/// listed while the audit lists the objects: the two are independent.
+pub(crate) async fn list_existing(
     client: &kube::Client,
     api: &'static ReportApi,
+    namespace: Option<&str>,
+) -> Existing {
+    let reports = futures::future::try_join(
+        api::list_ours(client, api, false, namespace),
+        api::list_ours(client, api, true, None),
+    )
+    .await
+    .map(|(mut ns, cl)| {
+        ns.extend(cl);
+        ns
+    });
+    phases::mark("list reports", reports.as_ref().map_or(0, Vec::len));
+    Existing { api, reports }
+}
+
+/// Writes one cluster's reports. `namespace` is the namespace the audit
+/// covered (`None`: every namespace); `existing` is [`list_existing`]'s.
+pub(crate) async fn write(
+    client: &kube::Client,
+    existing: Existing,
     cluster: &ClusterReport,
     index: &Index,
     namespace: Option<&str>,
     settings: &Settings,
     passes: bool,
 ) -> Outcome {
+    let api = existing.api;
     let mut outcome = Outcome {
         api: Some(api.api_version()),
         ..Outcome::default()
+    };
+    let existing = match existing.reports {
+        Ok(existing) => existing,
+        Err(e) => return Outcome::failed(e),
     };
     let stamp = Stamp {
         api,
@@ -254,32 +285,24 @@ pub(crate) async fn write(
         max_bytes: build::MAX_BYTES,
     };
     let desired = build::reports(&stamp, cluster, index, namespace, passes);
-    let existing = match futures::future::try_join(
-        api::list_ours(client, api, false, namespace),
-        api::list_ours(client, api, true, None),
-    )
-    .await
-    {
-        Ok((mut ns, cl)) => {
-            ns.extend(cl);
-            ns
-        }
-        Err(e) => return Outcome::failed(e),
-    };
+    phases::mark("build reports", desired.len());
     let p = plan(api, desired, &existing, &cluster.not_checked, namespace);
+    phases::mark("compare", p.writes.len());
     if let Err(e) = check_permissions(client, api, &p, namespace).await {
         return Outcome::failed(e);
     }
+    phases::mark("permissions", 0);
     outcome.unchanged = p.unchanged;
     outcome.kept = p.kept;
     let (written, error) = bounded(
         p.writes
             .iter()
-            .map(|d| api::apply(client, api, &d.body))
+            .map(|(d, new)| api::write(client, api, &d.body, *new))
             .collect(),
     )
     .await;
     outcome.written = written;
+    phases::mark("write", written);
     if let Some(e) = error {
         // A failed write leaves the set incomplete: delete nothing.
         outcome.error = Some(e);
@@ -293,6 +316,7 @@ pub(crate) async fn write(
     )
     .await;
     outcome.deleted = deleted;
+    phases::mark("delete", deleted);
     outcome.error = error;
     outcome
 }

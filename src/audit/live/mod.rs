@@ -14,7 +14,7 @@ use serde_json::Value;
 use super::index::{Index, NotChecked, PodSummary};
 use super::object::Object;
 use super::report::{ClusterReport, Report};
-use super::{AuditArgs, Settings, audit_index, cluster_reports};
+use super::{AuditArgs, Settings, audit_index, cluster_reports, phases};
 use crate::client;
 use crate::error::{Error, Result};
 use crate::kubeconfig::Kubeconfig;
@@ -118,7 +118,17 @@ async fn audit_context(
     } else {
         None
     };
-    let mut input = collect(&conn.client, &conn.context, namespace).await?;
+    phases::mark("connect", 0);
+    let existing = async {
+        match report_api {
+            Some(api) => Some(cluster_reports::list_existing(&conn.client, api, namespace).await),
+            None => None,
+        }
+    };
+    let (input, existing) =
+        futures::future::join(collect(&conn.client, &conn.context, namespace), existing).await;
+    let mut input = input?;
+    phases::mark("list", input.objects.len() + input.pods.len());
     let allowed = kinds::allowed_unread(&req.allow_unread)?;
     for n in &mut input.not_checked {
         // On purpose means the role leaves it out: any other error still counts.
@@ -133,11 +143,13 @@ async fn audit_context(
     );
     index.references.extend(input.references);
     index.cluster_wide = namespace.is_none();
+    phases::mark("index", 0);
     let mut cluster = audit_index(Some(conn.context), &index, settings);
-    if let Some(api) = report_api {
+    phases::mark("audit", cluster.findings.len());
+    if let Some(existing) = existing {
         let outcome = cluster_reports::write(
             &conn.client,
-            api,
+            existing,
             &cluster,
             &index,
             namespace,
