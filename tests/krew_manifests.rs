@@ -7,7 +7,9 @@
 //! template there: each manifest must be one krew accepts, name a binary that
 //! is in the archive, with the archive's sha256. `--manifests-only` renders the
 //! templates for all four platforms over stand-in archives, to check every
-//! entry of every template, and refuses templates it cannot render honestly.
+//! entry of every template (also against Go's text/template, the engine
+//! krew-release-bot renders with), and refuses templates it cannot render
+//! honestly.
 
 mod support;
 
@@ -491,6 +493,43 @@ fn a_rendered_manifest_differs_from_its_template_only_in_the_rendered_fields() {
             None,
             "{plugin}: lines the template does not have"
         );
+    }
+}
+
+/// Go's text/template with krew-release-bot's addURIAndSha (digests read from
+/// a directory, not downloaded): tests/tools/krew-template, built once.
+fn go_template_renderer() -> &'static PathBuf {
+    static TOOL: OnceLock<PathBuf> = OnceLock::new();
+    TOOL.get_or_init(|| {
+        let out = Command::new(repo_root().join("tests/tools/krew-template.sh"))
+            .output()
+            .expect("run tests/tools/krew-template.sh");
+        assert!(
+            out.status.success(),
+            "krew-template.sh failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
+    })
+}
+
+#[test]
+fn go_text_template_renders_every_template_as_scripts_release_does() {
+    let dist = rendered_for_all_platforms();
+    for plugin in plugin_binaries().keys() {
+        let out = Command::new(go_template_renderer())
+            .arg(version())
+            .arg(dist)
+            .arg(template_path(plugin))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{plugin}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let ours = fs::read_to_string(dist.join("krew").join(format!("{plugin}.yaml"))).unwrap();
+        assert_eq!(String::from_utf8_lossy(&out.stdout), ours, "{plugin}");
     }
 }
 
