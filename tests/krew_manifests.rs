@@ -1,9 +1,15 @@
-//! The krew manifests and the release archives they point at.
+//! The krew manifest templates and the manifests scripts/release renders.
 //!
-//! The committed `plugins/<name>/krew.yaml` files are checked field by field.
-//! Then `scripts/release --prebuilt` packs the binaries this suite just built
-//! (no release build) into a temporary directory, and every manifest it writes
-//! there must name a binary that is in the archive, with the archive's sha256.
+//! The committed `plugins/<name>/krew.yaml` files are templates in
+//! krew-release-bot's format: they carry no digest, since a digest belongs to
+//! one build. `scripts/release --prebuilt` packs the binaries this suite just
+//! built (no release build) into a temporary directory and renders every
+//! template there: each manifest must be one krew accepts, name a binary that
+//! is in the archive, with the archive's sha256. `--manifests-only` renders the
+//! templates for all four platforms over stand-in archives, to check every
+//! entry of every template (also against Go's text/template, the engine
+//! krew-release-bot renders with), and refuses templates it cannot render
+//! honestly.
 
 mod support;
 
@@ -227,6 +233,26 @@ fn structure_problems(plugin: &str, manifest: &Manifest) -> Vec<String> {
     problems
 }
 
+/// The platforms every template offers, in krew's `<os>-<arch>` form.
+const PLATFORMS: [&str; 4] = ["linux-amd64", "linux-arm64", "darwin-amd64", "darwin-arm64"];
+
+fn template_path(plugin: &str) -> PathBuf {
+    repo_root().join("plugins").join(plugin).join("krew.yaml")
+}
+
+fn template(plugin: &str) -> String {
+    let path = template_path(plugin);
+    fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The line krew-release-bot turns into an entry's `uri` and `sha256`.
+fn add_uri_and_sha(platform: &str) -> String {
+    format!(
+        "    {{{{ addURIAndSha \"{}/releases/download/{{{{ .TagName }}}}/honban-{{{{ .TagName }}}}-{platform}.tar.gz\" .TagName }}}}",
+        env!("CARGO_PKG_REPOSITORY")
+    )
+}
+
 /// Checks one platform entry against the archive its uri names, found in
 /// `dist` by file name. Err says what does not match.
 fn verify_against_archive(platform: &Platform, dist: &Path) -> Result<(), String> {
@@ -239,7 +265,7 @@ fn verify_against_archive(platform: &Platform, dist: &Path) -> Result<(), String
             platform.sha256
         ));
     }
-    let entries = &unpacked(&archive)?.entries;
+    let entries = entries(&archive)?;
     for file in &platform.files {
         if !entries.contains(&file.from) {
             return Err(format!("{name} has no {}", file.from));
@@ -259,26 +285,17 @@ fn sha256_of(path: &Path) -> Result<String, String> {
         .collect())
 }
 
-/// What an archive holds: its entry names, and for each plugin binary in it
-/// whether it is byte for byte the one the suite built.
-struct Unpacked {
-    entries: BTreeSet<String>,
-    same_as_built: BTreeMap<String, bool>,
-}
-
-/// Unpacks an archive once (debug binaries make it large) and remembers it.
-fn unpacked(archive: &Path) -> Result<Arc<Unpacked>, String> {
-    static SEEN: Mutex<BTreeMap<PathBuf, Arc<Unpacked>>> = Mutex::new(BTreeMap::new());
+/// An archive's entry names, read once per archive (debug binaries make the
+/// suite's archive large).
+fn entries(archive: &Path) -> Result<Arc<BTreeSet<String>>, String> {
+    static SEEN: Mutex<BTreeMap<PathBuf, Arc<BTreeSet<String>>>> = Mutex::new(BTreeMap::new());
     let mut seen = SEEN.lock().unwrap_or_else(|e| e.into_inner());
     if let Some(found) = seen.get(archive) {
         return Ok(found.clone());
     }
-    let scratch = tempfile::tempdir().map_err(|e| e.to_string())?;
     let out = Command::new("tar")
-        .arg("-xzvf")
+        .arg("-tzf")
         .arg(archive)
-        .arg("-C")
-        .arg(scratch.path())
         .output()
         .map_err(|e| format!("tar: {e}"))?;
     if !out.status.success() {
@@ -288,32 +305,37 @@ fn unpacked(archive: &Path) -> Result<Arc<Unpacked>, String> {
             String::from_utf8_lossy(&out.stderr).trim()
         ));
     }
-    let entries: BTreeSet<String> = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| l.trim_end_matches('/').to_string())
-        .filter(|l| !l.is_empty())
-        .collect();
-    let mut same_as_built = BTreeMap::new();
-    for binary in plugin_binaries().values() {
-        let packed = scratch.path().join(binary);
-        if packed.exists() {
-            let same = fs::read(&packed).ok() == fs::read(bin_dir().join(binary)).ok();
-            same_as_built.insert(binary.clone(), same);
-        }
-    }
-    let found = Arc::new(Unpacked {
-        entries,
-        same_as_built,
-    });
+    let found: Arc<BTreeSet<String>> = Arc::new(
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| l.trim_end_matches('/').to_string())
+            .filter(|l| !l.is_empty())
+            .collect(),
+    );
     seen.insert(archive.to_path_buf(), found.clone());
     Ok(found)
 }
 
-/// `scripts/release --prebuilt` over the suite's own binaries, once per run.
-/// The output lives under cargo's per-target temporary directory and is
-/// replaced on the next run.
-fn packed() -> &'static Path {
-    static DIST: OnceLock<PathBuf> = OnceLock::new();
+/// Runs scripts/release (from `root`, the repository or a copy of part of
+/// it) and returns its exit status and standard error.
+fn release(root: &Path, args: &[&str], out: &Path) -> (std::process::ExitStatus, String) {
+    let run = Command::new(root.join("scripts/release"))
+        .args(args)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .expect("run scripts/release");
+    (
+        run.status,
+        String::from_utf8_lossy(&run.stderr).into_owned(),
+    )
+}
+
+/// `scripts/release --prebuilt` over the suite's own binaries, once per run,
+/// and what it said. The output lives under cargo's per-target temporary
+/// directory and is replaced on the next run.
+fn packed_run() -> &'static (PathBuf, String) {
+    static DIST: OnceLock<(PathBuf, String)> = OnceLock::new();
     DIST.get_or_init(|| {
         for binary in plugin_binaries().values() {
             support::bin(binary);
@@ -321,98 +343,266 @@ fn packed() -> &'static Path {
         let dist = Path::new(env!("CARGO_TARGET_TMPDIR")).join("krew-release");
         let _ = fs::remove_dir_all(&dist);
         fs::create_dir_all(&dist).unwrap();
-        let out = Command::new(repo_root().join("scripts/release"))
-            .arg("--prebuilt")
-            .arg(bin_dir())
-            .arg("--out")
-            .arg(&dist)
-            .arg("--fast")
-            .output()
-            .expect("run scripts/release");
-        assert!(
-            out.status.success(),
-            "scripts/release failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
+        let prebuilt = bin_dir();
+        let (status, log) = release(
+            &repo_root(),
+            &["--prebuilt", prebuilt.to_str().unwrap(), "--fast"],
+            &dist,
         );
-        dist
+        assert!(status.success(), "scripts/release failed:\n{log}");
+        (dist, log)
     })
+}
+
+fn packed() -> &'static Path {
+    &packed_run().0
 }
 
 fn host_archive(dist: &Path) -> PathBuf {
     dist.join(format!("honban-{}-linux-amd64.tar.gz", version()))
 }
 
+/// Writes a small archive per platform, as other machines would have built
+/// them: every plugin binary's name (empty), LICENSE, and the platform's name,
+/// so no two share a digest.
+fn write_stand_in_archives(dir: &Path) {
+    let mut names: Vec<&str> = plugin_binaries().values().map(String::as_str).collect();
+    names.extend(["LICENSE", "platform"]);
+    for platform in PLATFORMS {
+        let stage = tempfile::tempdir().unwrap();
+        for name in &names {
+            fs::write(stage.path().join(name), "").unwrap();
+        }
+        fs::write(stage.path().join("platform"), platform).unwrap();
+        let archive = dir.join(format!("honban-{}-{platform}.tar.gz", version()));
+        // Entries named without ./, as scripts/release packs them.
+        let status = Command::new("tar")
+            .arg("-czf")
+            .arg(&archive)
+            .arg("-C")
+            .arg(stage.path())
+            .args(&names)
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+}
+
+/// `scripts/release --manifests-only` over an archive for each of the four
+/// platforms, once per run.
+fn rendered_for_all_platforms() -> &'static Path {
+    static DIST: OnceLock<PathBuf> = OnceLock::new();
+    DIST.get_or_init(|| {
+        let dist = Path::new(env!("CARGO_TARGET_TMPDIR")).join("krew-templates");
+        let _ = fs::remove_dir_all(&dist);
+        fs::create_dir_all(&dist).unwrap();
+        write_stand_in_archives(&dist);
+        let (status, log) = release(&repo_root(), &["--manifests-only"], &dist);
+        assert!(status.success(), "scripts/release failed:\n{log}");
+        assert!(!log.contains("not built"), "{log}");
+        dist
+    })
+}
+
+fn labels(platform: &Platform) -> String {
+    let label = |key: &str| {
+        platform
+            .selector
+            .match_labels
+            .get(key)
+            .cloned()
+            .unwrap_or_default()
+    };
+    format!("{}-{}", label("os"), label("arch"))
+}
+
 #[test]
-fn every_plugin_has_a_committed_manifest_with_every_required_field() {
+fn every_template_is_in_krew_release_bots_format_for_the_four_platforms() {
     for plugin in plugin_binaries().keys() {
-        let path = repo_root().join("plugins").join(plugin).join("krew.yaml");
+        let text = template(plugin);
+        let actions: Vec<&str> = text.lines().filter(|l| l.contains("{{")).collect();
+        let mut wanted = vec!["  version: {{ .TagName }}".to_string()];
+        wanted.extend(PLATFORMS.iter().map(|p| add_uri_and_sha(p)));
+        assert_eq!(actions, wanted, "plugins/{plugin}/krew.yaml");
         assert!(
-            path.exists(),
-            "{} is missing; run scripts/release",
-            path.display()
+            !text.contains("sha256:") && !text.contains("uri:"),
+            "plugins/{plugin}/krew.yaml: a digest or uri belongs to a release, not to the template"
         );
-        let problems = structure_problems(plugin, &load(&path));
-        assert!(problems.is_empty(), "{}: {problems:#?}", path.display());
     }
 }
 
 #[test]
-fn committed_manifests_match_what_scripts_release_writes_but_the_digests() {
-    let dist = packed();
+fn every_template_renders_for_the_four_platforms_to_a_manifest_krew_accepts() {
+    let dist = rendered_for_all_platforms();
     for plugin in plugin_binaries().keys() {
-        let committed = load(&repo_root().join("plugins").join(plugin).join("krew.yaml"));
-        let generated = load(&dist.join("krew").join(format!("{plugin}.yaml")));
-        let strip = |m: &Manifest| {
-            let mut m = m.clone();
-            m.spec.platforms.retain(|p| {
-                p.selector.match_labels.get("os").map(String::as_str) == Some("linux")
-                    && p.selector.match_labels.get("arch").map(String::as_str) == Some("amd64")
-            });
-            for platform in &mut m.spec.platforms {
-                platform.sha256.clear();
+        let manifest = load(&dist.join("krew").join(format!("{plugin}.yaml")));
+        let problems = structure_problems(plugin, &manifest);
+        assert!(problems.is_empty(), "{plugin}: {problems:#?}");
+        let offered: Vec<String> = manifest.spec.platforms.iter().map(labels).collect();
+        assert_eq!(offered, PLATFORMS, "{plugin}");
+        for platform in &manifest.spec.platforms {
+            verify_against_archive(platform, dist).unwrap_or_else(|e| panic!("{plugin}: {e}"));
+        }
+    }
+    let out = Command::new("sha256sum")
+        .args(["--check", "--strict", "SHA256SUMS"])
+        .current_dir(dist)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{said}");
+    assert_eq!(said.lines().count(), PLATFORMS.len(), "{said}");
+}
+
+#[test]
+fn a_rendered_manifest_differs_from_its_template_only_in_the_rendered_fields() {
+    let dist = rendered_for_all_platforms();
+    let release_url = format!(
+        "{}/releases/download/{}",
+        env!("CARGO_PKG_REPOSITORY"),
+        version()
+    );
+    for plugin in plugin_binaries().keys() {
+        let text = template(plugin);
+        let rendered =
+            fs::read_to_string(dist.join("krew").join(format!("{plugin}.yaml"))).unwrap();
+        let mut lines = rendered.lines();
+        for line in text.lines() {
+            let mut next = || lines.next().unwrap_or_default().to_string();
+            if line == "  version: {{ .TagName }}" {
+                assert_eq!(next(), format!("  version: {}", version()), "{plugin}");
+            } else if let Some(platform) = PLATFORMS.iter().find(|p| line == add_uri_and_sha(p)) {
+                let archive = format!("honban-{}-{platform}.tar.gz", version());
+                assert_eq!(
+                    next(),
+                    format!("    uri: {release_url}/{archive}"),
+                    "{plugin}"
+                );
+                let digest = sha256_of(&dist.join(&archive)).unwrap();
+                assert_eq!(next(), format!("    sha256: {digest}"), "{plugin}");
+            } else {
+                assert_eq!(
+                    next(),
+                    line,
+                    "{plugin}: a line outside the rendered fields changed"
+                );
             }
-            m
-        };
+        }
         assert_eq!(
-            strip(&committed),
-            strip(&generated),
-            "plugins/{plugin}/krew.yaml is stale; run scripts/release"
+            lines.next(),
+            None,
+            "{plugin}: lines the template does not have"
+        );
+    }
+}
+
+/// Go's text/template with krew-release-bot's addURIAndSha (digests read from
+/// a directory, not downloaded): tests/tools/krew-template, built once.
+fn go_template_renderer() -> &'static PathBuf {
+    static TOOL: OnceLock<PathBuf> = OnceLock::new();
+    TOOL.get_or_init(|| {
+        let out = Command::new(repo_root().join("tests/tools/krew-template.sh"))
+            .output()
+            .expect("run tests/tools/krew-template.sh");
+        assert!(
+            out.status.success(),
+            "krew-template.sh failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
+    })
+}
+
+#[test]
+fn go_text_template_renders_every_template_as_scripts_release_does() {
+    let dist = rendered_for_all_platforms();
+    for plugin in plugin_binaries().keys() {
+        let out = Command::new(go_template_renderer())
+            .arg(version())
+            .arg(dist)
+            .arg(template_path(plugin))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{plugin}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let ours = fs::read_to_string(dist.join("krew").join(format!("{plugin}.yaml"))).unwrap();
+        assert_eq!(String::from_utf8_lossy(&out.stdout), ours, "{plugin}");
+    }
+}
+
+#[test]
+fn a_platform_the_release_did_not_build_is_left_out_and_named() {
+    let (dist, log) = packed_run();
+    let all = rendered_for_all_platforms();
+    for plugin in plugin_binaries().keys() {
+        let manifest = load(&dist.join("krew").join(format!("{plugin}.yaml")));
+        let offered: Vec<String> = manifest.spec.platforms.iter().map(labels).collect();
+        assert_eq!(
+            offered,
+            ["linux-amd64"],
+            "{plugin}: prebuilt packs the host only"
+        );
+        // Leaving entries out changes nothing else: the same manifest as
+        // the four-platform one, without three entries and with this digest.
+        let mut full = load(&all.join("krew").join(format!("{plugin}.yaml")));
+        full.spec.platforms.retain(|p| labels(p) == "linux-amd64");
+        full.spec.platforms[0].sha256 = manifest.spec.platforms[0].sha256.clone();
+        assert_eq!(manifest, full, "{plugin}");
+        assert!(
+            log.contains(&format!(
+                "plugins/{plugin}/krew.yaml: without linux-arm64, darwin-amd64, darwin-arm64 (not built)"
+            )),
+            "{log}"
         );
     }
 }
 
 #[test]
-fn generated_manifests_name_binaries_in_the_archive_with_its_sha256() {
+fn prebuilt_manifests_name_binaries_in_the_archive_with_its_sha256() {
     let dist = packed();
     let manifests: Vec<_> = fs::read_dir(dist.join("krew"))
         .unwrap()
         .map(|e| e.unwrap().path())
         .collect();
     assert_eq!(manifests.len(), plugin_binaries().len(), "{manifests:?}");
+    let sums = fs::read_to_string(dist.join("SHA256SUMS")).unwrap();
     for (plugin, binary) in plugin_binaries() {
         let manifest = load(&dist.join("krew").join(format!("{plugin}.yaml")));
         let problems = structure_problems(plugin, &manifest);
         assert!(problems.is_empty(), "{plugin}: {problems:#?}");
-        assert_eq!(
-            manifest.spec.platforms.len(),
-            1,
-            "prebuilt packs the host only"
-        );
         let platform = &manifest.spec.platforms[0];
         assert_eq!(platform.bin, *binary);
         verify_against_archive(platform, dist).unwrap_or_else(|e| panic!("{plugin}: {e}"));
+        let listed = format!(
+            "{}  honban-{}-linux-amd64.tar.gz\n",
+            platform.sha256,
+            version()
+        );
+        assert_eq!(sums, listed, "SHA256SUMS and krew/{plugin}.yaml disagree");
     }
 }
 
 #[test]
 fn archive_holds_every_built_binary_license_man_pages_and_completions() {
     let dist = packed();
-    let unpacked = unpacked(&host_archive(dist)).unwrap();
-    let entries = &unpacked.entries;
+    let archive = host_archive(dist);
+    let entries = entries(&archive).unwrap();
+    let scratch = tempfile::tempdir().unwrap();
+    let status = Command::new("tar")
+        .arg("-xzf")
+        .arg(&archive)
+        .arg("-C")
+        .arg(scratch.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
     for binary in plugin_binaries().values() {
-        assert_eq!(
-            unpacked.same_as_built.get(binary),
-            Some(&true),
+        let packed = fs::read(scratch.path().join(binary)).ok();
+        assert!(
+            packed.is_some() && packed == fs::read(bin_dir().join(binary)).ok(),
             "{binary} in the archive is missing or not the built one"
         );
     }
@@ -473,11 +663,67 @@ fn sha256_files_agree_with_sha256sum() {
     assert!(!status.success(), "sha256sum accepted a tampered archive");
 }
 
+/// scripts/release over `text` as ctx's template, in a tree of its own (the
+/// script, Cargo.toml, plugins/ctx/krew.yaml) with a linux-amd64 archive: its
+/// status, what it said, and whether it left the manifest already in its
+/// output alone.
+fn render_template(text: &str) -> (bool, String, bool) {
+    let root = tempfile::tempdir().unwrap();
+    let tree = root.path();
+    fs::create_dir_all(tree.join("scripts")).unwrap();
+    fs::create_dir_all(tree.join("plugins/ctx")).unwrap();
+    fs::copy(
+        repo_root().join("scripts/release"),
+        tree.join("scripts/release"),
+    )
+    .unwrap();
+    fs::copy(repo_root().join("Cargo.toml"), tree.join("Cargo.toml")).unwrap();
+    fs::write(tree.join("plugins/ctx/krew.yaml"), text).unwrap();
+    let out = tree.join("out");
+    fs::create_dir_all(out.join("krew")).unwrap();
+    let stand_ins = rendered_for_all_platforms();
+    let archive = format!("honban-{}-linux-amd64.tar.gz", version());
+    fs::copy(stand_ins.join(&archive), out.join(&archive)).unwrap();
+    let before = "an earlier release's manifest\n";
+    fs::write(out.join("krew/ctx.yaml"), before).unwrap();
+    let (status, log) = release(tree, &["--manifests-only"], &out);
+    let kept = fs::read_to_string(out.join("krew/ctx.yaml")).unwrap() == before;
+    (status.success(), log, kept)
+}
+
 #[test]
-fn a_manifest_naming_a_file_the_archive_lacks_is_reported() {
-    let dist = packed();
-    let mut platform = load(&dist.join("krew").join("ctx.yaml")).spec.platforms[0].clone();
-    platform.files[0].from = "kubectl-nonexistent".into();
-    let error = verify_against_archive(&platform, dist).unwrap_err();
-    assert!(error.contains("has no kubectl-nonexistent"), "{error}");
+fn a_template_scripts_release_cannot_render_honestly_is_refused() {
+    let ctx = template("ctx");
+    let entry = add_uri_and_sha("linux-amd64");
+    let refused = [
+        (
+            "a template action scripts/release does not render",
+            ctx.replace("caveats: |", "caveats: {{ .Version }}"),
+        ),
+        (
+            "the entry for linux/arm64 names honban-v",
+            ctx.replacen("arch: amd64", "arch: arm64", 1),
+        ),
+        (
+            "this platform entry has no addURIAndSha line",
+            ctx.replace(
+                &add_uri_and_sha("linux-arm64"),
+                "    uri: https://example.invalid/x.tar.gz",
+            ),
+        ),
+        ("(four spaces)", ctx.replace(&entry, &format!("  {entry}"))),
+        (
+            "no platform entry for honban-v",
+            ctx.replace("os: linux", "os: freebsd")
+                .replace("-linux-", "-freebsd-"),
+        ),
+    ];
+    for (message, text) in &refused {
+        let (ok, log, kept) = render_template(text);
+        assert!(!ok && log.contains(message), "wanted {message:?}:\n{log}");
+        assert!(kept, "{message}: a refused render replaced the manifest");
+    }
+    // The control: the same tree with the template unedited renders.
+    let (ok, log, kept) = render_template(&ctx);
+    assert!(ok && !kept, "{log}");
 }
