@@ -374,10 +374,27 @@ fn a_switch_writes_the_same_whatever_the_current_context_line() {
         ("missing", body.clone()),
         ("flow", body.clone() + "current-context: {a: b}\n"),
         ("CRLF", crlf),
+        // Not UTF-8 where no command reads: both paths refuse the file.
+        (
+            "not UTF-8",
+            plain.replacen("# region 7\n", "# region \u{1F600}\n", 1),
+        ),
     ];
     for (what, text) in variants {
         let dir = tempfile::tempdir().unwrap();
         let [fast, full, theirs] = copies(dir.path(), &text);
+        if what == "not UTF-8" {
+            // The emoji's first byte alone: invalid UTF-8.
+            for f in [&fast, &full] {
+                let mut bytes = fs::read(f).unwrap();
+                let at = bytes
+                    .windows(4)
+                    .position(|w| w == "\u{1F600}".as_bytes())
+                    .unwrap();
+                bytes.drain(at + 1..at + 4);
+                fs::write(f, bytes).unwrap();
+            }
+        }
         let a = run("kubectl-ctx", dir.path(), &fast, &["ctx-201"], false);
         let b = run("kubectl-ctx", dir.path(), &full, &["ctx-201"], true);
         assert_eq!(a.ok, b.ok, "{what}: {} / {}", a.stderr, b.stderr);
@@ -386,8 +403,15 @@ fn a_switch_writes_the_same_whatever_the_current_context_line() {
             b.stderr.replace("/full/", "/"),
             "{what}"
         );
-        let written = fs::read_to_string(&fast).unwrap();
-        assert_eq!(written, fs::read_to_string(&full).unwrap(), "{what}");
+        assert_eq!(fs::read(&fast).unwrap(), fs::read(&full).unwrap(), "{what}");
+        if what == "not UTF-8" {
+            assert!(
+                !a.ok && a.stderr.contains("not UTF-8"),
+                "{what}: {}",
+                a.stderr
+            );
+            continue;
+        }
         // kubectl refuses a current-context that is not a string; honban
         // replaces it (both paths alike, checked above).
         if a.ok && kubectl(&theirs, &["config", "use-context", "ctx-201"]).ok {

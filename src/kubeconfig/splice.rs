@@ -77,6 +77,11 @@ impl Kubeconfig {
         };
         ambiguity::check_edit(&kc.files[0], std::slice::from_ref(&edit))?;
         check_line(&line, &edit, path)?;
+        // The cut read only some lines as text; the full path refuses a file
+        // that is not UTF-8 anywhere, and so does this one.
+        if !all_utf8(&file).map_err(|e| Error::io(path, e))? {
+            return Err(not_utf8(path));
+        }
         write::atomic_splice(path, &file, len, std::slice::from_ref(&edit))?;
         let previous = kc.current_context().map(|(n, _)| n.to_string());
         Ok(Some(Switched { previous }))
@@ -90,6 +95,33 @@ impl Kubeconfig {
         let scalar = matches!(value.kind, Kind::Scalar { .. }) && value.start < value.end;
         // The cut holds no text before the value, which only an empty value needs.
         scalar.then(|| edit::set_scalar("", value, name))
+    }
+}
+
+/// Whether the whole file is UTF-8 text, read from the start in small pieces.
+fn all_utf8(mut file: &File) -> std::io::Result<bool> {
+    use std::io::{Read, Seek, SeekFrom};
+    file.seek(SeekFrom::Start(0))?;
+    let mut buf = vec![0u8; 64 * 1024];
+    // Bytes of a character cut at the end of the last piece.
+    let mut carry = 0;
+    loop {
+        let n = match file.read(&mut buf[carry..]) {
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        let filled = carry + n;
+        if n == 0 {
+            return Ok(carry == 0);
+        }
+        carry = match std::str::from_utf8(&buf[..filled]) {
+            Ok(_) => 0,
+            // Cut short, not wrong: keep the start of the character.
+            Err(e) if e.error_len().is_none() => filled - e.valid_up_to(),
+            Err(_) => return Ok(false),
+        };
+        buf.copy_within(filled - carry..filled, 0);
     }
 }
 
