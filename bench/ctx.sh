@@ -14,10 +14,13 @@
 # wall time of RUNS runs, interleaved so both see the same machine load.
 #
 # HONBAN_DIR=dir uses the kubectl-ctx / kubectl-ns binaries there instead of
-# building them; BASELINE=dir also runs the binaries there, interleaved, as a
-# third column (before/after on the same load).
+# building them; HONBAN_BEFORE=dir (or BASELINE=dir) also runs the binaries
+# there, interleaved, as a third column (before/after on the same load), e.g.
+# a release build of main copied aside before a change.
+# CONTEXTS=20000 SHAPES=plain NS_BENCH=0 gives the 50 MB line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+BASELINE=${HONBAN_BEFORE:-${BASELINE:-}}
 RUNS=${RUNS:-7}
 CONTEXTS=${CONTEXTS:-2000}
 SHAPES=${SHAPES:-"plain anchor flow-crlf merge"}
@@ -118,12 +121,18 @@ bench_pair() { # label source-file honban-fn kubectl-fn
   local label=$1 src=$2 h=$3 k=$4 i
   : >"$work/t.h"; : >"$work/t.k"; : >"$work/t.b"
   for ((i = 0; i < RUNS; i++)); do
-    cp "$src" "$work/copy-h"; cp "$src" "$work/copy-k"
-    BIN=$CTX ms "$h" "$work/copy-h" "$i" >>"$work/t.h"
+    cp "$src" "$work/copy-h"; cp "$src" "$work/copy-k"; cp "$src" "$work/copy-b"
+    # kubectl first, so no honban run pays for the copies just made; then the
+    # two honban builds back to back, in turns first.
     ms "$k" "$work/copy-k" "$i" >>"$work/t.k"
-    if [[ -n ${BASELINE:-} ]]; then
-      cp "$src" "$work/copy-b"
+    if [[ -n ${BASELINE:-} ]] && ((i % 2)); then
       BIN=$BASELINE/kubectl-ctx ms "$h" "$work/copy-b" "$i" >>"$work/t.b"
+      BIN=$CTX ms "$h" "$work/copy-h" "$i" >>"$work/t.h"
+    else
+      BIN=$CTX ms "$h" "$work/copy-h" "$i" >>"$work/t.h"
+      if [[ -n ${BASELINE:-} ]]; then
+        BIN=$BASELINE/kubectl-ctx ms "$h" "$work/copy-b" "$i" >>"$work/t.b"
+      fi
     fi
   done
   local hm km base="" rss

@@ -351,3 +351,82 @@ fn a_syntax_error_where_a_command_reads_is_reported_at_the_same_place() {
         }
     }
 }
+
+/// A switch of a large file writes what the full path writes, wherever and
+/// however its `current-context` line stands: first, last without a final
+/// line end, quoted, empty, missing, flow-styled, with CRLF.
+#[test]
+fn a_switch_writes_the_same_whatever_the_current_context_line() {
+    let plain = text(Shape::Plain);
+    let line = "current-context: ctx-0  # set by the installer\n";
+    let body = plain.replace(line, "");
+    let crlf = text(Shape::FlowCrlf);
+    let variants = [
+        ("first", format!("{line}{body}")),
+        ("last, no final line end", body.clone() + line.trim_end()),
+        ("single-quoted", body.clone() + "current-context: 'ctx-0'\n"),
+        (
+            "double-quoted",
+            body.clone() + "current-context: \"ctx-0\"  # q\n",
+        ),
+        ("empty", body.clone() + "current-context:\n"),
+        ("empty quotes", body.clone() + "current-context: \"\"\n"),
+        ("missing", body.clone()),
+        ("flow", body.clone() + "current-context: {a: b}\n"),
+        ("CRLF", crlf),
+        // Not UTF-8 where no command reads: both paths refuse the file.
+        (
+            "not UTF-8",
+            plain.replacen("# region 7\n", "# region \u{1F600}\n", 1),
+        ),
+    ];
+    for (what, text) in variants {
+        let dir = tempfile::tempdir().unwrap();
+        let [fast, full, theirs] = copies(dir.path(), &text);
+        if what == "not UTF-8" {
+            // The emoji's first byte alone: invalid UTF-8.
+            for f in [&fast, &full] {
+                let mut bytes = fs::read(f).unwrap();
+                let at = bytes
+                    .windows(4)
+                    .position(|w| w == "\u{1F600}".as_bytes())
+                    .unwrap();
+                bytes.drain(at + 1..at + 4);
+                fs::write(f, bytes).unwrap();
+            }
+        }
+        let a = run("kubectl-ctx", dir.path(), &fast, &["ctx-201"], false);
+        let b = run("kubectl-ctx", dir.path(), &full, &["ctx-201"], true);
+        assert_eq!(a.ok, b.ok, "{what}: {} / {}", a.stderr, b.stderr);
+        assert_eq!(
+            a.stderr.replace("/fast/", "/"),
+            b.stderr.replace("/full/", "/"),
+            "{what}"
+        );
+        assert_eq!(fs::read(&fast).unwrap(), fs::read(&full).unwrap(), "{what}");
+        if what == "not UTF-8" {
+            assert!(
+                !a.ok && a.stderr.contains("not UTF-8"),
+                "{what}: {}",
+                a.stderr
+            );
+            continue;
+        }
+        // kubectl refuses a current-context that is not a string; honban
+        // replaces it (both paths alike, checked above).
+        if a.ok && kubectl(&theirs, &["config", "use-context", "ctx-201"]).ok {
+            let view =
+                |f: &Path| json(&kubectl(f, &["config", "view", "--raw", "-o", "json"]).stdout);
+            assert_eq!(view(&fast), view(&theirs), "{what}");
+            let c = run("kubectl-ctx", dir.path(), &fast, &["-c"], false);
+            assert_eq!(c.stdout, "ctx-201\n", "{what}");
+        }
+        // The next switch goes back with `-`, on the same path.
+        let back = run("kubectl-ctx", dir.path(), &fast, &["-"], false);
+        let prev = kubectl(&fast, &["config", "current-context"]);
+        if a.ok && text.contains("current-context: 'ctx-0'") {
+            assert!(back.ok, "{what}: {}", back.stderr);
+            assert_eq!(prev.stdout, "ctx-0\n", "{what}");
+        }
+    }
+}

@@ -42,15 +42,19 @@ pub(super) fn check_load(file: &ConfigFile, scanned: &[(String, Vec<ScannedName>
     for (list, item_word) in LISTS {
         // Scanned names come with their lines; parsed ones with byte offsets,
         // turned into lines only for the message (counting is not free).
+        let parsed;
         let (names, offsets) = match scanned.iter().find(|(k, _)| k == list) {
-            Some((_, names)) => (names.clone(), false),
+            Some((_, names)) => (names.as_slice(), false),
             None => match top_level(doc, root, list) {
-                Some(node) => list_names(file, node, item_word)?,
+                Some(node) => {
+                    parsed = list_names(file, node, item_word)?;
+                    (parsed.0.as_slice(), parsed.1)
+                }
                 None => continue,
             },
         };
         let mut first: HashMap<&str, usize> = HashMap::with_capacity(names.len());
-        for n in &names {
+        for n in names {
             if let Some(before) = first.insert(&n.name, n.line) {
                 let line = |at: usize| {
                     if offsets {

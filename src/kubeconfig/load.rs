@@ -137,7 +137,7 @@ impl Kubeconfig {
     }
 }
 
-fn yaml_error(path: &Path, e: yaml::SyntaxError) -> Error {
+pub(super) fn yaml_error(path: &Path, e: yaml::SyntaxError) -> Error {
     Error::Yaml {
         path: path.to_path_buf(),
         line: e.line,
@@ -147,7 +147,7 @@ fn yaml_error(path: &Path, e: yaml::SyntaxError) -> Error {
 }
 
 /// Files smaller than this are read in full: it costs less than cutting them.
-const CUT_FROM_BYTES: u64 = 128 * 1024;
+pub(super) const CUT_FROM_BYTES: u64 = 128 * 1024;
 
 fn read_view(path: &Path, with_contexts: bool) -> Result<ConfigFile> {
     let big = fs::metadata(path).is_ok_and(|m| m.len() >= CUT_FROM_BYTES);
@@ -183,7 +183,7 @@ fn read_view(path: &Path, with_contexts: bool) -> Result<ConfigFile> {
     }
 }
 
-fn not_utf8(path: &Path) -> Error {
+pub(super) fn not_utf8(path: &Path) -> Error {
     Error::Kubeconfig {
         path: path.to_path_buf(),
         message: "not UTF-8 text; fix the file, it was left untouched".into(),

@@ -24,6 +24,7 @@ mod minify;
 mod peek;
 mod plan;
 mod select;
+mod splice;
 mod upsert;
 pub(crate) mod write;
 pub mod yaml;

@@ -58,6 +58,18 @@ pub(crate) fn sections(path: &Path, wanted: &[&str], scanned: &[&str]) -> std::i
     })
 }
 
+/// [`sections`] of a file already open (read from where it stands).
+pub(crate) fn sections_of(
+    file: &File,
+    wanted: &[&str],
+    scanned: &[&str],
+) -> std::io::Result<Peeked> {
+    Ok(match cut(file, wanted, scanned)? {
+        Some((cuts, names)) => Peeked::Sections(cuts, names),
+        None => Peeked::Unusual,
+    })
+}
+
 type Scanned = Vec<(String, Vec<ScannedName>)>;
 
 fn cut(

@@ -47,6 +47,24 @@ impl Kubeconfig {
         out
     }
 
+    /// The names of [`contexts`](Self::contexts) alone, borrowed: a listing of
+    /// names builds nothing per context.
+    pub(crate) fn context_names(&self) -> Vec<&str> {
+        if let [_] = self.files.as_slice() {
+            return self
+                .named(0, "contexts")
+                .into_iter()
+                .map(|(n, _)| n)
+                .collect();
+        }
+        let mut seen = HashSet::new();
+        (0..self.files.len())
+            .flat_map(|fi| self.named(fi, "contexts"))
+            .map(|(n, _)| n)
+            .filter(|n| seen.insert(*n))
+            .collect()
+    }
+
     /// Looks one context up without building the whole merged list.
     pub fn context(&self, name: &str) -> Option<ContextInfo> {
         (0..self.files.len()).find_map(|fi| {

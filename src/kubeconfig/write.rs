@@ -6,11 +6,12 @@
 //! renamed over the original: a crash leaves the old file or the new one.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{ErrorKind, Read, Write};
+use std::io::{ErrorKind, Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
+use super::edit::Edit;
 use crate::error::{Error, Result};
 
 /// How long to wait for a lock that another live writer holds.
@@ -167,6 +168,48 @@ pub(crate) fn atomic_write(file: &Path, contents: &[u8]) -> Result<()> {
 /// [`atomic_write`] of the concatenation of `parts`, which is never built in
 /// memory (an edit of a large file writes the old bytes around the edits).
 pub(crate) fn atomic_write_parts(file: &Path, parts: &[&[u8]]) -> Result<()> {
+    atomic_write_with(file, |f| {
+        for part in parts {
+            f.write_all(part)?;
+        }
+        Ok(())
+    })
+}
+
+/// [`atomic_write`] of `src` (of `len` bytes, from the file itself) with
+/// sorted, non-overlapping `edits` applied. The unchanged bytes are copied by
+/// the kernel, so the file is never held in memory; the caller holds the
+/// lock, so `src` cannot change meanwhile (a short copy is an error all the same).
+pub(crate) fn atomic_splice(file: &Path, src: &File, len: u64, edits: &[Edit]) -> Result<()> {
+    atomic_write_with(file, |out| {
+        let mut at = 0;
+        for e in edits {
+            copy_range(src, out, at, e.start as u64)?;
+            out.write_all(e.text.as_bytes())?;
+            at = e.end as u64;
+        }
+        copy_range(src, out, at, len)
+    })
+}
+
+/// Copies bytes `from..to` of `src` to the end of `out` (copy_file_range on Linux).
+fn copy_range(mut src: &File, out: &mut File, from: u64, to: u64) -> std::io::Result<()> {
+    src.seek(SeekFrom::Start(from))?;
+    let copied = std::io::copy(&mut src.take(to - from), out)?;
+    if copied != to - from {
+        return Err(std::io::Error::new(
+            ErrorKind::UnexpectedEof,
+            "the kubeconfig changed while it was copied",
+        ));
+    }
+    Ok(())
+}
+
+/// Replaces `file` atomically with what `fill` writes to a temp file beside it.
+fn atomic_write_with(
+    file: &Path,
+    fill: impl FnOnce(&mut File) -> std::io::Result<()>,
+) -> Result<()> {
     let target = match fs::canonicalize(file) {
         Ok(t) => t,
         Err(e) if e.kind() == ErrorKind::NotFound => file.to_path_buf(),
@@ -215,9 +258,7 @@ pub(crate) fn atomic_write_parts(file: &Path, parts: &[&[u8]]) -> Result<()> {
             // Only root can give a file away; failing that the new file is ours, as before.
             let _ = std::os::unix::fs::fchown(&f, Some(meta.uid()), Some(meta.gid()));
         }
-        for part in parts {
-            f.write_all(part)?;
-        }
+        fill(&mut f)?;
         f.sync_all()?;
         drop(f);
         fs::rename(&tmp, &target)?;

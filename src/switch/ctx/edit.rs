@@ -35,7 +35,12 @@ pub(super) fn switch(kc: Kubeconfig, req: &CtxArgs, name: &str) -> Result<u8> {
         }
         Ok(change)
     })?;
-    remember_previous(previous.into_inner().as_deref(), name);
+    switched(previous.into_inner().as_deref(), name, namespace.as_deref())
+}
+
+/// After a switch: remembers the context left for `kubectl ctx -` and says so.
+pub(super) fn switched(previous: Option<&str>, name: &str, namespace: Option<&str>) -> Result<u8> {
+    remember_previous(previous, name);
     match namespace {
         Some(ns) => eprintln!("Switched to context {name:?}, namespace {ns:?}."),
         None => eprintln!("Switched to context {name:?}."),

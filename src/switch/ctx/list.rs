@@ -21,8 +21,12 @@ pub(super) fn list(kc: &Kubeconfig, req: &CtxArgs) -> Result<u8> {
     if let Some(e) = kc.missing() {
         output::warn(Palette::for_stderr(req.global.color), e.to_string());
     }
-    let contexts = sorted(kc.contexts());
     let current = kc.current_context().map(|(n, _)| n);
+    let plain = req.global.output.is_none() && !output::stdout_is_terminal();
+    if plain || req.global.output == Some(Format::Name) {
+        return print_names(kc);
+    }
+    let contexts = sorted(kc.contexts());
     match req.global.output {
         Some(Format::Json) | Some(Format::Yaml) => {
             let rows: Vec<ContextRow> = contexts.iter().map(|c| row(kc, c, current)).collect();
@@ -56,26 +60,36 @@ pub(super) fn list(kc: &Kubeconfig, req: &CtxArgs) -> Result<u8> {
             }
             output::print_table(&table)?;
         }
-        Some(Format::Name) => output::print_lines(contexts.iter().map(|c| c.name.as_str()))?,
-        None => {
-            if output::stdout_is_terminal() {
-                let palette = Palette::for_stdout(req.global.color);
-                output::print_lines(contexts.iter().map(|c| {
-                    if Some(c.name.as_str()) == current {
-                        if palette.enabled {
-                            palette.current(&c.name)
-                        } else {
-                            format!("{} (current)", c.name)
-                        }
+        Some(Format::Name) | None => {
+            // A terminal: the current context is marked.
+            let palette = Palette::for_stdout(req.global.color);
+            output::print_lines(contexts.iter().map(|c| {
+                if Some(c.name.as_str()) == current {
+                    if palette.enabled {
+                        palette.current(&c.name)
                     } else {
-                        c.name.clone()
+                        format!("{} (current)", c.name)
                     }
-                }))?;
-            } else {
-                output::print_lines(contexts.iter().map(|c| c.name.as_str()))?;
-            }
+                } else {
+                    c.name.clone()
+                }
+            }))?;
         }
     }
+    Ok(exit::OK)
+}
+
+/// Names only (`-o name`, or a pipe): sorted, in one write.
+fn print_names(kc: &Kubeconfig) -> Result<u8> {
+    let mut names = kc.context_names();
+    // Names are unique once merged, so an unstable sort gives the same order.
+    names.sort_unstable_by(|a, b| natural_cmp(a, b));
+    let mut text = String::with_capacity(names.iter().map(|n| n.len() + 1).sum());
+    for name in names {
+        text.push_str(name);
+        text.push('\n');
+    }
+    output::print_text(&text)?;
     Ok(exit::OK)
 }
 

@@ -123,6 +123,9 @@ fn run(req: CtxArgs) -> Result<u8> {
     if lists_only(&req) && !merged(&req) {
         return list_one_file(&req);
     }
+    if let Some(code) = switch_one_file(&req)? {
+        return Ok(code);
+    }
     let kc = Kubeconfig::load(flag.as_deref())?;
     for w in &kc.warnings {
         output::warn(err_palette, w);
@@ -162,17 +165,38 @@ fn by_names(kc: Kubeconfig, req: &CtxArgs) -> Result<u8> {
             if let Some((new, old)) = arg.split_once('=') {
                 return edit::rename(kc, req, new, old);
             }
-            let target = if arg == "-" {
-                state::read(&state::previous_context_file())
-                    .ok_or_else(|| Error::Failed("no previous context is recorded yet".into()))?
-            } else {
-                arg.clone()
-            };
-            edit::switch(kc, req, &target)
+            edit::switch(kc, req, &target(arg)?)
         }
         _ => Err(Error::Usage(
             "too many arguments; to delete several contexts use -d NAME…".into(),
         )),
+    }
+}
+
+/// `NAME` or `-`: the context to switch to.
+fn target(arg: &str) -> Result<String> {
+    if arg == "-" {
+        state::read(&state::previous_context_file())
+            .ok_or_else(|| Error::Failed("no previous context is recorded yet".into()))
+    } else {
+        Ok(arg.to_string())
+    }
+}
+
+/// A plain `kubectl ctx NAME` on one large file, switched without reading the
+/// file into memory; `None` when the full path has to do it.
+fn switch_one_file(req: &CtxArgs) -> Result<Option<u8>> {
+    let [arg] = req.args.as_slice() else {
+        return Ok(None);
+    };
+    if arg.contains('=') || req.unset || req.delete || req.export || req.global.namespace.is_some()
+    {
+        return Ok(None);
+    }
+    let name = target(arg)?;
+    match Kubeconfig::use_context_spliced(req.global.kubeconfig.as_deref(), &name)? {
+        Some(done) => edit::switched(done.previous.as_deref(), &name, None).map(Some),
+        None => Ok(None),
     }
 }
 
