@@ -166,7 +166,8 @@ fn read_view(path: &Path, with_contexts: bool) -> Result<ConfigFile> {
         Ok(peek::Peeked::Sections(cuts, names)) if !cuts.is_empty() => {
             let doc = Document::from_cuts(cuts);
             if with_contexts {
-                doc.check_key("contexts").map_err(|e| yaml_error(path, e))?;
+                doc.check_list("contexts")
+                    .map_err(|e| yaml_error(path, e))?;
             }
             let file = ConfigFile {
                 path: path.to_path_buf(),

@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::path::PathBuf;
 
-use super::yaml::Node;
+use super::yaml::{Listed, Node};
 use super::{Kubeconfig, SHELL_EXTENSION, Source};
 use crate::error::{Error, Result};
 
@@ -19,6 +19,19 @@ pub struct ContextInfo {
     pub(crate) file: usize,
     #[serde(skip)]
     pub(crate) index: usize,
+}
+
+impl ContextInfo {
+    fn listed(l: &Listed, file: usize, index: usize) -> ContextInfo {
+        ContextInfo {
+            name: l.name.clone(),
+            cluster: l.cluster.clone(),
+            user: l.user.clone(),
+            namespace: l.namespace.clone().filter(|n| !n.is_empty()),
+            file,
+            index,
+        }
+    }
 }
 
 impl Kubeconfig {
@@ -38,6 +51,14 @@ impl Kubeconfig {
         let mut seen = HashSet::new();
         let mut out = Vec::new();
         for fi in 0..self.files.len() {
+            if let Some(listed) = self.files[fi].doc.listed("contexts") {
+                for (index, l) in listed.iter().enumerate() {
+                    if seen.insert(l.name.as_str()) {
+                        out.push(ContextInfo::listed(l, fi, index));
+                    }
+                }
+                continue;
+            }
             for (index, (name, item)) in self.named(fi, "contexts").into_iter().enumerate() {
                 if seen.insert(name) {
                     out.push(self.context_info(fi, index, name, item));
@@ -51,23 +72,37 @@ impl Kubeconfig {
     /// names builds nothing per context.
     pub(crate) fn context_names(&self) -> Vec<&str> {
         if let [_] = self.files.as_slice() {
-            return self
-                .named(0, "contexts")
-                .into_iter()
-                .map(|(n, _)| n)
-                .collect();
+            return self.names_in(0);
         }
         let mut seen = HashSet::new();
         (0..self.files.len())
-            .flat_map(|fi| self.named(fi, "contexts"))
-            .map(|(n, _)| n)
+            .flat_map(|fi| self.names_in(fi))
             .filter(|n| seen.insert(*n))
             .collect()
+    }
+
+    /// The context names of one file, from its list read without a tree when
+    /// it was (see `Document::listed`).
+    fn names_in(&self, file: usize) -> Vec<&str> {
+        match self.files[file].doc.listed("contexts") {
+            Some(listed) => listed.iter().map(|l| l.name.as_str()).collect(),
+            None => self
+                .named(file, "contexts")
+                .into_iter()
+                .map(|(n, _)| n)
+                .collect(),
+        }
     }
 
     /// Looks one context up without building the whole merged list.
     pub fn context(&self, name: &str) -> Option<ContextInfo> {
         (0..self.files.len()).find_map(|fi| {
+            if let Some(listed) = self.files[fi].doc.listed("contexts") {
+                return listed
+                    .iter()
+                    .position(|l| l.name == name)
+                    .map(|index| ContextInfo::listed(&listed[index], fi, index));
+            }
             self.named(fi, "contexts")
                 .into_iter()
                 .enumerate()

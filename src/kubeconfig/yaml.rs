@@ -10,6 +10,7 @@ mod simple;
 
 use std::sync::Arc;
 
+pub(crate) use sections::Listed;
 use sections::{LAZY_SECTION_BYTES, LazySection, split_top_level};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -161,6 +162,21 @@ impl Document {
             Some(section) => section.get().as_ref().map(|_| ()).map_err(Clone::clone),
             None => Ok(()),
         }
+    }
+
+    /// The items of a deferred top-level list not parsed yet, read without
+    /// building its tree; `None` when it has to be parsed (see [`Listed`]).
+    pub(crate) fn listed(&self, key: &str) -> Option<&[Listed]> {
+        self.lazy.iter().find(|l| l.key == key)?.listed()
+    }
+
+    /// [`check_key`](Self::check_key) that, for a plain block list, only
+    /// checks its syntax and leaves it unparsed (see [`listed`](Self::listed)).
+    pub(crate) fn check_list(&self, key: &str) -> Result<(), SyntaxError> {
+        if self.listed(key).is_some() {
+            return Ok(());
+        }
+        self.check_key(key)
     }
 
     /// The text of a deferred section not parsed yet, and the lines before it.

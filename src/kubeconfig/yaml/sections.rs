@@ -33,6 +33,19 @@ pub(super) struct LazySection {
     /// Anchor ids of this section are moved into a range of their own.
     id_base: usize,
     pub(super) value: OnceLock<Result<Parsed, SyntaxError>>,
+    /// Its items as a list shows them, read without building the tree.
+    listed: OnceLock<Option<Vec<Listed>>>,
+}
+
+/// An item of a top-level list as a context list shows it: its `name` and
+/// the `cluster`, `user` and `namespace` of its `context`, read as
+/// [`Document::get_str`] reads them.
+#[derive(Debug, Clone)]
+pub(crate) struct Listed {
+    pub(crate) name: String,
+    pub(crate) cluster: Option<String>,
+    pub(crate) user: Option<String>,
+    pub(crate) namespace: Option<String>,
 }
 
 /// Sections at least this large are parsed on demand.
@@ -58,6 +71,7 @@ impl Document {
                     len,
                     id_base: 0,
                     value: OnceLock::new(),
+                    listed: OnceLock::new(),
                 },
             );
             entries.push((key, value));
@@ -86,6 +100,7 @@ impl Document {
                         len: end - start,
                         id_base: 0,
                         value: OnceLock::new(),
+                        listed: OnceLock::new(),
                     },
                 )
             } else {
@@ -167,6 +182,35 @@ impl LazySection {
                 Err(e) => Err(e),
             }
         })
+    }
+
+    /// The items of a section not parsed yet, each read and dropped in turn
+    /// (named ones only, as `Kubeconfig::named` keeps); `None` when the section
+    /// is parsed already or is not a plain block list (then read its tree).
+    pub(super) fn listed(&self) -> Option<&[Listed]> {
+        if self.value.get().is_some() {
+            return None;
+        }
+        let listed = self.listed.get_or_init(|| {
+            // Items of the simple subset hold no alias, so no anchor is needed.
+            let doc = Document::default();
+            let mut out = Vec::new();
+            simple::each_item(self.text(), self.offset, &self.key, &mut |item| {
+                let Some(name) = doc.get_str(&item, "name") else {
+                    return;
+                };
+                let context = doc.get(&item, "context");
+                let field = |k: &str| context.and_then(|c| doc.get_str(c, k)).map(str::to_string);
+                out.push(Listed {
+                    name: name.to_string(),
+                    cluster: field("cluster"),
+                    user: field("user"),
+                    namespace: field("namespace"),
+                });
+            })?;
+            Some(out)
+        });
+        listed.as_deref()
     }
 
     /// The section's value from a full parse of the file up to its end, with

@@ -102,15 +102,37 @@ fn sequence(
     offset: usize,
     indentless: bool,
 ) -> Option<Node> {
-    // Where the full parser starts a sequence: at its first `-`, or, for a
-    // sequence at its key's own column, at the first item's content.
-    let first = &lines[*pos];
-    let dash = if indentless {
+    let start = sequence_start(&lines[*pos], offset, indentless);
+    let mut items = Vec::new();
+    let end = sequence_items(lines, pos, indent, offset, &mut |item| items.push(item))?;
+    Some(Node {
+        kind: Kind::Seq { items, flow: false },
+        start,
+        end,
+        anchor: 0,
+    })
+}
+
+/// Where the full parser starts a sequence: at its first `-`, or, for a
+/// sequence at its key's own column, at the first item's content.
+fn sequence_start(first: &Line, offset: usize, indentless: bool) -> usize {
+    if indentless {
         offset + first.start
     } else {
         offset + first.start - (first.column - first.indent)
-    };
-    let mut items = Vec::new();
+    }
+}
+
+/// Reads the items of a block sequence at `indent`, handing each to `each`;
+/// returns where the last one ends (`None` for none, or outside the subset).
+fn sequence_items(
+    lines: &[Line],
+    pos: &mut usize,
+    indent: usize,
+    offset: usize,
+    each: &mut dyn FnMut(Node),
+) -> Option<usize> {
+    let mut end = None;
     while let Some(line) = lines.get(*pos) {
         if line.indent != indent || !line.dash {
             break;
@@ -125,15 +147,34 @@ fn sequence(
             *pos += 1;
             node
         };
-        items.push(item);
+        end = Some(item.end);
+        each(item);
     }
-    let end = items.last()?.end;
-    Some(Node {
-        kind: Kind::Seq { items, flow: false },
-        start: dash,
-        end,
-        anchor: 0,
-    })
+    end
+}
+
+/// [`parse`] of a one-key section (`key:` and a block sequence under it) that
+/// hands each item to `each` and keeps none: a long list is read without
+/// building its tree. `None` when [`parse`] would not give exactly that
+/// one-entry mapping (the section is then parsed as usual).
+pub(crate) fn each_item(
+    text: &str,
+    offset: usize,
+    key: &str,
+    each: &mut dyn FnMut(Node),
+) -> Option<()> {
+    let lines = lines(text)?;
+    let first = lines.first().filter(|l| !l.dash)?;
+    let (key_text, rest, _) = split_key(first.content)?;
+    if key_text != key || !strip_comment(rest).is_empty() {
+        return None;
+    }
+    let mut pos = 1;
+    let next = lines
+        .get(pos)
+        .filter(|n| n.dash && n.indent >= first.indent)?;
+    sequence_items(&lines, &mut pos, next.indent, offset, each)?;
+    (pos == lines.len()).then_some(())
 }
 
 /// Reads `key: value` lines at `column`. The first line may be a `- ` item line
@@ -441,6 +482,38 @@ mod tests {
             "a: multi\n  line\n",
         ] {
             assert!(parse(text, 0).is_none(), "should fall back: {text:?}");
+        }
+    }
+
+    #[test]
+    fn each_item_gives_the_items_parse_gives_or_gives_up() {
+        let text = "contexts:\r\n    # c\r\n    - name: a\r\n      context: {cluster: c}\r\n    - {name: 'q''s', context: {}}\r\n    - name: b  # x\r\n";
+        let mut items = Vec::new();
+        assert!(super::each_item(text, 7, "contexts", &mut |n| items.push(n)).is_some());
+        let Kind::Map { entries, .. } = parse(text, 7).unwrap().kind else {
+            panic!("a mapping");
+        };
+        let Kind::Seq { items: parsed, .. } = &entries[0].1.kind else {
+            panic!("a sequence");
+        };
+        assert_eq!(items.len(), 3);
+        for (i, (a, b)) in items.iter().zip(parsed).enumerate() {
+            same(a, b, &format!("[{i}]"));
+        }
+        // Not one block list under that key: the caller parses the section.
+        for text in [
+            "contexts:\n- name: a\nusers: []\n",
+            "contexts: []\n",
+            "contexts:\n  a: 1\n",
+            "clusters:\n- name: a\n",
+            "contexts:\n- name: a\n  name: b\n",
+            "contexts:\n- name: &x a\n",
+            "contexts:\n- name: a\n bad: 1\n",
+        ] {
+            assert!(
+                super::each_item(text, 0, "contexts", &mut |_| {}).is_none(),
+                "should give up: {text:?}"
+            );
         }
     }
 
