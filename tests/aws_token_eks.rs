@@ -326,6 +326,8 @@ struct Fleet {
     moto: Moto,
     sb: AwsSandbox,
     kc: std::path::PathBuf,
+    /// Profile b's access key id.
+    b_key: String,
 }
 
 impl Fleet {
@@ -355,7 +357,13 @@ impl Fleet {
             );
         }
         let kc = sb.write("config", USER_FILE);
-        Fleet { moto, sb, kc }
+        let b_key = b["key"].as_str().unwrap().to_string();
+        Fleet {
+            moto,
+            sb,
+            kc,
+            b_key,
+        }
     }
 
     /// `setup --all --profile a --profile b --region eu-west-1 --region us-east-1`.
@@ -609,6 +617,48 @@ fn setup_all_regions_asks_ec2_for_the_regions_of_the_account() {
     assert_eq!(counts(&r["a/eu-west-1"]), [1, 0, 0, 0, 0]);
     assert_eq!(counts(&r["a/us-east-1"]), [1, 0, 0, 0, 0]);
     assert!(context_names(&f.kc).contains(&"syd-ap-southeast-2".to_string()));
+}
+
+#[test]
+fn setup_all_regions_sets_up_the_other_profiles_when_one_cannot_list_its_regions() {
+    let mut f = Fleet::new();
+    let all_regions = |f: &Fleet, extra: &[&str]| {
+        let mut cmd = f.sb.token_cmd();
+        cmd.env("AWS_ENDPOINT_URL", &f.moto.endpoint)
+            .args(["setup", "--all", "--all-regions", "--profile", "a"])
+            .args(["--profile", "b", "-o", "json", "--prune"])
+            .args(["--kubeconfig", f.kc.to_str().unwrap()])
+            .args(extra);
+        run(&mut cmd)
+    };
+    let out = all_regions(&f, &[]);
+    assert!(out.status.success(), "{}{}", out.stdout, out.stderr);
+    assert!(context_names(&f.kc).contains(&"b-dev-us-east-1".to_string()));
+
+    // Profile b's keys stop working (EC2 answers AuthFailure); a gains a cluster.
+    f.moto.send(json!({"op": "reject", "key": f.b_key}));
+    f.moto.cluster("eu-west-1", "new", json!({}));
+    let dry = all_regions(&f, &["--dry-run"]);
+    assert_eq!(dry.status.code(), Some(1), "{}{}", dry.stdout, dry.stderr);
+    let out = all_regions(&f, &[]);
+    assert_eq!(out.status.code(), Some(1), "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains(
+            "error: b/us-east-1: EC2 DescribeRegions in us-east-1: AuthFailure: AWS was not able to validate"
+        ),
+        "{}",
+        out.stderr
+    );
+    let r = rows(&out);
+    let b_rows: Vec<_> = r.keys().filter(|k| k.starts_with("b/")).collect();
+    assert_eq!(b_rows, ["b/us-east-1"], "{r:?}");
+    assert_eq!(counts(&r["b/us-east-1"]), [0, 0, 0, 0, 1]);
+    assert_eq!(counts(&r["a/eu-west-1"]), [1, 0, 1, 0, 0]);
+    // a's new cluster is written; b's entries are kept, not pruned.
+    let names = context_names(&f.kc);
+    for kept in ["a-new-eu-west-1", "b-dev-eu-west-1", "b-dev-us-east-1"] {
+        assert!(names.contains(&kept.to_string()), "{kept}: {names:?}");
+    }
 }
 
 #[test]
