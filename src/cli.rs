@@ -273,6 +273,36 @@ pub(crate) fn read_input(path: &Path) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// What reading a named input consumes, when it can be read only once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stream {
+    /// stdin: `-`, or a path to it (`/dev/stdin`, `/dev/fd/0`).
+    Stdin,
+    /// A pipe, FIFO, socket or device, by device and inode.
+    Node(u64, u64),
+}
+
+/// The stream reading `path` consumes (`dash`: `-` means stdin), or `None`
+/// for a regular file or directory, which reads the same every time, or a
+/// path that does not exist (reading it will say so).
+pub(crate) fn stream_of(path: &Path, dash: bool) -> Option<Stream> {
+    use std::os::fd::AsFd;
+    use std::os::unix::fs::MetadataExt;
+    if dash && path == Path::new("-") {
+        return Some(Stream::Stdin);
+    }
+    let meta = std::fs::metadata(path).ok()?;
+    let stdin = std::io::stdin()
+        .as_fd()
+        .try_clone_to_owned()
+        .ok()
+        .and_then(|fd| std::fs::File::from(fd).metadata().ok());
+    if stdin.is_some_and(|s| (s.dev(), s.ino()) == (meta.dev(), meta.ino())) {
+        return Some(Stream::Stdin);
+    }
+    (!meta.is_file() && !meta.is_dir()).then(|| Stream::Node(meta.dev(), meta.ino()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

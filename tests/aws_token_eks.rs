@@ -10,76 +10,28 @@ mod aws_support;
 mod support;
 
 use std::fs;
-use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
-use std::sync::OnceLock;
+use std::process::Command;
 
 use aws_support::*;
 use honban::kubeconfig::yaml::Document;
 use serde_json::{Value, json};
+use support::moto::Moto;
 use support::{path_with_plugins, testenv};
 
 const ACCOUNT: &str = "123456789012";
 const ADMIN_USER: &str = "arn:aws:iam::000000000000:user/honban-e2e-admin";
 
-/// The venv's python with moto (once per test binary).
-fn moto_python() -> std::path::PathBuf {
-    static PY: OnceLock<std::path::PathBuf> = OnceLock::new();
-    PY.get_or_init(|| {
-        let out = Command::new(support::repo_root().join("tests/tools/setup-python.sh"))
-            .arg("moto")
-            .output()
-            .expect("run tests/tools/setup-python.sh moto");
-        assert!(
-            out.status.success(),
-            "setup-python.sh moto failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap().trim().into()
-    })
-    .clone()
+/// moto's EKS (tests/tools/eks_moto.py), driven through its command channel.
+trait Eks {
+    fn eks() -> Moto;
+    fn cluster(&mut self, region: &str, name: &str, extra: Value) -> Value;
+    fn setup(&self, sb: &AwsSandbox, kubeconfig: &Path) -> Command;
 }
 
-/// moto's server for one test, with a command channel into its state.
-struct Moto {
-    child: Child,
-    stdin: Option<ChildStdin>,
-    stdout: BufReader<ChildStdout>,
-    endpoint: String,
-}
-
-impl Moto {
-    fn start() -> Moto {
-        let mut child = Command::new(moto_python())
-            .arg(tool("eks_moto.py"))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start moto");
-        let stdin = child.stdin.take();
-        let mut stdout = BufReader::new(child.stdout.take().unwrap());
-        let mut line = String::new();
-        stdout.read_line(&mut line).expect("moto prints its port");
-        let port: u16 = line.trim().parse().expect("moto port");
-        Moto {
-            child,
-            stdin,
-            stdout,
-            endpoint: format!("http://127.0.0.1:{port}"),
-        }
-    }
-
-    fn send(&mut self, cmd: Value) -> Value {
-        let stdin = self.stdin.as_mut().unwrap();
-        writeln!(stdin, "{cmd}").unwrap();
-        stdin.flush().unwrap();
-        let mut line = String::new();
-        self.stdout.read_line(&mut line).unwrap();
-        let v: Value = serde_json::from_str(&line).expect("moto answers JSON");
-        assert!(v.get("error").is_none(), "moto {cmd}: {v}");
-        v
+impl Eks for Moto {
+    fn eks() -> Moto {
+        Moto::start("eks_moto.py", &[])
     }
 
     fn cluster(&mut self, region: &str, name: &str, extra: Value) -> Value {
@@ -99,14 +51,6 @@ impl Moto {
             kubeconfig.to_str().unwrap(),
         ]);
         cmd
-    }
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        drop(self.stdin.take());
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -153,7 +97,7 @@ current-context: mine
 
 #[test]
 fn setup_fills_endpoint_and_ca_from_describe_cluster_and_kubectl_authenticates() {
-    let mut moto = Moto::start();
+    let mut moto = Moto::eks();
     let (server, ca) = testenv_cluster();
     moto.cluster(
         "us-east-1",
@@ -221,7 +165,7 @@ fn setup_fills_endpoint_and_ca_from_describe_cluster_and_kubectl_authenticates()
 
 #[test]
 fn setup_refuses_a_cluster_that_is_not_active_and_writes_nothing() {
-    let mut moto = Moto::start();
+    let mut moto = Moto::eks();
     moto.cluster("eu-west-1", "young", json!({"status": "CREATING"}));
     let sb = AwsSandbox::new();
     let kc = sb.write("config", USER_FILE);
@@ -240,7 +184,7 @@ fn setup_refuses_a_cluster_that_is_not_active_and_writes_nothing() {
 
 #[test]
 fn setup_warns_about_a_private_only_endpoint() {
-    let mut moto = Moto::start();
+    let mut moto = Moto::eks();
     let made = moto.cluster("eu-west-1", "inside", json!({"public": false}));
     let sb = AwsSandbox::new();
     let kc = sb.path("config");
@@ -268,7 +212,7 @@ fn setup_warns_about_a_private_only_endpoint() {
 
 #[test]
 fn setup_reports_access_denied_and_missing_clusters() {
-    let mut moto = Moto::start();
+    let mut moto = Moto::eks();
     moto.cluster("eu-west-1", "prod", json!({}));
     let sb = AwsSandbox::new();
     let kc = sb.path("config");
@@ -326,11 +270,13 @@ struct Fleet {
     moto: Moto,
     sb: AwsSandbox,
     kc: std::path::PathBuf,
+    /// Profile b's access key id.
+    b_key: String,
 }
 
 impl Fleet {
     fn new() -> Fleet {
-        let mut moto = Moto::start();
+        let mut moto = Moto::eks();
         let b = moto.send(json!({"op": "account", "account": OTHER_ACCOUNT}));
         let sb = AwsSandbox::new();
         sb.write(
@@ -355,7 +301,13 @@ impl Fleet {
             );
         }
         let kc = sb.write("config", USER_FILE);
-        Fleet { moto, sb, kc }
+        let b_key = b["key"].as_str().unwrap().to_string();
+        Fleet {
+            moto,
+            sb,
+            kc,
+            b_key,
+        }
     }
 
     /// `setup --all --profile a --profile b --region eu-west-1 --region us-east-1`.
@@ -612,8 +564,50 @@ fn setup_all_regions_asks_ec2_for_the_regions_of_the_account() {
 }
 
 #[test]
+fn setup_all_regions_sets_up_the_other_profiles_when_one_cannot_list_its_regions() {
+    let mut f = Fleet::new();
+    let all_regions = |f: &Fleet, extra: &[&str]| {
+        let mut cmd = f.sb.token_cmd();
+        cmd.env("AWS_ENDPOINT_URL", &f.moto.endpoint)
+            .args(["setup", "--all", "--all-regions", "--profile", "a"])
+            .args(["--profile", "b", "-o", "json", "--prune"])
+            .args(["--kubeconfig", f.kc.to_str().unwrap()])
+            .args(extra);
+        run(&mut cmd)
+    };
+    let out = all_regions(&f, &[]);
+    assert!(out.status.success(), "{}{}", out.stdout, out.stderr);
+    assert!(context_names(&f.kc).contains(&"b-dev-us-east-1".to_string()));
+
+    // Profile b's keys stop working (EC2 answers AuthFailure); a gains a cluster.
+    f.moto.send(json!({"op": "reject", "key": f.b_key}));
+    f.moto.cluster("eu-west-1", "new", json!({}));
+    let dry = all_regions(&f, &["--dry-run"]);
+    assert_eq!(dry.status.code(), Some(1), "{}{}", dry.stdout, dry.stderr);
+    let out = all_regions(&f, &[]);
+    assert_eq!(out.status.code(), Some(1), "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains(
+            "error: b/us-east-1: EC2 DescribeRegions in us-east-1: AuthFailure: AWS was not able to validate"
+        ),
+        "{}",
+        out.stderr
+    );
+    let r = rows(&out);
+    let b_rows: Vec<_> = r.keys().filter(|k| k.starts_with("b/")).collect();
+    assert_eq!(b_rows, ["b/us-east-1"], "{r:?}");
+    assert_eq!(counts(&r["b/us-east-1"]), [0, 0, 0, 0, 1]);
+    assert_eq!(counts(&r["a/eu-west-1"]), [1, 0, 1, 0, 0]);
+    // a's new cluster is written; b's entries are kept, not pruned.
+    let names = context_names(&f.kc);
+    for kept in ["a-new-eu-west-1", "b-dev-eu-west-1", "b-dev-us-east-1"] {
+        assert!(names.contains(&kept.to_string()), "{kept}: {names:?}");
+    }
+}
+
+#[test]
 fn cluster_names_complete_from_list_clusters_within_a_bound_and_from_a_short_cache() {
-    let mut moto = Moto::start();
+    let mut moto = Moto::eks();
     moto.cluster("eu-west-1", "alpha", json!({}));
     moto.cluster("eu-west-1", "beta", json!({}));
     moto.cluster("us-east-1", "gamma", json!({}));

@@ -3,13 +3,12 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader, Write};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
+use std::io::Write;
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use serde_json::{Value, json};
+use support::moto::Moto;
 use support::{TestEnv, testenv, unique_suffix};
 
 const HOST: &str = "web.example.com";
@@ -22,108 +21,11 @@ fn cluster_wide_lock() -> std::sync::MutexGuard<'static, ()> {
     LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// The project venv's python, with moto installed (once per test binary).
-fn python() -> PathBuf {
-    static PY: OnceLock<PathBuf> = OnceLock::new();
-    PY.get_or_init(|| {
-        let out = Command::new(support::repo_root().join("tests/tools/setup-python.sh"))
-            .arg("moto")
-            .output()
-            .expect("run tests/tools/setup-python.sh moto");
-        assert!(
-            out.status.success(),
-            "setup-python.sh moto failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
-    })
-    .clone()
-}
-
-fn moto_script() -> PathBuf {
-    support::repo_root().join("tests/tools/publish_moto.py")
-}
-
-/// moto's server for one test; it stops when dropped (its stdin closes).
-struct Moto {
-    child: Child,
-    endpoint: String,
-    home: tempfile::TempDir,
-}
-
-impl Moto {
-    fn start() -> Moto {
-        let mut child = Command::new(python())
-            .arg(moto_script())
-            .arg("serve")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start moto");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .expect("moto prints its port");
-        let port: u16 = line.trim().parse().expect("moto port");
-        Moto {
-            child,
-            endpoint: format!("http://127.0.0.1:{port}"),
-            home: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    /// AWS settings pointing every service at this moto, and nothing of the caller's.
-    fn env(&self, cmd: &mut Command) {
-        let home = self.home.path();
-        for var in [
-            "AWS_PROFILE",
-            "AWS_DEFAULT_PROFILE",
-            "AWS_SESSION_TOKEN",
-            "AWS_DEFAULT_REGION",
-            "AWS_ROLE_ARN",
-            "AWS_WEB_IDENTITY_TOKEN_FILE",
-        ] {
-            cmd.env_remove(var);
-        }
-        cmd.env("AWS_ENDPOINT_URL", &self.endpoint)
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_REGION", "us-east-1")
-            .env("AWS_CONFIG_FILE", home.join("aws-config"))
-            .env("AWS_SHARED_CREDENTIALS_FILE", home.join("aws-credentials"))
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("HOME", home);
-    }
-
-    /// Creates an AWS fixture (see tests/tools/publish_moto.py).
-    fn fixture(&self, name: &str, args: Value) -> Value {
-        let mut cmd = Command::new(python());
-        cmd.arg(moto_script()).arg(name).arg(args.to_string());
-        self.env(&mut cmd);
-        let out = cmd.output().expect("run publish_moto.py");
-        assert!(
-            out.status.success(),
-            "fixture {name} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).expect("fixture prints JSON")
-    }
-
-    fn cert(&self, names: &[&str], days: i64) -> String {
-        self.fixture("cert", json!({"names": names, "days": days}))["arn"]
-            .as_str()
-            .unwrap()
-            .to_string()
-    }
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        drop(self.child.stdin.take());
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+fn cert(moto: &Moto, names: &[&str], days: i64) -> String {
+    moto.fixture("cert", json!({"names": names, "days": days}))["arn"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 /// Output of one plugin run.
@@ -240,13 +142,13 @@ fn publish_creates_service_and_ingress_with_every_default_then_changes_nothing()
     );
     let ns = env.namespace("publish-create");
     env.apply(&ns.name, &web_deployment("web"));
-    let moto = Moto::start();
-    let wildcard = moto.cert(&["*.example.com"], 300);
+    let moto = Moto::publish();
+    let wildcard = cert(&moto, &["*.example.com"], 300);
     let expired = moto.fixture("cert", json!({"names": [HOST], "seconds": 2}))["arn"]
         .as_str()
         .unwrap()
         .to_string();
-    let exact = moto.cert(&[HOST], 90);
+    let exact = cert(&moto, &[HOST], 90);
 
     let run = ok(publish(
         env,
@@ -581,8 +483,8 @@ fn status_reports_no_load_balancer_then_the_hostname_the_controller_sets() {
     let ns = env.namespace("publish-status");
     env.apply(&ns.name, &web_deployment("web"));
     env.wait_rollout(&ns.name, "web", Duration::from_secs(180));
-    let moto = Moto::start();
-    let cert = moto.cert(&[HOST], 200);
+    let moto = Moto::publish();
+    let cert = cert(&moto, &[HOST], 200);
     let run = ok(publish(
         env,
         Some(&moto),
@@ -750,8 +652,8 @@ fn unpublish_removes_exactly_what_publish_made() {
     let ns = env.namespace("publish-un");
     env.apply(&ns.name, &web_deployment("web"));
     env.apply(&ns.name, &web_deployment("api"));
-    let moto = Moto::start();
-    moto.cert(&["*.example.com"], 100);
+    let moto = Moto::publish();
+    cert(&moto, &["*.example.com"], 100);
     // Objects publish did not make, one of them published through svc/.
     env.kubectl_ok(&[
         "create",
@@ -934,8 +836,8 @@ spec:
     assert_refused(env, n, &run, 2, "--waf-acl \"my-acl\" is not an wafv2 ARN");
 
     // No certificate fits: said, with the way out, and nothing created.
-    let moto = Moto::start();
-    moto.cert(&["*.other.org"], 30);
+    let moto = Moto::publish();
+    cert(&moto, &["*.other.org"], 30);
     let run = publish(
         env,
         Some(&moto),
@@ -954,9 +856,9 @@ spec:
         .env_remove("AWS_SECRET_ACCESS_KEY")
         .env_remove("AWS_PROFILE")
         .env_remove("AWS_ENDPOINT_URL")
-        .env("HOME", moto.home.path())
-        .env("AWS_CONFIG_FILE", moto.home.path().join("none"))
-        .env("AWS_SHARED_CREDENTIALS_FILE", moto.home.path().join("none"))
+        .env("HOME", moto.home())
+        .env("AWS_CONFIG_FILE", moto.home().join("none"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", moto.home().join("none"))
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("AWS_REGION", "us-east-1")
         .output()
@@ -1104,11 +1006,11 @@ fn doctor_reports_missing_class_and_external_dns_with_fixes_then_passes() {
     let ns = env.namespace("publish-doctor");
     let class = format!("alb-{}", unique_suffix());
     let _guard = ClassGuard(env, class.clone());
-    let moto = Moto::start();
+    let moto = Moto::publish();
     let network = moto.fixture("network", json!({"tagged": ["us-east-1a", "us-east-1b"]}));
     let vpc = network["vpc"].as_str().unwrap();
     moto.fixture("zone", json!({"name": "example.com"}));
-    let cert = moto.cert(&[HOST], 120);
+    let cert = cert(&moto, &[HOST], 120);
     let doctor = |moto: &Moto| {
         publish(
             env,

@@ -513,3 +513,89 @@ fn a_finished_rollout_is_printed_once_on_a_terminal() {
         "{terminal:?}"
     );
 }
+
+/// Objects held by a finalizer only this test removes, which keeps their
+/// namespace Terminating; released on drop, so the namespace goes.
+struct Held<'a> {
+    env: &'a TestEnv,
+    ns: &'a str,
+}
+
+const HELD: &str = r#"
+apiVersion: v1
+kind: Secret
+metadata: {name: app, finalizers: [rotate.honban.dev/test-hold]}
+stringData: {password: held-original-pw}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, finalizers: [rotate.honban.dev/test-hold]}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: web
+        image: nginx
+        envFrom: [{secretRef: {name: app}}]
+"#;
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        for object in ["secret/app", "deployment/web"] {
+            let _ = self
+                .env
+                .kubectl()
+                .args(["patch", "-n", self.ns, object, "--type=json"])
+                .args(["-p", r#"[{"op":"remove","path":"/metadata/finalizers"}]"#])
+                .output();
+        }
+    }
+}
+
+#[test]
+fn a_namespace_being_deleted_is_named_and_nothing_is_switched() {
+    let env = testenv();
+    let ns = env.namespace("rotate-terminating");
+    env.apply(&ns.name, HELD);
+    let _held = Held { env, ns: &ns.name };
+    env.kubectl_ok(&["delete", "namespace", &ns.name, "--wait=false"]);
+    // Once the API server refuses new objects there (as it will the version).
+    assert!(
+        eventually(Duration::from_secs(60), || {
+            let out = env
+                .kubectl()
+                .args(["create", "configmap", "probe", "-n", &ns.name])
+                .output()
+                .unwrap();
+            String::from_utf8_lossy(&out.stderr).contains("because it is being terminated")
+        }),
+        "namespace {} never refused new objects",
+        ns.name
+    );
+
+    let run = rotate_secret(env, &ns.name, &["app", "--from-literal", "password=new-pw"]);
+    assert_eq!(run.code, 1, "{}", run.text());
+    assert!(
+        run.stderr
+            .contains(&format!("namespace {} is being deleted", ns.name)),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains("forbidden for this user"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        get(
+            env,
+            &ns.name,
+            "deployment/web",
+            "{.spec.template.spec.containers[0].envFrom[0].secretRef.name}"
+        ),
+        "app"
+    );
+    assert_eq!(secret_names(env, &ns.name), ["app"]);
+}

@@ -8,13 +8,14 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::OnceLock;
 use std::time::Duration;
 
 use base64::Engine as _;
+use serde_json::json;
+use support::moto::Moto;
 use support::rotate::{Run, created_name, get, secret_names};
 use support::{TestEnv, plugin, testenv};
 
@@ -658,97 +659,17 @@ fn regex_free_replace(text: &str, marker: &str, new: &str) -> String {
     format!("{}{}{}", &text[..at], new, &text[at + new.len()..])
 }
 
-/// moto's server on loopback, for KMS; stops when dropped.
-struct Moto {
-    child: Child,
-    endpoint: String,
-}
-
-impl Moto {
-    fn start() -> Moto {
-        let out = Command::new(support::repo_root().join("tests/tools/setup-python.sh"))
-            .arg("moto")
-            .output()
-            .expect("run tests/tools/setup-python.sh moto");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let python = String::from_utf8(out.stdout).unwrap().trim().to_string();
-        let mut child = Command::new(&python)
-            .arg(support::repo_root().join("tests/tools/publish_moto.py"))
-            .arg("serve")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start moto");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .expect("moto prints its port");
-        let port: u16 = line.trim().parse().expect("moto port");
-        Moto {
-            child,
-            endpoint: format!("http://127.0.0.1:{port}"),
-        }
-    }
-
-    fn env(&self) -> Vec<(&'static str, String)> {
-        vec![
-            ("AWS_ENDPOINT_URL", self.endpoint.clone()),
-            ("AWS_ACCESS_KEY_ID", "testing".into()),
-            ("AWS_SECRET_ACCESS_KEY", "testing".into()),
-            ("AWS_REGION", "us-east-1".into()),
-            ("AWS_DEFAULT_REGION", "us-east-1".into()),
-            ("AWS_EC2_METADATA_DISABLED", "true".into()),
-            ("AWS_CONFIG_FILE", "/dev/null".into()),
-            ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null".into()),
-        ]
-    }
-
-    /// A KMS key (moto's), by calling KMS CreateKey through the project's python.
-    fn create_key(&self) -> String {
-        let out = Command::new(support::repo_root().join("tests/tools/setup-python.sh"))
-            .arg("moto")
-            .output()
-            .unwrap();
-        let python = String::from_utf8(out.stdout).unwrap().trim().to_string();
-        let mut cmd = Command::new(python);
-        cmd.args([
-            "-c",
-            "import boto3; print(boto3.client('kms').create_key()['KeyMetadata']['Arn'])",
-        ]);
-        for (k, v) in self.env() {
-            cmd.env(k, v);
-        }
-        let out = cmd.output().unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap().trim().to_string()
-    }
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        drop(self.child.stdin.take());
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 #[test]
 fn aws_kms_with_an_encryption_context_through_moto() {
     let env = testenv();
     let ns = env.namespace("sops-kms");
     let keys = age_keys();
-    let moto = Moto::start();
-    let arn = moto.create_key();
-    let aws = moto.env();
+    let moto = Moto::publish();
+    let arn = moto.fixture("kms_key", json!({}))["arn"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let aws = moto.env_pairs();
     let aws_refs: Vec<(&str, &str)> = aws.iter().map(|(k, v)| (*k, v.as_str())).collect();
     // sops itself encrypts against moto's KMS, with a context.
     let file = keys.encrypt_with(

@@ -68,13 +68,13 @@ struct Row {
 
 pub(crate) fn run(args: &SetupArgs) -> Result<u8> {
     let rt = crate::client::runtime()?;
-    let scopes = scopes(args, &rt)?;
+    let (scopes, unlisted) = scopes(args, &rt)?;
     let template = args
         .name_template
         .clone()
         .unwrap_or_else(|| default_template(&scopes));
     check_template(&template)?;
-    let found = rt.block_on(discover(&scopes));
+    let found = rt.block_on(discover(&scopes, &unlisted));
     let kc = setup::load(args.kubeconfig.as_deref())?;
     let plan = |kc: &Kubeconfig| plan(kc, args, &template, &scopes, &found);
     if args.dry_run {
@@ -93,9 +93,13 @@ pub(crate) fn run(args: &SetupArgs) -> Result<u8> {
     report(&rows, args.output, Some((wrote, &file)))
 }
 
+/// Profiles whose regions `--all-regions` could not list: each stands as
+/// its own region's scope, failed with this error, so the others go on.
+type Unlisted = BTreeMap<Scope, String>;
+
 /// `--profile` × `--region`; without `--region`, each profile's own region,
 /// or with `--all-regions` every region enabled for its account.
-fn scopes(args: &SetupArgs, rt: &tokio::runtime::Runtime) -> Result<Vec<Scope>> {
+fn scopes(args: &SetupArgs, rt: &tokio::runtime::Runtime) -> Result<(Vec<Scope>, Unlisted)> {
     let profiles: Vec<Option<String>> = if args.profile.is_empty() {
         vec![None]
     } else {
@@ -103,14 +107,26 @@ fn scopes(args: &SetupArgs, rt: &tokio::runtime::Runtime) -> Result<Vec<Scope>> 
     };
     let files = profile::Profiles::load();
     let mut out = BTreeSet::new();
+    let mut unlisted = Unlisted::new();
     for p in &profiles {
         let regions = if args.region.is_empty() {
             let name = profile::selected(p.as_deref());
             let home = region::resolve_region(None, &files, &name, None)?;
-            if args.all_regions {
-                rt.block_on(enabled_regions(p.as_deref(), &home))?
-            } else {
+            if !args.all_regions {
                 vec![home]
+            } else {
+                match rt.block_on(enabled_regions(p.as_deref(), &home)) {
+                    Ok(regions) => regions,
+                    Err(e) => {
+                        let scope = Scope {
+                            profile: p.clone(),
+                            region: home,
+                        };
+                        unlisted.insert(scope.clone(), e);
+                        out.insert(scope);
+                        continue;
+                    }
+                }
             }
         } else {
             args.region.clone()
@@ -123,17 +139,21 @@ fn scopes(args: &SetupArgs, rt: &tokio::runtime::Runtime) -> Result<Vec<Scope>> 
             });
         }
     }
-    Ok(out.into_iter().collect())
+    Ok((out.into_iter().collect(), unlisted))
 }
 
-async fn enabled_regions(profile: Option<&str>, home: &str) -> Result<Vec<String>> {
-    let who = profile
-        .map(|p| format!("profile {p}: "))
-        .unwrap_or_default();
-    let creds = eks::credentials(profile, home).await?;
-    eks::enabled_regions(&creds, home)
+/// The profile's enabled regions, or why they are unknown (the summary row
+/// names the profile and its region).
+async fn enabled_regions(
+    profile: Option<&str>,
+    home: &str,
+) -> std::result::Result<Vec<String>, String> {
+    let creds = eks::credentials(profile, home)
         .await
-        .map_err(|e| Error::Failed(format!("{who}EC2 DescribeRegions in {home}: {e}")))
+        .map_err(|e| format!("{e}; no region of this profile was set up"))?;
+    eks::enabled_regions(&creds, home).await.map_err(|e| {
+        format!("EC2 DescribeRegions in {home}: {e}; no region of this profile was set up")
+    })
 }
 
 /// `{cluster}`, with `{profile}-` in front when there are several profiles
@@ -187,9 +207,15 @@ fn render(template: &str, scope: &Scope, info: &ClusterInfo) -> String {
 
 /// ListClusters in every scope, then DescribeCluster for every cluster, at
 /// most [`CONCURRENCY`] calls at a time.
-async fn discover(scopes: &[Scope]) -> Vec<std::result::Result<Found, String>> {
+async fn discover(
+    scopes: &[Scope],
+    unlisted: &Unlisted,
+) -> Vec<std::result::Result<Found, String>> {
     let listed: Vec<_> = stream::iter(scopes.iter())
         .map(|scope| async move {
+            if let Some(e) = unlisted.get(scope) {
+                return Err(e.clone());
+            }
             let creds = eks::credentials(scope.profile.as_deref(), &scope.region)
                 .await
                 .map_err(|e| e.to_string())?;

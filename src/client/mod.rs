@@ -245,6 +245,19 @@ pub fn runtime() -> Result<tokio::runtime::Runtime> {
         .map_err(|e| Error::Failed(format!("cannot start the async runtime: {e}")))
 }
 
+/// Whether the API refused a write because the namespace is being deleted:
+/// NamespaceLifecycle's 403 with the cause `NamespaceTerminating`, which is
+/// about the namespace, not the user's rights.
+pub(crate) fn namespace_terminating(e: &kube::Error) -> bool {
+    let kube::Error::Api(s) = e else {
+        return false;
+    };
+    s.code == 403
+        && s.details
+            .as_ref()
+            .is_some_and(|d| d.causes.iter().any(|c| c.reason == "NamespaceTerminating"))
+}
+
 /// Turns a kube error into a one-line message naming the context.
 pub(crate) fn api_error(context: &str, e: kube::Error) -> Error {
     let message = match &e {

@@ -17,7 +17,7 @@ use super::kinds::HolderKind;
 use super::reach::{self, Holders, NotChecked};
 use super::refs::{Holder, Role};
 use super::target::{Target, TargetKind};
-use crate::client::Connection;
+use crate::client::{self, Connection};
 use crate::error::{Error, Result};
 
 /// The field manager for every write.
@@ -121,6 +121,10 @@ impl Session {
 
     pub(crate) fn api_error(&self, what: &str, e: kube::Error) -> Error {
         let message = match &e {
+            e if client::namespace_terminating(e) => format!(
+                "{what}: namespace {} is being deleted, and nothing new can be created in it until it is gone; rotate in another namespace",
+                self.namespace
+            ),
             kube::Error::Api(s) if s.code == 403 => format!(
                 "{what}: forbidden for this user in namespace {} ({}); rotate-secret needs to read every workload and manage the {}s",
                 self.namespace,

@@ -30,8 +30,17 @@ pub(crate) fn load(
     target: &Target,
     secret_type: Option<&str>,
 ) -> Result<SopsContent> {
-    if files.iter().filter(|f| *f == "-").count() > 1 {
-        return Err(Error::Usage("--from-sops -: stdin can be read once".into()));
+    let mut streams = Vec::new();
+    for file in files {
+        let Some(stream) = cli::stream_of(Path::new(file), true) else {
+            continue;
+        };
+        if streams.contains(&stream) {
+            return Err(Error::Usage(format!(
+                "--from-sops {file}: stdin (or this pipe) is already read by another --from-sops, and it can be read only once"
+            )));
+        }
+        streams.push(stream);
     }
     let mut out = SopsContent {
         content: Content::empty(target.kind, secret_type.map(str::to_string)),

@@ -77,12 +77,51 @@ impl SourceArgs {
                 unset: &self.unset,
             });
         }
+        check_read_once(&self.from_file, &self.from_env_file)?;
         Ok(Source::New {
             literals: &self.from_literal,
             files: &self.from_file,
             env_files: &self.from_env_file,
         })
     }
+}
+
+/// Refuses stdin (or one pipe) named by two sources: the second read would
+/// get nothing, and its keys would be lost or empty.
+fn check_read_once(files: &[String], env_files: &[PathBuf]) -> Result<()> {
+    let files = files
+        .iter()
+        .map(|spec| ("--from-file", spec.clone(), file_path(spec), false));
+    let env_files = env_files.iter().map(|p| {
+        let shown = p.display().to_string();
+        ("--from-env-file", shown, p.as_path(), true)
+    });
+    let mut seen: Vec<(cli::Stream, String)> = Vec::new();
+    for (flag, arg, path, dash) in files.chain(env_files) {
+        let Some(stream) = cli::stream_of(path, dash) else {
+            continue;
+        };
+        let what = match stream {
+            cli::Stream::Stdin => "stdin".to_string(),
+            cli::Stream::Node(..) => path.display().to_string(),
+        };
+        if let Some((_, first)) = seen.iter().find(|(s, _)| *s == stream) {
+            return Err(Error::Usage(format!(
+                "{flag} {arg}: {what} is already read by {first}, and it can be read only once; give the other content in a file"
+            )));
+        }
+        seen.push((stream, format!("{flag} {arg}")));
+    }
+    Ok(())
+}
+
+/// The path of a `--from-file [KEY=]PATH`; a bare `-` is a file named `-`.
+fn file_path(spec: &str) -> &Path {
+    let path = match spec.split_once('=') {
+        Some((k, p)) if !k.is_empty() => p,
+        _ => spec,
+    };
+    Path::new(path)
 }
 
 /// Builds content from literals, files and env files.
@@ -199,10 +238,12 @@ fn file_key(path: &Path) -> Result<String> {
         })
 }
 
-/// kubectl's env-file rules (`-` reads stdin): `KEY=VALUE` per line, `#` comments and blank
-/// lines skipped, leading space trimmed, the value taken verbatim (no
-/// unquoting); a bare `KEY` takes its value from the environment, and is
-/// skipped when unset.
+/// kubectl's env-file rules (`-` reads stdin): `KEY=VALUE` per line (`\n` or
+/// `\r\n`, the last line's ending optional), a BOM before the first line,
+/// `#` comments and blank lines skipped, leading space trimmed, the value
+/// taken verbatim (no unquoting). A bare `KEY` takes its value from the
+/// environment; unlike kubectl, which stores an empty value, an unset one is
+/// refused (docs/rotate-secret.md).
 fn read_env_file(path: &Path) -> Result<Vec<(String, String)>> {
     // `-` is stdin, so `sops -d FILE | … --from-env-file -` works.
     let text = cli::read_input(path)?;
@@ -213,9 +254,12 @@ fn read_env_file(path: &Path) -> Result<Vec<(String, String)>> {
         ))
     })?;
     let mut out = Vec::new();
-    for (i, raw) in text.lines().enumerate() {
+    for (i, raw) in text.split_terminator('\n').enumerate() {
+        let at = || format!("{}:{}", path.display(), i + 1);
+        // Go's bufio.ScanLines drops one `\r` before the newline or the end.
+        let raw = raw.strip_suffix('\r').unwrap_or(raw);
         let line = if i == 0 {
-            raw.trim_start_matches('\u{feff}')
+            raw.strip_prefix('\u{feff}').unwrap_or(raw)
         } else {
             raw
         };
@@ -225,29 +269,32 @@ fn read_env_file(path: &Path) -> Result<Vec<(String, String)>> {
         }
         let (key, value) = match line.split_once('=') {
             Some((k, v)) => (k, Some(v.to_string())),
-            None => (line.trim_end(), None),
+            None => (line, None),
         };
         if !is_env_var_name(key) {
             return Err(Error::Usage(format!(
-                "{}:{}: {key:?} is not a valid variable name",
-                path.display(),
-                i + 1
+                "{}: {key:?} is not a valid variable name (letters, digits, '_', '-' and '.', not starting with a digit)",
+                at()
             )));
         }
-        match value.or_else(|| std::env::var(key).ok()) {
-            Some(v) => out.push((key.to_string(), v)),
-            None => continue,
-        }
+        let value = match value {
+            Some(v) => v,
+            None => std::env::var(key).map_err(|_| {
+                Error::Usage(format!(
+                    "{}: {key} has no '=' and is not set in the environment; export it, or write {key}= for an empty value",
+                    at()
+                ))
+            })?,
+        };
+        out.push((key.to_string(), value));
     }
     Ok(out)
 }
 
 fn is_env_var_name(s: &str) -> bool {
-    // Kubernetes' IsEnvVarName: printable ASCII except '=', not starting with a digit.
-    !s.is_empty()
-        && !s.starts_with(|c: char| c.is_ascii_digit())
-        && s.bytes()
-            .all(|b| (b' '..=b'~').contains(&b) && b != b'=' && b != b' ')
+    // kubectl's IsEnvVarName: [-._a-zA-Z][-._a-zA-Z0-9]*
+    let ok = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_');
+    !s.is_empty() && !s.starts_with(|c: char| c.is_ascii_digit()) && s.bytes().all(ok)
 }
 
 #[cfg(test)]
@@ -307,7 +354,7 @@ mod tests {
         unsafe { std::env::set_var("HONBAN_TEST_ENV_FROM_PROCESS", "from-env") };
         std::fs::write(
             &f,
-            "\u{feff}# comment\n\n  USER=admin\nPASSWORD=\"quoted\" \nEMPTY=\nHONBAN_TEST_ENV_FROM_PROCESS\nHONBAN_TEST_UNSET_VARIABLE\n",
+            "\u{feff}# comment\n\n  USER=admin\nPASSWORD=\"quoted\" \nEMPTY=\r\nHONBAN_TEST_ENV_FROM_PROCESS\nLAST=1\r",
         )
         .unwrap();
         let pairs = read_env_file(&f).unwrap();
@@ -321,11 +368,18 @@ mod tests {
                     "HONBAN_TEST_ENV_FROM_PROCESS".to_string(),
                     "from-env".to_string()
                 ),
+                ("LAST".to_string(), "1".to_string()),
             ]
         );
-        std::fs::write(&f, "1BAD=x\n").unwrap();
-        let err = read_env_file(&f).unwrap_err();
-        assert!(err.to_string().contains(":1:"), "{err}");
+        for (bad, says) in [
+            ("1BAD=x\n", ":1: \"1BAD\" is not a valid"),
+            ("A=1\nHOME \n", ":2: \"HOME \" is not a valid"),
+            ("HONBAN_TEST_UNSET_VARIABLE\n", "not set in the environment"),
+        ] {
+            std::fs::write(&f, bad).unwrap();
+            let err = read_env_file(&f).unwrap_err();
+            assert!(err.to_string().contains(says), "{err}");
+        }
     }
 
     #[test]

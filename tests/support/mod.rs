@@ -7,6 +7,7 @@
 
 #![allow(dead_code)]
 
+pub mod moto;
 pub mod rbac;
 pub mod rotate;
 

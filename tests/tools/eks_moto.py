@@ -19,6 +19,9 @@ make a region refuse, so they go straight to its backends):
   {"op": "delete", "account": A, "region": R, "name": N}
   {"op": "deny", "region": R}
       every EKS request signed for R gets 403 AccessDeniedException.
+  {"op": "reject", "key": K}
+      every request signed with access key K fails as AWS fails unknown
+      keys: EC2 401 AuthFailure, EKS 403 UnrecognizedClientException.
 """
 
 import base64
@@ -29,12 +32,42 @@ import sys
 import threading
 
 DENIED = set()
+REJECTED = set()
 PEM = "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n"
+
+
+def reply(start_response, status, content_type, headers, body):
+    start_response(
+        status,
+        [("Content-Type", content_type), ("Content-Length", str(len(body)))] + headers,
+    )
+    return [body]
+
+
+def rejected(auth, start_response):
+    m = re.search(r"Credential=([^/]+)/\d+/[^/]+/([^/]+)/", auth)
+    if not m or m.group(1) not in REJECTED:
+        return None
+    if m.group(2) == "ec2":
+        body = (
+            "<Response><Errors><Error><Code>AuthFailure</Code><Message>AWS was "
+            "not able to validate the provided access credentials</Message>"
+            "</Error></Errors><RequestID>honban-test</RequestID></Response>"
+        ).encode()
+        return reply(start_response, "401 Unauthorized", "text/xml", [], body)
+    body = json.dumps(
+        {"message": "The security token included in the request is invalid."}
+    ).encode()
+    headers = [("x-amzn-ErrorType", "UnrecognizedClientException")]
+    return reply(start_response, "403 Forbidden", "application/json", headers, body)
 
 
 def deny_middleware(app):
     def wrapped(environ, start_response):
         auth = environ.get("HTTP_AUTHORIZATION", "")
+        refused = rejected(auth, start_response)
+        if refused is not None:
+            return refused
         m = re.search(r"Credential=[^/]+/\d+/([^/]+)/eks/", auth)
         if m and m.group(1) in DENIED:
             body = json.dumps(
@@ -70,6 +103,9 @@ def apply(cmd):
     op = cmd["op"]
     if op == "deny":
         DENIED.add(cmd["region"])
+        return {}
+    if op == "reject":
+        REJECTED.add(cmd["key"])
         return {}
     if op == "account":
         iam = iam_backends[cmd["account"]]["aws"]

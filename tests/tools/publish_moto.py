@@ -1,4 +1,5 @@
-"""moto's server and AWS fixtures for kubectl publish's tests.
+"""moto's server and AWS fixtures for kubectl publish's tests (and the KMS
+key of rotate-secret's --from-sops test).
 
   publish_moto.py serve
       Starts moto's server on a free loopback port, prints the port, and
@@ -6,7 +7,7 @@
   publish_moto.py FIXTURE JSON_ARGS
       Creates a fixture through boto3 against AWS_ENDPOINT_URL and prints
       the result as JSON. Fixtures: cert, private_cert, zone, record,
-      network, load_balancer.
+      network, load_balancer, kms_key.
 """
 
 import datetime
@@ -214,8 +215,14 @@ def load_balancer(args):
     return {"dns": lb["DNSName"], "arn": lb["LoadBalancerArn"], "vpc": net["vpc"]}
 
 
+def kms_key(args):
+    """A symmetric KMS key."""
+    return {"arn": client("kms").create_key(**args)["KeyMetadata"]["Arn"]}
+
+
 FIXTURES = {
-    f.__name__: f for f in [cert, private_cert, zone, record, network, load_balancer]
+    f.__name__: f
+    for f in [cert, private_cert, zone, record, network, load_balancer, kms_key]
 }
 
 if __name__ == "__main__":
