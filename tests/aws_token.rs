@@ -360,6 +360,52 @@ fn exposed_cache_file_is_refused_and_replaced() {
 }
 
 #[test]
+fn a_cached_token_signed_after_now_is_signed_again() {
+    // The clock moved back an hour since the entry was written (an NTP step, a
+    // restored VM): its signing time is now in the future, so STS would refuse
+    // the token as not yet valid, and its expiry outlives EKS's 15 minutes.
+    let sb = AwsSandbox::new();
+    let args = ["--cluster-name", "demo"];
+    run_ok(sb.with_keys(KEY, SECRET).args(args));
+    let files = sb.token_files();
+    assert_eq!(files.len(), 1);
+    let mut entry: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(&files[0]).unwrap()).unwrap();
+    for field in ["signedAt", "expiresAt"] {
+        entry[field] = (entry[field].as_i64().unwrap() + 3600).into();
+    }
+    // fs::write keeps the file's private mode, so the entry is not refused for it.
+    fs::write(&files[0], entry.to_string()).unwrap();
+
+    let before = now();
+    let out = run_ok(sb.with_keys(KEY, SECRET).args(args));
+    let v = exec_credential(&out);
+    let expires = rfc3339_secs(v["status"]["expirationTimestamp"].as_str().unwrap());
+    assert!(
+        expires <= now() + 14 * 60,
+        "an entry signed in the future was served: {v}"
+    );
+    let url = decode_url(v["status"]["token"].as_str().unwrap());
+    let signed = url.split("X-Amz-Date=").nth(1).unwrap();
+    let signed = rfc3339_secs(&format!(
+        "{}-{}-{}T{}:{}:{}Z",
+        &signed[0..4],
+        &signed[4..6],
+        &signed[6..8],
+        &signed[9..11],
+        &signed[11..13],
+        &signed[13..15]
+    ));
+    assert!(signed >= before && signed <= now(), "{url}");
+    let rewritten: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(&files[0]).unwrap()).unwrap();
+    assert!(
+        rewritten["signedAt"].as_i64().unwrap() <= now(),
+        "the entry is replaced: {rewritten}"
+    );
+}
+
+#[test]
 fn concurrent_calls_leave_one_valid_entry() {
     let sb = AwsSandbox::new();
     let children: Vec<_> = (0..20)
