@@ -207,6 +207,38 @@ fn fast_path_never_waits_for_imds() {
     );
 }
 
+/// A user without credentials, or with a misspelt profile, reads one short
+/// line that says what to do, not the SDK's Debug dump of every attempt.
+#[test]
+fn missing_credentials_get_one_short_line_saying_what_to_do() {
+    let sb = AwsSandbox::new();
+    sb.write("aws/config", "[profile real]\nregion = eu-west-1\n");
+    let cases: [(&[&str], &str); 2] = [
+        (
+            &["--cluster-name", "demo"],
+            "set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or pass --profile",
+        ),
+        (
+            &["--cluster-name", "demo", "--profile", "reel"],
+            "no AWS profile \"reel\" in ",
+        ),
+    ];
+    for (args, says) in cases {
+        let out = run(sb.token_cmd().args(args));
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", out.stderr);
+        assert!(out.stdout.is_empty(), "{}", out.stdout);
+        assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+        assert!(out.stderr.contains(says), "{args:?}: {}", out.stderr);
+        for debug in ["CredentialsNotLoaded", "{ source", "ProviderAttempt"] {
+            assert!(
+                !out.stderr.contains(debug),
+                "{args:?}: the SDK's Debug form leaked into the message: {}",
+                out.stderr
+            );
+        }
+    }
+}
+
 fn write_credential_process(sb: &AwsSandbox, expires_in_secs: i64) -> std::path::PathBuf {
     let expiration = honban::aws::time::rfc3339(now() + expires_in_secs);
     let counter = sb.path("process-calls");
