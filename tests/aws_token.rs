@@ -111,6 +111,27 @@ fn usage_errors_exit_2() {
         "http://sts.example",
     ]));
     assert_eq!(out.status.code(), Some(2), "{}", out.stderr);
+    // verify's verdict names no object: -o name is refused, not a table in disguise.
+    let token = token_of(&run_ok(sb.with_keys(KEY, SECRET).args([
+        "--cluster-name",
+        "demo",
+        "--no-cache",
+    ])));
+    let out = run(sb.with_keys(KEY, SECRET).args([
+        "verify",
+        "--cluster-name",
+        "demo",
+        "-o",
+        "name",
+        &token,
+    ]));
+    assert_eq!(out.status.code(), Some(2), "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+    assert!(
+        out.stderr.contains("-o name does not apply"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
