@@ -429,6 +429,15 @@ fn a_cached_token_signed_after_now_is_signed_again() {
     }
     // fs::write keeps the file's private mode, so the entry is not refused for it.
     fs::write(&files[0], entry.to_string()).unwrap();
+    let list = run_ok(sb.token_cmd().args(["cache", "list", "-o", "json"]));
+    let rows: serde_json::Value = serde_json::from_str(&list).unwrap();
+    assert!(
+        rows[0]["status"]
+            .as_str()
+            .unwrap()
+            .starts_with("not used: signed after now"),
+        "cache list must say what the token path will do: {list}"
+    );
 
     let before = now();
     let out = run_ok(sb.with_keys(KEY, SECRET).args(args));
