@@ -1085,3 +1085,99 @@ fn completes_subcommands_flags_and_profiles() {
     );
     assert_eq!(complete(&["--cluster-name", ""]), ":4\n");
 }
+
+const NOBODY: u32 = 65534;
+
+/// The effective uid, from /proc (no libc needed in the tests).
+fn effective_uid() -> u32 {
+    fs::read_to_string("/proc/self/status")
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|u| u.parse().ok())
+        .expect("Uid line in /proc/self/status")
+}
+
+/// `cmd` run as `nobody` through setpriv, with only `cmd`'s own environment.
+fn as_nobody(cmd: &Command) -> Command {
+    let mut wrapped = Command::new("setpriv");
+    wrapped
+        .args([
+            &format!("--reuid={NOBODY}"),
+            &format!("--regid={NOBODY}"),
+            "--clear-groups",
+            "--",
+        ])
+        .arg(cmd.get_program())
+        .args(cmd.get_args())
+        .env_clear();
+    for (k, v) in cmd.get_envs() {
+        if let Some(v) = v {
+            wrapped.env(k, v);
+        }
+    }
+    wrapped
+}
+
+/// A cache directory the user may not write (made read-only, or left by
+/// another tool): the token is still printed, and the one warning says what
+/// to do; `cache clear` fails in one line that says it too.
+#[test]
+fn a_read_only_cache_dir_still_gives_a_token_and_says_what_to_do() {
+    let setpriv_works = || {
+        Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups", "true"])
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if effective_uid() != 0 || !setpriv_works() {
+        support::skip(
+            "aws-token with a read-only cache directory",
+            "needs root and setpriv to run the plugin as an unprivileged user",
+        );
+        return;
+    }
+    let sb = AwsSandbox::new();
+    fs::set_permissions(sb.home(), fs::Permissions::from_mode(0o755)).unwrap();
+    let dir = sb.cache_dir();
+    fs::create_dir_all(&dir).unwrap();
+    fs::write(dir.join("token-old.json"), "{}").unwrap();
+    let mut p = dir.clone();
+    while p != sb.home() {
+        std::os::unix::fs::chown(&p, Some(NOBODY), Some(NOBODY)).unwrap();
+        p.pop();
+    }
+    std::os::unix::fs::chown(dir.join("token-old.json"), Some(NOBODY), Some(NOBODY)).unwrap();
+    fs::set_permissions(
+        dir.join("token-old.json"),
+        fs::Permissions::from_mode(0o600),
+    )
+    .unwrap();
+    fs::set_permissions(&dir, fs::Permissions::from_mode(0o500)).unwrap();
+
+    let mut token = sb.with_keys(KEY, SECRET);
+    token.args(["--cluster-name", "demo"]);
+    let out = run(&mut as_nobody(&token));
+    assert!(out.status.success(), "{}", out.stderr);
+    assert!(token_of(&out.stdout).starts_with("k8s-aws-v1."));
+    let fix = format!("make it writable (chmod u+w {})", dir.display());
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    assert!(
+        out.stderr.starts_with("warning: cannot cache the token: ")
+            && out.stderr.contains(&fix)
+            && out.stderr.contains("--no-cache"),
+        "{}",
+        out.stderr
+    );
+
+    let mut clear = sb.token_cmd();
+    clear.args(["cache", "clear"]);
+    let out = run(&mut as_nobody(&clear));
+    assert_eq!(out.status.code(), Some(1), "{}", out.stderr);
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    assert!(out.stderr.contains(&fix), "{}", out.stderr);
+    assert!(dir.join("token-old.json").exists());
+    // Let the sandbox be removed.
+    fs::set_permissions(&dir, fs::Permissions::from_mode(0o700)).unwrap();
+}
