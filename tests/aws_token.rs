@@ -111,6 +111,27 @@ fn usage_errors_exit_2() {
         "http://sts.example",
     ]));
     assert_eq!(out.status.code(), Some(2), "{}", out.stderr);
+    // verify's verdict names no object: -o name is refused, not a table in disguise.
+    let token = token_of(&run_ok(sb.with_keys(KEY, SECRET).args([
+        "--cluster-name",
+        "demo",
+        "--no-cache",
+    ])));
+    let out = run(sb.with_keys(KEY, SECRET).args([
+        "verify",
+        "--cluster-name",
+        "demo",
+        "-o",
+        "name",
+        &token,
+    ]));
+    assert_eq!(out.status.code(), Some(2), "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+    assert!(
+        out.stderr.contains("-o name does not apply"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
@@ -205,6 +226,38 @@ fn fast_path_never_waits_for_imds() {
         silent.accept().is_ok(),
         "the control run should have reached the endpoint"
     );
+}
+
+/// A user without credentials, or with a misspelt profile, reads one short
+/// line that says what to do, not the SDK's Debug dump of every attempt.
+#[test]
+fn missing_credentials_get_one_short_line_saying_what_to_do() {
+    let sb = AwsSandbox::new();
+    sb.write("aws/config", "[profile real]\nregion = eu-west-1\n");
+    let cases: [(&[&str], &str); 2] = [
+        (
+            &["--cluster-name", "demo"],
+            "set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or pass --profile",
+        ),
+        (
+            &["--cluster-name", "demo", "--profile", "reel"],
+            "no AWS profile \"reel\" in ",
+        ),
+    ];
+    for (args, says) in cases {
+        let out = run(sb.token_cmd().args(args));
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", out.stderr);
+        assert!(out.stdout.is_empty(), "{}", out.stdout);
+        assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+        assert!(out.stderr.contains(says), "{args:?}: {}", out.stderr);
+        for debug in ["CredentialsNotLoaded", "{ source", "ProviderAttempt"] {
+            assert!(
+                !out.stderr.contains(debug),
+                "{args:?}: the SDK's Debug form leaked into the message: {}",
+                out.stderr
+            );
+        }
+    }
 }
 
 fn write_credential_process(sb: &AwsSandbox, expires_in_secs: i64) -> std::path::PathBuf {
@@ -357,6 +410,61 @@ fn exposed_cache_file_is_refused_and_replaced() {
     assert_eq!(calls(&counter), 3);
     let text = fs::read_to_string(&files[0]).unwrap();
     assert!(serde_json::from_str::<serde_json::Value>(&text).is_ok());
+}
+
+#[test]
+fn a_cached_token_signed_after_now_is_signed_again() {
+    // The clock moved back an hour since the entry was written (an NTP step, a
+    // restored VM): its signing time is now in the future, so STS would refuse
+    // the token as not yet valid, and its expiry outlives EKS's 15 minutes.
+    let sb = AwsSandbox::new();
+    let args = ["--cluster-name", "demo"];
+    run_ok(sb.with_keys(KEY, SECRET).args(args));
+    let files = sb.token_files();
+    assert_eq!(files.len(), 1);
+    let mut entry: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(&files[0]).unwrap()).unwrap();
+    for field in ["signedAt", "expiresAt"] {
+        entry[field] = (entry[field].as_i64().unwrap() + 3600).into();
+    }
+    // fs::write keeps the file's private mode, so the entry is not refused for it.
+    fs::write(&files[0], entry.to_string()).unwrap();
+    let list = run_ok(sb.token_cmd().args(["cache", "list", "-o", "json"]));
+    let rows: serde_json::Value = serde_json::from_str(&list).unwrap();
+    assert!(
+        rows[0]["status"]
+            .as_str()
+            .unwrap()
+            .starts_with("not used: signed after now"),
+        "cache list must say what the token path will do: {list}"
+    );
+
+    let before = now();
+    let out = run_ok(sb.with_keys(KEY, SECRET).args(args));
+    let v = exec_credential(&out);
+    let expires = rfc3339_secs(v["status"]["expirationTimestamp"].as_str().unwrap());
+    assert!(
+        expires <= now() + 14 * 60,
+        "an entry signed in the future was served: {v}"
+    );
+    let url = decode_url(v["status"]["token"].as_str().unwrap());
+    let signed = url.split("X-Amz-Date=").nth(1).unwrap();
+    let signed = rfc3339_secs(&format!(
+        "{}-{}-{}T{}:{}:{}Z",
+        &signed[0..4],
+        &signed[4..6],
+        &signed[6..8],
+        &signed[9..11],
+        &signed[11..13],
+        &signed[13..15]
+    ));
+    assert!(signed >= before && signed <= now(), "{url}");
+    let rewritten: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(&files[0]).unwrap()).unwrap();
+    assert!(
+        rewritten["signedAt"].as_i64().unwrap() <= now(),
+        "the entry is replaced: {rewritten}"
+    );
 }
 
 #[test]
@@ -976,4 +1084,100 @@ fn completes_subcommands_flags_and_profiles() {
         "ci\ndefault\nprod\n:4\n"
     );
     assert_eq!(complete(&["--cluster-name", ""]), ":4\n");
+}
+
+const NOBODY: u32 = 65534;
+
+/// The effective uid, from /proc (no libc needed in the tests).
+fn effective_uid() -> u32 {
+    fs::read_to_string("/proc/self/status")
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|u| u.parse().ok())
+        .expect("Uid line in /proc/self/status")
+}
+
+/// `cmd` run as `nobody` through setpriv, with only `cmd`'s own environment.
+fn as_nobody(cmd: &Command) -> Command {
+    let mut wrapped = Command::new("setpriv");
+    wrapped
+        .args([
+            &format!("--reuid={NOBODY}"),
+            &format!("--regid={NOBODY}"),
+            "--clear-groups",
+            "--",
+        ])
+        .arg(cmd.get_program())
+        .args(cmd.get_args())
+        .env_clear();
+    for (k, v) in cmd.get_envs() {
+        if let Some(v) = v {
+            wrapped.env(k, v);
+        }
+    }
+    wrapped
+}
+
+/// A cache directory the user may not write (made read-only, or left by
+/// another tool): the token is still printed, and the one warning says what
+/// to do; `cache clear` fails in one line that says it too.
+#[test]
+fn a_read_only_cache_dir_still_gives_a_token_and_says_what_to_do() {
+    let setpriv_works = || {
+        Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups", "true"])
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if effective_uid() != 0 || !setpriv_works() {
+        support::skip(
+            "aws-token with a read-only cache directory",
+            "needs root and setpriv to run the plugin as an unprivileged user",
+        );
+        return;
+    }
+    let sb = AwsSandbox::new();
+    fs::set_permissions(sb.home(), fs::Permissions::from_mode(0o755)).unwrap();
+    let dir = sb.cache_dir();
+    fs::create_dir_all(&dir).unwrap();
+    fs::write(dir.join("token-old.json"), "{}").unwrap();
+    let mut p = dir.clone();
+    while p != sb.home() {
+        std::os::unix::fs::chown(&p, Some(NOBODY), Some(NOBODY)).unwrap();
+        p.pop();
+    }
+    std::os::unix::fs::chown(dir.join("token-old.json"), Some(NOBODY), Some(NOBODY)).unwrap();
+    fs::set_permissions(
+        dir.join("token-old.json"),
+        fs::Permissions::from_mode(0o600),
+    )
+    .unwrap();
+    fs::set_permissions(&dir, fs::Permissions::from_mode(0o500)).unwrap();
+
+    let mut token = sb.with_keys(KEY, SECRET);
+    token.args(["--cluster-name", "demo"]);
+    let out = run(&mut as_nobody(&token));
+    assert!(out.status.success(), "{}", out.stderr);
+    assert!(token_of(&out.stdout).starts_with("k8s-aws-v1."));
+    let fix = format!("make it writable (chmod u+w {})", dir.display());
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    assert!(
+        out.stderr.starts_with("warning: cannot cache the token: ")
+            && out.stderr.contains(&fix)
+            && out.stderr.contains("--no-cache"),
+        "{}",
+        out.stderr
+    );
+
+    let mut clear = sb.token_cmd();
+    clear.args(["cache", "clear"]);
+    let out = run(&mut as_nobody(&clear));
+    assert_eq!(out.status.code(), Some(1), "{}", out.stderr);
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    assert!(out.stderr.contains(&fix), "{}", out.stderr);
+    assert!(dir.join("token-old.json").exists());
+    // Let the sandbox be removed.
+    fs::set_permissions(&dir, fs::Permissions::from_mode(0o700)).unwrap();
 }

@@ -539,6 +539,48 @@ fn gateway_status_is_red_until_the_controller_accepts_the_route() {
     assert_eq!(v["hosts"], json!([HOST]));
 }
 
+/// After publish changes a route, its status still holds the controller's
+/// verdict on the previous spec: that is no verdict on the route as it is.
+#[test]
+fn gateway_status_does_not_count_a_verdict_on_an_older_route() {
+    let (env, ns) = setup("gw-stale");
+    let route_args = |hosts: &[&'static str]| {
+        let mut args = vec!["deploy/web", "--api", "gateway", "-n", ns.name.as_str()];
+        for h in hosts {
+            args.extend(["--host", *h]);
+        }
+        args
+    };
+    ok(publish(env, &route_args(&[HOST])));
+    accept(env, &ns.name, "web", "https");
+    accept(env, &ns.name, "web-redirect", "http");
+    let status = || publish(env, &["status", "web", "-n", &ns.name, "--timeout", "1s"]);
+    let seen = status();
+    assert!(
+        squash(&seen.stdout).contains("✓ route Accepted and ResolvedRefs on public:https"),
+        "{}",
+        seen.stdout
+    );
+
+    // A second host changes both routes (generation 2); no controller has seen it.
+    ok(publish(env, &route_args(&[HOST, "www.example.com"])));
+    let route = get_json(env, &ns.name, "httproute/web");
+    assert_eq!(route["metadata"]["generation"], 2, "{route}");
+    let stale = status();
+    assert_eq!(stale.code, 1, "{}{}", stale.stdout, stale.stderr);
+    for stage in ["route", "redirect"] {
+        let line = squash(&stale.stdout)
+            .lines()
+            .find(|l| l.starts_with(&format!("✗ {stage} ")))
+            .map(str::to_string)
+            .unwrap_or_else(|| panic!("no ✗ {stage} line in:\n{}", stale.stdout));
+        assert!(
+            line.contains("the controller's verdict is for generation 1, the route is at 2"),
+            "{line}"
+        );
+    }
+}
+
 fn squash(text: &str) -> String {
     text.lines()
         .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))

@@ -292,3 +292,54 @@ fn probe_headers_the_alb_cannot_send_get_a_warning() {
     assert_eq!(plain.code, 0, "{}", plain.stderr);
     assert!(!plain.stderr.contains("httpHeaders"), "{}", plain.stderr);
 }
+
+#[test]
+fn output_flag_follows_kubectl_or_is_refused() {
+    let env = testenv();
+    let ns = env.namespace("publish-output");
+    env.apply(&ns.name, &deployment("web", ""));
+    let base = ["-n", ns.name.as_str()];
+    let with = |args: &[&str]| {
+        let all: Vec<&str> = args.iter().chain(base.iter()).copied().collect();
+        publish_without_credentials(env, &all)
+    };
+    let run = with(&["deploy/web", "--host", HOST, "--cert-arn", CERT]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let published = "ingress.networking.k8s.io/web\nservice/web\n";
+    assert_eq!(
+        objects(env, &ns.name),
+        "service/web\ningress.networking.k8s.io/web\n"
+    );
+
+    // status and doctor print reports, which name no object: -o name is a
+    // usage error, not the table under another name.
+    for sub in [&["status", "web"][..], &["doctor"][..]] {
+        let run = with(&[sub, &["-o", "name"]].concat());
+        assert_eq!(run.code, 2, "{sub:?}: {}{}", run.stdout, run.stderr);
+        assert!(run.stdout.is_empty(), "{sub:?}: {}", run.stdout);
+        assert!(
+            run.stderr.starts_with("error: -o name does not apply to"),
+            "{sub:?}: {}",
+            run.stderr
+        );
+    }
+
+    // unpublish is kubectl delete: -o name prints KIND/NAME, nothing else applies.
+    for format in ["json", "yaml", "table"] {
+        let run = with(&["unpublish", "web", "-o", format]);
+        assert_eq!(run.code, 2, "-o {format}: {}{}", run.stdout, run.stderr);
+        assert!(run.stderr.contains("only -o name"), "{}", run.stderr);
+    }
+    let run = with(&["unpublish", "web", "--dry-run", "-o", "name"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert_eq!(run.stdout, published);
+    assert_eq!(
+        objects(env, &ns.name),
+        "service/web\ningress.networking.k8s.io/web\n",
+        "a refused or dry-run unpublish deletes nothing"
+    );
+    let run = with(&["unpublish", "web", "-o", "name"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert_eq!(run.stdout, published);
+    assert_eq!(objects(env, &ns.name), "");
+}

@@ -646,6 +646,63 @@ fn status_reports_no_load_balancer_then_the_hostname_the_controller_sets() {
     );
 }
 
+/// `--cert-arn` is pinned as given; status must not call a certificate good
+/// that covers none of the host's names.
+#[test]
+fn status_fails_a_pinned_certificate_that_does_not_cover_the_host() {
+    let env = testenv();
+    let ns = env.namespace("publish-cert-cover");
+    env.apply(&ns.name, &web_deployment("web"));
+    let moto = Moto::publish();
+    let status = || {
+        publish(
+            env,
+            Some(&moto),
+            &["status", "web", "-n", &ns.name, "--timeout", "1s"],
+        )
+    };
+    let pin = |arn: &str| {
+        ok(publish(
+            env,
+            Some(&moto),
+            &[
+                "deploy/web",
+                "--host",
+                HOST,
+                "-n",
+                &ns.name,
+                "--cert-arn",
+                arn,
+            ],
+        ))
+    };
+    let cert = |names: &[&str]| {
+        moto.fixture("cert", json!({"names": names, "days": 200}))["arn"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let other = cert(&["api.other.org", "*.other.org"]);
+    pin(&other);
+    let run = status();
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    let text = squash(&run.stdout);
+    assert!(
+        text.contains(&format!("✗ certificate {other}: ISSUED, "))
+            && text.contains(&format!("no pinned certificate covers {HOST}")),
+        "{text}"
+    );
+
+    // Control: a certificate for the host is still ✓.
+    let good = cert(&["*.example.com"]);
+    pin(&good);
+    let text = squash(&status().stdout);
+    assert!(
+        text.contains(&format!("✓ certificate {good}: ISSUED, ")),
+        "{text}"
+    );
+}
+
 #[test]
 fn unpublish_removes_exactly_what_publish_made() {
     let env = testenv();

@@ -17,6 +17,7 @@ use aws_config::Region;
 use aws_config::provider_config::ProviderConfig;
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::ProvideCredentials;
+use aws_credential_types::provider::error::CredentialsError;
 use aws_sdk_sts::config::BehaviorVersion;
 use aws_sdk_sts::error::{DisplayErrorContext, ProvideErrorMetadata};
 
@@ -90,6 +91,26 @@ fn one_line(text: impl std::fmt::Display) -> String {
         .join(" ")
 }
 
+/// Why a credentials provider gave nothing, on one line: the error and its
+/// causes, without the chain's list of attempts or the Debug form that
+/// `DisplayErrorContext` ends with (a screenful of struct syntax).
+pub(crate) fn provider_cause(e: &CredentialsError) -> String {
+    let text = one_line(DisplayErrorContext(e));
+    let end = [
+        ". Attempted",
+        " (CredentialsNotLoaded",
+        " (ProviderTimedOut",
+        " (InvalidConfiguration",
+        " (ProviderError",
+        " (Unhandled",
+    ]
+    .iter()
+    .filter_map(|m| text.find(m))
+    .min()
+    .unwrap_or(text.len());
+    text[..end].to_string()
+}
+
 fn convert(c: aws_credential_types::Credentials, source: String) -> SigningCredentials {
     SigningCredentials {
         access_key_id: c.access_key_id().to_string(),
@@ -108,9 +129,16 @@ pub(crate) async fn from_profile(profile: &str, region: &str) -> Result<SigningC
         .configure(&conf)
         .build();
     let creds = provider.provide_credentials().await.map_err(|e| {
+        if !Profiles::load().exists(profile) {
+            return Error::Failed(format!(
+                "no AWS profile {profile:?} in {} or {}; check the name (`aws configure list-profiles` lists them)",
+                super::profile::config_path().display(),
+                super::profile::credentials_path().display()
+            ));
+        }
         Error::Failed(format!(
             "no AWS credentials from profile {profile:?}: {}; check ~/.aws/config (or run `aws sso login --profile {profile}`)",
-            one_line(DisplayErrorContext(&e))
+            provider_cause(&e)
         ))
     })?;
     Ok(convert(creds, format!("profile {profile}")))
@@ -125,7 +153,7 @@ pub(crate) async fn from_default_chain(region: &str) -> Result<SigningCredential
     let creds = chain.provide_credentials().await.map_err(|e| {
         Error::Failed(format!(
             "no AWS credentials found: {}; set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or pass --profile",
-            one_line(DisplayErrorContext(&e))
+            provider_cause(&e)
         ))
     })?;
     Ok(convert(creds, "the default credential chain".to_string()))
@@ -168,7 +196,7 @@ pub(crate) async fn from_credential_source(
     let creds = creds.map_err(|e| {
         Error::Failed(format!(
             "no credentials from credential_source {source}: {}",
-            one_line(DisplayErrorContext(&e))
+            provider_cause(&e)
         ))
     })?;
     Ok(convert(creds, format!("credential_source {source}")))

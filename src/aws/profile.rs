@@ -84,8 +84,8 @@ impl Profiles {
         names
     }
 
-    #[cfg(test)]
-    fn exists(&self, profile: &str) -> bool {
+    /// Whether either file has a section for the profile.
+    pub(crate) fn exists(&self, profile: &str) -> bool {
         self.config.contains_key(profile) || self.credentials.contains_key(profile)
     }
 

@@ -277,10 +277,27 @@ impl Cache {
         })();
         result.map_err(|e| {
             let _ = fs::remove_file(&tmp);
-            Error::Unwritable {
-                path: path.to_path_buf(),
-                source: e,
-            }
+            self.refused_write(
+                e,
+                &format!(
+                    "make it writable (chmod u+w {}) or pass --no-cache",
+                    self.dir.display()
+                ),
+            )
+        })
+    }
+
+    /// A write in the directory that failed; `fix` says what to do when the
+    /// directory is not writable by this user (read-only, or another's).
+    fn refused_write(&self, e: std::io::Error, fix: &str) -> Error {
+        let denied = matches!(
+            e.kind(),
+            ErrorKind::PermissionDenied | ErrorKind::ReadOnlyFilesystem
+        );
+        Error::Failed(if denied {
+            format!("cannot write in {}: {e}; {fix}", self.dir.display())
+        } else {
+            format!("cannot write in {}: {e}", self.dir.display())
         })
     }
 
@@ -360,7 +377,15 @@ impl Cache {
             if !ours {
                 continue;
             }
-            fs::remove_file(entry.path()).map_err(|e| Error::io(entry.path(), e))?;
+            fs::remove_file(entry.path()).map_err(|e| {
+                self.refused_write(
+                    e,
+                    &format!(
+                        "make it writable (chmod u+w {}) and clear again",
+                        self.dir.display()
+                    ),
+                )
+            })?;
             if name.ends_with(".json") {
                 removed += 1;
             }

@@ -227,6 +227,12 @@ fn read_token(arg: Option<String>) -> Result<String> {
 }
 
 pub(crate) fn run_verify(args: VerifyArgs) -> Result<u8> {
+    // A verdict names no object: -o name would only be the text under another name.
+    if args.output == Some(Format::Name) {
+        return Err(Error::Usage(
+            "-o name does not apply to verify; use -o json or -o yaml".into(),
+        ));
+    }
     let token = read_token(args.token)?;
     let cluster = args
         .cluster_id

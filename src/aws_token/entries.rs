@@ -54,38 +54,68 @@ pub(crate) struct CacheRow {
     pub(crate) status: String,
 }
 
-/// What `cache list` shows of an entry, of either kind.
+/// What `cache list` shows of a readable entry, of either kind.
+struct Listing {
+    key: BTreeMap<String, String>,
+    access_key_id: String,
+    expires_at: i64,
+    /// When the token was signed (tokens only).
+    signed_at: Option<i64>,
+    reuse_margin_secs: i64,
+}
+
+/// What `cache list` reads of an entry, of either kind.
 trait Listed: serde::de::DeserializeOwned {
     const REUSE_MARGIN_SECS: i64;
-    /// The key fields, the access key id and the expiry.
-    fn into_listed(self) -> (BTreeMap<String, String>, String, i64);
+    fn into_listing(self) -> Listing;
 }
 
 impl Listed for TokenEntry {
     const REUSE_MARGIN_SECS: i64 = TOKEN_REUSE_MARGIN_SECS;
-    fn into_listed(self) -> (BTreeMap<String, String>, String, i64) {
-        (self.key, self.access_key_id, self.expires_at)
+    fn into_listing(self) -> Listing {
+        Listing {
+            key: self.key,
+            access_key_id: self.access_key_id,
+            expires_at: self.expires_at,
+            signed_at: Some(self.signed_at),
+            reuse_margin_secs: Self::REUSE_MARGIN_SECS,
+        }
     }
 }
 
 impl Listed for CredentialsEntry {
     const REUSE_MARGIN_SECS: i64 = CREDENTIALS_REUSE_MARGIN_SECS;
-    fn into_listed(self) -> (BTreeMap<String, String>, String, i64) {
-        (self.key, self.access_key_id, self.expires_at)
+    fn into_listing(self) -> Listing {
+        Listing {
+            key: self.key,
+            access_key_id: self.access_key_id,
+            expires_at: self.expires_at,
+            signed_at: None,
+            reuse_margin_secs: Self::REUSE_MARGIN_SECS,
+        }
     }
 }
 
-/// The key fields, access key id, expiry and reuse margin of a readable entry,
-/// or the status of one that is not.
-type Read = std::result::Result<(BTreeMap<String, String>, String, i64, i64), String>;
-
-fn read<T: Listed>(cache: &Cache, path: &std::path::Path) -> Read {
+/// A readable entry, or the status of one that is not.
+fn read<T: Listed>(cache: &Cache, path: &std::path::Path) -> std::result::Result<Listing, String> {
     match cache.lookup::<T>(path) {
-        Lookup::Hit(e) => {
-            let (key, access_key_id, expires_at) = e.into_listed();
-            Ok((key, access_key_id, expires_at, T::REUSE_MARGIN_SECS))
-        }
+        Lookup::Hit(e) => Ok(e.into_listing()),
         other => Err(lookup_status(&other)),
+    }
+}
+
+/// An entry's status at `now`, as the token path would judge it.
+fn status(l: &Listing, now: i64) -> String {
+    let left = l.expires_at - now;
+    if l.signed_at.is_some_and(|t| t > now) {
+        // The clock moved back since: the token path signs a new one.
+        "not used: signed after now (the clock moved back)".into()
+    } else if left <= 0 {
+        "expired".into()
+    } else if left < l.reuse_margin_secs {
+        format!("expiring ({} left)", time::human(left))
+    } else {
+        format!("valid ({} left)", time::human(left))
     }
 }
 
@@ -115,27 +145,22 @@ pub(crate) fn cache_rows(cache: &Cache) -> Result<Vec<CacheRow>> {
             Kind::Token => read::<TokenEntry>(cache, &path),
             Kind::Credentials => read::<CredentialsEntry>(cache, &path),
         };
-        let (fields, akid, expires_at, margin) = match read {
-            Ok(read) => read,
+        let listing = match read {
+            Ok(listing) => listing,
             Err(status) => {
                 row.status = status;
                 rows.push(row);
                 continue;
             }
         };
+        row.status = status(&listing, now);
+        let fields = &listing.key;
         row.cluster = fields.get("cluster").cloned();
         row.region = fields.get("region").cloned();
         row.identity = fields.get("identity").cloned();
         row.role = fields.get("role").cloned();
-        row.access_key_id = Some(akid);
-        row.expires_at = Some(time::rfc3339(expires_at));
-        row.status = if expires_at <= now {
-            "expired".into()
-        } else if expires_at - now < margin {
-            format!("expiring ({} left)", time::human(expires_at - now))
-        } else {
-            format!("valid ({} left)", time::human(expires_at - now))
-        };
+        row.access_key_id = Some(listing.access_key_id);
+        row.expires_at = Some(time::rfc3339(listing.expires_at));
         rows.push(row);
     }
     Ok(rows)

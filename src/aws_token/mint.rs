@@ -213,11 +213,16 @@ impl Slot<'_> {
 }
 
 fn lookup_token(c: &Cache, path: &std::path::Path, key: &Key, warn: bool) -> Option<Token> {
+    let now = time::now();
     match c.lookup::<TokenEntry>(path) {
+        // An entry signed after now means the clock moved back since (an NTP step,
+        // a restored VM): STS would refuse its token as not yet valid, and its
+        // expiry would outlive EKS's 15 minutes. Sign a new one.
         Lookup::Hit(e)
             if e.version == cache::FORMAT_VERSION
                 && e.key == key.fields
-                && e.expires_at - time::now() >= TOKEN_REUSE_MARGIN_SECS =>
+                && e.signed_at <= now
+                && e.expires_at - now >= TOKEN_REUSE_MARGIN_SECS =>
         {
             Some(Token {
                 token: e.token,

@@ -111,16 +111,10 @@ impl Cloud {
             .config
             .credentials_provider()
             .ok_or_else(|| "no credentials provider".to_string())?;
-        provider.provide_credentials().await.map_err(|e| {
-            let text = one_line(DisplayErrorContext(&e));
-            // Keep the chain's summary; the attempts and the Debug form follow it.
-            let end = [". Attempted", " (CredentialsNotLoaded", " (ProviderError"]
-                .iter()
-                .filter_map(|m| text.find(m))
-                .min()
-                .unwrap_or(text.len());
-            text[..end].to_string()
-        })
+        provider
+            .provide_credentials()
+            .await
+            .map_err(|e| crate::aws::credentials::provider_cause(&e))
     }
 
     fn http(&self) -> std::result::Result<&net::HttpsClient, String> {

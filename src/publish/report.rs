@@ -2,7 +2,19 @@
 
 use serde::Serialize;
 
-use crate::output::Palette;
+use crate::error::{Error, Result};
+use crate::output::{Format, Palette};
+
+/// A report is a table, JSON or YAML; it names no object, so `-o name` is a
+/// usage error (checked before connecting) rather than a table in disguise.
+pub(crate) fn check_format(command: &str, output: Option<Format>) -> Result<()> {
+    if output == Some(Format::Name) {
+        return Err(Error::Usage(format!(
+            "-o name does not apply to {command}; use -o json or -o yaml"
+        )));
+    }
+    Ok(())
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]

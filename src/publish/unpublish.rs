@@ -12,7 +12,7 @@ use super::args::{PublishArgs, UnpublishArgs};
 use super::{Session, build, controllers, gateway, with_session};
 use crate::client::api_error;
 use crate::error::{Error, Result, exit};
-use crate::output::{self, Palette};
+use crate::output::{self, Format, Palette};
 
 /// What publish made under one name.
 struct Found {
@@ -24,6 +24,7 @@ struct Found {
 
 pub(crate) fn unpublish(req: &UnpublishArgs, args: &PublishArgs) -> Result<u8> {
     let palette = Palette::for_stderr(args.global.color);
+    let names = names_only(args.global.output)?;
     with_session(&args.global, &args.aws, |s| async move {
         let selector = build::selector(&req.name);
         let found = find(&s, &selector).await?;
@@ -34,10 +35,34 @@ pub(crate) fn unpublish(req: &UnpublishArgs, args: &PublishArgs) -> Result<u8> {
             )));
         }
         warn_records_stay(&s, &hosts(&found), palette).await;
-        let lines = delete(&s, &found, req.dry_run).await?;
+        let lines = delete(&s, &found, req.dry_run, names).await?;
         output::print_lines(lines)?;
         Ok(exit::OK)
     })
+}
+
+/// As `kubectl delete`: `-o name` prints `KIND/NAME` lines, and no other
+/// format applies. Checked before connecting.
+fn names_only(output: Option<Format>) -> Result<bool> {
+    match output {
+        None => Ok(false),
+        Some(Format::Name) => Ok(true),
+        Some(other) => {
+            let other = format!("{other:?}").to_ascii_lowercase();
+            Err(Error::Usage(format!(
+                "unpublish supports only -o name, as kubectl delete does (not -o {other})"
+            )))
+        }
+    }
+}
+
+/// One deleted object's line: kubectl delete's, or its `-o name` form.
+fn deleted_line(kind: &str, name: &str, suffix: &str, names: bool) -> String {
+    if names {
+        format!("{kind}/{name}")
+    } else {
+        format!("{kind} {name:?} deleted{suffix}")
+    }
 }
 
 async fn find(s: &Session, selector: &str) -> Result<Found> {
@@ -128,7 +153,7 @@ async fn warn_records_stay(s: &Session, hosts: &[String], palette: Palette) {
 
 /// Deletes the Ingresses, then the custom objects, then the Services; one
 /// line each.
-async fn delete(s: &Session, found: &Found, dry_run: bool) -> Result<Vec<String>> {
+async fn delete(s: &Session, found: &Found, dry_run: bool, names: bool) -> Result<Vec<String>> {
     let mut dp = DeleteParams::default();
     if dry_run {
         dp = dp.dry_run();
@@ -141,9 +166,11 @@ async fn delete(s: &Session, found: &Found, dry_run: bool) -> Result<Vec<String>
             .delete(&i.name_any(), &dp)
             .await
             .map_err(|e| api_error(&s.context, e))?;
-        lines.push(format!(
-            "ingress.networking.k8s.io {:?} deleted{suffix}",
-            i.name_any()
+        lines.push(deleted_line(
+            "ingress.networking.k8s.io",
+            &i.name_any(),
+            suffix,
+            names,
         ));
     }
     for (o, ar) in &found.custom {
@@ -151,12 +178,8 @@ async fn delete(s: &Session, found: &Found, dry_run: bool) -> Result<Vec<String>
         api.delete(&o.name_any(), &dp)
             .await
             .map_err(|e| api_error(&s.context, e))?;
-        lines.push(format!(
-            "{}.{} {:?} deleted{suffix}",
-            ar.kind.to_ascii_lowercase(),
-            ar.group,
-            o.name_any()
-        ));
+        let kind = format!("{}.{}", ar.kind.to_ascii_lowercase(), ar.group);
+        lines.push(deleted_line(&kind, &o.name_any(), suffix, names));
     }
     let services = Api::<Service>::namespaced(s.client.clone(), &s.namespace);
     for svc in &found.services {
@@ -164,7 +187,7 @@ async fn delete(s: &Session, found: &Found, dry_run: bool) -> Result<Vec<String>
             .delete(&svc.name_any(), &dp)
             .await
             .map_err(|e| api_error(&s.context, e))?;
-        lines.push(format!("service {:?} deleted{suffix}", svc.name_any()));
+        lines.push(deleted_line("service", &svc.name_any(), suffix, names));
     }
     Ok(lines)
 }

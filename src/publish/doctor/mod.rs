@@ -28,6 +28,7 @@ struct Report {
 
 /// `req` is the subcommand's flags; `args` holds the global and AWS ones.
 pub(crate) fn doctor(req: &DoctorArgs, args: &PublishArgs) -> Result<u8> {
+    report::check_format("doctor", args.global.output)?;
     let hosts = if req.hosts.is_empty() {
         Vec::new()
     } else {

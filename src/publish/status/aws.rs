@@ -74,6 +74,7 @@ async fn certificate_stage(
     if let Some(arns) = annotations.get(&format!("{ALB}certificate-arn")) {
         let mut parts = Vec::new();
         let mut ok = true;
+        let mut described = Vec::new();
         for arn in arns.split(',').map(str::trim).filter(|a| !a.is_empty()) {
             match cert::describe(&acm, arn).await {
                 Ok(c) => {
@@ -85,12 +86,23 @@ async fn certificate_stage(
                         Some(d) => format!("{arn}: {}, expired {} days ago", c.status, -d),
                         None => format!("{arn}: {}", c.status),
                     });
+                    described.push(c);
                 }
                 Err(e) => {
                     ok = false;
                     parts.push(e.to_string());
                 }
             }
+        }
+        // A pinned ARN (--cert-arn is taken as given) that names none of a
+        // host's names serves it a certificate every client rejects.
+        let unserved = uncovered(&described, hosts);
+        if ok && !unserved.is_empty() {
+            ok = false;
+            parts.push(format!(
+                "no pinned certificate covers {}: HTTPS clients reject the name; pin one that does (--cert-arn), or let publish choose",
+                unserved.join(", ")
+            ));
         }
         let detail = parts.join("; ");
         return if ok {
@@ -114,6 +126,18 @@ async fn certificate_stage(
         "certificate",
         "no certificate-arn on the Ingress: the ALB controller discovers certificates",
     )
+}
+
+/// The hosts none of the certificates covers.
+fn uncovered(certs: &[cert::CertInfo], hosts: &[String]) -> Vec<String> {
+    hosts
+        .iter()
+        .filter(|h| {
+            let h = h.to_ascii_lowercase();
+            !certs.iter().any(|c| c.covers(&h).is_some())
+        })
+        .cloned()
+        .collect()
 }
 
 /// The certificates a Gateway's HTTPS listener discovers for the hosts.

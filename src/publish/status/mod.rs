@@ -39,6 +39,7 @@ struct Report {
 /// `req` is the subcommand's flags; `args` holds the global and AWS ones.
 pub(crate) fn status(req: &StatusArgs, args: &PublishArgs) -> Result<u8> {
     let timeout = req.timeout()?;
+    report::check_format("status", args.global.output)?;
     with_session(&args.global, &args.aws, |s| async move {
         let ingress = Api::<Ingress>::namespaced(s.client.clone(), &s.namespace)
             .get_opt(&req.name)

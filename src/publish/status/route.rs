@@ -115,9 +115,12 @@ async fn gateway_stage(s: &Session, parent: &Value) -> (Line, Option<String>) {
     }
 }
 
-/// One ✓/✗ line from a route's `status.parents`.
+/// One ✓/✗ line from a route's `status.parents`, counting only verdicts on
+/// the route's current generation: after publish changes the route, the
+/// status still holds the controller's word on the previous spec.
 fn route_stage(stage: &str, route: &serde_json::Value) -> Line {
     let parents = parent_statuses(route);
+    let generation = route["metadata"]["generation"].as_i64();
     if parents.is_empty() {
         return Line::failed(
             stage,
@@ -126,7 +129,10 @@ fn route_stage(stage: &str, route: &serde_json::Value) -> Line {
     }
     let problems: Vec<String> = parents
         .iter()
-        .filter_map(|p| p.problem().map(|why| format!("{}: {why}", p.parent)))
+        .filter_map(|p| {
+            p.problem(generation)
+                .map(|why| format!("{}: {why}", p.parent))
+        })
         .collect();
     let controllers: std::collections::BTreeSet<&str> =
         parents.iter().map(|p| p.controller.as_str()).collect();
@@ -155,6 +161,9 @@ struct ParentStatus {
     controller: String,
     /// (type, status, reason, message) of Accepted and ResolvedRefs.
     conditions: Vec<(String, String, String, String)>,
+    /// The oldest route generation those conditions were written for, when
+    /// they say (`observedGeneration`).
+    observed: Option<i64>,
 }
 
 impl ParentStatus {
@@ -168,8 +177,16 @@ impl ParentStatus {
         })
     }
 
-    /// The first condition that is not True, as text.
-    fn problem(&self) -> Option<String> {
+    /// The first condition that is not True, or that speaks of an older
+    /// generation of the route than `generation`, as text.
+    fn problem(&self, generation: Option<i64>) -> Option<String> {
+        if let (Some(seen), Some(now)) = (self.observed, generation)
+            && seen < now
+        {
+            return Some(format!(
+                "not accepted yet: the controller's verdict is for generation {seen}, the route is at {now} (it has not seen the latest change)"
+            ));
+        }
         for t in ["Accepted", "ResolvedRefs"] {
             match self.conditions.iter().find(|(ty, ..)| ty == t) {
                 None => return Some(format!("no {t} condition")),
@@ -197,14 +214,21 @@ fn parent_statuses(route: &Value) -> Vec<ParentStatus> {
             if let Some(s) = r["sectionName"].as_str() {
                 parent = format!("{parent}:{s}");
             }
+            let conditions: Vec<&Value> = p["conditions"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|c| matches!(c["type"].as_str(), Some("Accepted" | "ResolvedRefs")))
+                .collect();
             ParentStatus {
                 parent,
                 controller: p["controllerName"].as_str().unwrap_or_default().to_string(),
-                conditions: p["conditions"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter(|c| matches!(c["type"].as_str(), Some("Accepted" | "ResolvedRefs")))
+                observed: conditions
+                    .iter()
+                    .filter_map(|c| c["observedGeneration"].as_i64())
+                    .min(),
+                conditions: conditions
+                    .iter()
                     .map(|c| {
                         let s = |k: &str| c[k].as_str().unwrap_or_default().to_string();
                         (s("type"), s("status"), s("reason"), s("message"))
@@ -235,7 +259,7 @@ mod tests {
         assert_eq!(p[0].parent, "edge/public:https");
         assert!(!p[0].ok());
         assert_eq!(
-            p[0].problem().unwrap(),
+            p[0].problem(None).unwrap(),
             "ResolvedRefs=False BackendNotFound: no svc"
         );
         assert!(parent_statuses(&json!({})).is_empty());
