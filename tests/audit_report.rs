@@ -90,6 +90,79 @@ fn report(env: &TestEnv, ns: &str, extra: &[&str]) -> (String, String) {
     (stdout, stderr)
 }
 
+/// Runs `--report` on one namespace like [`report`], recording every report
+/// body the run sent (the test-hooks build's `HONBAN_AUDIT_SENT`).
+fn report_sent(env: &TestEnv, ns: &str, extra: &[&str]) -> (String, String, Vec<Value>) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sent.jsonl");
+    let mut args = vec!["-n", ns, "--report"];
+    args.extend_from_slice(extra);
+    let out = plugin("kubectl-audit")
+        .args(&args)
+        .arg("--kubeconfig")
+        .arg(&env.kubeconfig)
+        .env("HONBAN_AUDIT_SENT", &path)
+        .timeout(Duration::from_secs(180))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let code = out.status.code().unwrap_or(-1);
+    assert!(code == 0 || code == 3, "exit {code}:\n{stderr}");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!("no report bodies recorded (a test-hooks build records them): {e}\n{stderr}")
+    });
+    let sent = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a sent body is JSON"))
+        .collect();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    (stdout, stderr, sent)
+}
+
+/// Where `sent` says something `kept` does not: the API server dropped or
+/// changed a field (a field its schema prunes, since the writes skip the
+/// strict check). `None` when every field sent was kept as sent.
+fn dropped(sent: &Value, kept: &Value, at: &str) -> Option<String> {
+    match (sent, kept) {
+        (Value::Object(s), Value::Object(k)) => s.iter().find_map(|(key, v)| match k.get(key) {
+            Some(kv) => dropped(v, kv, &format!("{at}.{key}")),
+            None => Some(format!("{at}.{key} was sent but not kept")),
+        }),
+        (Value::Array(s), Value::Array(k)) if s.len() == k.len() => s
+            .iter()
+            .zip(k)
+            .enumerate()
+            .find_map(|(i, (sv, kv))| dropped(sv, kv, &format!("{at}[{i}]"))),
+        _ if sent == kept => None,
+        _ => Some(format!("{at}: sent {sent}, kept {kept}")),
+    }
+}
+
+/// Reads back every report a run sent and requires the server to have kept
+/// all of it.
+fn assert_kept_as_sent(env: &TestEnv, sent: &[Value]) {
+    assert!(!sent.is_empty(), "the run sent no report");
+    for body in sent {
+        let group = body["apiVersion"]
+            .as_str()
+            .unwrap()
+            .split('/')
+            .next()
+            .unwrap();
+        let kind = body["kind"].as_str().unwrap().to_lowercase();
+        let resource = format!("{kind}s.{group}");
+        let name = body["metadata"]["name"].as_str().unwrap();
+        let mut args = vec!["get", resource.as_str(), name, "-o", "json"];
+        if let Some(ns) = body["metadata"]["namespace"].as_str() {
+            args.extend_from_slice(&["-n", ns]);
+        }
+        let kept: Value = serde_json::from_str(&env.kubectl_ok(&args)).expect("kubectl -o json");
+        if let Some(problem) = dropped(body, &kept, "") {
+            panic!("{resource} {name}: {problem}\nsent: {body}\nkept: {kept}");
+        }
+    }
+}
+
 /// `kubectl get RESOURCE -o yaml`, read as YAML: the items.
 fn get_yaml(env: &TestEnv, args: &[&str]) -> Vec<Value> {
     let mut all = vec!["get"];
@@ -186,11 +259,13 @@ fn reports_pass_the_crd_schema_of_both_apis_and_read_back() {
     let dep_uid = uid(env, &["deployment", "api", "-n", &ns.name]);
     let ns_uid = uid(env, &["namespace", &ns.name]);
 
-    let (_, stderr) = report(env, &ns.name, &["--report-api", "openreports"]);
+    let (_, stderr, sent) = report_sent(env, &ns.name, &["--report-api", "openreports"]);
     assert!(
         stderr.contains("reports written, 0 unchanged, 0 deleted"),
         "{stderr}"
     );
+    // Every field of every report sent is what the server kept.
+    assert_kept_as_sent(env, &sent);
     let reports = get_yaml(env, &["reports.openreports.io", "-n", &ns.name]);
     let dep = scoped(&reports, "Deployment", "api");
     assert_eq!(dep.len(), 1, "{reports:?}");
@@ -212,7 +287,8 @@ fn reports_pass_the_crd_schema_of_both_apis_and_read_back() {
     assert_shape(nsr[0], "Namespace", &ns.name, &ns_uid);
     assert!(policies(nsr[0]).contains(&("namespace-resource-quota".into(), "fail".into())));
 
-    report(env, &ns.name, &["--report-api", "wgpolicy"]);
+    let (_, _, sent) = report_sent(env, &ns.name, &["--report-api", "wgpolicy"]);
+    assert_kept_as_sent(env, &sent);
     let reports = get_yaml(env, &["policyreports.wgpolicyk8s.io", "-n", &ns.name]);
     let dep = scoped(&reports, "Deployment", "api");
     assert_eq!(dep.len(), 1, "{reports:?}");
@@ -377,8 +453,10 @@ fn fixing_unchanged_runs_stale_reports_and_other_tools() {
 
     // The fix: a tagged image. Its result goes; the report is rewritten.
     env.apply(n, &deployment("api", 1, "nginx:1.27"));
-    let (stdout, _) = report(env, n, &["-o", "json"]);
+    let (stdout, _, sent) = report_sent(env, n, &["-o", "json"]);
     assert_eq!(counts(&stdout), (1, before.len() as u64 - 1, 0), "{stdout}");
+    // The rewrite (server-side apply) kept every field sent, too.
+    assert_kept_as_sent(env, &sent);
     let reports = get_yaml(env, &["reports.openreports.io", "-n", n]);
     let results = policies(scoped(&reports, "Deployment", "api")[0]);
     assert!(

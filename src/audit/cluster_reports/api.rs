@@ -257,6 +257,7 @@ pub(crate) async fn write(
     let request = Request::new(api.url(cluster, namespace));
     let failed =
         |verb: &str, e| call_error(verb, &api.resource(cluster), &where_(cluster, namespace), e);
+    sent(report);
     if new {
         let params = PostParams {
             field_manager: Some(FIELD_MANAGER.to_string()),
@@ -276,6 +277,34 @@ pub(crate) async fn write(
     .await
     .map_err(|e| failed("patch", e))
 }
+
+/// Test builds only: appends each report written to the file
+/// `HONBAN_AUDIT_SENT` names (one JSON a line, as sent), so the tests can
+/// compare what the API server kept with what was sent.
+#[cfg(feature = "test-hooks")]
+fn sent(report: &Report) {
+    use std::io::Write;
+    use std::sync::Mutex;
+    static LOCK: Mutex<()> = Mutex::new(());
+    let Some(path) = std::env::var_os("HONBAN_AUDIT_SENT") else {
+        return;
+    };
+    let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let mut line = serde_json::to_vec(report).unwrap_or_default();
+    line.push(b'\n');
+    let written = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .and_then(|mut f| f.write_all(&line));
+    if let Err(e) = written {
+        eprintln!("HONBAN_AUDIT_SENT: {e}");
+    }
+}
+
+#[cfg(not(feature = "test-hooks"))]
+#[inline(always)]
+fn sent(_report: &Report) {}
 
 /// Sends a write, again after a pause while the server cannot take it now
 /// (both writes are idempotent: a create's retry may meet its own success
