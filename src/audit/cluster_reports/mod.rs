@@ -11,7 +11,8 @@
 //! (7–8.5 ms against 9–16 ms for a 6.7 KB report); a changed one is
 //! applied. Asking the server for less (`fieldValidation=Ignore`, an answer
 //! of metadata only) saved nothing measurable: its cost is decoding,
-//! validating and storing every result (the audit guide's figures). Then honban's reports the run did not write are deleted, except
+//! validating and storing every result (the audit guide's figures). Then
+//! honban's reports the run did not write are deleted, except
 //! those about kinds the run could not read: an incomplete run deletes
 //! nothing it could not re-check. Permissions are asked first
 //! (SelfSubjectAccessReview), so a missing grant writes nothing.
