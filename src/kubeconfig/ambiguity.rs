@@ -527,10 +527,9 @@ fn value_of(after: &[u8]) -> Option<&str> {
     if text.starts_with(['"', '\'']) {
         return Some(text);
     }
-    let cut = text
-        .char_indices()
-        .find(|(i, c)| *c == '#' && *i > 0 && matches!(text.as_bytes()[i - 1], b' ' | b'\t'))
-        .map(|(i, _)| i);
+    let bytes = text.as_bytes();
+    let cut =
+        memchr::memchr_iter(b'#', bytes).find(|&i| i > 0 && matches!(bytes[i - 1], b' ' | b'\t'));
     Some(match cut {
         Some(i) => text[..i].trim_end_matches([' ', '\t']),
         None => text,
@@ -577,7 +576,9 @@ fn name_value(v: &str) -> Option<Cow<'_, str>> {
     let indicator = v.starts_with([
         '&', '*', '!', '|', '>', '%', '@', '`', '?', ',', '[', ']', '{', '}', '#', '-', ':',
     ]);
-    let mapping = v.contains(": ") || v.contains(":\t") || v.ends_with(':');
+    // `: `, `:<tab>` or a final `:`.
+    let mapping = memchr::memchr_iter(b':', v.as_bytes())
+        .any(|i| matches!(v.as_bytes().get(i + 1), None | Some(b' ' | b'\t')));
     if indicator || mapping || yaml11_type(v).is_some() {
         return None;
     }

@@ -96,9 +96,18 @@ fn cut(
         let Some(&first) = buf.first() else { break };
         let top_level = !matches!(first, b' ' | b'\n' | b'\r' | b'#');
         if let (false, Some(kept)) = (top_level, cutter.kept_text()) {
-            // A kept line goes straight into its section.
-            cutter.offset += reader.read_until(b'\n', kept)?;
-            cutter.line_no += 1;
+            // Kept lines go straight into their section, every whole line in
+            // the buffer up to the next top-level one at once.
+            let (bytes, lines) = kept_run(buf);
+            if bytes == 0 {
+                cutter.offset += reader.read_until(b'\n', kept)?;
+                cutter.line_no += 1;
+            } else {
+                kept.extend_from_slice(&buf[..bytes]);
+                reader.consume(bytes);
+                cutter.offset += bytes;
+                cutter.line_no += lines;
+            }
             continue;
         }
         if !top_level && cutter.skips(buf) {
@@ -251,6 +260,23 @@ fn finish_scan(scanning: &mut Option<(String, NameScan)>, names: &mut Scanned) -
     }
 }
 
+/// The whole lines at the start of `buf` (which starts with one that is not
+/// top-level) before the next top-level line: their length and count.
+fn kept_run(buf: &[u8]) -> (usize, usize) {
+    let (mut end, mut lines) = (0, 0);
+    for i in memchr::memchr_iter(b'\n', buf) {
+        end = i + 1;
+        lines += 1;
+        if buf
+            .get(end)
+            .is_some_and(|b| !matches!(b, b' ' | b'\n' | b'\r' | b'#'))
+        {
+            break;
+        }
+    }
+    (end, lines)
+}
+
 /// Consumes one line without copying it; returns its length.
 fn skip_line(reader: &mut impl BufRead) -> std::io::Result<usize> {
     let mut skipped = 0;
@@ -377,6 +403,27 @@ mod tests {
         let cuts = cut_str(&text, &["current-context"]).unwrap();
         assert_eq!(cuts[0].text, "current-context: c\n");
         assert_eq!(cuts[0].offset, text.find("current-context").unwrap());
+    }
+
+    #[test]
+    fn kept_sections_larger_than_the_buffer_are_cut_whole() {
+        let mut contexts = String::from("contexts:\r\n");
+        for i in 0..(3 * BUFFER / 40) {
+            contexts.push_str(&format!(
+                "- name: c{i}\r\n  # note\r\n\r\n  context: {{}}\r\n"
+            ));
+        }
+        let long = format!(
+            "- name: long\n  context:\n    cluster: {}\n",
+            "x".repeat(BUFFER)
+        );
+        let text = format!("a: 1\n{contexts}{long}current-context: c1\nb: 2\n");
+        let cuts = cut_str(&text, &["contexts", "current-context"]).unwrap();
+        assert_eq!(cuts[0].text, format!("{contexts}{long}"));
+        assert_eq!((cuts[0].offset, cuts[0].line), (5, 1));
+        assert_eq!(cuts[1].text, "current-context: c1\n");
+        assert_eq!(cuts[1].offset, text.find("current-context").unwrap());
+        assert_eq!(cuts[1].line, text[..cuts[1].offset].matches('\n').count());
     }
 
     #[test]
