@@ -430,3 +430,118 @@ fn a_switch_writes_the_same_whatever_the_current_context_line() {
         }
     }
 }
+
+/// The plain list (names only, as a pipe gets it) of a run.
+fn names(bin_out: &Run) -> Vec<String> {
+    let mut names: Vec<String> = bin_out.stdout.lines().map(str::to_string).collect();
+    names.sort();
+    names
+}
+
+/// Item forms in a large file's contexts, and top-level values that hold text
+/// looking like a top-level key: a list read without a tree answers as the
+/// full parser and kubectl, in every format; names kubectl refuses (twice, a
+/// number, a boolean, two without a name) are refused with the same message.
+#[test]
+fn a_list_answers_as_the_full_parser_whatever_the_items() {
+    if !cfg!(feature = "test-hooks") {
+        panic!("this test needs the test-only seam: cargo test --features honban/test-hooks");
+    }
+    let items = concat!(
+        "    - name: 'it''s'\n      context:\n          cluster: \"c #1\"  # note\n          namespace: ''\n",
+        "    - {name: \"flow\", context: {cluster: fc, user: fu, namespace: fns}}\n",
+        "    - name: nested\n      context:\n          extensions:\n              - name: e\n                extension: {a: [1, 2]}\n          user: after-list\n",
+        "    - name: nulls  # c\n      context:\n          cluster: ~\n          user: null\n          namespace:\n",
+        "    - name: \"quoted\"\n      context: {}\n",
+        "    -   context:\n            cluster: second-key\n        name: late-name\n",
+    );
+    let base = text(Shape::Plain);
+    let with = |extra: &str| base.replacen("contexts:\n", &format!("contexts:\n{extra}"), 1);
+    let readable = [
+        ("item forms", with(items)),
+        ("CRLF", with(items).replace('\n', "\r\n")),
+        (
+            "a block scalar at the top level",
+            format!("x-doc: |\n  contexts:\n  - name: fake\n{}", with(items)),
+        ),
+        (
+            "a quoted scalar over two lines at the top level",
+            format!("x-q: \"one\n  contexts: fake\"\n{}", with(items)),
+        ),
+        (
+            "a quoted scalar over two lines with CRLF in contexts",
+            with(
+                "    - name: crlf\r\n      context:\r\n          namespace: \"a\r\n            b\"\r\n",
+            ),
+        ),
+        (
+            "a flow item over two lines",
+            with("    - {name: span,\n       context: {cluster: sc}}\n"),
+        ),
+    ];
+    for (what, text) in readable {
+        let dir = tempfile::tempdir().unwrap();
+        let [fast, full, theirs] = copies(dir.path(), &text);
+        let view = kubectl(&theirs, &["config", "view", "-o", "json"]);
+        assert!(view.ok, "{what}: kubectl: {}", view.stderr);
+        let expected = rows(&json(&view.stdout), true);
+        for args in [&["-o", "json"][..], &["-o", "name"], &["-c"], &["--prompt"]] {
+            let a = run("kubectl-ctx", dir.path(), &fast, args, false);
+            let b = run("kubectl-ctx", dir.path(), &full, args, true);
+            assert!(a.ok && b.ok, "{what} {args:?}: {} / {}", a.stderr, b.stderr);
+            // `-o json` names the file each read.
+            assert!(
+                a.stdout.replace("/fast/", "/") == b.stdout.replace("/full/", "/"),
+                "{what} {args:?}: the answers differ"
+            );
+            assert_eq!(a.stderr, b.stderr, "{what} {args:?}");
+            if args == ["-o", "json"] {
+                assert_eq!(rows(&json(&a.stdout), false), expected, "{what}");
+            }
+            if args == ["-o", "name"] {
+                let mut theirs: Vec<String> = expected
+                    .iter()
+                    .map(|r| r.split('|').next().unwrap().to_string())
+                    .collect();
+                theirs.sort();
+                assert_eq!(names(&a), theirs, "{what}");
+            }
+        }
+    }
+    let refused = [
+        ("a name twice", "    - name: ctx-5\n      context: {}\n"),
+        ("a number", "    - name: 123\n"),
+        ("a boolean", "    - name: yes\n      context: {}\n"),
+        (
+            "two without a name",
+            "    - context: {}\n    - context:\n          cluster: c\n",
+        ),
+        ("a null name twice", "    - name: ~\n    - name:\n"),
+    ];
+    for (what, extra) in refused {
+        let text = with(extra);
+        let dir = tempfile::tempdir().unwrap();
+        let [fast, full, theirs] = copies(dir.path(), &text);
+        assert!(
+            !kubectl(&theirs, &["config", "view"]).ok,
+            "{what}: kubectl reads it"
+        );
+        for args in [&[][..], &["-o", "json"], &["--prompt"]] {
+            let a = run("kubectl-ctx", dir.path(), &fast, args, false);
+            let b = run("kubectl-ctx", dir.path(), &full, args, true);
+            assert_eq!((a.ok, &a.stdout), (b.ok, &b.stdout), "{what} {args:?}");
+            assert_eq!(
+                a.stderr.replace("/fast/", "/"),
+                b.stderr.replace("/full/", "/"),
+                "{what} {args:?}"
+            );
+            if args.is_empty() {
+                assert!(
+                    !a.ok && a.stderr.contains("refuses the file"),
+                    "{what}: {}",
+                    a.stderr
+                );
+            }
+        }
+    }
+}

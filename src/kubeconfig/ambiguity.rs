@@ -14,7 +14,10 @@
 //! Large sections not parsed yet are checked by [`NameScan`], a line scanner
 //! that reads only item names, so a listing of a large file stays cheap.
 
-use std::collections::HashMap;
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
+
+use foldhash::fast::FixedState;
 
 use super::ConfigFile;
 use super::edit::Edit;
@@ -31,7 +34,7 @@ pub(super) const LISTS: [(&str, &str); 3] = [
 /// Refuses what kubectl refuses to load: a name defined twice in one list, or a
 /// name or `current-context` that is not a string to kubectl. `scanned` holds the
 /// names of lists read by a [`NameScan`] instead of being in the document.
-pub(super) fn check_load(file: &ConfigFile, scanned: &[(String, Vec<ScannedName>)]) -> Result<()> {
+pub(super) fn check_load(file: &ConfigFile, scanned: &[(String, ScannedNames)]) -> Result<()> {
     let doc = &file.doc;
     let Some(root) = doc.root.as_ref() else {
         return Ok(());
@@ -40,22 +43,26 @@ pub(super) fn check_load(file: &ConfigFile, scanned: &[(String, Vec<ScannedName>
         not_typed(file, node, "current-context")?;
     }
     for (list, item_word) in LISTS {
+        if unique_listed(doc, list) {
+            continue;
+        }
         // Scanned names come with their lines; parsed ones with byte offsets,
         // turned into lines only for the message (counting is not free).
         let parsed;
         let (names, offsets) = match scanned.iter().find(|(k, _)| k == list) {
-            Some((_, names)) => (names.as_slice(), false),
+            Some((_, names)) => (names, false),
             None => match top_level(doc, root, list) {
                 Some(node) => {
                     parsed = list_names(file, node, item_word)?;
-                    (parsed.0.as_slice(), parsed.1)
+                    (&parsed.0, parsed.1)
                 }
                 None => continue,
             },
         };
-        let mut first: HashMap<&str, usize> = HashMap::with_capacity(names.len());
-        for n in names {
-            if let Some(before) = first.insert(&n.name, n.line) {
+        let mut first: HashMap<&str, usize, FixedState> =
+            HashMap::with_capacity_and_hasher(names.len(), FixedState::default());
+        for (name, at) in names.iter() {
+            if let Some(before) = first.insert(name, at) {
                 let line = |at: usize| {
                     if offsets {
                         doc.line_at(at, &file.text)
@@ -67,15 +74,34 @@ pub(super) fn check_load(file: &ConfigFile, scanned: &[(String, Vec<ScannedName>
                     path: file.path.clone(),
                     message: format!(
                         "{item_word} {:?} is defined twice, on lines {} and {}; kubectl refuses the file (duplicate name in {list}): remove or rename one of them",
-                        n.name,
+                        name,
                         line(before),
-                        line(n.line)
+                        line(at)
                     ),
                 });
             }
         }
     }
     Ok(())
+}
+
+/// Whether a list read without its tree (see `Document::listed`) names every
+/// item with a string, none twice: then there is nothing to report, and its
+/// text is not read again.
+fn unique_listed(doc: &Document, list: &str) -> bool {
+    let Some(listed) = doc.listed(list) else {
+        return false;
+    };
+    let Some(names) = listed.all_names() else {
+        return false;
+    };
+    let mut seen = HashSet::with_capacity_and_hasher(listed.len(), FixedState::default());
+    for (name, plain) in names {
+        if (plain && yaml11_type(name).is_some()) || !seen.insert(name) {
+            return false;
+        }
+    }
+    true
 }
 
 /// A top-level value as it stands: a deferred section is not parsed by looking.
@@ -87,15 +113,34 @@ fn top_level<'a>(doc: &'a Document, root: &'a Node, key: &str) -> Option<&'a Nod
     own.map(|(_, v)| v).or_else(|| doc.get(root, key))
 }
 
-/// One item name and the line it is on (of the item, when it has no name).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct ScannedName {
-    pub(crate) name: String,
-    pub(crate) line: usize,
+/// Item names in order, each with the line it is on (of the item, when it
+/// has no name); their text is kept in one buffer.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(super) struct ScannedNames {
+    text: String,
+    /// Start and length in `text`, and the line.
+    names: Vec<(usize, usize, usize)>,
+}
+
+impl ScannedNames {
+    fn push(&mut self, name: &str, line: usize) {
+        self.names.push((self.text.len(), name.len(), line));
+        self.text.push_str(name);
+    }
+
+    fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    pub(super) fn iter(&self) -> impl Iterator<Item = (&str, usize)> {
+        self.names
+            .iter()
+            .map(|&(at, len, line)| (&self.text[at..at + len], line))
+    }
 }
 
 /// The item names of a list, and whether their `line`s are byte offsets.
-fn list_names(file: &ConfigFile, list: &Node, item_word: &str) -> Result<(Vec<ScannedName>, bool)> {
+fn list_names(file: &ConfigFile, list: &Node, item_word: &str) -> Result<(ScannedNames, bool)> {
     let doc = &file.doc;
     if let Some((text, line)) = doc.unparsed(list) {
         let mut scan = NameScan::default();
@@ -106,7 +151,7 @@ fn list_names(file: &ConfigFile, list: &Node, item_word: &str) -> Result<(Vec<Sc
             return Ok((names, false));
         }
     }
-    let mut out = Vec::new();
+    let mut out = ScannedNames::default();
     for item in doc.items(list) {
         if !matches!(doc.resolve(item).kind, Kind::Map { .. }) {
             continue;
@@ -115,11 +160,11 @@ fn list_names(file: &ConfigFile, list: &Node, item_word: &str) -> Result<(Vec<Sc
         let (name, at) = match doc.get(item, "name") {
             Some(node) => {
                 not_typed(file, node, &format!("{item_word} name"))?;
-                (doc.str_of(node).unwrap_or_default().to_string(), node.start)
+                (doc.str_of(node).unwrap_or_default(), node.start)
             }
-            None => (String::new(), item.start),
+            None => ("", item.start),
         };
-        out.push(ScannedName { name, line: at });
+        out.push(name, at);
     }
     Ok((out, true))
 }
@@ -281,14 +326,15 @@ pub(super) struct NameScan {
     item_indent: Option<usize>,
     /// Column of the current item's keys, once known.
     key_col: Option<usize>,
-    /// The current item: its name so far and its line (else the item's first line).
-    item: Option<(Option<String>, usize)>,
+    /// The current item: its name so far (a range of `names`' text) and its
+    /// line (else the item's first line).
+    item: Option<(Option<(usize, usize)>, usize)>,
     /// The line just read was a `name:`; a deeper line next would continue it.
     after_name: bool,
     /// The line just read was a one-line flow item; only a new item may follow.
     after_flow: bool,
     line_no: usize,
-    names: Vec<ScannedName>,
+    names: ScannedNames,
     unsure: bool,
 }
 
@@ -383,8 +429,13 @@ impl NameScan {
                 let typed = *style == Style::Plain && yaml11_type(value).is_some();
                 (!typed).then(|| doc.str_of(node).unwrap_or_default().to_string())
             });
-        match (name, self.item.as_mut()) {
-            (Some(name), Some(item)) => item.0 = Some(name),
+        match (name, self.item.is_some()) {
+            (Some(name), true) => {
+                let at = self.keep_name(&name);
+                if let Some(item) = self.item.as_mut() {
+                    item.0 = Some(at);
+                }
+            }
             _ => self.unsure = true,
         }
     }
@@ -433,8 +484,10 @@ impl NameScan {
         }
         match value_of(after).and_then(name_value) {
             Some(name) => {
+                let at = self.keep_name(&name);
+                let line = self.line_no;
                 if let Some(item) = self.item.as_mut() {
-                    *item = (Some(name), self.line_no);
+                    *item = (Some(at), line);
                 }
                 self.after_name = true;
             }
@@ -442,17 +495,22 @@ impl NameScan {
         }
     }
 
+    /// Keeps a name's text (until its item closes) and says where it is.
+    fn keep_name(&mut self, name: &str) -> (usize, usize) {
+        let at = self.names.text.len();
+        self.names.text.push_str(name);
+        (at, name.len())
+    }
+
     fn close_item(&mut self) {
         if let Some((name, line)) = self.item.take() {
-            self.names.push(ScannedName {
-                name: name.unwrap_or_default(),
-                line,
-            });
+            let (at, len) = name.unwrap_or((0, 0));
+            self.names.names.push((at, len, line));
         }
     }
 
     /// The names in order, or `None` when the section needs a real parse.
-    pub(crate) fn finish(mut self) -> Option<Vec<ScannedName>> {
+    pub(crate) fn finish(mut self) -> Option<ScannedNames> {
         self.close_item();
         (!self.unsure).then_some(self.names)
     }
@@ -469,10 +527,9 @@ fn value_of(after: &[u8]) -> Option<&str> {
     if text.starts_with(['"', '\'']) {
         return Some(text);
     }
-    let cut = text
-        .char_indices()
-        .find(|(i, c)| *c == '#' && *i > 0 && matches!(text.as_bytes()[i - 1], b' ' | b'\t'))
-        .map(|(i, _)| i);
+    let bytes = text.as_bytes();
+    let cut =
+        memchr::memchr_iter(b'#', bytes).find(|&i| i > 0 && matches!(bytes[i - 1], b' ' | b'\t'));
     Some(match cut {
         Some(i) => text[..i].trim_end_matches([' ', '\t']),
         None => text,
@@ -480,9 +537,9 @@ fn value_of(after: &[u8]) -> Option<&str> {
 }
 
 /// The string a simple one-line name value stands for; `None` when unsure.
-fn name_value(v: &str) -> Option<String> {
+fn name_value(v: &str) -> Option<Cow<'_, str>> {
     if matches!(v, "" | "~" | "null" | "Null" | "NULL") {
-        return Some(String::new());
+        return Some(Cow::Borrowed(""));
     }
     if let Some(quote) = v.chars().next().filter(|c| matches!(c, '"' | '\'')) {
         let body = &v[1..];
@@ -510,20 +567,22 @@ fn name_value(v: &str) -> Option<String> {
         if !comment_only || (quote == '"' && inner.contains('\\')) {
             return None;
         }
-        return Some(if quote == '\'' {
-            inner.replace("''", "'")
+        return Some(if quote == '\'' && inner.contains("''") {
+            Cow::Owned(inner.replace("''", "'"))
         } else {
-            inner.to_string()
+            Cow::Borrowed(inner)
         });
     }
     let indicator = v.starts_with([
         '&', '*', '!', '|', '>', '%', '@', '`', '?', ',', '[', ']', '{', '}', '#', '-', ':',
     ]);
-    let mapping = v.contains(": ") || v.contains(":\t") || v.ends_with(':');
+    // `: `, `:<tab>` or a final `:`.
+    let mapping = memchr::memchr_iter(b':', v.as_bytes())
+        .any(|i| matches!(v.as_bytes().get(i + 1), None | Some(b' ' | b'\t')));
     if indicator || mapping || yaml11_type(v).is_some() {
         return None;
     }
-    Some(v.to_string())
+    Some(Cow::Borrowed(v))
 }
 
 #[cfg(test)]
@@ -536,7 +595,7 @@ mod tests {
             s.line(l.as_bytes(), i + 1);
         }
         s.finish()
-            .map(|v| v.into_iter().map(|n| (n.name, n.line)).collect())
+            .map(|v| v.iter().map(|(n, l)| (n.to_string(), l)).collect())
     }
 
     #[test]

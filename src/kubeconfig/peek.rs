@@ -18,7 +18,7 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, ErrorKind, Read};
 use std::path::Path;
 
-use super::ambiguity::{NameScan, ScannedName};
+use super::ambiguity::{NameScan, ScannedNames};
 
 /// One top-level `key: value` section as it stands in the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,7 +37,7 @@ pub(crate) struct Cut {
 #[derive(Debug)]
 pub(crate) enum Peeked {
     Missing,
-    Sections(Vec<Cut>, Vec<(String, Vec<ScannedName>)>),
+    Sections(Vec<Cut>, Vec<(String, ScannedNames)>),
     /// Not plain block style: read it in full.
     Unusual,
 }
@@ -70,7 +70,7 @@ pub(crate) fn sections_of(
     })
 }
 
-type Scanned = Vec<(String, Vec<ScannedName>)>;
+type Scanned = Vec<(String, ScannedNames)>;
 
 fn cut(
     reader: impl Read,
@@ -82,6 +82,7 @@ fn cut(
         wanted,
         scanned,
         cuts: Vec::new(),
+        kept: Vec::new(),
         keys: HashSet::new(),
         keeping: false,
         scanning: None,
@@ -94,6 +95,21 @@ fn cut(
         let buf = reader.fill_buf()?;
         let Some(&first) = buf.first() else { break };
         let top_level = !matches!(first, b' ' | b'\n' | b'\r' | b'#');
+        if let (false, Some(kept)) = (top_level, cutter.kept_text()) {
+            // Kept lines go straight into their section, every whole line in
+            // the buffer up to the next top-level one at once.
+            let (bytes, lines) = kept_run(buf);
+            if bytes == 0 {
+                cutter.offset += reader.read_until(b'\n', kept)?;
+                cutter.line_no += 1;
+            } else {
+                kept.extend_from_slice(&buf[..bytes]);
+                reader.consume(bytes);
+                cutter.offset += bytes;
+                cutter.line_no += lines;
+            }
+            continue;
+        }
         if !top_level && cutter.skips(buf) {
             cutter.offset += skip_line(&mut reader)?;
             cutter.line_no += 1;
@@ -104,11 +120,11 @@ fn cut(
         if top_level && !cutter.top_level(first, &line) {
             return Ok(None);
         }
-        cutter.take(&line)?;
+        cutter.take(&line);
         cutter.offset += n;
         cutter.line_no += 1;
     }
-    Ok(cutter.finish())
+    cutter.finish()
 }
 
 /// The state of one pass over a file.
@@ -116,6 +132,8 @@ struct Cutter<'w> {
     wanted: &'w [&'w str],
     scanned: &'w [&'w str],
     cuts: Vec<Cut>,
+    /// The bytes of each kept section, checked as UTF-8 once at the end.
+    kept: Vec<Vec<u8>>,
     keys: HashSet<Vec<u8>>,
     /// Whether the section being read is one we keep (then `cuts.last()` is it).
     keeping: bool,
@@ -127,6 +145,11 @@ struct Cutter<'w> {
 }
 
 impl Cutter<'_> {
+    /// The bytes of the section being kept, if one is.
+    fn kept_text(&mut self) -> Option<&mut Vec<u8>> {
+        self.kept.last_mut().filter(|_| self.keeping)
+    }
+
     /// Whether an indented line (at the start of `buf`) is skipped uncopied: it
     /// belongs to a section neither kept nor scanned, or it lies below item
     /// level in a scanned one (most of a CA or a token).
@@ -186,42 +209,40 @@ impl Cutter<'_> {
                 line: self.line_no,
                 text: String::new(),
             });
+            self.kept.push(Vec::new());
         }
         true
     }
 
     /// Gives a line read in full to the name scan and to the kept section.
-    fn take(&mut self, line: &[u8]) -> std::io::Result<()> {
+    fn take(&mut self, line: &[u8]) {
         if let Some((_, scan)) = self.scanning.as_mut() {
             scan.line(line, self.line_no + 1);
         }
-        if self.keeping {
-            let text = std::str::from_utf8(line).map_err(|_| {
-                std::io::Error::new(ErrorKind::InvalidData, "the kubeconfig is not UTF-8 text")
-            })?;
-            self.cuts
-                .last_mut()
-                .expect("a kept section")
-                .text
-                .push_str(text);
+        if let Some(kept) = self.kept_text() {
+            kept.extend_from_slice(line);
         }
-        Ok(())
     }
 
     /// The sections kept and the names scanned; `None` when unusual.
-    fn finish(mut self) -> Option<(Vec<Cut>, Scanned)> {
+    fn finish(mut self) -> std::io::Result<Option<(Vec<Cut>, Scanned)>> {
         // An alias in a kept section may name an anchor in a skipped one.
         if self
-            .cuts
+            .kept
             .iter()
-            .any(|c| memchr::memchr2(b'&', b'*', c.text.as_bytes()).is_some())
+            .any(|k| memchr::memchr2(b'&', b'*', k).is_some())
         {
-            return None;
+            return Ok(None);
         }
         if !finish_scan(&mut self.scanning, &mut self.names) {
-            return None;
+            return Ok(None);
         }
-        Some((self.cuts, self.names))
+        for (cut, kept) in self.cuts.iter_mut().zip(self.kept) {
+            cut.text = String::from_utf8(kept).map_err(|_| {
+                std::io::Error::new(ErrorKind::InvalidData, "the kubeconfig is not UTF-8 text")
+            })?;
+        }
+        Ok(Some((self.cuts, self.names)))
     }
 }
 
@@ -237,6 +258,23 @@ fn finish_scan(scanning: &mut Option<(String, NameScan)>, names: &mut Scanned) -
             None => false,
         },
     }
+}
+
+/// The whole lines at the start of `buf` (which starts with one that is not
+/// top-level) before the next top-level line: their length and count.
+fn kept_run(buf: &[u8]) -> (usize, usize) {
+    let (mut end, mut lines) = (0, 0);
+    for i in memchr::memchr_iter(b'\n', buf) {
+        end = i + 1;
+        lines += 1;
+        if buf
+            .get(end)
+            .is_some_and(|b| !matches!(b, b' ' | b'\n' | b'\r' | b'#'))
+        {
+            break;
+        }
+    }
+    (end, lines)
 }
 
 /// Consumes one line without copying it; returns its length.
@@ -365,6 +403,27 @@ mod tests {
         let cuts = cut_str(&text, &["current-context"]).unwrap();
         assert_eq!(cuts[0].text, "current-context: c\n");
         assert_eq!(cuts[0].offset, text.find("current-context").unwrap());
+    }
+
+    #[test]
+    fn kept_sections_larger_than_the_buffer_are_cut_whole() {
+        let mut contexts = String::from("contexts:\r\n");
+        for i in 0..(3 * BUFFER / 40) {
+            contexts.push_str(&format!(
+                "- name: c{i}\r\n  # note\r\n\r\n  context: {{}}\r\n"
+            ));
+        }
+        let long = format!(
+            "- name: long\n  context:\n    cluster: {}\n",
+            "x".repeat(BUFFER)
+        );
+        let text = format!("a: 1\n{contexts}{long}current-context: c1\nb: 2\n");
+        let cuts = cut_str(&text, &["contexts", "current-context"]).unwrap();
+        assert_eq!(cuts[0].text, format!("{contexts}{long}"));
+        assert_eq!((cuts[0].offset, cuts[0].line), (5, 1));
+        assert_eq!(cuts[1].text, "current-context: c1\n");
+        assert_eq!(cuts[1].offset, text.find("current-context").unwrap());
+        assert_eq!(cuts[1].line, text[..cuts[1].offset].matches('\n').count());
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::path::PathBuf;
 
-use super::yaml::{Listed, Node};
+use super::yaml::{Item, Node};
 use super::{Kubeconfig, SHELL_EXTENSION, Source};
 use crate::error::{Error, Result};
 
@@ -22,12 +22,12 @@ pub struct ContextInfo {
 }
 
 impl ContextInfo {
-    fn listed(l: &Listed, file: usize, index: usize) -> ContextInfo {
+    fn listed(l: Item, file: usize, index: usize) -> ContextInfo {
         ContextInfo {
-            name: l.name.clone(),
-            cluster: l.cluster.clone(),
-            user: l.user.clone(),
-            namespace: l.namespace.clone().filter(|n| !n.is_empty()),
+            name: l.name.to_string(),
+            cluster: l.cluster.map(str::to_string),
+            user: l.user.map(str::to_string),
+            namespace: l.namespace.filter(|n| !n.is_empty()).map(str::to_string),
             file,
             index,
         }
@@ -53,7 +53,7 @@ impl Kubeconfig {
         for fi in 0..self.files.len() {
             if let Some(listed) = self.files[fi].doc.listed("contexts") {
                 for (index, l) in listed.iter().enumerate() {
-                    if seen.insert(l.name.as_str()) {
+                    if seen.insert(l.name) {
                         out.push(ContextInfo::listed(l, fi, index));
                     }
                 }
@@ -85,7 +85,7 @@ impl Kubeconfig {
     /// it was (see `Document::listed`).
     fn names_in(&self, file: usize) -> Vec<&str> {
         match self.files[file].doc.listed("contexts") {
-            Some(listed) => listed.iter().map(|l| l.name.as_str()).collect(),
+            Some(listed) => (0..listed.len()).map(|i| listed.name(i)).collect(),
             None => self
                 .named(file, "contexts")
                 .into_iter()
@@ -98,10 +98,9 @@ impl Kubeconfig {
     pub fn context(&self, name: &str) -> Option<ContextInfo> {
         (0..self.files.len()).find_map(|fi| {
             if let Some(listed) = self.files[fi].doc.listed("contexts") {
-                return listed
-                    .iter()
-                    .position(|l| l.name == name)
-                    .map(|index| ContextInfo::listed(&listed[index], fi, index));
+                return (0..listed.len())
+                    .find(|&i| listed.name(i) == name)
+                    .map(|index| ContextInfo::listed(listed.get(index), fi, index));
             }
             self.named(fi, "contexts")
                 .into_iter()

@@ -5,12 +5,13 @@
 //! Offsets are byte offsets into the source text.
 
 mod build;
+mod listing;
 mod sections;
 mod simple;
 
 use std::sync::Arc;
 
-pub(crate) use sections::Listed;
+pub(crate) use listing::{Item, Items};
 use sections::{LAZY_SECTION_BYTES, LazySection, split_top_level};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -165,8 +166,8 @@ impl Document {
     }
 
     /// The items of a deferred top-level list not parsed yet, read without
-    /// building its tree; `None` when it has to be parsed (see [`Listed`]).
-    pub(crate) fn listed(&self, key: &str) -> Option<&[Listed]> {
+    /// building its tree; `None` when it has to be parsed (see [`Items`]).
+    pub(crate) fn listed(&self, key: &str) -> Option<Items<'_>> {
         self.lazy.iter().find(|l| l.key == key)?.listed()
     }
 

@@ -11,6 +11,7 @@
 
 use std::sync::{Arc, OnceLock};
 
+use super::listing::{self, Items, Listing};
 use super::{Document, Kind, Node, SyntaxError, build, simple};
 use crate::kubeconfig::peek::{self, Cut};
 
@@ -34,18 +35,7 @@ pub(super) struct LazySection {
     id_base: usize,
     pub(super) value: OnceLock<Result<Parsed, SyntaxError>>,
     /// Its items as a list shows them, read without building the tree.
-    listed: OnceLock<Option<Vec<Listed>>>,
-}
-
-/// An item of a top-level list as a context list shows it: its `name` and
-/// the `cluster`, `user` and `namespace` of its `context`, read as
-/// [`Document::get_str`] reads them.
-#[derive(Debug, Clone)]
-pub(crate) struct Listed {
-    pub(crate) name: String,
-    pub(crate) cluster: Option<String>,
-    pub(crate) user: Option<String>,
-    pub(crate) namespace: Option<String>,
+    listed: OnceLock<Option<Listing>>,
 }
 
 /// Sections at least this large are parsed on demand.
@@ -184,33 +174,17 @@ impl LazySection {
         })
     }
 
-    /// The items of a section not parsed yet, each read and dropped in turn
-    /// (named ones only, as `Kubeconfig::named` keeps); `None` when the section
-    /// is parsed already or is not a plain block list (then read its tree).
-    pub(super) fn listed(&self) -> Option<&[Listed]> {
+    /// The items of a section not parsed yet, read from its text without a
+    /// tree (named ones only, as `Kubeconfig::named` keeps); `None` when the
+    /// section is parsed already or is not a plain block list (then read its tree).
+    pub(super) fn listed(&self) -> Option<Items<'_>> {
         if self.value.get().is_some() {
             return None;
         }
-        let listed = self.listed.get_or_init(|| {
-            // Items of the simple subset hold no alias, so no anchor is needed.
-            let doc = Document::default();
-            let mut out = Vec::new();
-            simple::each_item(self.text(), self.offset, &self.key, &mut |item| {
-                let Some(name) = doc.get_str(&item, "name") else {
-                    return;
-                };
-                let context = doc.get(&item, "context");
-                let field = |k: &str| context.and_then(|c| doc.get_str(c, k)).map(str::to_string);
-                out.push(Listed {
-                    name: name.to_string(),
-                    cluster: field("cluster"),
-                    user: field("user"),
-                    namespace: field("namespace"),
-                });
-            })?;
-            Some(out)
-        });
-        listed.as_deref()
+        let listing = self
+            .listed
+            .get_or_init(|| listing::read(self.text(), &self.key));
+        listing.as_ref().map(|l| Items::new(self.text(), l))
     }
 
     /// The section's value from a full parse of the file up to its end, with

@@ -7,6 +7,8 @@
 //! or escaped scalars, tabs in indentation, repeated keys), which the full
 //! YAML parser then reads. A tab may separate a value from its `:`.
 
+use std::borrow::Cow;
+
 use super::{Kind, Node, Style};
 
 /// Parses `text` (a slice starting at `offset` in the file); `None` means
@@ -23,66 +25,97 @@ pub(crate) fn parse(text: &str, offset: usize) -> Option<Node> {
 
 /// One content line: its indentation, whether it opens a sequence item, and
 /// the byte range of what follows the indentation (and the `- `).
-struct Line<'t> {
-    indent: usize,
-    dash: bool,
+pub(super) struct Line<'t> {
+    pub(super) indent: usize,
+    pub(super) dash: bool,
     /// Byte offset (in the slice) of the content after indentation and dash.
     start: usize,
     /// Column of that content.
-    column: usize,
-    content: &'t str,
+    pub(super) column: usize,
+    pub(super) content: &'t str,
 }
 
 fn lines(text: &str) -> Option<Vec<Line<'_>>> {
     // Sized once: a large section has thousands of lines.
     let mut out = Vec::with_capacity(memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1);
-    let mut pos = 0;
-    let bytes = text.as_bytes();
-    while pos < bytes.len() {
-        let end = memchr::memchr(b'\n', &bytes[pos..])
-            .map(|i| pos + i)
-            .unwrap_or(bytes.len());
-        let raw = &text[pos..end];
-        let raw = raw.strip_suffix('\r').unwrap_or(raw);
-        let indent = raw.len() - raw.trim_start_matches(' ').len();
-        let rest = &raw[indent..];
-        if rest.starts_with('\t') {
-            return None;
-        }
-        if !(rest.is_empty() || rest.starts_with('#')) {
-            if rest == "---" || rest == "..." || rest.starts_with("--- ") {
-                return None;
-            }
-            if let Some(after) = rest
-                .strip_prefix("- ")
-                .or_else(|| (rest == "-").then_some(""))
-            {
-                let inner = after.len() - after.trim_start_matches(' ').len();
-                if after[inner..].starts_with('\t') {
-                    // kubectl refuses a tab after `-`; the full parser says where.
-                    return None;
-                }
-                let column = indent + (rest.len() - after.len()) + inner;
-                out.push(Line {
-                    indent,
-                    dash: true,
-                    start: pos + column,
-                    column,
-                    content: &after[inner..],
-                });
-            } else {
-                out.push(Line {
-                    indent,
-                    dash: false,
-                    start: pos + indent,
-                    column: indent,
-                    content: rest,
-                });
-            }
-        }
-        pos = end + 1;
+    for line in Lines::new(text) {
+        out.push(line?);
     }
     Some(out)
+}
+
+/// The content lines of a text one at a time (blank and comment lines left
+/// out); an item `None` means the text leaves the subset there.
+pub(super) struct Lines<'t> {
+    text: &'t str,
+    pos: usize,
+}
+
+impl<'t> Lines<'t> {
+    pub(super) fn new(text: &'t str) -> Lines<'t> {
+        Lines { text, pos: 0 }
+    }
+}
+
+impl<'t> Iterator for Lines<'t> {
+    type Item = Option<Line<'t>>;
+
+    fn next(&mut self) -> Option<Option<Line<'t>>> {
+        let text = self.text;
+        let bytes = text.as_bytes();
+        while self.pos < bytes.len() {
+            let pos = self.pos;
+            let end = memchr::memchr(b'\n', &bytes[pos..])
+                .map(|i| pos + i)
+                .unwrap_or(bytes.len());
+            self.pos = end + 1;
+            let raw = &text[pos..end];
+            let raw = raw.strip_suffix('\r').unwrap_or(raw);
+            let indent = raw.len() - raw.trim_start_matches(' ').len();
+            let rest = &raw[indent..];
+            if rest.starts_with('\t') {
+                return Some(None);
+            }
+            if rest.is_empty() || rest.starts_with('#') {
+                continue;
+            }
+            return Some(line(pos, indent, rest));
+        }
+        None
+    }
+}
+
+/// The content line at byte `pos` whose content after `indent` spaces is `rest`.
+fn line(pos: usize, indent: usize, rest: &str) -> Option<Line<'_>> {
+    if rest == "---" || rest == "..." || rest.starts_with("--- ") {
+        return None;
+    }
+    if let Some(after) = rest
+        .strip_prefix("- ")
+        .or_else(|| (rest == "-").then_some(""))
+    {
+        let inner = after.len() - after.trim_start_matches(' ').len();
+        if after[inner..].starts_with('\t') {
+            // kubectl refuses a tab after `-`; the full parser says where.
+            return None;
+        }
+        let column = indent + (rest.len() - after.len()) + inner;
+        Some(Line {
+            indent,
+            dash: true,
+            start: pos + column,
+            column,
+            content: &after[inner..],
+        })
+    } else {
+        Some(Line {
+            indent,
+            dash: false,
+            start: pos + indent,
+            column: indent,
+            content: rest,
+        })
+    }
 }
 
 /// Reads the block (mapping or sequence) whose lines sit at `indent`.
@@ -151,30 +184,6 @@ fn sequence_items(
         each(item);
     }
     end
-}
-
-/// [`parse`] of a one-key section (`key:` and a block sequence under it) that
-/// hands each item to `each` and keeps none: a long list is read without
-/// building its tree. `None` when [`parse`] would not give exactly that
-/// one-entry mapping (the section is then parsed as usual).
-pub(crate) fn each_item(
-    text: &str,
-    offset: usize,
-    key: &str,
-    each: &mut dyn FnMut(Node),
-) -> Option<()> {
-    let lines = lines(text)?;
-    let first = lines.first().filter(|l| !l.dash)?;
-    let (key_text, rest, _) = split_key(first.content)?;
-    if key_text != key || !strip_comment(rest).is_empty() {
-        return None;
-    }
-    let mut pos = 1;
-    let next = lines
-        .get(pos)
-        .filter(|n| n.dash && n.indent >= first.indent)?;
-    sequence_items(&lines, &mut pos, next.indent, offset, each)?;
-    (pos == lines.len()).then_some(())
 }
 
 /// Reads `key: value` lines at `column`. The first line may be a `- ` item line
@@ -249,7 +258,7 @@ fn nested(
 }
 
 /// `key: rest` → (key, rest, offset of rest in content). Keys are plain words.
-fn split_key(content: &str) -> Option<(&str, &str, usize)> {
+pub(super) fn split_key(content: &str) -> Option<(&str, &str, usize)> {
     let colon = memchr::memchr(b':', content.as_bytes())?;
     let key = &content[..colon];
     if key.is_empty()
@@ -270,7 +279,7 @@ fn split_key(content: &str) -> Option<(&str, &str, usize)> {
 const BLANK: [char; 2] = [' ', '\t'];
 
 /// Cuts a trailing ` # comment`, outside quotes; trims spaces and tabs.
-fn strip_comment(rest: &str) -> &str {
+pub(super) fn strip_comment(rest: &str) -> &str {
     let trimmed = rest.trim_start_matches(BLANK);
     let bytes = trimmed.as_bytes();
     let mut quote = None;
@@ -293,21 +302,46 @@ fn strip_comment(rest: &str) -> &str {
 
 /// A one-line scalar at byte `start`.
 fn scalar(text: &str, start: usize) -> Option<Node> {
+    let (value, style) = match scalar_ref(text, start)? {
+        Scalar::Str(value, style) => (value.into_owned(), style),
+        Scalar::Node(node) => return Some(node),
+    };
+    Some(Node {
+        kind: Kind::Scalar { value, style },
+        start,
+        end: start + text.len(),
+        anchor: 0,
+    })
+}
+
+/// A one-line value as [`scalar`] reads it, its string borrowed from the text
+/// where it can be: what a listing keeps without building a node.
+pub(super) enum Scalar<'t> {
+    Str(Cow<'t, str>, Style),
+    /// A flow collection (`{}`, `[]` or one that closes on its line).
+    Node(Node),
+}
+
+/// [`scalar`]'s reading of `text`, at byte `start`; `None` outside the subset.
+pub(super) fn scalar_ref(text: &str, start: usize) -> Option<Scalar<'_>> {
     let first = text.as_bytes().first()?;
-    let (value, style) = match first {
+    Some(match first {
         b'"' => {
             let inner = text.strip_prefix('"')?.strip_suffix('"')?;
-            if inner.contains(['"', '\\']) {
+            if memchr::memchr2(b'"', b'\\', inner.as_bytes()).is_some() {
                 return None;
             }
-            (inner.to_string(), Style::DoubleQuoted)
+            Scalar::Str(Cow::Borrowed(inner), Style::DoubleQuoted)
         }
         b'\'' => {
             let inner = text.strip_prefix('\'')?.strip_suffix('\'')?;
-            if inner.replace("''", "").contains('\'') {
+            if memchr::memchr(b'\'', inner.as_bytes()).is_none() {
+                Scalar::Str(Cow::Borrowed(inner), Style::SingleQuoted)
+            } else if inner.replace("''", "").contains('\'') {
                 return None;
+            } else {
+                Scalar::Str(Cow::Owned(inner.replace("''", "'")), Style::SingleQuoted)
             }
-            (inner.replace("''", "'"), Style::SingleQuoted)
         }
         b'{' | b'[' => {
             let kind = match text {
@@ -319,14 +353,14 @@ fn scalar(text: &str, start: usize) -> Option<Node> {
                     items: Vec::new(),
                     flow: true,
                 },
-                _ => return flow(text, start),
+                _ => return flow(text, start).map(Scalar::Node),
             };
-            return Some(Node {
+            Scalar::Node(Node {
                 kind,
                 start,
                 end: start + 2,
                 anchor: 0,
-            });
+            })
         }
         b'&' | b'*' | b'!' | b'|' | b'>' | b'%' | b'@' | b'`' | b'?' | b',' | b']' | b'}'
         | b'#' => return None,
@@ -335,14 +369,8 @@ fn scalar(text: &str, start: usize) -> Option<Node> {
             if opens_mapping_or_comment(text.as_bytes()) {
                 return None;
             }
-            (text.to_string(), Style::Plain)
+            Scalar::Str(Cow::Borrowed(text), Style::Plain)
         }
-    };
-    Some(Node {
-        kind: Kind::Scalar { value, style },
-        start,
-        end: start + text.len(),
-        anchor: 0,
     })
 }
 
@@ -482,38 +510,6 @@ mod tests {
             "a: multi\n  line\n",
         ] {
             assert!(parse(text, 0).is_none(), "should fall back: {text:?}");
-        }
-    }
-
-    #[test]
-    fn each_item_gives_the_items_parse_gives_or_gives_up() {
-        let text = "contexts:\r\n    # c\r\n    - name: a\r\n      context: {cluster: c}\r\n    - {name: 'q''s', context: {}}\r\n    - name: b  # x\r\n";
-        let mut items = Vec::new();
-        assert!(super::each_item(text, 7, "contexts", &mut |n| items.push(n)).is_some());
-        let Kind::Map { entries, .. } = parse(text, 7).unwrap().kind else {
-            panic!("a mapping");
-        };
-        let Kind::Seq { items: parsed, .. } = &entries[0].1.kind else {
-            panic!("a sequence");
-        };
-        assert_eq!(items.len(), 3);
-        for (i, (a, b)) in items.iter().zip(parsed).enumerate() {
-            same(a, b, &format!("[{i}]"));
-        }
-        // Not one block list under that key: the caller parses the section.
-        for text in [
-            "contexts:\n- name: a\nusers: []\n",
-            "contexts: []\n",
-            "contexts:\n  a: 1\n",
-            "clusters:\n- name: a\n",
-            "contexts:\n- name: a\n  name: b\n",
-            "contexts:\n- name: &x a\n",
-            "contexts:\n- name: a\n bad: 1\n",
-        ] {
-            assert!(
-                super::each_item(text, 0, "contexts", &mut |_| {}).is_none(),
-                "should give up: {text:?}"
-            );
         }
     }
 
