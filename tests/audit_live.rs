@@ -434,7 +434,11 @@ users: [{name: gone, user: {token: x}}]
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot reach the cluster"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("gone: cannot reach the server https://127.0.0.1:1: connection refused"),
+        "{err}"
+    );
 }
 
 #[test]

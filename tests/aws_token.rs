@@ -958,6 +958,29 @@ fn setup_adds_entries_and_keeps_every_other_byte() {
         "not base64!",
     ]));
     assert_eq!(bad_ca.status.code(), Some(2));
+    // A CA file that is not there is a usage error naming the flag and file.
+    let missing = sb.path("no-such-ca.crt");
+    let missing_ca = run(sb.token_cmd().args([
+        "setup",
+        "--kubeconfig",
+        kc_arg,
+        "--cluster-name",
+        "demo",
+        "--server",
+        "https://x",
+        "--ca-file",
+        missing.to_str().unwrap(),
+    ]));
+    assert_eq!(missing_ca.status.code(), Some(2), "{}", missing_ca.stderr);
+    assert!(missing_ca.stdout.is_empty());
+    assert_eq!(
+        missing_ca.stderr.lines().count(),
+        1,
+        "{}",
+        missing_ca.stderr
+    );
+    let said = format!("--ca-file {}", missing.display());
+    assert!(missing_ca.stderr.contains(&said), "{}", missing_ca.stderr);
     assert_eq!(fs::read_to_string(&kc).unwrap(), again);
 }
 

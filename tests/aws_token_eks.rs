@@ -417,6 +417,20 @@ fn setup_all_writes_two_profiles_by_two_regions_then_writes_nothing() {
         "{}",
         out.stdout
     );
+    // `-o name`: the contexts it set up, as kubectl names contexts.
+    let out = f.setup_all(&["-o", "name"]);
+    assert!(out.status.success(), "{}", out.stderr);
+    let mut names: Vec<&str> = out.stdout.lines().collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "a-prod-eu-west-1",
+            "a-testenv-us-east-1",
+            "b-dev-eu-west-1",
+            "b-dev-us-east-1"
+        ]
+    );
 
     // The written context works: kubectl runs kubectl-aws_token with
     // AWS_PROFILE=a; testenv's webhook re-signs the token for `testenv`.

@@ -284,3 +284,33 @@ fn mfa_profile_prompts_only_when_kubectl_allows_it() {
     assert_eq!(status.code(), Some(2), "{stderr}");
     assert_eq!(sts.assume_roles().len(), 1);
 }
+
+#[test]
+fn another_secret_for_the_same_key_id_does_not_reuse_role_credentials() {
+    let sb = AwsSandbox::new();
+    let sts = FakeSts::start(&sb);
+    let call = |secret: &str, cluster: &str| {
+        run_ok(
+            sb.with_keys("AKIDROTATEDUSER00001", secret)
+                .env("AWS_ENDPOINT_URL_STS", sts.url())
+                .args(["--cluster-name", cluster, "--region", "eu-west-1"])
+                .args(["--role-arn", "arn:aws:iam::000000000000:role/deploy"]),
+        )
+    };
+    call("old-secret", "demo");
+    assert_eq!(sts.assume_roles().len(), 1);
+    // A rotated (or wrong) secret must go to STS itself, not get the role
+    // credentials the old secret earned.
+    call("new-secret", "other");
+    assert_eq!(sts.assume_roles().len(), 2, "{:?}", sts.assume_roles());
+    // Each secret keeps its own entry.
+    call("old-secret", "third");
+    call("new-secret", "fourth");
+    assert_eq!(sts.assume_roles().len(), 2, "{:?}", sts.assume_roles());
+    let list = run_ok(sb.token_cmd().args(["cache", "list", "-o", "json"]));
+    assert!(!list.contains("old-secret") && !list.contains("new-secret"));
+    for entry in std::fs::read_dir(sb.cache_dir()).into_iter().flatten() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap_or_default();
+        assert!(!text.contains("-secret"), "a secret in the cache: {text}");
+    }
+}

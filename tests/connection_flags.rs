@@ -533,3 +533,69 @@ fn connection_flags_complete_from_the_kubeconfig_and_rbac() {
     assert!(typed(&["-n", ""]).contains(&"kube-system".to_string()));
     assert_eq!(typed(&["--as", "restricted", "-n", ""]), [":4"]);
 }
+
+#[test]
+fn an_unreachable_server_is_named_with_the_cause_and_what_to_check() {
+    let c = creds();
+    let home = tempfile::tempdir().unwrap();
+    // A port nothing listens on: bound, then released.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("https://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let ca = c.ca.to_str().unwrap();
+    let base = [
+        "--token",
+        c.admin_token.as_str(),
+        "--request-timeout",
+        "10s",
+    ];
+    let out = run_bare(
+        "kubectl-ns",
+        home.path(),
+        &[
+            &base[..],
+            &["--server", &url, "--certificate-authority", ca],
+        ]
+        .concat(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains(&url), "names the server: {err}");
+    assert!(err.contains("connection refused"), "{err}");
+    assert!(
+        err.contains("--server") && err.contains("cluster is up"),
+        "{err}"
+    );
+    assert!(!err.contains("ServiceError"), "{err}");
+
+    // The real server with a CA that did not sign its certificate: kubectl
+    // refuses it too; the message says TLS and points at the CA.
+    let wrong_ca = support::repo_root().join("tests/fixtures/tls/unrelated-ca.crt");
+    let wrong_ca = wrong_ca.to_str().unwrap();
+    let tls = [
+        &base[..],
+        &["--server", &c.server, "--certificate-authority", wrong_ca],
+    ]
+    .concat();
+    let kubectl = testenv()
+        .kubectl()
+        .env("KUBECONFIG", home.path().join("no-such-kubeconfig"))
+        .args([&["get", "ns"], &tls[..]].concat())
+        .output()
+        .unwrap();
+    assert!(!kubectl.status.success(), "{}", stdout(&kubectl));
+    for bin in ["kubectl-ns", "kubectl-audit"] {
+        let out = run_bare(bin, home.path(), &tls);
+        assert_eq!(out.status.code(), Some(1), "{bin}: {}", stdout(&out));
+        let err = stderr(&out);
+        assert_eq!(err.lines().count(), 1, "{bin}: {err}");
+        assert!(err.contains(&c.server), "{bin}: {err}");
+        assert!(err.contains("TLS verification failed"), "{bin}: {err}");
+        assert!(err.contains("certificate-authority"), "{bin}: {err}");
+        assert!(
+            !err.contains(&c.admin_token),
+            "{bin}: the token is never printed"
+        );
+    }
+}

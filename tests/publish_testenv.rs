@@ -1426,3 +1426,130 @@ spec:
         squash(&doctor(&moto).stdout).contains("✗ external-dns no external-dns Deployment found")
     }));
 }
+
+/// A ValidatingAdmissionPolicy that lets server dry runs of Ingresses in one
+/// namespace through and refuses the real writes: a failure after publish's
+/// dry runs passed and its first writes landed. Removed on drop.
+struct RefuseRealIngressWrites {
+    env: &'static TestEnv,
+    name: String,
+}
+
+impl RefuseRealIngressWrites {
+    fn new(env: &'static TestEnv, ns: &str) -> RefuseRealIngressWrites {
+        let name = format!("honban-refuse-ingress-{}", unique_suffix());
+        let manifest = format!(
+            "apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata:
+  name: {name}
+spec:
+  failurePolicy: Fail
+  matchConstraints:
+    resourceRules:
+    - apiGroups: [networking.k8s.io]
+      apiVersions: ['*']
+      operations: [CREATE, UPDATE]
+      resources: [ingresses]
+  validations:
+  - expression: request.dryRun == true
+    message: refused by the test's admission policy
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata:
+  name: {name}
+spec:
+  policyName: {name}
+  validationActions: [Deny]
+  matchResources:
+    namespaceSelector:
+      matchLabels:
+        kubernetes.io/metadata.name: {ns}
+"
+        );
+        support::rbac::kubectl_stdin(env, &["apply", "-f", "-"], &manifest);
+        let guard = RefuseRealIngressWrites { env, name };
+        // The policy takes effect once the API server has loaded it.
+        let refused = support::eventually(Duration::from_secs(60), || {
+            let out = env
+                .kubectl()
+                .args(["create", "ingress", "probe", "-n", ns])
+                .args(["--rule", "probe.example.com/*=probe:80"])
+                .output()
+                .unwrap();
+            if out.status.success() {
+                env.kubectl_ok(&["delete", "ingress", "probe", "-n", ns]);
+            }
+            String::from_utf8_lossy(&out.stderr).contains("refused by the test's")
+        });
+        assert!(refused, "the admission policy never took effect");
+        guard
+    }
+}
+
+impl Drop for RefuseRealIngressWrites {
+    fn drop(&mut self) {
+        for kind in [
+            "validatingadmissionpolicybinding",
+            "validatingadmissionpolicy",
+        ] {
+            let _ = self
+                .env
+                .kubectl()
+                .args(["delete", kind, &self.name, "--ignore-not-found"])
+                .output();
+        }
+    }
+}
+
+#[test]
+fn a_write_that_fails_after_others_landed_undoes_what_the_run_made() {
+    let env = testenv();
+    let ns = env.namespace("publish-undo");
+    env.apply(&ns.name, &web_deployment("shop"));
+    let _policy = RefuseRealIngressWrites::new(env, &ns.name);
+    let cert =
+        "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555";
+    let args = [
+        "deploy/shop",
+        "--host",
+        HOST,
+        "-n",
+        &ns.name,
+        "--cert-arn",
+        cert,
+        "--namespace-readiness-gate",
+    ];
+    let gate = "elbv2.k8s.aws/pod-readiness-gate-inject";
+    let label = |env: &TestEnv| {
+        get_json(env, &ns.name, &format!("namespace/{}", ns.name))["metadata"]["labels"][gate]
+            .clone()
+    };
+
+    // The label and the Service land, the Ingress is refused: both are undone.
+    let run = publish(env, None, &args);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    let errors = run.stderr.lines().filter(|l| l.starts_with("error:"));
+    assert_eq!(errors.count(), 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("refused by the test's"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("service/shop") && run.stderr.contains(gate),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(services_and_ingresses(env, &ns.name), Vec::<String>::new());
+    assert_eq!(label(env), Value::Null);
+
+    // What was there before the run stays: the label set by someone else.
+    env.kubectl_ok(&["label", "namespace", &ns.name, &format!("{gate}=enabled")]);
+    let run = publish(env, None, &args);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(!run.stderr.contains(gate), "{}", run.stderr);
+    assert_eq!(services_and_ingresses(env, &ns.name), Vec::<String>::new());
+    assert_eq!(label(env), "enabled");
+}

@@ -64,6 +64,10 @@ struct Row {
     errors: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     warnings: Vec<String>,
+    /// The contexts this row set up (added, updated or already up to date),
+    /// for `-o name`.
+    #[serde(skip)]
+    contexts: Vec<String>,
 }
 
 pub(crate) fn run(args: &SetupArgs) -> Result<u8> {
@@ -432,6 +436,7 @@ fn plan(
                 continue;
             }
             let entries = entries(args, scope, info, &name);
+            row.contexts.push(name);
             match state(&existing, &entries) {
                 State::Added => row.added += 1,
                 State::Updated => row.updated += 1,
@@ -488,9 +493,8 @@ fn report(
         Some(Format::Yaml) => {
             output::print_yaml(&json!({"regions": rows, "written": wrote.map(|w| w.0)}))?
         }
-        Some(Format::Name) => {
-            output::print_lines(rows.iter().map(|r| format!("{}/{}", r.profile, r.region)))?
-        }
+        // The context names, as `kubectl config get-contexts -o name` prints them.
+        Some(Format::Name) => output::print_lines(rows.iter().flat_map(|r| r.contexts.clone()))?,
         Some(Format::Table) | None => {
             let mut t = output::table(&[
                 "PROFILE",

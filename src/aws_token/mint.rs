@@ -122,10 +122,7 @@ fn resolve(args: &TokenArgs, duration_secs: Option<i32>) -> Result<Resolved> {
 fn token_key(r: &Resolved) -> Key {
     // Env keys change with the shell: a fingerprint of the secret keeps a wrong or
     // rotated secret from sharing an entry with the right one.
-    let secret_fingerprint = match &r.source {
-        Source::Env(c) => Some(fingerprint(c)),
-        _ => None,
-    };
+    let secret_fingerprint = r.source.secret_fingerprint();
     let role = r.role.as_ref();
     Key::new()
         .with_opt("secret", secret_fingerprint.as_deref())
@@ -236,20 +233,6 @@ fn lookup_token(c: &Cache, path: &std::path::Path, key: &Key, warn: bool) -> Opt
         }
         _ => None,
     }
-}
-
-/// A short, one-way fingerprint of env credentials, for the cache key only.
-fn fingerprint(c: &SigningCredentials) -> String {
-    use sha2::{Digest, Sha256};
-    let mut h = Sha256::new();
-    h.update(b"honban aws-token cache key\0");
-    h.update(c.secret_access_key.as_bytes());
-    h.update(b"\0");
-    h.update(c.session_token.as_deref().unwrap_or_default().as_bytes());
-    h.finalize()[..8]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 fn env_flag(name: &str) -> Option<bool> {

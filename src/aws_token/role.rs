@@ -42,6 +42,21 @@ impl Source {
         }
     }
 
+    /// A short, one-way fingerprint of env credentials, for cache keys only: env
+    /// keys change with the shell, and a wrong or rotated secret must not share an
+    /// entry with the right one.
+    pub(crate) fn secret_fingerprint(&self) -> Option<String> {
+        let Source::Env(c) = self else { return None };
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        h.update(b"honban aws-token cache key\0");
+        h.update(c.secret_access_key.as_bytes());
+        h.update(b"\0");
+        h.update(c.session_token.as_deref().unwrap_or_default().as_bytes());
+        let digest = h.finalize();
+        Some(digest[..8].iter().map(|b| format!("{b:02x}")).collect())
+    }
+
     fn profile(&self) -> Option<&str> {
         match self {
             Source::Env(_) => None,
@@ -125,7 +140,9 @@ async fn assumed(
     cx: &Context<'_>,
 ) -> Result<SigningCredentials> {
     // Assumed credentials outlive a token; reuse them while they last.
+    let secret = source.secret_fingerprint();
     let key = Key::new()
+        .with_opt("secret", secret.as_deref())
         .with("identity", source.identity())
         .with("region", cx.region)
         .with("role", role.role_arn.as_str())

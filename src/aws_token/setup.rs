@@ -98,7 +98,16 @@ pub(crate) fn ca_data(file: Option<&Path>, data: Option<&str>) -> Result<String>
     use base64::engine::general_purpose::STANDARD;
     match (file, data) {
         (Some(f), None) => {
-            let pem = std::fs::read(f).map_err(|e| Error::io(f, e))?;
+            // A flag naming a file that is not there is a usage mistake.
+            let pem = std::fs::read(f).map_err(|e| {
+                let why = e.to_string();
+                let why = why.split(" (os error").next().unwrap_or_default();
+                Error::Usage(format!(
+                    "--ca-file {}: cannot read it ({}); give the cluster's CA certificate as a PEM file",
+                    f.display(),
+                    why.to_lowercase()
+                ))
+            })?;
             if !pem.starts_with(b"-----BEGIN") {
                 return Err(Error::Usage(format!(
                     "{} is not a PEM certificate",

@@ -133,6 +133,7 @@ fn build(
         config.default_namespace = ns.clone();
     }
     let namespace = config.default_namespace.clone();
+    remember_server(&label, &server);
     let to_error = |e: kube::Error| Error::Api {
         context: label.clone(),
         message: e.to_string(),
@@ -260,12 +261,93 @@ pub(crate) fn namespace_terminating(e: &kube::Error) -> bool {
 
 /// Turns a kube error into a one-line message naming the context.
 pub(crate) fn api_error(context: &str, e: kube::Error) -> Error {
-    let message = match &e {
-        kube::Error::Api(status) => format!("{} ({})", status.message, status.reason),
-        other => other.to_string(),
-    };
     Error::Api {
         context: context.to_string(),
-        message,
+        message: describe(context, &e),
+    }
+}
+
+/// A kube error in one line: the API's own words, or for a connection that
+/// failed, the server, the cause and what to check.
+pub(crate) fn describe(context: &str, e: &kube::Error) -> String {
+    match e {
+        kube::Error::Api(status) => format!("{} ({})", status.message, status.reason),
+        kube::Error::Service(_) | kube::Error::HyperError(_) => {
+            let server = server_of(context);
+            // Flags alone naming the server make the URL the context label too.
+            let named = if server == context {
+                ""
+            } else {
+                server.as_str()
+            };
+            unreachable_server(named, e)
+        }
+        other => other.to_string(),
+    }
+}
+
+/// The servers this process connected to, by context label: a failed request
+/// names its server without every caller carrying it.
+static SERVERS: std::sync::Mutex<Vec<(String, String)>> = std::sync::Mutex::new(Vec::new());
+
+fn remember_server(label: &str, server: &str) {
+    if let Ok(mut s) = SERVERS.lock() {
+        s.push((label.to_string(), server.to_string()));
+    }
+}
+
+fn server_of(label: &str) -> String {
+    let known = SERVERS.lock().ok().and_then(|s| {
+        s.iter()
+            .rev()
+            .find(|(l, _)| l == label)
+            .map(|(_, server)| server.clone())
+    });
+    known.unwrap_or_else(|| "the API server".to_string())
+}
+
+/// "cannot reach SERVER: CAUSE; check ...", from the error's source chain.
+fn unreachable_server(server: &str, e: &kube::Error) -> String {
+    let mut chain: Vec<&(dyn std::error::Error + 'static)> = Vec::new();
+    let mut next = std::error::Error::source(e);
+    while let Some(err) = next {
+        chain.push(err);
+        next = err.source();
+    }
+    let io_kind = chain
+        .iter()
+        .find_map(|e| e.downcast_ref::<std::io::Error>())
+        .map(|io| io.kind());
+    let words = chain
+        .iter()
+        .map(|e| e.to_string().to_lowercase())
+        .collect::<Vec<_>>()
+        .join(": ");
+    let root = chain.last().map(|e| e.to_string()).unwrap_or_default();
+    let root = root.split(" (os error").next().unwrap_or_default();
+    let check_server =
+        "check --server or the server of the kubeconfig's cluster, and that the cluster is up";
+    let (cause, check) = if io_kind == Some(std::io::ErrorKind::ConnectionRefused) {
+        ("connection refused".to_string(), check_server)
+    } else if words.contains("dns error") {
+        (format!("DNS lookup failed ({root})"), check_server)
+    } else if words.contains("certificate") || words.contains("tls") {
+        (
+            format!("TLS verification failed ({root})"),
+            "check the certificate-authority of the kubeconfig's cluster (or --certificate-authority) and --server",
+        )
+    } else if io_kind == Some(std::io::ErrorKind::TimedOut)
+        || words.contains("timed out")
+        || words.contains("elapsed")
+    {
+        ("timed out".to_string(), check_server)
+    } else if root.is_empty() {
+        (e.to_string(), check_server)
+    } else {
+        (root.to_string(), check_server)
+    };
+    match server {
+        "" => format!("cannot reach the server: {cause}; {check}"),
+        _ => format!("cannot reach the server {server}: {cause}; {check}"),
     }
 }

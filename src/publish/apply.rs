@@ -1,7 +1,7 @@
 //! Writing the objects: server-side apply with field manager `honban`, a
-//! server dry run of everything before the first real write, an undo of a
-//! Service created in the same run when the Ingress fails, and the
-//! renderings `--dry-run -o yaml` and `--diff` show.
+//! server dry run of everything before the first real write, an undo of what
+//! the run created when a later write fails, and the renderings
+//! `--dry-run -o yaml` and `--diff` show.
 
 use std::fmt::Debug;
 
@@ -15,7 +15,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::Session;
-use super::build::FIELD_MANAGER;
+use super::build::{FIELD_MANAGER, READINESS_GATE_LABEL};
 use crate::client::api_error;
 use crate::error::{Error, Result};
 
@@ -224,8 +224,9 @@ impl Applier<'_> {
 
     /// Applies every object. Each one after the first is first sent as a
     /// server dry run, so a rejected object stops the run before anything is
-    /// written (the first one fails alone if it fails). A Service this run
-    /// created is deleted again should a later object still fail.
+    /// written (the first one fails alone if it fails). Should a later write
+    /// still fail, what this run created is undone: objects it created are
+    /// deleted, and a readiness-gate label it added is removed.
     pub(crate) async fn apply_all(&self, objects: &[Object]) -> Result<Vec<Applied>> {
         for o in objects.iter().skip(1) {
             self.apply(o, true).await?;
@@ -235,27 +236,12 @@ impl Applier<'_> {
             match self.apply(o, false).await {
                 Ok(a) => done.push(a),
                 Err(e) => {
-                    let mut undone = Vec::new();
-                    for a in done.iter().rev() {
-                        if let (Object::Service(s), Outcome::Created) = (&a.object, a.outcome) {
-                            let api = Api::<Service>::namespaced(
-                                self.session.client.clone(),
-                                &self.session.namespace,
-                            );
-                            if api
-                                .delete(&s.name_any(), &DeleteParams::default())
-                                .await
-                                .is_ok()
-                            {
-                                undone.push(a.object.kind_name());
-                            }
-                        }
-                    }
+                    let undone = self.undo(&done).await;
                     if undone.is_empty() {
                         return Err(e);
                     }
                     return Err(Error::Failed(format!(
-                        "{e}; deleted {} again, which this run had created",
+                        "{e}; undid {}, which this run had made",
                         undone.join(", ")
                     )));
                 }
@@ -263,6 +249,67 @@ impl Applier<'_> {
         }
         Ok(done)
     }
+
+    /// Undoes, newest first, what these applies created; what existed before
+    /// the run is left as it was. Returns what it undid.
+    async fn undo(&self, done: &[Applied]) -> Vec<String> {
+        let client = &self.session.client;
+        let ns = &self.session.namespace;
+        let delete = DeleteParams::default();
+        let mut undone = Vec::new();
+        for a in done.iter().rev() {
+            let name = a.object.name();
+            let created = a.outcome == Outcome::Created;
+            let ok = match &a.object {
+                Object::Service(_) if created => Api::<Service>::namespaced(client.clone(), ns)
+                    .delete(&name, &delete)
+                    .await
+                    .is_ok(),
+                Object::Ingress(_) if created => Api::<Ingress>::namespaced(client.clone(), ns)
+                    .delete(&name, &delete)
+                    .await
+                    .is_ok(),
+                Object::Custom(_, ar) if created => {
+                    Api::<DynamicObject>::namespaced_with(client.clone(), ns, ar)
+                        .delete(&name, &delete)
+                        .await
+                        .is_ok()
+                }
+                // Never delete a namespace; take back only a label this run added.
+                Object::Namespace(_) if added_gate_label(a) => {
+                    let patch =
+                        serde_json::json!({"metadata": {"labels": {READINESS_GATE_LABEL: null}}});
+                    Api::<Namespace>::all(client.clone())
+                        .patch(&name, &PatchParams::default(), &Patch::Merge(&patch))
+                        .await
+                        .is_ok()
+                }
+                _ => false,
+            };
+            if ok {
+                let what = a.object.kind_name();
+                undone.push(match &a.object {
+                    Object::Namespace(_) => format!("label {READINESS_GATE_LABEL} on {what}"),
+                    _ => what,
+                });
+            }
+        }
+        undone
+    }
+}
+
+/// Whether this apply put the readiness-gate label on the namespace (it was
+/// not there before).
+fn added_gate_label(a: &Applied) -> bool {
+    let had = |v: Option<&Value>| {
+        v.and_then(|v| v.pointer("/metadata/labels"))
+            .and_then(|l| l.get(READINESS_GATE_LABEL))
+            .is_some()
+    };
+    a.outcome != Outcome::Unchanged
+        && a.before.is_some()
+        && !had(a.before.as_ref())
+        && had(Some(&a.result))
 }
 
 /// Drops what the server adds to every object, for diffs.

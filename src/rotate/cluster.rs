@@ -132,7 +132,7 @@ impl Session {
                 self.target.kind.resource()
             ),
             kube::Error::Api(s) => format!("{what}: {} ({})", s.message, s.reason),
-            other => format!("{what}: {other}"),
+            other => format!("{what}: {}", client::describe(&self.context, other)),
         };
         Error::Api {
             context: self.context.clone(),

@@ -37,7 +37,7 @@ enum ListError {
     Forbidden(String),
     NotServed,
     Api(String),
-    Transport(String),
+    Transport(kube::Error),
 }
 
 fn classify(e: kube::Error) -> ListError {
@@ -47,7 +47,7 @@ fn classify(e: kube::Error) -> ListError {
         }
         kube::Error::Api(status) if status.code == 404 => ListError::NotServed,
         kube::Error::Api(status) => ListError::Api(format!("{} ({})", status.message, status.code)),
-        other => ListError::Transport(other.to_string()),
+        other => ListError::Transport(other),
     }
 }
 
@@ -197,7 +197,7 @@ pub(super) async fn collect(
             Err(e) => failures.push((kind.kind, kind.namespaced, e)),
         }
     }
-    let (not_checked, transport_errors) = not_checked(failures, namespace);
+    let (not_checked, transport_errors) = not_checked(failures, context, namespace);
     if transport_errors > 0 && transport_errors >= KINDS.len() {
         let first = not_checked
             .first()
@@ -205,7 +205,12 @@ pub(super) async fn collect(
             .unwrap_or_default();
         return Err(Error::Api {
             context: context.to_string(),
-            message: format!("cannot reach the cluster: {first}"),
+            // A connection failure's reason names the server, cause and fix.
+            message: if first.starts_with("cannot reach") {
+                first
+            } else {
+                format!("cannot reach the cluster: {first}")
+            },
         });
     }
     Ok(LiveInput {
@@ -220,6 +225,7 @@ pub(super) async fn collect(
 /// not serve is no gap), and how many failed for want of a connection.
 fn not_checked(
     failures: Vec<(&str, bool, ListError)>,
+    context: &str,
     namespace: Option<&str>,
 ) -> (Vec<NotChecked>, usize) {
     let mut not_checked = Vec::new();
@@ -234,9 +240,9 @@ fn not_checked(
             ListError::Forbidden(m) => format!("forbidden: {m}"),
             ListError::NotServed => continue,
             ListError::Api(m) => m,
-            ListError::Transport(m) => {
+            ListError::Transport(e) => {
                 transport_errors += 1;
-                m
+                crate::client::describe(context, &e)
             }
         };
         not_checked.push(NotChecked {
