@@ -285,7 +285,7 @@ pub(crate) enum Stream {
 /// The stream reading `path` consumes (`dash`: `-` means stdin), or `None`
 /// for a regular file or directory, which reads the same every time, or a
 /// path that does not exist (reading it will say so).
-pub(crate) fn stream_of(path: &Path, dash: bool) -> Option<Stream> {
+fn stream_of(path: &Path, dash: bool) -> Option<Stream> {
     use std::os::fd::AsFd;
     use std::os::unix::fs::MetadataExt;
     if dash && path == Path::new("-") {
@@ -301,6 +301,25 @@ pub(crate) fn stream_of(path: &Path, dash: bool) -> Option<Stream> {
         return Some(Stream::Stdin);
     }
     (!meta.is_file() && !meta.is_dir()).then(|| Stream::Node(meta.dev(), meta.ino()))
+}
+
+/// The first input that reads a stream an earlier one already read: the
+/// indexes of both in `inputs` (path, and whether `-` means stdin), and the
+/// stream. A second read of stdin or a pipe would get nothing.
+pub(crate) fn repeated_stream<'a>(
+    inputs: impl IntoIterator<Item = (&'a Path, bool)>,
+) -> Option<(usize, usize, Stream)> {
+    let mut seen: Vec<(Stream, usize)> = Vec::new();
+    for (i, (path, dash)) in inputs.into_iter().enumerate() {
+        let Some(stream) = stream_of(path, dash) else {
+            continue;
+        };
+        if let Some(&(_, first)) = seen.iter().find(|(s, _)| *s == stream) {
+            return Some((first, i, stream));
+        }
+        seen.push((stream, i));
+    }
+    None
 }
 
 #[cfg(test)]

@@ -30,17 +30,11 @@ pub(crate) fn load(
     target: &Target,
     secret_type: Option<&str>,
 ) -> Result<SopsContent> {
-    let mut streams = Vec::new();
-    for file in files {
-        let Some(stream) = cli::stream_of(Path::new(file), true) else {
-            continue;
-        };
-        if streams.contains(&stream) {
-            return Err(Error::Usage(format!(
-                "--from-sops {file}: stdin (or this pipe) is already read by another --from-sops, and it can be read only once"
-            )));
-        }
-        streams.push(stream);
+    if let Some((_, again, _)) = cli::repeated_stream(files.iter().map(|f| (Path::new(f), true))) {
+        return Err(Error::Usage(format!(
+            "--from-sops {}: stdin (or this pipe) is already read by another --from-sops, and it can be read only once",
+            files[again]
+        )));
     }
     let mut out = SopsContent {
         content: Content::empty(target.kind, secret_type.map(str::to_string)),

@@ -89,39 +89,41 @@ impl SourceArgs {
 /// Refuses stdin (or one pipe) named by two sources: the second read would
 /// get nothing, and its keys would be lost or empty.
 fn check_read_once(files: &[String], env_files: &[PathBuf]) -> Result<()> {
-    let files = files
-        .iter()
-        .map(|spec| ("--from-file", spec.clone(), file_path(spec), false));
+    // A malformed `--from-file` is refused later, with its own message.
+    let files = files.iter().filter_map(|spec| {
+        let (_, path) = split_file_spec(spec).ok()?;
+        Some(("--from-file", spec.clone(), path, false))
+    });
     let env_files = env_files.iter().map(|p| {
         let shown = p.display().to_string();
         ("--from-env-file", shown, p.as_path(), true)
     });
-    let mut seen: Vec<(cli::Stream, String)> = Vec::new();
-    for (flag, arg, path, dash) in files.chain(env_files) {
-        let Some(stream) = cli::stream_of(path, dash) else {
-            continue;
-        };
-        let what = match stream {
-            cli::Stream::Stdin => "stdin".to_string(),
-            cli::Stream::Node(..) => path.display().to_string(),
-        };
-        if let Some((_, first)) = seen.iter().find(|(s, _)| *s == stream) {
-            return Err(Error::Usage(format!(
-                "{flag} {arg}: {what} is already read by {first}, and it can be read only once; give the other content in a file"
-            )));
-        }
-        seen.push((stream, format!("{flag} {arg}")));
-    }
-    Ok(())
+    let inputs: Vec<_> = files.chain(env_files).collect();
+    let Some((first, again, stream)) =
+        cli::repeated_stream(inputs.iter().map(|&(_, _, path, dash)| (path, dash)))
+    else {
+        return Ok(());
+    };
+    let (flag, arg, path, _) = &inputs[again];
+    let what = match stream {
+        cli::Stream::Stdin => "stdin".to_string(),
+        cli::Stream::Node(..) => path.display().to_string(),
+    };
+    let (first_flag, first_arg, _, _) = &inputs[first];
+    Err(Error::Usage(format!(
+        "{flag} {arg}: {what} is already read by {first_flag} {first_arg}, and it can be read only once; give the other content in a file"
+    )))
 }
 
-/// The path of a `--from-file [KEY=]PATH`; a bare `-` is a file named `-`.
-fn file_path(spec: &str) -> &Path {
-    let path = match spec.split_once('=') {
-        Some((k, p)) if !k.is_empty() => p,
-        _ => spec,
-    };
-    Path::new(path)
+/// `--from-file [KEY=]PATH`: the key, if given, and the path.
+fn split_file_spec(spec: &str) -> Result<(Option<&str>, &Path)> {
+    match spec.split_once('=') {
+        Some((k, p)) if !k.is_empty() && !p.is_empty() => Ok((Some(k), Path::new(p))),
+        Some(_) => Err(Error::Usage(format!(
+            "--from-file {spec:?}: use [KEY=]PATH"
+        ))),
+        None => Ok((None, Path::new(spec))),
+    }
 }
 
 /// Builds content from literals, files and env files.
@@ -188,15 +190,7 @@ fn split_pair<'a>(s: &'a str, flag: &str) -> Result<(&'a str, &'a str)> {
 /// `[key=]path`: one file under a key (default: its file name), or every
 /// regular file of a directory.
 fn add_file_source(content: &mut Content, spec: &str) -> Result<()> {
-    let (key, path) = match spec.split_once('=') {
-        Some((k, p)) if !k.is_empty() && !p.is_empty() => (Some(k), Path::new(p)),
-        Some(_) => {
-            return Err(Error::Usage(format!(
-                "--from-file {spec:?}: use [KEY=]PATH"
-            )));
-        }
-        None => (None, Path::new(spec)),
-    };
+    let (key, path) = split_file_spec(spec)?;
     let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
     if meta.is_dir() {
         if key.is_some() {
